@@ -1,0 +1,49 @@
+# Shared build rules: one static library per layer, one test program per test file.
+
+set(KINETIC_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion)
+if(KINETIC_WERROR)
+  list(APPEND KINETIC_WARNINGS -Werror)
+endif()
+
+set(KINETIC_SAN_FLAGS "")
+if(KINETIC_SANITIZE)
+  set(KINETIC_SAN_FLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_compile_options(${KINETIC_SAN_FLAGS})
+  add_link_options(${KINETIC_SAN_FLAGS})
+endif()
+
+# kinetic_layer(<layer> SOURCES ... [DEPS ...]) makes target kinetic_<layer>.
+function(kinetic_layer layer)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(kinetic_${layer} STATIC ${ARG_SOURCES})
+  target_include_directories(kinetic_${layer} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(kinetic_${layer} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${KINETIC_WARNINGS}>)
+  target_link_libraries(kinetic_${layer} PUBLIC ${ARG_DEPS})
+  add_library(kinetic::${layer} ALIAS kinetic_${layer})
+endfunction()
+
+# kinetic_tests(<layer> [DEPS ...]): every tests/<layer>/**/*_test.cpp becomes its own program,
+# so one broken test file never hides the others.
+function(kinetic_tests layer)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  foreach(src IN LISTS test_sources)
+    get_filename_component(name ${src} NAME_WE)
+    set(target ${layer}_${name})
+    add_executable(${target} ${src})
+    target_compile_options(${target} PRIVATE ${KINETIC_WARNINGS})
+    target_compile_definitions(${target} PRIVATE
+      KINETIC_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+      KINETIC_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared"
+      KINETIC_BINARY_DIR="${PROJECT_BINARY_DIR}")
+    target_link_libraries(${target} PRIVATE kinetic::${layer} ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+    gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30
+      PROPERTIES LABELS ${layer})
+  endforeach()
+endfunction()
+
+if(KINETIC_FUZZ)
+  # Coverage instrumentation for the libraries the fuzzers link; the fuzz targets add the driver.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

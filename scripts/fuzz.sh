@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of build-fuzz for N seconds (default 20) on its seed corpus.
+# Longer runs: scripts/fuzz.sh 3600. Crashes are written to build-fuzz/crashes/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-20}"
+mkdir -p build-fuzz/crashes
+status=0
+for target in build-fuzz/fuzz/fuzz_*; do
+  [ -x "$target" ] || continue
+  name="$(basename "$target")"
+  work="build-fuzz/corpus/$name"
+  mkdir -p "$work"
+  seeds="fuzz/corpus/${name#fuzz_}"
+  echo "--- $name (${seconds}s)"
+  if ! "$target" -max_total_time="$seconds" -print_final_stats=0 -artifact_prefix=build-fuzz/crashes/"$name"- \
+      "$work" $( [ -d "$seeds" ] && echo "$seeds" ) >"build-fuzz/$name.log" 2>&1; then
+    echo "FAIL $name"; tail -40 "build-fuzz/$name.log"; status=1
+  else
+    grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" "build-fuzz/$name.log" | tail -1 || true
+  fi
+done
+exit $status

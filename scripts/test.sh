@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test of Kinetic: installs dependencies, builds, runs the GoogleTest suites under
+# CTest, the sanitizer build of the parsers and layers, and a short libFuzzer run per parser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZ_SECONDS="${KINETIC_FUZZ_SECONDS:-20}"
+JOBS="${KINETIC_JOBS:-2}"
+failed_steps=()
+passed_steps=0
+
+step() {  # step NAME COMMAND...: runs one step, records pass/fail, keeps going.
+  local name="$1"; shift
+  echo "=== $name"
+  if "$@"; then passed_steps=$((passed_steps + 1)); else failed_steps+=("$name"); fi
+}
+
+scripts/install-deps.sh
+
+step "build (RelWithDebInfo)" scripts/build.sh default
+step "ctest" ctest --test-dir build -j "$JOBS" --output-on-failure --timeout 300
+
+step "build (ASan+UBSan)" scripts/build.sh asan
+step "ctest (ASan+UBSan)" ctest --test-dir build-asan -j "$JOBS" --output-on-failure --timeout 600 -LE slow
+
+step "build (libFuzzer)" scripts/build.sh fuzz
+step "fuzz (${FUZZ_SECONDS}s per target)" scripts/fuzz.sh "$FUZZ_SECONDS"
+
+echo "=== summary"
+if [ "${#failed_steps[@]}" -gt 0 ]; then
+  printf 'failed step: %s\n' "${failed_steps[@]}"
+fi
+echo "steps: ${passed_steps} passed, ${#failed_steps[@]} failed"
+[ "${#failed_steps[@]}" -eq 0 ]
