@@ -1,0 +1,51 @@
+// Objective quality of what a player showed against what it should have shown: PSNR and
+// SSIM for pictures, SNR for audio. Reconciliation and the evaluation harness score every
+// conjecture with these, so they must be cheap enough to run on every 1080p frame.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "kinetic/mock/frame.hpp"
+#include "kinetic/wire/result.hpp"
+
+namespace kinetic::mock {
+
+// PSNR of two identical planes is infinite; every PSNR here is clamped to this value so that
+// averages over a run stay finite and "perfect" is still the largest number.
+inline constexpr double kPsnrCapDb = 100.0;
+// The same convention for audio SNR (reference equal to test, or silent reference and test).
+inline constexpr double kSnrCapDb = 100.0;
+
+// Mean squared error of two equally long 8-bit planes (0 for empty planes).
+double mse(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept;
+
+// 10·log10(255² / MSE), capped at kPsnrCapDb. Planes of different size: an error.
+wire::Result<double> psnr_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
+
+struct FramePsnr {
+  double y = 0.0;
+  double u = 0.0;
+  double v = 0.0;
+  // (6·Y + U + V) / 8 of the capped per-plane values: the luma-weighted PSNR common in codec
+  // evaluation, because the eye (and the luma plane's 4x sample count) dominates.
+  double combined = 0.0;
+};
+
+// Frames must have the same, non-zero size and planes of the lengths Frame(w, h) gives.
+wire::Result<FramePsnr> psnr(const Frame& a, const Frame& b);
+
+// SSIM (Wang et al. 2004, constants C1 = (0.01·255)², C2 = (0.03·255)²) of one 8-bit plane
+// with stride == width, over 8x8 windows placed every 4 pixels, averaged. 1.0 for identical
+// planes. Planes smaller than 8x8 in either dimension: an error.
+wire::Result<double> ssim_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
+                                int width, int height);
+
+// SSIM of the luma planes of two frames of the same size.
+wire::Result<double> ssim(const Frame& a, const Frame& b);
+
+// Signal-to-noise ratio of `test` against `reference` in dB: 10·log10(Σref² / Σ(ref − test)²),
+// capped at kSnrCapDb. Sequences of different length: an error.
+wire::Result<double> snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test);
+
+}  // namespace kinetic::mock
