@@ -18,12 +18,12 @@ struct ObjectDatagramHead {
   std::uint64_t track_alias = 0;
   std::uint64_t group_id = 0;
   std::uint64_t object_id = 0;
-  std::optional<std::uint8_t> publisher_priority;  // nullopt: DEFAULT_PRIORITY bit
+  std::optional<std::uint8_t> publisher_priority{};  // nullopt: DEFAULT_PRIORITY bit
   bool end_of_group = false;
-  KeyValueList properties;  // non-empty sets the PROPERTIES bit
+  KeyValueList properties{};  // non-empty sets the PROPERTIES bit
   // Set: the STATUS form (no payload); nullopt: the payload form. A status datagram may carry
   // Normal, which is an empty object.
-  std::optional<ObjectStatus> status;
+  std::optional<ObjectStatus> status{};
 
   [[nodiscard]] DatagramTypeBits type_bits() const noexcept;
   friend bool operator==(const ObjectDatagramHead&, const ObjectDatagramHead&) = default;

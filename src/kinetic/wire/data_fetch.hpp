@@ -60,7 +60,7 @@ struct FetchObjectHead {
   ForwardingPreference forwarding = ForwardingPreference::kSubgroup;
   std::uint64_t subgroup_id = 0;
   std::uint8_t publisher_priority = 0;
-  KeyValueList properties;
+  KeyValueList properties{};
   std::uint64_t payload_length = 0;
 
   friend bool operator==(const FetchObjectHead&, const FetchObjectHead&) = default;
@@ -69,9 +69,9 @@ struct FetchObjectHead {
 // What "prior object" means while coding (draft-18 §10.4.4.2): the location moves with every
 // entry, the subgroup and priority only with real objects.
 struct FetchPrior {
-  std::optional<Location> location;
-  std::optional<std::uint64_t> subgroup_id;  // nullopt also after a datagram object
-  std::optional<std::uint8_t> priority;
+  std::optional<Location> location{};
+  std::optional<std::uint64_t> subgroup_id{};  // nullopt also after a datagram object
+  std::optional<std::uint8_t> priority{};
 };
 
 class FetchObjectWriter {

@@ -63,11 +63,11 @@ struct Object {
   std::uint64_t subgroup_id = 0;  // meaningless when forwarding is kDatagram
   std::uint64_t object_id = 0;
   // nullopt: inherited from the subscription (the DEFAULT_PRIORITY bits).
-  std::optional<std::uint8_t> publisher_priority;
+  std::optional<std::uint8_t> publisher_priority{};
   ForwardingPreference forwarding = ForwardingPreference::kSubgroup;
   ObjectStatus status = ObjectStatus::kNormal;
-  KeyValueList properties;
-  SharedBytes payload;
+  KeyValueList properties{};
+  SharedBytes payload{};
 
   [[nodiscard]] Location location() const noexcept { return {group_id, object_id}; }
   friend bool operator==(const Object&, const Object&) = default;

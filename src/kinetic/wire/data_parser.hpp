@@ -62,7 +62,7 @@ class FramedStreamParser {
   std::uint64_t payload_length_ = 0;
   bool in_payload_ = false;
   bool finished_ = false;
-  std::optional<Error> error_;
+  std::optional<Error> error_{};
 };
 
 class SubgroupStreamParser final : public FramedStreamParser {
@@ -81,7 +81,7 @@ class SubgroupStreamParser final : public FramedStreamParser {
   [[nodiscard]] bool header_done() const noexcept override { return reader_.has_value(); }
 
   DataLimits limits_;
-  std::optional<SubgroupObjectReader> reader_;
+  std::optional<SubgroupObjectReader> reader_{};
   SubgroupObjectHead pending_;
   std::deque<Object> objects_;
 };
@@ -103,7 +103,7 @@ class FetchStreamParser final : public FramedStreamParser {
   void emit(SharedBytes payload) override;
   [[nodiscard]] bool header_done() const noexcept override { return header_.has_value(); }
 
-  std::optional<FetchHeader> header_;
+  std::optional<FetchHeader> header_{};
   FetchObjectReader reader_;
   FetchObjectHead pending_;
   std::deque<FetchEntry> entries_;

@@ -24,7 +24,7 @@ struct SubgroupHeader {
   // On the wire only in kExplicit mode; 0 in kZero mode; in kFirstObjectId mode the first
   // object's ID (a writer must set it, a reader learns it with the first object).
   std::uint64_t subgroup_id = 0;
-  std::optional<std::uint8_t> publisher_priority;  // nullopt: DEFAULT_PRIORITY bit
+  std::optional<std::uint8_t> publisher_priority{};  // nullopt: DEFAULT_PRIORITY bit
   bool properties = false;
   bool end_of_group = false;
   bool first_object = false;
@@ -43,7 +43,7 @@ Result<SubgroupHeader> read_subgroup_header(ByteReader& r);
 struct SubgroupObjectHead {
   std::uint64_t object_id = 0;
   ObjectStatus status = ObjectStatus::kNormal;
-  KeyValueList properties;
+  KeyValueList properties{};
   std::uint64_t payload_length = 0;
 };
 
@@ -62,7 +62,7 @@ class SubgroupObjectWriter {
 
  private:
   SubgroupHeader header_;
-  std::optional<std::uint64_t> previous_id_;
+  std::optional<std::uint64_t> previous_id_{};
   bool ended_ = false;
 };
 
@@ -90,7 +90,7 @@ class SubgroupObjectReader {
  private:
   SubgroupHeader header_;
   DataLimits limits_;
-  std::optional<std::uint64_t> previous_id_;
+  std::optional<std::uint64_t> previous_id_{};
   bool ended_ = false;
 };
 

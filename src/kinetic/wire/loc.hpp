@@ -29,7 +29,7 @@ struct VideoFrameMarking {
   bool discardable = false;
   bool base_layer_sync = false;
   std::uint8_t temporal_id = 0;  // 0..7
-  std::optional<std::uint8_t> layer_id;
+  std::optional<std::uint8_t> layer_id{};
   std::optional<std::uint8_t> tl0_pic_idx;  // only with layer_id
 
   friend bool operator==(const VideoFrameMarking&, const VideoFrameMarking&) = default;
@@ -44,12 +44,12 @@ struct AudioLevel {
 
 struct LocProperties {
   // Units of `timescale` per second; without a timescale, microseconds since the Unix epoch.
-  std::optional<std::uint64_t> timestamp;
-  std::optional<std::uint64_t> timescale;
-  std::optional<VideoFrameMarking> frame_marking;
-  std::optional<AudioLevel> audio_level;
-  std::optional<std::string> video_config;
-  std::optional<std::string> audio_config;
+  std::optional<std::uint64_t> timestamp{};
+  std::optional<std::uint64_t> timescale{};
+  std::optional<VideoFrameMarking> frame_marking{};
+  std::optional<AudioLevel> audio_level{};
+  std::optional<std::string> video_config{};
+  std::optional<std::string> audio_config{};
 
   friend bool operator==(const LocProperties&, const LocProperties&) = default;
 };
