@@ -48,6 +48,9 @@ struct VersionFeatures {
                                       // NEW_GROUP_REQUEST go in PUBLISH_OK (18) rather than
                                       // PUBLISH (20)
   bool group_order_in_subscribe_tracks;  // GROUP_ORDER may appear in SUBSCRIBE_TRACKS (20)
+  bool subscribe_tracks_subscription_params;  // every SUBSCRIBE parameter is valid in
+                                              // SUBSCRIBE_TRACKS (20); 18 allows only
+                                              // AUTHORIZATION TOKEN and FORWARD
   bool forward_in_publish_state_notify;  // FORWARD/LOCATION_FILTER/LARGEST_OBJECT in
                                          // PUBLISH_STATE_NOTIFY (20)
   bool expires_in_namespace_oks;   // EXPIRES in SUBSCRIBE_NAMESPACE_OK / SUBSCRIBE_TRACKS_OK /
