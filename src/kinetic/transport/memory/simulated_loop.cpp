@@ -1,0 +1,117 @@
+#include "kinetic/transport/memory/simulated_loop.hpp"
+
+#include <algorithm>
+
+namespace kinetic::transport::memory {
+
+TimerId SimulatedLoop::schedule_at(TimePoint when, std::function<void()> fn) {
+  when = std::max(when, now_);
+  const TimerId id = next_id_++;
+  timers_.emplace(Key{when, id}, std::move(fn));
+  when_.emplace(id, when);
+  return id;
+}
+
+void SimulatedLoop::cancel(TimerId id) {
+  auto it = when_.find(id);
+  if (it == when_.end()) return;
+  timers_.erase(Key{it->second, id});
+  when_.erase(it);
+}
+
+void SimulatedLoop::post(std::function<void()> fn) {
+  std::lock_guard lock(posted_mutex_);
+  posted_.emplace_back(next_id_++, std::move(fn));
+}
+
+void SimulatedLoop::adopt_posted() {
+  std::vector<std::pair<TimerId, std::function<void()>>> batch;
+  {
+    std::lock_guard lock(posted_mutex_);
+    batch.swap(posted_);
+  }
+  // Posted tasks become ordinary timers at the current time, keeping the id they got
+  // when posted so that they sort among timers by call order.
+  for (auto& [id, fn] : batch) {
+    timers_.emplace(Key{now_, id}, std::move(fn));
+    when_.emplace(id, now_);
+  }
+}
+
+bool SimulatedLoop::run_next(TimePoint deadline) {
+  adopt_posted();
+  if (timers_.empty()) return false;
+  auto it = timers_.begin();
+  if (it->first.first > deadline) return false;
+  now_ = std::max(now_, it->first.first);
+  auto fn = std::move(it->second);
+  when_.erase(it->first.second);
+  timers_.erase(it);
+  ++events_run_;
+  fn();
+  return true;
+}
+
+std::size_t SimulatedLoop::run_until(TimePoint deadline) {
+  if (running_) return 0;  // re-entry from inside an event would break the ordering
+  running_ = true;
+  std::size_t ran = 0;
+  while (run_next(deadline)) ++ran;
+  now_ = std::max(now_, deadline);
+  running_ = false;
+  return ran;
+}
+
+bool SimulatedLoop::run_until(const std::function<bool()>& done, Duration limit) {
+  if (running_) return done();
+  running_ = true;
+  const TimePoint deadline = now_ + limit;
+  bool held = done();
+  while (!held && run_next(deadline)) held = done();
+  if (!held) now_ = std::max(now_, deadline);
+  running_ = false;
+  return held;
+}
+
+bool SimulatedLoop::run_until_idle(std::size_t max_events) {
+  if (running_) return false;
+  running_ = true;
+  std::size_t ran = 0;
+  bool idle = false;
+  while (ran < max_events) {
+    if (!run_next(TimePoint::max())) {
+      idle = true;
+      break;
+    }
+    ++ran;
+  }
+  running_ = false;
+  return idle;
+}
+
+bool SimulatedLoop::run_one() {
+  if (running_) return false;
+  running_ = true;
+  const bool ran = run_next(TimePoint::max());
+  running_ = false;
+  return ran;
+}
+
+void SimulatedLoop::advance(Duration d) {
+  if (d > Duration::zero()) now_ += d;
+}
+
+std::size_t SimulatedLoop::pending() const {
+  std::lock_guard lock(posted_mutex_);
+  return timers_.size() + posted_.size();
+}
+
+TimePoint SimulatedLoop::next_event_time() const {
+  {
+    std::lock_guard lock(posted_mutex_);
+    if (!posted_.empty()) return now_;
+  }
+  return timers_.empty() ? TimePoint::max() : timers_.begin()->first.first;
+}
+
+}  // namespace kinetic::transport::memory
