@@ -59,6 +59,7 @@ class DeadlinePolicy {
   std::int64_t clock_offset_us_ = 0;
   std::int64_t last_update_us_ = 0;
   bool updated_once_ = false;
+  double decrease_credit_us_ = 0.0;  // earned room to fall, spent in whole steps
 };
 
 }  // namespace kinetic::mock

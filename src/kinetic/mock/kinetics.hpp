@@ -23,14 +23,15 @@ double normal_quantile(double p) noexcept;
 struct KineticsConfig {
   // Random-walk spectral density of the delay, µs² per second of timestamp time.
   double delay_process_noise = 250.0 * 250.0;
-  // Random-walk spectral density of the slope, (µs/s)² per second.
-  double drift_process_noise = 50.0 * 50.0;
+  // Random-walk spectral density of the slope, (µs/s)² per second. Clock drift is nearly
+  // constant; faster delay changes belong to the delay's own random walk.
+  double drift_process_noise = 1.0;
   // Jitter standard deviation assumed before any innovation was seen.
   double initial_jitter_us = 5000.0;
   // Never believe jitter smaller than this (timer granularity).
   double min_jitter_us = 100.0;
   // Weight of one innovation in the jitter estimate (exponential forgetting).
-  double jitter_alpha = 0.05;
+  double jitter_alpha = 0.02;
   // Innovations beyond this many predicted standard deviations are outliers.
   double gate_sigma = 4.0;
   // After this many outliers in a row the path is assumed changed: the next one is accepted

@@ -41,6 +41,9 @@ struct ReconcilerConfig {
   double alpha = 0.2;              // weight of the newest score in the confidence
   double initial_confidence = 1.0; // optimistic: a track earns distrust by failing
   double min_confidence = 0.4;     // below it, should_conjecture() says no
+  // Each reconciled freeze pulls the confidence this far back towards initial_confidence, so
+  // a distrusted track is tried again after a while instead of freezing for ever.
+  double recovery_per_freeze = 0.05;
   // Video score: PSNR mapped linearly from psnr_bad_db (0) to psnr_good_db (1).
   double psnr_bad_db = 18.0;
   double psnr_good_db = 38.0;
@@ -55,9 +58,9 @@ class Reconciler {
  public:
   explicit Reconciler(const ReconcilerConfig& config = {});
 
-  // `shown` is what the player displayed for the slot, `real` the object that arrived. Only
-  // conjectures move the confidence; a freeze is scored for the record but says nothing
-  // about the conjecture engine. Mismatched sizes: an error.
+  // `shown` is what the player displayed for the slot, `real` the object that arrived. A
+  // conjecture's score moves the confidence; a freeze is scored for the record and only
+  // lets the confidence recover (recovery_per_freeze). Mismatched sizes: an error.
   wire::Result<ReconciliationEvent> reconcile_video(std::uint64_t track, std::uint64_t object_id,
                                                     std::int64_t timestamp_us, std::int64_t arrival_us,
                                                     Substitute substitute, const Frame& shown,
