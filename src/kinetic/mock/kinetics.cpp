@@ -99,6 +99,10 @@ bool ArrivalModel::observe(std::int64_t timestamp_us, std::int64_t arrival_us) {
     ++outliers_;
     ++consecutive_outliers_;
     outlier_rate_ += config_.outlier_rate_alpha * (1.0 - outlier_rate_);
+    // A gated innovation still says "at least this noisy": it counts as a 2σ one. The
+    // jitter can then grow when the path gets noisier (everything beyond the old gate),
+    // while a few percent of retransmissions raise it by only ~10 %.
+    jitter_var_ += config_.jitter_alpha * (std::max(4.0 * s - hph, jitter_var_) - jitter_var_);
     if (consecutive_outliers_ < config_.max_consecutive_outliers) return false;
     // Too many in a row: the path changed (new route, standing queue). Open the delay
     // variance to the size of the jump so the state moves there at once.
