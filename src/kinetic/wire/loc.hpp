@@ -30,7 +30,7 @@ struct VideoFrameMarking {
   bool base_layer_sync = false;
   std::uint8_t temporal_id = 0;  // 0..7
   std::optional<std::uint8_t> layer_id{};
-  std::optional<std::uint8_t> tl0_pic_idx;  // only with layer_id
+  std::optional<std::uint8_t> tl0_pic_idx{};  // only with layer_id
 
   friend bool operator==(const VideoFrameMarking&, const VideoFrameMarking&) = default;
 };
