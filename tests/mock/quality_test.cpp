@@ -70,7 +70,7 @@ TEST(Quality, PsnrOfAKnownErrorIsAnalytic) {
   const double expected = 10.0 * std::log10(255.0 * 255.0 / 16.0);
   EXPECT_NEAR(p->y, expected, 1e-9);
   EXPECT_EQ(p->u, kPsnrCapDb);
-  EXPECT_NEAR(p->combined, (6.0 * expected + 2.0 * kPsnrCapDb) / 8.0, 1e-9);
+  EXPECT_NEAR(p->combined, 10.0 * std::log10(255.0 * 255.0 / (6.0 * 16.0 / 8.0)), 1e-9);
 }
 
 TEST(Quality, PsnrOfGaussianNoiseMatchesItsVariance) {

@@ -48,10 +48,13 @@ wire::Result<double> psnr_plane(std::span<const std::uint8_t> a, std::span<const
 wire::Result<FramePsnr> psnr(const Frame& a, const Frame& b) {
   KINETIC_CHECK(check_pair(a, b));
   FramePsnr r;
-  r.y = psnr_from_mse(mse(a.y, b.y));
-  r.u = psnr_from_mse(mse(a.u, b.u));
-  r.v = psnr_from_mse(mse(a.v, b.v));
-  r.combined = (6.0 * r.y + r.u + r.v) / 8.0;
+  const double my = mse(a.y, b.y);
+  const double mu = mse(a.u, b.u);
+  const double mv = mse(a.v, b.v);
+  r.y = psnr_from_mse(my);
+  r.u = psnr_from_mse(mu);
+  r.v = psnr_from_mse(mv);
+  r.combined = psnr_from_mse((6.0 * my + mu + mv) / 8.0);
   return r;
 }
 

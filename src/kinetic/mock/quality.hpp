@@ -27,8 +27,9 @@ struct FramePsnr {
   double y = 0.0;
   double u = 0.0;
   double v = 0.0;
-  // (6·Y + U + V) / 8 of the capped per-plane values: the luma-weighted PSNR common in codec
-  // evaluation, because the eye (and the luma plane's 4x sample count) dominates.
+  // PSNR of the luma-weighted MSE (6·Y + U + V) / 8, the 6:1:1 weighting common in codec
+  // evaluation because the eye is most sensitive to luma. Weighting the MSEs rather than the
+  // capped per-plane dB values keeps a perfect chroma plane from hiding a ruined luma one.
   double combined = 0.0;
 };
 
