@@ -30,5 +30,20 @@ TEST(VideoSad, ExtremesDoNotOverflow) {
   EXPECT_EQ(row_sad(a.data(), a.data(), 3840), 0u);
 }
 
+TEST(VideoSad, WholeBlockSumEqualsRowSumsAndStopsOnlyAboveTheLimit) {
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::vector<std::uint8_t> a(40 * 20), b(33 * 20);
+  for (auto& x : a) x = static_cast<std::uint8_t>(byte(rng));
+  for (auto& x : b) x = static_cast<std::uint8_t>(byte(rng));
+  for (int rows = 1; rows <= 16; ++rows) {
+    std::uint32_t expect = 0;
+    for (int j = 0; j < rows; ++j) expect += row_sad(a.data() + 3 + j * 40, b.data() + 1 + j * 33, 16);
+    EXPECT_EQ(sad_16xn(a.data() + 3, 40, b.data() + 1, 33, rows, 0xFFFFFFFFu), expect);
+    EXPECT_EQ(sad_16xn(a.data() + 3, 40, b.data() + 1, 33, rows, expect), expect);  // equal is not above
+    if (expect > 0 && rows >= 4) EXPECT_GT(sad_16xn(a.data() + 3, 40, b.data() + 1, 33, rows, 0), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace kinetic::mock::video

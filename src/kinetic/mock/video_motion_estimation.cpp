@@ -11,6 +11,12 @@ std::uint32_t block_sad(const Plane& cur, const Plane& ref, int x0, int y0, int 
                         std::uint32_t limit, std::uint8_t* scratch) noexcept {
   const int rx = x0 + dx;
   const bool inside_x = rx >= 0 && rx + bw <= ref.width;
+  const int ry = y0 + dy;
+  if (bw == 16 && inside_x && ry >= 0 && ry + bh <= ref.height) {
+    // The common case, a whole block inside the picture: no clamping, whole-block SIMD.
+    return sad_16xn(cur.row(y0) + x0, static_cast<std::size_t>(cur.width), ref.row(ry) + rx,
+                    static_cast<std::size_t>(ref.width), bh, limit);
+  }
   std::uint32_t sum = 0;
   for (int j = 0; j < bh; ++j) {
     const int yc = y0 + j;

@@ -56,6 +56,8 @@ WarpStats forward_warp(const Frame& newest, const MotionField& field, int k, std
   const int cw = newest.chroma_width();
   const int ch = newest.chroma_height();
   const auto ucw = static_cast<std::size_t>(cw);
+  // s / w as a multiply: with s < 2^23 and w < 2^13 the rounded-up 2^40 / w is exact.
+  const std::uint64_t inverse_w = (std::uint64_t{1} << 40) / static_cast<std::uint64_t>(w) + 1;
   for (int cy = 0; cy < ch; ++cy) {
     for (int cx = 0; cx < cw; ++cx) {
       const std::size_t ci = static_cast<std::size_t>(cy) * ucw + static_cast<std::size_t>(cx);
@@ -63,8 +65,8 @@ WarpStats forward_warp(const Frame& newest, const MotionField& field, int k, std
       std::size_t src = ci;
       if (key != kHoleKey) {
         const std::uint32_t s = key & kSplatIndexMask;
-        const std::uint32_t sx = s % static_cast<std::uint32_t>(w);
-        const std::uint32_t sy = s / static_cast<std::uint32_t>(w);
+        const auto sy = static_cast<std::uint32_t>((static_cast<std::uint64_t>(s) * inverse_w) >> 40);
+        const std::uint32_t sx = s - sy * static_cast<std::uint32_t>(w);
         src = static_cast<std::size_t>(sy / 2) * ucw + static_cast<std::size_t>(sx / 2);
       }
       out.u[ci] = newest.u[src];
