@@ -41,7 +41,9 @@ TEST(VideoSad, WholeBlockSumEqualsRowSumsAndStopsOnlyAboveTheLimit) {
     for (int j = 0; j < rows; ++j) expect += row_sad(a.data() + 3 + j * 40, b.data() + 1 + j * 33, 16);
     EXPECT_EQ(sad_16xn(a.data() + 3, 40, b.data() + 1, 33, rows, 0xFFFFFFFFu), expect);
     EXPECT_EQ(sad_16xn(a.data() + 3, 40, b.data() + 1, 33, rows, expect), expect);  // equal is not above
-    if (expect > 0 && rows >= 4) EXPECT_GT(sad_16xn(a.data() + 3, 40, b.data() + 1, 33, rows, 0), 0u);
+    if (expect > 0 && rows >= 4) {
+      EXPECT_GT(sad_16xn(a.data() + 3, 40, b.data() + 1, 33, rows, 0), 0u);
+    }
   }
 }
 
