@@ -251,5 +251,20 @@ TEST_F(MemoryStreamTest, EqualSendOrdersShareTheLink) {
   EXPECT_NEAR(got_a, got_b, 1200.0);  // within one packet of each other
 }
 
+TEST_F(MemoryStreamTest, AStreamOvertakingAnEarlierOneOpensItToo) {
+  LinkConfig config;
+  config.to_server.reorder = 0.5;
+  config.to_server.reorder_delay = 20ms;
+  connect(config);
+  for (int i = 0; i < 40; ++i) sessions.client->open_uni()->write(pattern(10, static_cast<std::uint8_t>(i)), true);
+  ASSERT_TRUE(loop.run_until([&] { return server_handler.incoming.size() == 40; }, 1s));
+  loop.run_for(100ms);
+  for (std::size_t i = 0; i < 40; ++i) {
+    const StreamId id = 4 * i + 2;
+    EXPECT_EQ(server_handler.incoming_ids[i], id);  // announced in id order
+    EXPECT_EQ(server_handler.by_id[id]->data, pattern(10, static_cast<std::uint8_t>(i)));
+  }
+}
+
 }  // namespace
 }  // namespace kinetic::transport::memory

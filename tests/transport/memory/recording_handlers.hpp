@@ -44,7 +44,8 @@ struct RecordingStream : StreamHandler {
 struct RecordingSession : SessionHandler {
   EventLoop* loop = nullptr;
   bool ready = false;
-  std::vector<Stream*> incoming;
+  std::vector<Stream*> incoming;  // released streams dangle: use incoming_ids after on_closed
+  std::vector<StreamId> incoming_ids;
   std::vector<std::unique_ptr<RecordingStream>> stream_handlers;
   std::map<StreamId, RecordingStream*> by_id;
   std::vector<std::vector<std::uint8_t>> datagrams;
@@ -68,6 +69,7 @@ struct RecordingSession : SessionHandler {
   void on_ready(Session&) override { ready = true; }
   void on_incoming_stream(Session& session, Stream& stream) override {
     incoming.push_back(&stream);
+    incoming_ids.push_back(stream.id());
     attach(stream);
     if (incoming_hook) incoming_hook(session, stream);
   }

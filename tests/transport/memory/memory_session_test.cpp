@@ -1,0 +1,316 @@
+#include "kinetic/transport/memory/memory_session.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kinetic/transport/memory/memory_network.hpp"
+#include "kinetic/transport/memory/simulated_loop.hpp"
+#include "recording_handlers.hpp"
+
+namespace kinetic::transport::memory {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::pattern;
+using testing::RecordingSession;
+using testing::RecordingStream;
+
+double ms(Duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+class MemorySessionTest : public ::testing::Test {
+ protected:
+  void connect(const LinkConfig& config = {}) {
+    client_handler.loop = &loop;
+    server_handler.loop = &loop;
+    sessions = network.pair(config);
+    sessions.client->set_handler(&client_handler);
+    sessions.server->set_handler(&server_handler);
+    ASSERT_TRUE(loop.run_until([&] { return client_handler.ready && server_handler.ready; }, 1s));
+  }
+
+  SimulatedLoop loop;
+  MemoryNetwork network{loop, 5};
+  RecordingSession client_handler;
+  RecordingSession server_handler;
+  SessionPair sessions;
+};
+
+TEST_F(MemorySessionTest, HandshakeTakesOneRoundTrip) {
+  LinkConfig config;
+  config.to_server.delay = 30ms;
+  config.to_client.delay = 20ms;
+  client_handler.loop = &loop;
+  sessions = network.pair(config);
+  sessions.client->set_handler(&client_handler);
+  sessions.server->set_handler(&server_handler);
+  loop.run_for(49ms);
+  EXPECT_TRUE(server_handler.ready);
+  EXPECT_FALSE(client_handler.ready);
+  loop.run_for(1ms);
+  EXPECT_TRUE(client_handler.ready);
+}
+
+TEST_F(MemorySessionTest, DescribesItself) {
+  LinkConfig config;
+  config.protocol = "moqt-18";
+  config.path = "/moq";
+  connect(config);
+  EXPECT_EQ(sessions.client->protocol(), "moqt-18");
+  EXPECT_EQ(sessions.server->path(), "/moq");
+  EXPECT_EQ(sessions.server->peer_address(), "mem:client-1");
+  EXPECT_EQ(sessions.client->peer_address(), "mem:server-1");
+  EXPECT_EQ(&sessions.client->loop(), &loop);
+}
+
+TEST_F(MemorySessionTest, StreamLimitAndStreamsAvailable) {
+  LinkConfig config;
+  config.max_bidi_streams = 2;
+  config.max_uni_streams = 1;
+  connect(config);
+  Stream* a = sessions.client->open_bidi();
+  Stream* b = sessions.client->open_bidi();
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(sessions.client->open_bidi(), nullptr);
+  Stream* u = sessions.client->open_uni();
+  ASSERT_NE(u, nullptr);
+  EXPECT_EQ(sessions.client->open_uni(), nullptr);
+  // The server's own credit is separate.
+  EXPECT_NE(sessions.server->open_bidi(), nullptr);
+
+  // Closing `a` at both ends gives the client one more bidi stream.
+  a->write(pattern(10), true);
+  ASSERT_TRUE(loop.run_until([&] { return !server_handler.incoming.empty(); }, 1s));
+  server_handler.incoming.front()->finish();
+  ASSERT_TRUE(loop.run_until([&] { return client_handler.streams_available > 0; }, 1s));
+  EXPECT_EQ(client_handler.streams_available, 1);
+  EXPECT_NE(sessions.client->open_bidi(), nullptr);
+  EXPECT_EQ(sessions.client->open_bidi(), nullptr);
+  EXPECT_EQ(sessions.client->open_uni(), nullptr);
+}
+
+TEST_F(MemorySessionTest, DatagramsArriveWhole) {
+  connect();
+  EXPECT_EQ(sessions.client->max_datagram_size(), 1150u);
+  EXPECT_TRUE(sessions.client->send_datagram(pattern(1150)));
+  EXPECT_FALSE(sessions.client->send_datagram(pattern(1151)));
+  EXPECT_TRUE(sessions.server->send_datagram(pattern(3)));
+  loop.run_for(100ms);
+  ASSERT_EQ(server_handler.datagrams.size(), 1u);
+  EXPECT_EQ(server_handler.datagrams[0], pattern(1150));
+  ASSERT_EQ(client_handler.datagrams.size(), 1u);
+  EXPECT_EQ(client_handler.datagrams[0], pattern(3));
+}
+
+TEST_F(MemorySessionTest, DatagramsCanBeOff) {
+  LinkConfig config;
+  config.datagrams = false;
+  connect(config);
+  EXPECT_EQ(sessions.client->max_datagram_size(), 0u);
+  EXPECT_FALSE(sessions.client->send_datagram(pattern(10)));
+}
+
+TEST_F(MemorySessionTest, DatagramLossRateWithinTolerance) {
+  LinkConfig config;
+  config.to_server.loss = 0.05;
+  connect(config);
+  for (int i = 0; i < 10'000; ++i) {
+    ASSERT_TRUE(sessions.client->send_datagram(pattern(100, static_cast<std::uint8_t>(i))));
+    loop.run_for(1ms);
+  }
+  loop.run_for(1s);
+  const double lost = 1.0 - static_cast<double>(server_handler.datagrams.size()) / 10'000.0;
+  EXPECT_NEAR(lost, 0.05, 0.01);
+  EXPECT_EQ(sessions.client->stats().packets_lost, 10'000u - server_handler.datagrams.size());
+}
+
+TEST_F(MemorySessionTest, OneWayDelayAndJitterStatistics) {
+  LinkConfig config;
+  config.to_server.delay = 40ms;
+  config.to_server.jitter = {JitterModel::Kind::kNormal, 4ms};
+  connect(config);
+  std::vector<TimePoint> sent;
+  for (int i = 0; i < 2000; ++i) {
+    sent.push_back(loop.now());
+    ASSERT_TRUE(sessions.client->send_datagram(pattern(200)));
+    loop.run_for(50ms);
+  }
+  loop.run_for(1s);
+  ASSERT_EQ(server_handler.datagram_times.size(), sent.size());
+  double sum = 0, sq = 0;
+  for (std::size_t i = 0; i < sent.size(); ++i) sum += ms(server_handler.datagram_times[i] - sent[i]);
+  const double mean = sum / static_cast<double>(sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const double d = ms(server_handler.datagram_times[i] - sent[i]) - mean;
+    sq += d * d;
+  }
+  const double sd = std::sqrt(sq / static_cast<double>(sent.size()));
+  EXPECT_NEAR(mean, 40.0, 0.5);
+  EXPECT_NEAR(sd, 4.0, 0.4);
+}
+
+TEST_F(MemorySessionTest, OneMegabyteOverEightMegabitsTakesAboutASecond) {
+  LinkConfig config;
+  config.to_server.bandwidth_bps = 8'000'000;
+  config.to_server.delay = 10ms;
+  connect(config);
+  Stream* s = sessions.client->open_uni();
+  const TimePoint start = loop.now();
+  s->write(wire::SharedBytes(pattern(1'000'000)), true);
+  ASSERT_TRUE(loop.run_until([&] { return !server_handler.incoming.empty() && server_handler.stream_handlers.back()->fin; }, 5s));
+  const double seconds = std::chrono::duration<double>(loop.now() - start).count();
+  // 1 MB of payload plus per-packet headers, serialized at 1 MB/s, plus 10 ms of delay.
+  EXPECT_NEAR(seconds, 1.0, 0.06);
+  EXPECT_GT(seconds, 1.0);
+  EXPECT_EQ(server_handler.stream_handlers.back()->data.size(), 1'000'000u);
+  EXPECT_EQ(sessions.client->stats().bytes_sent, 1'000'000u);
+  EXPECT_EQ(sessions.server->stats().bytes_received, 1'000'000u);
+}
+
+TEST_F(MemorySessionTest, LostStreamPacketsCostARecoveryNotData) {
+  LinkConfig config;
+  config.to_server.delay = 20ms;
+  config.to_client.delay = 20ms;
+  config.to_server.loss = 1.0;  // every first copy is lost
+  connect(config);
+  Stream* s = sessions.client->open_uni();
+  const TimePoint start = loop.now();
+  s->write(pattern(100), true);
+  ASSERT_TRUE(loop.run_until([&] { return !server_handler.incoming.empty() && server_handler.stream_handlers.back()->fin; }, 10s));
+  EXPECT_EQ(server_handler.stream_handlers.back()->data, pattern(100));
+  EXPECT_GT(loop.now() - start, 20ms + 65ms);  // at least one RTT + slack more than the delay
+  EXPECT_GT(sessions.client->stats().packets_lost, 0u);
+}
+
+TEST_F(MemorySessionTest, CloseCodeAndReasonReachThePeer) {
+  connect();
+  sessions.client->close(0x10, "going away");
+  EXPECT_TRUE(sessions.client->closed());
+  EXPECT_EQ(sessions.client->open_bidi(), nullptr);
+  EXPECT_FALSE(sessions.client->send_datagram(pattern(1)));
+  EXPECT_FALSE(client_handler.closed.has_value());  // posted, never inside close()
+  loop.run_for(1s);
+  ASSERT_TRUE(client_handler.closed.has_value());
+  EXPECT_FALSE(client_handler.closed->by_peer);
+  EXPECT_EQ(client_handler.closed->code, 0x10u);
+  ASSERT_TRUE(server_handler.closed.has_value());
+  EXPECT_TRUE(server_handler.closed->by_peer);
+  EXPECT_FALSE(server_handler.closed->idle_timeout);
+  EXPECT_EQ(server_handler.closed->code, 0x10u);
+  EXPECT_EQ(server_handler.closed->reason, "going away");
+  sessions.client->close(0x11, "again");  // harmless
+}
+
+TEST_F(MemorySessionTest, CloseMidTransferIsSafe) {
+  LinkConfig config;
+  config.to_server.bandwidth_bps = 1'000'000;
+  connect(config);
+  Stream* s = sessions.client->open_bidi();
+  s->write(pattern(200'000), true);
+  ASSERT_TRUE(sessions.client->send_datagram(pattern(10)));
+  loop.run_for(100ms);
+  ASSERT_FALSE(server_handler.incoming.empty());
+  const std::size_t got = server_handler.stream_handlers.back()->data.size();
+  sessions.server->close(7, "enough");
+  s->write(pattern(10), false);
+  s->reset(1);
+  loop.run_for(5s);
+  EXPECT_EQ(client_handler.closed->code, 7u);
+  EXPECT_LE(server_handler.stream_handlers.back()->data.size(), got + 1200);
+  EXPECT_FALSE(server_handler.stream_handlers.back()->fin);
+}
+
+TEST_F(MemorySessionTest, DroppingTheSessionFromItsOwnCallbackIsSafe) {
+  connect();
+  server_handler.closed_hook = [this](Session&, const CloseInfo&) { sessions.server.reset(); };
+  server_handler.incoming_hook = [](Session& session, Stream&) { session.close(3, "no streams"); };
+  Stream* s = sessions.client->open_bidi();
+  s->write(pattern(5000), true);
+  loop.run_for(1s);
+  EXPECT_EQ(sessions.server, nullptr);
+  ASSERT_TRUE(client_handler.closed.has_value());
+  EXPECT_EQ(client_handler.closed->code, 3u);
+}
+
+TEST_F(MemorySessionTest, DroppingAnOpenSessionClosesThePeer) {
+  connect();
+  Stream* s = sessions.client->open_uni();
+  s->write(pattern(100'000), false);
+  sessions.client.reset();
+  loop.run_for(1s);
+  ASSERT_TRUE(server_handler.closed.has_value());
+  EXPECT_TRUE(server_handler.closed->by_peer);
+}
+
+TEST_F(MemorySessionTest, IdleTimeoutFiresOnlyWhenQuiet) {
+  LinkConfig config;
+  config.idle_timeout = 2s;
+  connect(config);
+  const TimePoint start = loop.now();
+  // Traffic every second keeps both ends alive.
+  for (int i = 0; i < 5; ++i) {
+    sessions.client->send_datagram(pattern(10));
+    loop.run_for(1s);
+  }
+  EXPECT_FALSE(client_handler.closed.has_value());
+  EXPECT_FALSE(server_handler.closed.has_value());
+  loop.run_for(3s);
+  ASSERT_TRUE(client_handler.closed.has_value());
+  EXPECT_TRUE(client_handler.closed->idle_timeout);
+  EXPECT_FALSE(client_handler.closed->by_peer);
+  ASSERT_TRUE(server_handler.closed.has_value());
+  EXPECT_TRUE(server_handler.closed->idle_timeout);
+  // The last datagram left at 4 s, so the client went quiet then.
+  EXPECT_EQ(*client_handler.closed_at, start + 4s + 2s);
+  EXPECT_TRUE(loop.run_until_idle(1000));
+}
+
+TEST_F(MemorySessionTest, StatsReflectTheLink) {
+  LinkConfig config;
+  config.to_server.delay = 15ms;
+  config.to_client.delay = 25ms;
+  config.to_server.bandwidth_bps = 8'000'000;
+  connect(config);
+  Stream* s = sessions.client->open_uni();
+  s->write(pattern(20'000), false);
+  loop.run_for(5ms);
+  const SessionStats during = sessions.client->stats();
+  EXPECT_EQ(during.smoothed_rtt, 40ms);
+  EXPECT_EQ(during.min_rtt, 40ms);
+  EXPECT_EQ(during.congestion_window, 40'000u);
+  EXPECT_GT(during.bytes_in_flight, 0u);
+  loop.run_for(1s);
+  const SessionStats after = sessions.client->stats();
+  EXPECT_EQ(after.bytes_in_flight, 0u);
+  EXPECT_EQ(after.bytes_sent, 20'000u);
+  EXPECT_EQ(sessions.server->stats().bytes_received, 20'000u);
+}
+
+TEST_F(MemorySessionTest, ImpairmentCanChangeMidRun) {
+  connect();
+  for (int i = 0; i < 100; ++i) sessions.client->send_datagram(pattern(10));
+  loop.run_for(100ms);
+  EXPECT_EQ(server_handler.datagrams.size(), 100u);
+  PathConfig lossy = sessions.client->link().config().to_server;
+  lossy.loss = 1.0;
+  sessions.client->link().set_path(Direction::kToServer, lossy);
+  for (int i = 0; i < 100; ++i) sessions.client->send_datagram(pattern(10));
+  loop.run_for(100ms);
+  EXPECT_EQ(server_handler.datagrams.size(), 100u);
+}
+
+TEST_F(MemorySessionTest, DatagramsBeyondTheQueueAreDropped) {
+  LinkConfig config;
+  config.to_server.bandwidth_bps = 1'000'000;
+  config.datagram_queue_packets = 10;
+  connect(config);
+  for (int i = 0; i < 50; ++i) EXPECT_TRUE(sessions.client->send_datagram(pattern(1000)));
+  loop.run_for(1s);
+  // Sending starts after this task, so ten fill the queue and the rest find it full.
+  EXPECT_EQ(server_handler.datagrams.size(), 10u);
+  EXPECT_EQ(sessions.client->stats().packets_lost, 40u);
+}
+
+}  // namespace
+}  // namespace kinetic::transport::memory
