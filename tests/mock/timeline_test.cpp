@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <map>
+#include <random>
 
 #include "kinetic/mock/quality.hpp"
 
@@ -337,6 +338,80 @@ TEST(Timeline, BadInputIsAnError) {
   ASSERT_TRUE(out.ok());
   EXPECT_EQ(out->kind, DisplayKind::kStall);
   EXPECT_FALSE(out->frame);
+}
+
+}  // namespace
+}  // namespace kinetic::mock
+
+namespace kinetic::mock {
+namespace {
+
+TEST(Timeline, AdaptiveBudgetSettlesOnThePathAndKeepsFramesOnTime) {
+  TrackConfig cfg = video(LatePolicy::kConjecture);
+  cfg.deadline.mode = DeadlineMode::kAdaptive;
+  cfg.deadline.latency_us = 400'000;
+  cfg.deadline.max_decrease_per_s = 0.2;
+  Timeline tl;
+  LinearEngine engine;
+  ASSERT_TRUE(tl.add_video_track(1, cfg, engine).ok());
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> jitter(0.0, 5'000.0);
+  constexpr int kFrames = 750;  // 30 s
+  for (int i = 0; i < kFrames; ++i) {
+    const auto arrival = ts_of(i) + 60'000 + static_cast<std::int64_t>(jitter(rng));
+    ASSERT_TRUE(tl.push_object(1, static_cast<std::uint64_t>(i), ts_of(i), arrival, scene(i)).ok());
+  }
+  int late_in_second_half = 0, shown_in_second_half = 0;
+  for (std::int64_t t = ts_of(0); t < ts_of(kFrames); t += kInterval / 2) {
+    auto out = tl.display_at(1, t);
+    ASSERT_TRUE(out.ok());
+    if (t > ts_of(kFrames / 2) && out->new_slot) {
+      ++shown_in_second_half;
+      if (out->kind != DisplayKind::kReal) ++late_in_second_half;
+    }
+  }
+  // 60 ms + 2.33·5 ms ≈ 72 ms, plus up to the 20 ms hysteresis.
+  const std::int64_t budget = tl.deadline(1)->latency_us();
+  EXPECT_GE(budget, 70'000);
+  EXPECT_LE(budget, 100'000);
+  EXPECT_GT(shown_in_second_half, 300);
+  EXPECT_LE(late_in_second_half, shown_in_second_half / 50);
+}
+
+TEST(Timeline, SurvivesDisorderlyInput) {
+  std::mt19937_64 rng(17);
+  std::uniform_int_distribution<std::int64_t> ts_d(-2'000'000, 4'000'000);
+  std::uniform_int_distribution<std::int64_t> delay_d(-100'000, 900'000);
+  std::uniform_int_distribution<int> what(0, 9);
+  Timeline tl;
+  LinearEngine engine;
+  ASSERT_TRUE(tl.add_video_track(1, video(LatePolicy::kConjecture), engine).ok());
+  TrackConfig stall = video(LatePolicy::kStall);
+  ASSERT_TRUE(tl.add_track(2, stall).ok());
+  TrackConfig data;
+  data.kind = TrackKind::kData;
+  data.frame_interval_us = 50'000;
+  data.fields = {{"x"}, {"s", FieldKind::kStep}};
+  ASSERT_TRUE(tl.add_track(3, data).ok());
+  std::int64_t t = -3'000'000;
+  for (int step = 0; step < 3000; ++step) {
+    const int w = what(rng);
+    const std::uint64_t track = 1 + static_cast<std::uint64_t>(step % 3);
+    if (w < 6) {
+      const std::int64_t ts = ts_d(rng);
+      Payload p = track == 3 ? Payload{std::vector<double>{static_cast<double>(ts) / 1e5, 1.0}} : Payload{scene(step)};
+      (void)tl.push_object(track, static_cast<std::uint64_t>(step), ts, ts + delay_d(rng), std::move(p));
+    } else {
+      t += std::uniform_int_distribution<std::int64_t>(-5'000, 60'000)(rng);
+      auto out = tl.display_at(track, t);
+      ASSERT_TRUE(out.ok());
+      if (out->frame) {
+        EXPECT_EQ(out->frame->width, 64);
+      }
+    }
+  }
+  for (std::size_t i = 1; i < engine.pushed.size(); ++i) EXPECT_GT(engine.pushed[i], engine.pushed[i - 1]);
+  (void)tl.take_events();
 }
 
 }  // namespace
