@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "control_vectors.hpp"
@@ -311,6 +315,39 @@ TEST(ControlCodec, MessageNamesFollowTheVersion) {
   EXPECT_EQ(message_name(Version::kDraft18, MessageType::kPublishBlocked), "PUBLISH_BLOCKED");
   EXPECT_EQ(message_name(Version::kDraft20, MessageType::kPublishSkipped), "PUBLISH_SKIPPED");
   EXPECT_EQ(message_type(ControlMessage(PublishBlocked{})), MessageType::kPublishSkipped);
+}
+
+// The fuzz seeds (fuzz/corpus/control_message) are these vectors; run this test with
+// KINETIC_WRITE_CORPUS=1 to rewrite them after changing a vector.
+TEST(ControlCodec, FuzzCorpusHoldsEveryVector) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(KINETIC_SOURCE_DIR) / "fuzz" / "corpus" / "control_message";
+  const bool write = std::getenv("KINETIC_WRITE_CORPUS") != nullptr;
+  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> seeds;
+  for (const auto& vec : control_vectors()) {
+    // First byte: bit 0 the draft, bits 1..7 the chunk size minus one (here 1 byte).
+    std::vector<std::uint8_t> seed = {static_cast<std::uint8_t>(vec.version == Version::kDraft20 ? 1 : 0)};
+    seed.insert(seed.end(), vec.bytes.begin(), vec.bytes.end());
+    seeds.emplace_back(vec.name + "-" + std::string(alpn(vec.version)), seed);
+  }
+  for (Version v : kSupportedVersions) {
+    std::vector<std::uint8_t> seed = {static_cast<std::uint8_t>((v == Version::kDraft20 ? 1 : 0) | (6 << 1))};
+    for (const auto& m : full_messages(v)) ASSERT_TRUE(encode_control_message(v, m, seed).ok());
+    seeds.emplace_back("stream-" + std::string(alpn(v)), seed);
+  }
+  if (write) fs::create_directories(dir);
+  for (const auto& [name, seed] : seeds) {
+    const fs::path file = dir / name;
+    if (write) {
+      std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(seed.data()),
+                                                  static_cast<std::streamsize>(seed.size()));
+      continue;
+    }
+    std::ifstream in(file, std::ios::binary);
+    ASSERT_TRUE(in) << file << " missing: rerun with KINETIC_WRITE_CORPUS=1";
+    const std::vector<std::uint8_t> stored((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(stored, seed) << file;
+  }
 }
 
 }  // namespace
