@@ -1,0 +1,218 @@
+#include "kinetic/transport/epoll_loop.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <system_error>
+
+namespace kinetic::transport {
+
+namespace {
+
+// Tags the loop's own descriptors in epoll_event.data so they never collide with a watcher.
+constexpr std::uint64_t kTimerTag = ~std::uint64_t{0};
+constexpr std::uint64_t kEventTag = ~std::uint64_t{0} - 1;
+
+std::uint64_t watcher_tag(int fd, std::uint32_t generation) {
+  return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+}
+
+[[noreturn]] void throw_errno(const char* what) { throw std::system_error(errno, std::generic_category(), what); }
+
+}  // namespace
+
+EpollLoop::EpollLoop() : owner_(std::this_thread::get_id()) {
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) throw_errno("epoll_create1");
+  timerfd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (timerfd_ < 0) {
+    ::close(epfd_);
+    throw_errno("timerfd_create");
+  }
+  eventfd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (eventfd_ < 0) {
+    ::close(timerfd_);
+    ::close(epfd_);
+    throw_errno("eventfd");
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kTimerTag;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, timerfd_, &ev);
+  ev.data.u64 = kEventTag;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, eventfd_, &ev);
+}
+
+EpollLoop::~EpollLoop() {
+  ::close(eventfd_);
+  ::close(timerfd_);
+  ::close(epfd_);
+}
+
+TimerId EpollLoop::schedule_at(TimePoint when, std::function<void()> fn) {
+  TimerId id = next_timer_++;
+  timer_fns_.emplace(id, std::move(fn));
+  timers_.push({when, id});
+  if (when < armed_) arm_timerfd();
+  return id;
+}
+
+void EpollLoop::cancel(TimerId id) {
+  // The heap entry stays until it surfaces; without its function it is skipped.
+  timer_fns_.erase(id);
+}
+
+void EpollLoop::post(std::function<void()> fn) {
+  bool wake = false;
+  {
+    std::lock_guard lock(post_mu_);
+    posted_.push_back(std::move(fn));
+    if (!wake_pending_) {
+      wake_pending_ = true;
+      wake = true;
+    }
+  }
+  if (wake) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(eventfd_, &one, sizeof one);
+  }
+}
+
+bool EpollLoop::watch(int fd, std::uint32_t events, FdCallback cb) {
+  if (fd < 0 || watchers_.count(fd) != 0) return false;
+  auto w = std::make_shared<Watcher>(Watcher{fd, next_generation_++, std::move(cb)});
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = watcher_tag(fd, w->generation);
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) return false;
+  watchers_.emplace(fd, std::move(w));
+  return true;
+}
+
+bool EpollLoop::modify(int fd, std::uint32_t events) {
+  auto it = watchers_.find(fd);
+  if (it == watchers_.end()) return false;
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = watcher_tag(fd, it->second->generation);
+  return ::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+void EpollLoop::unwatch(int fd) {
+  auto it = watchers_.find(fd);
+  if (it == watchers_.end()) return;
+  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  watchers_.erase(it);
+}
+
+void EpollLoop::arm_timerfd() {
+  // Skip cancelled entries so a dead timer never wakes the loop.
+  while (!timers_.empty() && timer_fns_.count(timers_.top().id) == 0) timers_.pop();
+  TimePoint next = timers_.empty() ? TimePoint::max() : timers_.top().when;
+  if (next == armed_) return;
+  armed_ = next;
+  itimerspec spec{};
+  if (next != TimePoint::max()) {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next.time_since_epoch()).count();
+    if (ns <= 0) ns = 1;
+    spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+  }
+  // steady_clock is CLOCK_MONOTONIC on Linux, so absolute times carry over unchanged.
+  ::timerfd_settime(timerfd_, TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
+void EpollLoop::run_timers() {
+  auto t = now();
+  // Timers scheduled by a running timer for "now" run on the next round, so a timer
+  // that re-arms itself cannot starve the sockets.
+  std::vector<std::function<void()>> due;
+  while (!timers_.empty() && timers_.top().when <= t) {
+    auto id = timers_.top().id;
+    timers_.pop();
+    auto it = timer_fns_.find(id);
+    if (it == timer_fns_.end()) continue;
+    due.push_back(std::move(it->second));
+    timer_fns_.erase(it);
+  }
+  for (auto& fn : due) fn();
+  arm_timerfd();
+}
+
+void EpollLoop::run_posted() {
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(post_mu_);
+    tasks.swap(posted_);
+  }
+  for (auto& fn : tasks) fn();
+}
+
+int EpollLoop::wait_timeout_ms(Duration max_wait) const {
+  {
+    std::lock_guard lock(const_cast<std::mutex&>(post_mu_));
+    if (!posted_.empty()) return 0;
+  }
+  if (!timers_.empty() && timers_.top().when <= now()) return 0;
+  if (max_wait == Duration::max()) return -1;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(max_wait).count();
+  return ms < 0 ? 0 : static_cast<int>(std::min<long long>(ms, 1 << 30));
+}
+
+void EpollLoop::run_once(Duration max_wait) {
+  owner_ = std::this_thread::get_id();
+  std::array<epoll_event, 128> events{};
+  int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), wait_timeout_ms(max_wait));
+  for (int i = 0; i < n; ++i) {
+    auto tag = events[i].data.u64;
+    if (tag == kTimerTag) {
+      std::uint64_t expirations;
+      [[maybe_unused]] auto r = ::read(timerfd_, &expirations, sizeof expirations);
+      armed_ = TimePoint::max();
+      continue;
+    }
+    if (tag == kEventTag) {
+      std::uint64_t count;
+      [[maybe_unused]] auto r = ::read(eventfd_, &count, sizeof count);
+      std::lock_guard lock(post_mu_);
+      wake_pending_ = false;
+      continue;
+    }
+    int fd = static_cast<int>(static_cast<std::uint32_t>(tag));
+    auto it = watchers_.find(fd);
+    // A callback earlier in this batch may have unwatched (and even re-watched) the fd.
+    if (it == watchers_.end() || it->second->generation != static_cast<std::uint32_t>(tag >> 32)) continue;
+    auto keep = it->second;
+    keep->cb(events[i].events);
+  }
+  run_timers();
+  run_posted();
+}
+
+void EpollLoop::run() {
+  stopped_.store(false);
+  while (!stopped_.load(std::memory_order_relaxed)) run_once(Duration::max());
+}
+
+void EpollLoop::stop() {
+  stopped_.store(true);
+  post([] {});  // wakes a loop blocked in epoll_wait
+}
+
+bool EpollLoop::run_until(const std::function<bool()>& done, Duration timeout) {
+  auto deadline = now() + timeout;
+  stopped_.store(false);
+  while (!done()) {
+    auto left = deadline - now();
+    if (left <= Duration::zero() || stopped_.load()) return done();
+    run_once(std::min<Duration>(left, std::chrono::milliseconds(50)));
+  }
+  return true;
+}
+
+}  // namespace kinetic::transport

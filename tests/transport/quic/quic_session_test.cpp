@@ -1,0 +1,307 @@
+#include "kinetic/transport/quic/quic_session.hpp"
+
+#include "quic_fixture.hpp"
+
+namespace kinetic::transport::quic::testing {
+namespace {
+
+std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+class QuicSessionTest : public QuicFixture {
+ protected:
+  void SetUp() override { start_server(); }
+};
+
+TEST_F(QuicSessionTest, HandshakeNegotiatesNewestMoqtAndReportsPeer) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  EXPECT_EQ(session->protocol(), "moqt-20");
+  EXPECT_TRUE(session->path().empty());
+  EXPECT_EQ(session->peer_address(), server_->local_address().to_string());
+  ASSERT_TRUE(run_until([&] { return server_app_.ready == 1; }));
+  ASSERT_EQ(server_sessions_.size(), 1u);
+  EXPECT_EQ(server_sessions_[0]->protocol(), "moqt-20");
+}
+
+TEST_F(QuicSessionTest, EchoOverBidiStream) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  Collector c;
+  Stream* s = session->open_bidi();
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->bidirectional());
+  EXPECT_TRUE(s->locally_opened());
+  s->set_handler(&c);
+  s->write(bytes("Ehello "));
+  s->write(wire::SharedBytes::copy(std::string_view("world")), true);
+  ASSERT_TRUE(run_until([&] { return c.closed; }));
+  EXPECT_EQ(std::string(c.data.begin(), c.data.end()), "hello world");
+  EXPECT_TRUE(c.fin);
+}
+
+TEST_F(QuicSessionTest, EchoOverUniStreams) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  Stream* s = session->open_uni();
+  ASSERT_NE(s, nullptr);
+  EXPECT_FALSE(s->bidirectional());
+  s->write(bytes("one way"), true);
+  ASSERT_TRUE(run_until([&] { return !app.incoming.empty() && app.collectors[app.incoming[0]]->fin; }));
+  auto& c = *app.collectors[app.incoming[0]];
+  EXPECT_EQ(std::string(c.data.begin(), c.data.end()), "one way");
+  EXPECT_FALSE(app.incoming[0]->bidirectional());
+  EXPECT_FALSE(app.incoming[0]->locally_opened());
+}
+
+TEST_F(QuicSessionTest, OneMegabyteUploadMatchesSha256) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  constexpr std::size_t kSize = 1 << 20;
+  std::vector<std::uint8_t> payload(kSize);
+  fill_pattern(0, payload.data(), kSize);
+  Collector c;
+  Stream* s = session->open_bidi();
+  s->set_handler(&c);
+  s->write(bytes("S"));
+  // Many small writes and one big shared buffer: both paths must keep the byte order.
+  for (std::size_t off = 0; off < kSize / 2; off += 1000)
+    s->write(std::span<const std::uint8_t>(payload.data() + off, std::min<std::size_t>(1000, kSize / 2 - off)));
+  s->write(wire::SharedBytes(std::vector<std::uint8_t>(payload.begin() + kSize / 2, payload.end())), true);
+  ASSERT_TRUE(run_until([&] { return c.fin; }));
+  ASSERT_EQ(c.data.size(), 32u);
+  Sha256 got;
+  std::memcpy(got.data(), c.data.data(), 32);
+  EXPECT_EQ(got, sha256_of(payload.data(), payload.size()));
+}
+
+TEST_F(QuicSessionTest, HundredMegabyteDownloadMatchesSha256) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  constexpr std::uint64_t kSize = 100ull << 20;
+  Collector c;
+  c.keep = false;
+  Stream* s = session->open_bidi();
+  s->set_handler(&c);
+  std::uint8_t req[9] = {'D'};
+  std::memcpy(req + 1, &kSize, 8);
+  s->write(std::span<const std::uint8_t>(req, 9), true);
+  ASSERT_TRUE(run_until([&] { return c.fin; }, 120s));
+  EXPECT_EQ(c.received, kSize);
+  EXPECT_EQ(c.hasher.finish(), pattern_sha256(kSize));
+  auto st = session->stats();
+  EXPECT_GT(st.bytes_received, kSize);
+  EXPECT_GT(st.smoothed_rtt.count(), 0);
+  EXPECT_GT(st.congestion_window, 0u);
+}
+
+TEST_F(QuicSessionTest, DatagramsRoundTrip) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  ASSERT_GT(session->max_datagram_size(), 1000u);
+  EXPECT_FALSE(session->send_datagram(std::vector<std::uint8_t>(session->max_datagram_size() + 1)));
+  for (int i = 0; i < 10; ++i) {
+    std::vector<std::uint8_t> d(100 + i, static_cast<std::uint8_t>(i));
+    ASSERT_TRUE(session->send_datagram(d));
+  }
+  // Loopback does not lose, so every datagram comes back.
+  ASSERT_TRUE(run_until([&] { return app.datagrams.size() == 10; }));
+  for (const auto& d : app.datagrams) {
+    ASSERT_GE(d.size(), 100u);
+    EXPECT_EQ(d.size(), 100u + d[0]);
+  }
+}
+
+TEST_F(QuicSessionTest, DatagramsOffWhenPeerDisablesThem) {
+  server_.reset();
+  QuicServerConfig config;
+  config.settings.max_datagram_frame_size = 0;
+  start_server(config);
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  EXPECT_EQ(session->max_datagram_size(), 0u);
+  EXPECT_FALSE(session->send_datagram(bytes("x")));
+}
+
+TEST_F(QuicSessionTest, CloseCodeAndReasonReachThePeer) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  ASSERT_TRUE(run_until([&] { return server_app_.ready == 1; }));
+  session->close(0x42, "going away");
+  ASSERT_TRUE(app.closed.has_value());
+  EXPECT_FALSE(app.closed->by_peer);
+  ASSERT_TRUE(run_until([&] { return !server_app_.closes.empty(); }));
+  EXPECT_EQ(server_app_.closes[0].code, 0x42u);
+  EXPECT_EQ(server_app_.closes[0].reason, "going away");
+  EXPECT_TRUE(server_app_.closes[0].by_peer);
+  EXPECT_FALSE(server_app_.closes[0].idle_timeout);
+  EXPECT_EQ(session->open_bidi(), nullptr);
+}
+
+TEST_F(QuicSessionTest, ServerCloseReachesClient) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(run_until([&] { return server_app_.ready == 1; }));
+  server_sessions_[0]->close(7, "bye");
+  ASSERT_TRUE(run_until([&] { return app.closed.has_value(); }));
+  EXPECT_EQ(app.closed->code, 7u);
+  EXPECT_EQ(app.closed->reason, "bye");
+  EXPECT_TRUE(app.closed->by_peer);
+}
+
+TEST_F(QuicSessionTest, VanishedPeerTriggersIdleTimeout) {
+  server_.reset();
+  QuicServerConfig config;
+  config.settings.idle_timeout = 300ms;
+  start_server(config);
+  auto cc = client_config();
+  cc.settings.idle_timeout = 300ms;
+  ClientApp app;
+  auto session = connect(app, cc);
+  ASSERT_TRUE(run_until([&] { return server_app_.ready == 1; }));
+  // The server vanishes without a word (and without a socket to answer from); the
+  // client only learns it from silence.
+  server_->drop_all_connections();
+  server_.reset();
+  ASSERT_TRUE(run_until([&] { return app.closed.has_value(); }, 5s));
+  EXPECT_TRUE(app.closed->idle_timeout);
+  EXPECT_FALSE(app.closed->by_peer);
+}
+
+TEST_F(QuicSessionTest, ClientThatVanishesTimesOutOnServer) {
+  server_.reset();
+  QuicServerConfig config;
+  config.settings.idle_timeout = 300ms;
+  start_server(config);
+  auto cc = client_config();
+  cc.settings.idle_timeout = 300ms;
+  {
+    ClientApp app;
+    auto session = connect(app, cc);
+    ASSERT_TRUE(run_until([&] { return server_app_.ready == 1; }));
+    // Silence the client: stop its socket from ever being read or written again.
+    std::static_pointer_cast<QuicSession>(session)->detach(false);
+  }
+  ASSERT_TRUE(run_until([&] { return !server_app_.closes.empty(); }, 5s));
+  EXPECT_TRUE(server_app_.closes[0].idle_timeout);
+  EXPECT_TRUE(run_until([&] { return server_->connection_count() == 0; }, 2s));
+}
+
+TEST_F(QuicSessionTest, ResetAndStopSendingCarryCodes) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  Collector c;
+  Stream* s = session->open_bidi();
+  s->set_handler(&c);
+  s->write(bytes("Epartial"));
+  ASSERT_TRUE(run_until([&] { return c.data.size() == 7; }));
+  s->stop_sending(0x11);
+  s->reset(0x22);
+  // The peer's QUIC stack answers STOP_SENDING with RESET_STREAM carrying our code.
+  ASSERT_TRUE(run_until([&] { return !server_app_.resets.empty() && c.reset_code.has_value(); }));
+  EXPECT_EQ(server_app_.resets[0], 0x22u);
+  EXPECT_EQ(*c.reset_code, 0x11u);
+  ASSERT_TRUE(run_until([&] { return c.closed; }));
+}
+
+TEST_F(QuicSessionTest, SharedBytesAreHeldUntilAcknowledged) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  wire::SharedBytes payload(std::vector<std::uint8_t>(200'000, 'x'));
+  Collector c;
+  auto* s = static_cast<QuicStream*>(session->open_bidi());
+  s->set_handler(&c);
+  s->write(bytes("S"));
+  s->write(payload, true);
+  EXPECT_EQ(payload.use_count(), 2);  // ours and the stream's, no copy
+  EXPECT_EQ(s->queued_bytes(), 200'001u);
+  ASSERT_TRUE(run_until([&] { return c.fin; }));
+  ASSERT_TRUE(run_until([&] { return payload.use_count() == 1; }));
+}
+
+TEST_F(QuicSessionTest, LowerSendOrderGoesFirst) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  ASSERT_TRUE(run_until([&] { return server_app_.ready == 1; }));
+  // Queue everything before the loop runs, so only the scheduler decides the order.
+  auto& server = *server_sessions_[0];
+  constexpr std::size_t kSize = 3 << 20;
+  std::vector<Stream*> streams;
+  for (std::uint64_t order : {30, 10, 20}) {
+    Stream* s = server.open_uni();
+    ASSERT_NE(s, nullptr);
+    s->set_send_order(order);
+    s->write(wire::SharedBytes(std::vector<std::uint8_t>(kSize, static_cast<std::uint8_t>(order))), true);
+    streams.push_back(s);
+  }
+  std::vector<std::uint8_t> finish_order;
+  ASSERT_TRUE(run_until([&] {
+    for (auto* in : app.incoming) {
+      auto& col = *app.collectors[in];
+      if (col.fin && !col.data.empty() &&
+          std::find(finish_order.begin(), finish_order.end(), col.data[0]) == finish_order.end())
+        finish_order.push_back(col.data[0]);
+    }
+    return finish_order.size() == 3;
+  }));
+  EXPECT_EQ(finish_order, (std::vector<std::uint8_t>{10, 20, 30}));
+}
+
+TEST_F(QuicSessionTest, OnWritableFiresAfterBackPressure) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  Collector c;
+  Stream* s = session->open_bidi();
+  s->set_handler(&c);
+  s->write(bytes("S"));
+  s->write(wire::SharedBytes(std::vector<std::uint8_t>(4 << 20, 1)));
+  EXPECT_GT(s->queued_bytes(), std::size_t{1} << 20);
+  ASSERT_TRUE(run_until([&] { return c.writable > 0; }));
+  EXPECT_LE(s->queued_bytes(), std::size_t{1} << 20);
+  s->finish();
+  ASSERT_TRUE(run_until([&] { return c.fin; }));
+}
+
+TEST_F(QuicSessionTest, ManyStreamsBeyondPeerLimitWaitForCredit) {
+  server_.reset();
+  QuicServerConfig config;
+  config.settings.max_streams_bidi = 4;
+  start_server(config);
+  struct App : ClientApp {
+    int available = 0;
+    void on_streams_available(Session& s) override {
+      (void)s;
+      ++available;
+    }
+  } app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  std::vector<std::unique_ptr<Collector>> cs;
+  int opened = 0;
+  for (int i = 0; i < 4; ++i) {
+    Stream* s = session->open_bidi();
+    ASSERT_NE(s, nullptr);
+    cs.push_back(std::make_unique<Collector>());
+    s->set_handler(cs.back().get());
+    s->write(bytes("Ex"), true);
+    ++opened;
+  }
+  EXPECT_EQ(session->open_bidi(), nullptr);
+  app.available = 0;
+  ASSERT_TRUE(run_until([&] { return app.available > 0; }));
+  EXPECT_NE(session->open_bidi(), nullptr);
+}
+
+}  // namespace
+}  // namespace kinetic::transport::quic::testing
