@@ -1,0 +1,244 @@
+// The HTTP/3 connection over the in-memory transport: static GETs, CONNECT refusals,
+// and misbehaving peers that must get an H3 error, never a crash.
+#include "kinetic/transport/webtransport/h3_connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include "kinetic/transport/memory/memory_network.hpp"
+#include "kinetic/transport/memory/simulated_loop.hpp"
+#include "kinetic/transport/webtransport/h3_errors.hpp"
+#include "kinetic/transport/webtransport/h3_frame.hpp"
+#include "kinetic/transport/webtransport/quic_varint.hpp"
+#include "wt_test_peers.hpp"
+
+namespace kinetic::transport::webtransport {
+namespace {
+
+using namespace std::chrono_literals;
+using Bytes = std::vector<std::uint8_t>;
+
+// A raw QUIC peer that writes whatever bytes a test gives it.
+class RawPeer final : public SessionHandler, public StreamHandler {
+ public:
+  void on_ready(Session&) override { ready = true; }
+  void on_incoming_stream(Session&, Stream& stream) override { stream.set_handler(this); }
+  void on_closed(Session&, const CloseInfo& info) override {
+    closed = true;
+    close_info = info;
+  }
+  void on_data(Stream& stream, std::span<const std::uint8_t> data, bool) override {
+    auto& b = received[stream.id()];
+    b.insert(b.end(), data.begin(), data.end());
+  }
+  void on_reset(Stream& stream, ErrorCode code) override { resets[stream.id()] = code; }
+  bool ready = false;
+  bool closed = false;
+  CloseInfo close_info;
+  std::map<StreamId, Bytes> received;
+  std::map<StreamId, ErrorCode> resets;
+};
+
+class H3ConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    memory::LinkConfig link;
+    link.protocol = "h3";
+    pair_ = net_.pair(link);
+    options_.static_content = [](std::string_view path) -> std::optional<StaticResponse> {
+      if (path != "/index.html") return std::nullopt;
+      return StaticResponse{200, "text/html", wire::SharedBytes::copy(std::string_view("<p>kinetic</p>"))};
+    };
+    options_.on_session = [this](SessionPtr s) {
+      sessions_.push_back(s);
+      s->set_handler(&echo_);
+    };
+    options_.accept = [](const Request& r) { return r.path == "/moq"; };
+  }
+
+  void start_h3_client() {
+    server_ = H3Connection::server(pair_.server, options_);
+    client_ = H3Connection::client();
+    client_->attach(pair_.client);
+  }
+
+  void start_raw_client() {
+    server_ = H3Connection::server(pair_.server, options_);
+    pair_.client->set_handler(&raw_);
+    ASSERT_TRUE(run([&] { return raw_.ready; }));
+  }
+
+  // Sends `bytes` on a new raw uni stream and returns whether the server closed us with `code`.
+  bool server_closes_with(const Bytes& bytes, std::uint64_t code) {
+    Stream* s = pair_.client->open_uni();
+    if (!s) return false;
+    s->write(bytes, false);
+    run([&] { return raw_.closed; });
+    return raw_.closed && raw_.close_info.code == code;
+  }
+
+  bool run(const std::function<bool()>& done) { return loop_.run_until(done, 10s); }
+
+  memory::SimulatedLoop loop_;
+  memory::MemoryNetwork net_{loop_, 5};
+  memory::SessionPair pair_;
+  ServerOptions options_;
+  std::shared_ptr<H3Connection> server_, client_;
+  testing::EchoServer echo_;
+  RawPeer raw_;
+  std::vector<SessionPtr> sessions_;
+};
+
+TEST_F(H3ConnectionTest, ServesStaticContentAndNotFound) {
+  start_h3_client();
+  FetchResult page, missing;
+  client_->fetch("relay.test", "/index.html?v=2", [&](FetchResult r) { page = std::move(r); });
+  client_->fetch("relay.test", "/nope", [&](FetchResult r) { missing = std::move(r); });
+  ASSERT_TRUE(run([&] { return page.status != 0 && missing.status != 0; }));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(std::string(page.body.begin(), page.body.end()), "<p>kinetic</p>");
+  ASSERT_NE(find_field(page.headers, "content-type"), nullptr);
+  EXPECT_EQ(*find_field(page.headers, "content-type"), "text/html");
+  EXPECT_EQ(missing.status, 404);
+  ASSERT_TRUE(client_->peer_settings());
+  EXPECT_TRUE(client_->peer_settings()->webtransport());
+}
+
+TEST_F(H3ConnectionTest, RefusedConnectClosesTheClientSession) {
+  start_h3_client();
+  ClientOptions copts;
+  copts.authority = "relay.test";
+  copts.path = "/elsewhere";
+  auto session = client_->connect(copts);
+  testing::Recorder rec;
+  session->set_handler(&rec);
+  ASSERT_TRUE(run([&] { return rec.closed; }));
+  EXPECT_FALSE(rec.ready);
+  EXPECT_EQ(rec.close_info.code, 404u);
+  EXPECT_TRUE(sessions_.empty());
+}
+
+TEST_F(H3ConnectionTest, SessionLimitIsEnforced) {
+  options_.max_sessions = 1;
+  start_h3_client();
+  ClientOptions copts;
+  copts.authority = "relay.test";
+  copts.path = "/moq";
+  auto first = client_->connect(copts);
+  auto second = client_->connect(copts);
+  testing::Recorder a, b;
+  first->set_handler(&a);
+  second->set_handler(&b);
+  ASSERT_TRUE(run([&] { return a.ready && b.closed; }));
+  EXPECT_EQ(b.close_info.code, 429u);
+}
+
+TEST_F(H3ConnectionTest, ServerAnnouncesSettingsOnItsControlStream) {
+  start_raw_client();
+  ASSERT_TRUE(run([&] { return raw_.received.size() >= 3; }));
+  // Server-initiated uni streams: 3, 7, 11 (control, QPACK encoder, QPACK decoder).
+  const Bytes& control = raw_.received[3];
+  ASSERT_GE(control.size(), 3u);
+  EXPECT_EQ(control[0], stream_type::kControl);
+  EXPECT_EQ(control[1], frame::kSettings);
+  EXPECT_EQ(raw_.received[7], Bytes{stream_type::kQpackEncoder});
+  EXPECT_EQ(raw_.received[11], Bytes{stream_type::kQpackDecoder});
+}
+
+TEST_F(H3ConnectionTest, ControlStreamMustStartWithSettings) {
+  start_raw_client();
+  Bytes bytes{0x00};
+  put_goaway_frame(bytes, 0);
+  EXPECT_TRUE(server_closes_with(bytes, h3::kMissingSettings));
+}
+
+TEST_F(H3ConnectionTest, DataOnTheControlStreamIsUnexpected) {
+  start_raw_client();
+  Bytes bytes{0x00, 0x04, 0x00};  // control stream, empty SETTINGS
+  put_frame(bytes, frame::kData, Bytes{1, 2});
+  EXPECT_TRUE(server_closes_with(bytes, h3::kFrameUnexpected));
+}
+
+TEST_F(H3ConnectionTest, Http2SettingIsASettingsError) {
+  start_raw_client();
+  Bytes bytes{0x00, 0x04, 0x02, 0x02, 0x01};  // SETTINGS_ENABLE_PUSH from HTTP/2
+  EXPECT_TRUE(server_closes_with(bytes, h3::kSettingsError));
+}
+
+TEST_F(H3ConnectionTest, SecondControlStreamIsAnError) {
+  start_raw_client();
+  Stream* first = pair_.client->open_uni();
+  first->write(Bytes{0x00, 0x04, 0x00}, false);
+  EXPECT_TRUE(server_closes_with(Bytes{0x00}, h3::kStreamCreationError));
+}
+
+TEST_F(H3ConnectionTest, UnknownStreamTypesAreIgnored) {
+  start_raw_client();
+  Stream* grease = pair_.client->open_uni();
+  Bytes bytes;
+  put_quic_varint(bytes, 0x21);  // reserved stream type
+  bytes.insert(bytes.end(), 100, 0xee);
+  grease->write(bytes, true);
+  run([&] { return raw_.closed; });
+  EXPECT_FALSE(raw_.closed);
+}
+
+TEST_F(H3ConnectionTest, GarbageHeaderBlockIsADecompressionFailure) {
+  start_raw_client();
+  Stream* req = pair_.client->open_bidi();
+  Bytes bytes;
+  put_frame(bytes, frame::kHeaders, Bytes{0x00, 0x00, 0xff, 0xff});
+  req->write(bytes, true);
+  run([&] { return raw_.closed; });
+  EXPECT_TRUE(raw_.closed);
+  EXPECT_EQ(raw_.close_info.code, h3::kQpackDecompressionFailed);
+}
+
+TEST_F(H3ConnectionTest, MalformedRequestResetsOnlyItsStream) {
+  start_raw_client();
+  Stream* req = pair_.client->open_bidi();
+  req->set_handler(&raw_);
+  QpackEncoder enc;
+  Bytes block;
+  ASSERT_FALSE(enc.encode(0, {{":method", "GET"}}, block));  // no :scheme / :path
+  Bytes bytes;
+  put_frame(bytes, frame::kHeaders, block);
+  req->write(bytes, true);
+  ASSERT_TRUE(run([&] { return !raw_.resets.empty(); }));
+  EXPECT_EQ(raw_.resets.begin()->second, h3::kMessageError);
+  EXPECT_FALSE(raw_.closed);
+}
+
+TEST_F(H3ConnectionTest, ByteAtATimeRequestIsServed) {
+  start_raw_client();
+  Stream* req = pair_.client->open_bidi();
+  req->set_handler(&raw_);
+  QpackEncoder enc;
+  Bytes block;
+  ASSERT_FALSE(enc.encode(0, {{":method", "GET"}, {":scheme", "https"}, {":authority", "x"}, {":path", "/index.html"}},
+                          block));
+  Bytes bytes;
+  put_frame(bytes, frame::kHeaders, block);
+  for (std::size_t i = 0; i < bytes.size(); ++i) req->write(std::span(bytes).subspan(i, 1), i + 1 == bytes.size());
+  ASSERT_TRUE(run([&] { return raw_.received.count(req->id()) && raw_.received[req->id()].size() > 14; }));
+  const Bytes& resp = raw_.received[req->id()];
+  EXPECT_EQ(resp[0], frame::kHeaders);
+  const std::string text(resp.begin(), resp.end());
+  EXPECT_NE(text.find("<p>kinetic</p>"), std::string::npos);
+}
+
+TEST_F(H3ConnectionTest, WebTransportStreamForAnUnknownSessionIsBufferedThenBounded) {
+  start_raw_client();
+  for (int i = 0; i < 20; ++i) {
+    Stream* s = pair_.client->open_uni();
+    ASSERT_NE(s, nullptr);
+    Bytes bytes;
+    put_webtransport_uni_preamble(bytes, 400);
+    bytes.push_back(0x01);
+    s->write(bytes, false);
+  }
+  run([&] { return raw_.closed; });
+  EXPECT_FALSE(raw_.closed);  // refused streams are a stream matter, not a connection error
+}
+
+}  // namespace
+}  // namespace kinetic::transport::webtransport
