@@ -242,6 +242,52 @@ TEST(DataParser, FetchCorruptionsDecodeOrErr) {
   }
 }
 
+TEST(DataParser, UniStreamParserRoutesByType) {
+  const Bytes sub = subgroup_stream();
+  auto whole = decode_subgroup_stream(SharedBytes(sub));
+  ASSERT_TRUE(whole);
+  for (std::size_t step : {std::size_t{1}, std::size_t{3}, sub.size()}) {
+    UniStreamParser p(Version::kDraft18);
+    for (std::size_t at = 0; at < sub.size(); at += step) {
+      ASSERT_TRUE(p.feed(SharedBytes::copy(std::span<const std::uint8_t>(sub).subspan(at, std::min(step, sub.size() - at)))));
+    }
+    ASSERT_TRUE(p.finish());
+    ASSERT_EQ(p.kind(), UniStreamKind::kSubgroup);
+    ASSERT_NE(p.subgroup(), nullptr);
+    EXPECT_EQ(p.fetch(), nullptr);
+    std::vector<Object> got;
+    Object o;
+    while (p.subgroup()->next(o)) got.push_back(o);
+    EXPECT_EQ(got, whole->objects) << step;
+  }
+
+  const Bytes fetch = fetch_stream();
+  UniStreamParser f(Version::kDraft20);
+  ASSERT_TRUE(f.feed(SharedBytes::copy(std::span<const std::uint8_t>(fetch).first(1))));
+  ASSERT_EQ(f.kind(), UniStreamKind::kFetch);
+  f.fetch()->set_group_order(GroupOrder::kDescending);
+  ASSERT_TRUE(f.feed(SharedBytes::copy(std::span<const std::uint8_t>(fetch).subspan(1))));
+  ASSERT_TRUE(f.finish());
+  EXPECT_EQ(f.fetch()->ready(), 40u);
+
+  // Padding: type F0 13 2B 3E 28 split across chunks, then zeros; a non-zero byte fails.
+  UniStreamParser pad(Version::kDraft20);
+  ASSERT_TRUE(pad.feed(SharedBytes(Bytes{0xF0, 0x13})));
+  EXPECT_FALSE(pad.kind().has_value());
+  ASSERT_TRUE(pad.feed(SharedBytes(Bytes{0x2B, 0x3E, 0x28, 0x00, 0x00})));
+  ASSERT_EQ(pad.kind(), UniStreamKind::kPadding);
+  EXPECT_EQ(pad.padding()->discarded(), 2u);
+  EXPECT_FALSE(pad.feed(SharedBytes(Bytes{0x07})));
+
+  UniStreamParser setup(Version::kDraft20);
+  EXPECT_FALSE(setup.feed(SharedBytes(Bytes{0xAF, 0x00})));
+  UniStreamParser unknown(Version::kDraft20);
+  EXPECT_EQ(unknown.feed(SharedBytes(Bytes{0x07})).error().code, Errc::kUnknownMessage);
+  UniStreamParser cut(Version::kDraft20);
+  ASSERT_TRUE(cut.feed(SharedBytes(Bytes{0xF0})));
+  EXPECT_FALSE(cut.finish());
+}
+
 TEST(DataParser, PeekStreamKind) {
   EXPECT_EQ(*peek_uni_stream_kind(Bytes{0x05, 0x00}), UniStreamKind::kFetch);
   EXPECT_EQ(*peek_uni_stream_kind(Bytes{0x3D}), UniStreamKind::kSubgroup);

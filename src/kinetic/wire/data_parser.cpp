@@ -149,4 +149,54 @@ bool FetchStreamParser::next(FetchEntry& out) {
   return true;
 }
 
+std::optional<UniStreamKind> UniStreamParser::kind() const noexcept {
+  if (std::holds_alternative<SubgroupStreamParser>(parser_)) return UniStreamKind::kSubgroup;
+  if (std::holds_alternative<FetchStreamParser>(parser_)) return UniStreamKind::kFetch;
+  if (std::holds_alternative<PaddingStreamReader>(parser_)) return UniStreamKind::kPadding;
+  return std::nullopt;
+}
+
+Status UniStreamParser::feed(const SharedBytes& chunk) {
+  SharedBytes rest = chunk;
+  if (std::holds_alternative<std::monostate>(parser_)) {
+    // Only the type's few bytes are ever buffered here.
+    const std::size_t before = type_bytes_.size();
+    const std::size_t take = std::min(chunk.size(), kMaxVarintLength - before);
+    type_bytes_.insert(type_bytes_.end(), chunk.data(), chunk.data() + take);
+    auto type = decode_varint(type_bytes_);
+    if (!type) return ok_status();  // need more; a varint is at most 9 bytes
+    KINETIC_TRY(const UniStreamKind k, classify_uni_stream(type->value));
+    const std::size_t used_from_chunk = type->length - before;
+    const SharedBytes prefix = SharedBytes::copy(std::span<const std::uint8_t>(type_bytes_.data(), type->length));
+    type_bytes_.clear();
+    rest = chunk.slice(used_from_chunk, chunk.size() - used_from_chunk);
+    switch (k) {
+      case UniStreamKind::kSubgroup: {
+        auto& p = parser_.emplace<SubgroupStreamParser>(limits_);
+        KINETIC_CHECK(p.feed(prefix));
+        break;
+      }
+      case UniStreamKind::kFetch: {
+        auto& p = parser_.emplace<FetchStreamParser>(version_, GroupOrder::kAscending, limits_);
+        KINETIC_CHECK(p.feed(prefix));
+        break;
+      }
+      case UniStreamKind::kPadding: parser_.emplace<PaddingStreamReader>(); break;
+      case UniStreamKind::kSetup:
+        return Error{Errc::kProtocolViolation, "SETUP on a data stream"};
+    }
+  }
+  if (auto* p = subgroup()) return p->feed(rest);
+  if (auto* p = fetch()) return p->feed(rest);
+  if (auto* p = padding()) return p->feed(rest.span());
+  return ok_status();
+}
+
+Status UniStreamParser::finish() {
+  if (auto* p = subgroup()) return p->finish();
+  if (auto* p = fetch()) return p->finish();
+  if (padding() != nullptr) return ok_status();
+  return Error{Errc::kProtocolViolation, "stream ends inside its type"};
+}
+
 }  // namespace kinetic::wire

@@ -10,10 +10,12 @@
 #include <deque>
 #include <optional>
 #include <span>
+#include <variant>
 #include <vector>
 
 #include "kinetic/wire/data_fetch.hpp"
 #include "kinetic/wire/data_object.hpp"
+#include "kinetic/wire/data_padding.hpp"
 #include "kinetic/wire/data_stream_type.hpp"
 #include "kinetic/wire/data_subgroup.hpp"
 #include "kinetic/wire/result.hpp"
@@ -107,6 +109,32 @@ class FetchStreamParser final : public FramedStreamParser {
   FetchObjectReader reader_;
   FetchObjectHead pending_;
   std::deque<FetchEntry> entries_;
+};
+
+// An incoming unidirectional data stream from its first byte: waits for the stream type, then
+// hands every byte (type included) to the parser of that kind. A FETCH stream decodes in
+// ascending group order until fetch()->set_group_order() says otherwise. SETUP streams are not
+// data streams and are refused here: a session that can receive one peeks the kind first
+// (peek_uni_stream_kind) and gives it to the control codec.
+class UniStreamParser {
+ public:
+  explicit UniStreamParser(Version v, DataLimits limits = {}) : version_(v), limits_(limits) {}
+
+  Status feed(const SharedBytes& chunk);
+  Status finish();
+
+  // nullopt until the type varint is complete.
+  [[nodiscard]] std::optional<UniStreamKind> kind() const noexcept;
+  // The parser for the stream's kind; null when the stream is of another kind or not known yet.
+  SubgroupStreamParser* subgroup() noexcept { return std::get_if<SubgroupStreamParser>(&parser_); }
+  FetchStreamParser* fetch() noexcept { return std::get_if<FetchStreamParser>(&parser_); }
+  PaddingStreamReader* padding() noexcept { return std::get_if<PaddingStreamReader>(&parser_); }
+
+ private:
+  Version version_;
+  DataLimits limits_;
+  std::vector<std::uint8_t> type_bytes_;
+  std::variant<std::monostate, SubgroupStreamParser, FetchStreamParser, PaddingStreamReader> parser_;
 };
 
 }  // namespace kinetic::wire
