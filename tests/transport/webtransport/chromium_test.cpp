@@ -1,0 +1,117 @@
+// A real browser as the peer: headless Chromium (driven by tests/browser/wt_echo.mjs via
+// playwright-core) opens a WebTransport session to our server over QUIC, negotiates
+// moqt-20, echoes on bidi and uni streams and datagrams, and closes with a code.
+// Skips when Chromium, node or tests/browser/node_modules is missing.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "kinetic/transport/certificate.hpp"
+#include "kinetic/transport/epoll_loop.hpp"
+#include "kinetic/transport/quic/quic_server.hpp"
+#include "kinetic/transport/webtransport/h3_connection.hpp"
+#include "wt_test_peers.hpp"
+
+extern char** environ;
+
+namespace kinetic::transport::webtransport {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+std::string find_node() {
+  for (const char* p : {"/usr/bin/node", "/usr/local/bin/node"})
+    if (::access(p, X_OK) == 0) return p;
+  return "";
+}
+
+TEST(Chromium, WebTransportEchoWithMoqt20) {
+  const char* chromium_env = std::getenv("CHROMIUM");
+  const std::string chromium = chromium_env ? chromium_env : "/usr/bin/chromium";
+  const fs::path harness = fs::path(KINETIC_SOURCE_DIR) / "tests" / "browser";
+  const std::string node = find_node();
+  if (::access(chromium.c_str(), X_OK) != 0) GTEST_SKIP() << "no Chromium at " << chromium << " (apt-get install chromium)";
+  if (node.empty()) GTEST_SKIP() << "node is not installed";
+  if (!fs::exists(harness / "node_modules" / "playwright-core"))
+    GTEST_SKIP() << "run `npm install` in " << harness.string() << " first";
+
+  EpollLoop loop;
+  auto cert = CertificateKeyPair::generate();
+  ASSERT_TRUE(cert);
+  auto hash = cert->sha256();
+  ASSERT_TRUE(hash);
+
+  testing::EchoServer echo;
+  SessionPtr server_session;
+  std::vector<std::shared_ptr<H3Connection>> connections;
+  ServerOptions options;
+  options.on_session = [&](SessionPtr s) {
+    server_session = s;
+    s->set_handler(&echo);
+  };
+  quic::QuicServerConfig config;
+  config.listen = *quic::SocketAddress::parse("127.0.0.1", 0);
+  config.certificate = *cert;
+  auto server = quic::QuicServer::start(loop, config, [&](SessionPtr s) {
+    if (s->protocol() == "h3") connections.push_back(H3Connection::server(std::move(s), options));
+  });
+  ASSERT_TRUE(server);
+  const std::string port = std::to_string((*server)->local_address().port());
+
+  char out_path[] = "/tmp/kinetic_chromium_XXXXXX";
+  const int out_fd = ::mkstemp(out_path);
+  ASSERT_GE(out_fd, 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDERR_FILENO);
+  const std::string script = (harness / "wt_echo.mjs").string();
+  const std::string hex = to_hex(*hash);
+  std::vector<char*> argv{const_cast<char*>(node.c_str()), const_cast<char*>(script.c_str()),
+                          const_cast<char*>(port.c_str()), const_cast<char*>(hex.c_str()), nullptr};
+  pid_t pid = -1;
+  const int spawn_rc = ::posix_spawn(&pid, node.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_fd);
+  ASSERT_EQ(spawn_rc, 0);
+
+  int status = 0;
+  bool exited = loop.run_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 90s);
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  // Let the server see the browser's close before checking it.
+  loop.run_until([&] { return echo.closed; }, 2s);
+
+  std::ifstream in(out_path);
+  std::stringstream output;
+  output << in.rdbuf();
+  ::unlink(out_path);
+  const std::string text = output.str();
+  std::cout << text;  // the browser's own account, kept in the test log
+  ASSERT_TRUE(exited) << "browser run timed out:\n" << text;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+  EXPECT_NE(text.find("\"protocol\":\"moqt-20\""), std::string::npos) << text;
+  ASSERT_TRUE(server_session) << text;
+  EXPECT_EQ(server_session->protocol(), "moqt-20");
+  EXPECT_EQ(server_session->path(), "/moq");
+  EXPECT_GE(echo.datagrams, 1);
+  EXPECT_TRUE(echo.closed);
+  EXPECT_EQ(echo.close_info.code, 5u) << text;
+  EXPECT_EQ(echo.close_info.reason, "browser done") << text;
+}
+
+}  // namespace
+}  // namespace kinetic::transport::webtransport
