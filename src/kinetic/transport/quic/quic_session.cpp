@@ -328,7 +328,7 @@ bool QuicSession::on_packet(const Datagram& dg) {
   ++in_ngtcp2_;
   int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, dg.data, dg.size, now_ts());
   --in_ngtcp2_;
-  if (first && (rv != 0 || t_decrypted == 0)) {
+  if (first && t_decrypted == 0) {
     spdlog::debug("quic: first packet from {} is not a valid Initial ({})", dg.remote.to_string(),
                   rv != 0 ? ngtcp2_strerror(rv) : "undecryptable");
     state_ = State::kClosed;
