@@ -138,6 +138,20 @@ TEST(MemoryNetwork, AnAcceptedSessionNobodyKeepsClosesTheClient) {
   EXPECT_TRUE(handler.closed->by_peer);
 }
 
+TEST(MemoryNetwork, ANetworkGoneBeforeTheClientArrivesRefusesIt) {
+  SimulatedLoop loop;
+  RecordingSession handler;
+  std::shared_ptr<MemorySession> client;
+  {
+    MemoryNetwork network(loop);
+    client = network.connect("mem:relay");
+    client->set_handler(&handler);
+  }
+  loop.run_for(1s);
+  ASSERT_TRUE(handler.closed.has_value());
+  EXPECT_EQ(handler.closed->code, kConnectionRefused);
+}
+
 using Trace = std::vector<std::tuple<TimePoint, TimePoint, int, StreamId, std::size_t, bool, std::uint32_t>>;
 
 // A small mixed workload over an impaired link; returns every packet's fate.

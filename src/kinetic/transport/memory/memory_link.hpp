@@ -27,7 +27,8 @@ struct LinkConfig {
   std::uint64_t max_uni_streams = 100;
   bool datagrams = true;
   std::size_t max_datagram_size = 1150;
-  // Datagrams waiting for a bandwidth-limited wire beyond this are dropped (tail drop).
+  // Datagrams waiting for a bandwidth-limited wire beyond this are dropped (tail drop);
+  // an unlimited wire takes every datagram.
   std::size_t datagram_queue_packets = 256;
   // Zero disables it: a pending idle timer would keep SimulatedLoop::run_until_idle busy.
   Duration idle_timeout{0};

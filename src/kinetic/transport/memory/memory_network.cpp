@@ -52,18 +52,26 @@ std::shared_ptr<MemorySession> MemoryNetwork::connect(const std::string& address
   auto client = std::make_shared<MemorySession>(loop_, link, MemorySession::Role::kClient, address);
   // The server learns of the client when its first flight arrives.
   loop_.schedule_at(loop_.now() + config.to_server.delay,
-                    [this, address, weak = std::weak_ptr<MemorySession>(client), link, client_address] {
-                      if (auto c = weak.lock()) arrive(address, c, link, client_address);
+                    [&loop = loop_, registry = std::weak_ptr<MemoryServer::Registry>(registry_), address,
+                     weak = std::weak_ptr<MemorySession>(client), link, client_address] {
+                      auto c = weak.lock();
+                      if (!c) return;
+                      if (auto r = registry.lock()) {
+                        arrive(loop, *r, address, c, link, client_address);
+                      } else {
+                        c->refuse_at(loop.now() + link->config().to_client.delay, kConnectionRefused, "network gone");
+                      }
                     });
   return client;
 }
 
-void MemoryNetwork::arrive(const std::string& address, std::shared_ptr<MemorySession> client,
-                           std::shared_ptr<MemoryLink> link, std::string client_address) {
+void MemoryNetwork::arrive(EventLoop& loop, const MemoryServer::Registry& registry, const std::string& address,
+                           const std::shared_ptr<MemorySession>& client, const std::shared_ptr<MemoryLink>& link,
+                           std::string client_address) {
   if (client->closed()) return;
-  const TimePoint answer = loop_.now() + link->config().to_client.delay;
-  auto it = registry_->find(address);
-  if (it == registry_->end()) {
+  const TimePoint answer = loop.now() + link->config().to_client.delay;
+  auto it = registry.find(address);
+  if (it == registry.end()) {
     client->refuse_at(answer, kConnectionRefused, "nobody listens at " + address);
     return;
   }
@@ -74,12 +82,12 @@ void MemoryNetwork::arrive(const std::string& address, std::shared_ptr<MemorySes
     client->refuse_at(answer, kNoApplicationProtocol, "no common application protocol");
     return;
   }
-  auto server = std::make_shared<MemorySession>(loop_, link, MemorySession::Role::kServer, std::move(client_address));
+  auto server = std::make_shared<MemorySession>(loop, link, MemorySession::Role::kServer, std::move(client_address));
   server->attach(client);
   client->attach(server);
   ++state->accepted;
   client->become_ready_at(answer);
-  server->become_ready_at(loop_.now());
+  server->become_ready_at(loop.now());
   if (state->accept) state->accept(server);
 }
 

@@ -72,8 +72,11 @@ class MemoryNetwork {
 
  private:
   std::shared_ptr<MemoryLink> make_link(const LinkConfig& config);
-  void arrive(const std::string& address, std::shared_ptr<MemorySession> client,
-              std::shared_ptr<MemoryLink> link, std::string client_address);
+  // Runs when the client's first flight reaches `address`; static so that a network
+  // destroyed before then leaves nothing dangling.
+  static void arrive(EventLoop& loop, const MemoryServer::Registry& registry, const std::string& address,
+                     const std::shared_ptr<MemorySession>& client, const std::shared_ptr<MemoryLink>& link,
+                     std::string client_address);
 
   EventLoop& loop_;
   std::uint64_t seed_;

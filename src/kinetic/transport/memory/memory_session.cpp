@@ -112,8 +112,9 @@ MemoryStream* MemorySession::incoming_stream(StreamId id) {
 
 bool MemorySession::send_datagram(std::span<const std::uint8_t> data) {
   if (closed_ || !link_->config().datagrams || data.size() > link_->config().max_datagram_size) return false;
-  if (datagram_queue_.size() >= link_->config().datagram_queue_packets) {
-    // The wire cannot keep up: the newest datagram is dropped, as a full queue does.
+  const bool limited = link_->path(send_direction()).config().bandwidth_bps != 0;
+  if (limited && datagram_queue_.size() >= link_->config().datagram_queue_packets) {
+    // The bottleneck cannot keep up: the newest datagram is dropped, as a full queue does.
     ++datagrams_dropped_;
     return true;
   }

@@ -31,8 +31,8 @@ class MemorySession final : public Session, public std::enable_shared_from_this<
  public:
   enum class Role : std::uint8_t { kClient, kServer };
 
-  // Made by MemoryNetwork; `loop` and `link` outlive nothing the session needs after
-  // its destruction except the loop, which must outlive every session.
+  // Made by MemoryNetwork. The loop must outlive the session: even its destructor
+  // schedules the close that tells the peer.
   MemorySession(EventLoop& loop, std::shared_ptr<MemoryLink> link, Role role, std::string peer_address);
   ~MemorySession() override;
   MemorySession(const MemorySession&) = delete;
