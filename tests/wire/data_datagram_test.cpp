@@ -17,7 +17,7 @@ struct Vector {
   Bytes payload;
 };
 
-// One vector per type bit of OBJECT_DATAGRAM (draft-18 §10.3.1), Track Alias 1, Group 2.
+// One vector per type bit of OBJECT_DATAGRAM (draft-18 §11.3.1), Track Alias 1, Group 2.
 std::vector<Vector> vectors() {
   const KeyValueList gap = {KeyValuePair::varint(0x3C, 1)};
   return {
@@ -122,6 +122,32 @@ TEST(DataDatagram, WriterRejectsForbiddenCombinations) {
   ObjectDatagramHead status_payload{.status = ObjectStatus::kNormal};
   EXPECT_EQ(write_object_datagram(w, status_payload, payload).error().code, Errc::kInvalidValue);
   EXPECT_TRUE(out.empty());
+}
+
+TEST(DataDatagram, HeadForAnObject) {
+  Object o;
+  o.group_id = 4;
+  o.object_id = 2;
+  o.publisher_priority = 9;
+  o.payload = SharedBytes::copy("frame");
+  auto h = datagram_head_for(77, o, true);
+  EXPECT_FALSE(h.status.has_value());
+  Bytes out;
+  ByteWriter w(out);
+  ASSERT_TRUE(write_object_datagram(w, h, o.payload));
+  auto d = decode_object_datagram(SharedBytes(out));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->track_alias, 77u);
+  EXPECT_TRUE(d->end_of_group);
+  o.forwarding = ForwardingPreference::kDatagram;
+  EXPECT_EQ(d->object, o);
+
+  Object end;
+  end.group_id = 4;
+  end.object_id = 3;
+  end.status = ObjectStatus::kEndOfTrack;
+  auto s = datagram_head_for(77, end);
+  EXPECT_EQ(s.status, std::optional<ObjectStatus>(ObjectStatus::kEndOfTrack));
 }
 
 TEST(DataDatagram, EveryTruncationIsAnErrorNotACrash) {

@@ -30,7 +30,7 @@ FetchObjectHead object_head(std::uint64_t g, std::uint64_t sg, std::uint64_t o, 
   return h;
 }
 
-// A FETCH stream exercising each flag (draft-18 §10.4.4), ascending group order.
+// A FETCH stream exercising each flag (draft-18 §11.4.4), ascending group order.
 const Bytes kFetchStream = concat({
     {0x05, 0x07},                       // FETCH_HEADER, Request ID 7
     // {3, sg 0, 0} prio 0x40 "ab": flags 0x1C = group delta | object delta | priority,
@@ -233,6 +233,24 @@ TEST(DataFetch, EveryTruncationNeedsMoreBytes) {
       }
     }
   }
+}
+
+TEST(DataFetch, HeadForACachedObject) {
+  Object o;
+  o.group_id = 6;
+  o.subgroup_id = 2;
+  o.object_id = 1;
+  o.properties = {KeyValuePair::varint(0x3E, 1)};
+  o.payload = SharedBytes::copy("xyz");
+  Bytes out;
+  ByteWriter w(out);
+  write_fetch_header(w, {0});
+  FetchObjectWriter fw(Version::kDraft20);
+  ASSERT_TRUE(fw.write_object(w, fetch_head_for(o), o.payload));
+  auto d = decode_fetch_stream(SharedBytes(out), Version::kDraft20);
+  ASSERT_TRUE(d);
+  o.publisher_priority = kDefaultPublisherPriority;
+  EXPECT_EQ(d->entries.at(0).object, o);
 }
 
 TEST(DataFetch, PayloadLimitIsCheckedFirst) {

@@ -13,7 +13,7 @@ namespace {
 using Bytes = std::vector<std::uint8_t>;
 
 TEST(DataPadding, StreamVector) {
-  // draft-18 §10.5.1: type 0x132B3E28 (5-byte varint F0 13 2B 3E 28), then zero bytes.
+  // draft-18 §11.5.1: type 0x132B3E28 (5-byte varint F0 13 2B 3E 28), then zero bytes.
   Bytes out;
   ByteWriter w(out);
   write_padding_stream_type(w);
@@ -31,7 +31,7 @@ TEST(DataPadding, StreamVector) {
 }
 
 TEST(DataPadding, DatagramVector) {
-  // draft-18 §10.5.2: type 0x132B3E29, then zero bytes; a 9-byte datagram has 4 of them.
+  // draft-18 §11.5.2: type 0x132B3E29, then zero bytes; a 9-byte datagram has 4 of them.
   Bytes out;
   ByteWriter w(out);
   ASSERT_TRUE(write_padding_datagram(w, 9));

@@ -11,7 +11,7 @@
 namespace kinetic::wire {
 namespace {
 
-// draft-18 §10.4.2: valid SUBGROUP_HEADER types are 0b0XX1XXXX without id mode 0b11.
+// draft-18 §11.4.2: valid SUBGROUP_HEADER types are 0b0XX1XXXX without id mode 0b11.
 bool draft_valid_subgroup(std::uint64_t t) {
   const bool in_range = (t >= 0x10 && t <= 0x1F) || (t >= 0x30 && t <= 0x3F) || (t >= 0x50 && t <= 0x5F) ||
                         (t >= 0x70 && t <= 0x7F);
@@ -53,7 +53,7 @@ TEST(DataStreamType, SubgroupBitsDecodeIndividually) {
   EXPECT_TRUE(c->first_object);
 }
 
-// draft-18 §10.3.1: 0x00..0x0F and 0x20..0x2F, less STATUS with END_OF_GROUP.
+// draft-18 §11.3.1: 0x00..0x0F and 0x20..0x2F, less STATUS with END_OF_GROUP.
 bool draft_valid_datagram(std::uint64_t t) {
   const bool in_range = t <= 0x0F || (t >= 0x20 && t <= 0x2F);
   return in_range && !((t & 0x20) && (t & 0x02));

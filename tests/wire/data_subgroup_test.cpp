@@ -21,7 +21,7 @@ std::span<const std::uint8_t> span_of(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-// draft-18 §10.6 "Examples", first: Type 0x14 (explicit subgroup ID, priority present),
+// draft-18 §11.6 "Examples", first: Type 0x14 (explicit subgroup ID, priority present),
 // Track Alias 2, Group 0, Subgroup 0, Priority 0; objects 0 "abcd" and 1 "efgh".
 const Bytes kExampleOne = concat({
     {0x14, 0x02, 0x00, 0x00, 0x00},    // type, alias, group, subgroup, priority

@@ -12,6 +12,18 @@ DatagramTypeBits ObjectDatagramHead::type_bits() const noexcept {
           .status = status.has_value()};
 }
 
+ObjectDatagramHead datagram_head_for(std::uint64_t track_alias, const Object& object, bool end_of_group) {
+  ObjectDatagramHead h;
+  h.track_alias = track_alias;
+  h.group_id = object.group_id;
+  h.object_id = object.object_id;
+  h.publisher_priority = object.publisher_priority;
+  h.end_of_group = end_of_group;
+  h.properties = object.properties;
+  if (object.status != ObjectStatus::kNormal || object.payload.empty()) h.status = object.status;
+  return h;
+}
+
 Status write_object_datagram_head(ByteWriter& w, const ObjectDatagramHead& head) {
   if (head.status && head.end_of_group) {
     return Error{Errc::kInvalidValue, "a status datagram cannot signal end of group"};

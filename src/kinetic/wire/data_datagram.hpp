@@ -1,4 +1,4 @@
-// OBJECT_DATAGRAM (draft-18 §10.3.1; draft-20 "Type Flags"): one object per datagram, either
+// OBJECT_DATAGRAM (draft-18 §11.3.1; draft-20 "Type Flags"): one object per datagram, either
 // with its payload (the rest of the datagram) or, with the STATUS bit, with an Object Status.
 #pragma once
 
@@ -28,6 +28,10 @@ struct ObjectDatagramHead {
   [[nodiscard]] DatagramTypeBits type_bits() const noexcept;
   friend bool operator==(const ObjectDatagramHead&, const ObjectDatagramHead&) = default;
 };
+
+// The head that sends `object` as a datagram: the payload form for a Normal object with a
+// payload, the status form otherwise.
+ObjectDatagramHead datagram_head_for(std::uint64_t track_alias, const Object& object, bool end_of_group = false);
 
 // Writes the header; in the payload form the caller appends the payload (or sends it as a
 // second iovec). kInvalidValue for combinations the draft forbids.

@@ -1,5 +1,5 @@
 // What a data-plane decoding error means for the session: the termination code it closes with
-// (draft-18 §13 "Session Termination Error Codes"). Stream reset codes live in error_codes.hpp.
+// (draft-18 §15.10.1 "Session Termination Error Codes"). Stream reset codes live in error_codes.hpp.
 #pragma once
 
 #include <cstdint>

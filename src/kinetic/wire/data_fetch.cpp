@@ -45,6 +45,18 @@ Result<FetchHeader> read_fetch_header(ByteReader& r) {
   return h;
 }
 
+FetchObjectHead fetch_head_for(const Object& object) {
+  FetchObjectHead h;
+  h.group_id = object.group_id;
+  h.object_id = object.object_id;
+  h.forwarding = object.forwarding;
+  h.subgroup_id = object.forwarding == ForwardingPreference::kDatagram ? 0 : object.subgroup_id;
+  h.publisher_priority = object.publisher_priority.value_or(kDefaultPublisherPriority);
+  h.properties = object.properties;
+  h.payload_length = object.payload.size();
+  return h;
+}
+
 Status FetchObjectWriter::check_location(Location next) const {
   if (!prior_.location) return ok_status();
   const Location prior = *prior_.location;

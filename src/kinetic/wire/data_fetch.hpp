@@ -1,4 +1,4 @@
-// FETCH streams (draft-18 §10.4.4): FETCH_HEADER, then objects whose Serialization Flags say
+// FETCH streams (draft-18 §11.4.4): FETCH_HEADER, then objects whose Serialization Flags say
 // which fields are coded against the prior object, and End of Range markers for runs of objects
 // that do not exist, are unknown, or (draft-20) timed out.
 #pragma once
@@ -66,7 +66,11 @@ struct FetchObjectHead {
   friend bool operator==(const FetchObjectHead&, const FetchObjectHead&) = default;
 };
 
-// What "prior object" means while coding (draft-18 §10.4.4.2): the location moves with every
+// The head that serves `object` on a FETCH stream (priority 128, the draft's default, when the
+// object inherits it).
+FetchObjectHead fetch_head_for(const Object& object);
+
+// What "prior object" means while coding (draft-18 §11.4.4.2): the location moves with every
 // entry, the subgroup and priority only with real objects.
 struct FetchPrior {
   std::optional<Location> location{};

@@ -1,4 +1,4 @@
-// The MoQT object as the data plane carries it (draft-18 §10.2): location, publisher priority,
+// The MoQT object as the data plane carries it (draft-18 §11.2): location, publisher priority,
 // forwarding preference, status, properties and payload. Payloads are `SharedBytes`, so an
 // object decoded from a received buffer, cached and forwarded never copies its payload.
 #pragma once
@@ -21,7 +21,7 @@ enum class ObjectStatus : std::uint64_t {
 };
 
 std::string_view object_status_name(ObjectStatus s) noexcept;
-// Unknown values are a protocol violation (draft-18 §10.2.1.1; draft-20 keeps the rule and
+// Unknown values are a protocol violation (draft-18 §11.2.1.1; draft-20 keeps the rule and
 // moves the list to a registry).
 Result<ObjectStatus> object_status_from_wire(std::uint64_t value) noexcept;
 // Whether a status may carry a payload (draft-20's "Payload" registry column): only Normal.
@@ -29,7 +29,7 @@ constexpr bool status_permits_payload(ObjectStatus s) noexcept { return s == Obj
 
 enum class ForwardingPreference : std::uint8_t { kSubgroup, kDatagram };
 
-// Property types the transport drafts define (draft-18 §13.x "Properties").
+// Property types the transport drafts define (draft-18 §12 and §15.8).
 namespace property {
 inline constexpr std::uint64_t kObjectDeliveryTimeout = 0x02;
 inline constexpr std::uint64_t kMaxCacheDuration = 0x04;
@@ -51,6 +51,9 @@ struct DataLimits {
   std::size_t max_property_bytes = 64u << 10;  // per object's Properties field
   std::size_t max_properties = kDefaultMaxKeyValues;
 };
+
+// DEFAULT PUBLISHER PRIORITY when the track property is absent (draft-18 §12.4).
+inline constexpr std::uint8_t kDefaultPublisherPriority = 128;
 
 struct Location {
   std::uint64_t group = 0;
@@ -86,7 +89,7 @@ void write_properties_field(ByteWriter& w, const KeyValueList& properties);
 std::size_t properties_field_size(const KeyValueList& properties);
 
 // Checks of an object's property list that make the *track* malformed rather than the session
-// fail (draft-18 §2.x "Malformed Tracks"): a Mandatory Track Property on an object, nested or
+// fail (draft-18 §2.4.2 "Malformed Tracks"): a Mandatory Track Property on an object, nested or
 // repeated Immutable Properties, a repeated or unparsable gap property. Returns
 // kProtocolViolation with the reason; the caller resets with MALFORMED_TRACK.
 Status check_object_properties(const KeyValueList& properties);

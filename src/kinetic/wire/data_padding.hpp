@@ -1,4 +1,4 @@
-// Padding (draft-18 §10.5): a stream or datagram of zero bytes that probes for bandwidth and
+// Padding (draft-18 §11.5): a stream or datagram of zero bytes that probes for bandwidth and
 // carries nothing. Receivers discard it; a non-zero byte breaks the sender's MUST.
 #pragma once
 

@@ -1,6 +1,6 @@
 // The first varint of every unidirectional stream and datagram says what follows. This file
 // decodes those type values, including every flag bit of SUBGROUP_HEADER and OBJECT_DATAGRAM
-// (draft-18 §10.2/§10.4, draft-20 "Type Flags"). Draft-20 rewords both as flag sets (bit 4
+// (draft-18 §11.3.1 and §11.4.2, draft-20 "Type Flags"). Draft-20 rewords both as flag sets (bit 4
 // reserved in datagrams, subgroup types below 128) but accepts exactly the values draft-18
 // lists, so one decoder serves both.
 #pragma once

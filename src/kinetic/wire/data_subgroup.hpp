@@ -1,4 +1,4 @@
-// Subgroup streams (draft-18 §10.4.2): SUBGROUP_HEADER, then objects whose IDs are delta coded
+// Subgroup streams (draft-18 §11.4.2): SUBGROUP_HEADER, then objects whose IDs are delta coded
 // against the previous object on the stream. Writers emit object headers only, so the payload
 // can be sent from its own (cached, shared) buffer with writev; readers hand the payload back
 // as a view of the input.

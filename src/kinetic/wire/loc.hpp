@@ -59,7 +59,7 @@ struct LocProperties {
 Status append_loc_properties(const LocProperties& loc, KeyValueList& properties);
 
 // Reads the LOC fields from an object's properties, searching inside Immutable Properties too
-// (draft-18 §13.x); other types are left alone. A LOC type whose value does not fit its
+// (draft-18 §12.7); other types are left alone. A LOC type whose value does not fit its
 // definition, or that appears twice, is kKeyValueFormatting.
 Result<LocProperties> parse_loc_properties(const KeyValueList& properties);
 
