@@ -1,0 +1,135 @@
+#include "kinetic/transport/epoll_loop.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace kinetic::transport {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(EpollLoopTest, TimersRunInDeadlineOrder) {
+  EpollLoop loop;
+  std::vector<int> order;
+  auto t = loop.now();
+  loop.schedule_at(t + 30ms, [&] { order.push_back(3); });
+  loop.schedule_at(t + 10ms, [&] { order.push_back(1); });
+  loop.schedule_after(20ms, [&] { order.push_back(2); });
+  ASSERT_TRUE(loop.run_until([&] { return order.size() == 3; }, 2s));
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+  EXPECT_GE(loop.now() - t, 30ms);
+}
+
+TEST(EpollLoopTest, CancelledTimerNeverRuns) {
+  EpollLoop loop;
+  bool cancelled_ran = false;
+  bool other_ran = false;
+  auto id = loop.schedule_after(5ms, [&] { cancelled_ran = true; });
+  loop.schedule_after(20ms, [&] { other_ran = true; });
+  loop.cancel(id);
+  ASSERT_TRUE(loop.run_until([&] { return other_ran; }, 2s));
+  EXPECT_FALSE(cancelled_ran);
+  EXPECT_EQ(loop.pending_timers(), 0u);
+}
+
+TEST(EpollLoopTest, TimerMayScheduleAndCancelOthers) {
+  EpollLoop loop;
+  int fired = 0;
+  TimerId later = 0;
+  later = loop.schedule_after(50ms, [&] { fired += 100; });
+  loop.schedule_after(1ms, [&] {
+    loop.cancel(later);
+    loop.schedule_after(1ms, [&] { ++fired; });
+  });
+  ASSERT_TRUE(loop.run_until([&] { return fired == 1; }, 2s));
+  loop.run_until([] { return false; }, 80ms);
+  EXPECT_EQ(fired, 1);
+}
+
+TEST(EpollLoopTest, PostFromAnotherThreadWakesTheLoop) {
+  EpollLoop loop;
+  std::atomic<int> count{0};
+  std::thread t([&] {
+    for (int i = 0; i < 1000; ++i) loop.post([&] { count.fetch_add(1); });
+  });
+  ASSERT_TRUE(loop.run_until([&] { return count.load() == 1000; }, 5s));
+  t.join();
+}
+
+TEST(EpollLoopTest, StopFromAnotherThreadEndsRun) {
+  EpollLoop loop;
+  bool posted_ran = false;
+  std::thread t([&] {
+    std::this_thread::sleep_for(20ms);
+    loop.post([&] { posted_ran = true; });
+    loop.stop();
+  });
+  loop.run();  // returns only because of stop()
+  t.join();
+  loop.run_until([&] { return posted_ran; }, 1s);
+  EXPECT_TRUE(posted_ran);
+}
+
+TEST(EpollLoopTest, WatchedPipeDeliversReadableEvents) {
+  EpollLoop loop;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string got;
+  ASSERT_TRUE(loop.watch(fds[0], EPOLLIN, [&](std::uint32_t events) {
+    EXPECT_TRUE(events & EPOLLIN);
+    char buf[64];
+    auto n = ::read(fds[0], buf, sizeof buf);
+    if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+  }));
+  EXPECT_FALSE(loop.watch(fds[0], EPOLLIN, [](std::uint32_t) {}));  // already watched
+  ASSERT_EQ(::write(fds[1], "abc", 3), 3);
+  ASSERT_TRUE(loop.run_until([&] { return got == "abc"; }, 2s));
+  loop.unwatch(fds[0]);
+  ASSERT_EQ(::write(fds[1], "d", 1), 1);
+  loop.run_until([] { return false; }, 30ms);
+  EXPECT_EQ(got, "abc");
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+TEST(EpollLoopTest, UnwatchInsideCallbackIsSafe) {
+  EpollLoop loop;
+  int a[2], b[2];
+  ASSERT_EQ(::pipe(a), 0);
+  ASSERT_EQ(::pipe(b), 0);
+  int calls = 0;
+  // Whichever fires first removes both; the other must not be called in the same round.
+  auto cb = [&](std::uint32_t) {
+    ++calls;
+    loop.unwatch(a[0]);
+    loop.unwatch(b[0]);
+  };
+  ASSERT_TRUE(loop.watch(a[0], EPOLLIN, cb));
+  ASSERT_TRUE(loop.watch(b[0], EPOLLIN, cb));
+  ASSERT_EQ(::write(a[1], "x", 1), 1);
+  ASSERT_EQ(::write(b[1], "x", 1), 1);
+  loop.run_until([] { return false; }, 30ms);
+  EXPECT_EQ(calls, 1);
+  for (int fd : {a[0], a[1], b[0], b[1]}) ::close(fd);
+}
+
+TEST(EpollLoopTest, WatchRejectsBadDescriptor) {
+  EpollLoop loop;
+  EXPECT_FALSE(loop.watch(-1, EPOLLIN, [](std::uint32_t) {}));
+  EXPECT_FALSE(loop.modify(12345, EPOLLIN));
+}
+
+TEST(EpollLoopTest, RunUntilTimesOut) {
+  EpollLoop loop;
+  auto t = loop.now();
+  EXPECT_FALSE(loop.run_until([] { return false; }, 40ms));
+  EXPECT_GE(loop.now() - t, 40ms);
+}
+
+}  // namespace
+}  // namespace kinetic::transport
