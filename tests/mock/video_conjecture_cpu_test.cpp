@@ -92,6 +92,19 @@ TEST(CpuVideoConjecture, FullHdSmoke) {
   EXPECT_GT(testing::luma_psnr(c.frame, truth, 32), 35.0);
 }
 
+TEST(CpuVideoConjecture, UltraHdIsTheLargestAcceptedSize) {
+  const Frame real = testing::load_data_frame("vtest_400x300.yuv");
+  ASSERT_FALSE(real.empty());
+  const Frame big = testing::upscale(real, 10, 1, 3900, 2200);
+  CpuVideoConjecturer engine({});
+  engine.push_real(testing::window(big, 40, 20, 3840, 2160));
+  engine.push_real(testing::window(big, 34, 24, 3840, 2160));
+  EXPECT_EQ(engine.rejected_frames(), 0u);
+  const Conjecture c = engine.predict(1);
+  ASSERT_FALSE(c.fell_back);
+  EXPECT_GT(testing::luma_psnr(c.frame, testing::window(big, 28, 28, 3840, 2160), 32), 35.0);
+}
+
 TEST(CpuVideoConjecture, WithoutTwoFramesItRepeatsOrReturnsNothing) {
   CpuVideoConjecturer engine({});
   Conjecture none = engine.predict(1);

@@ -41,6 +41,8 @@ std::vector<Case> cases() {
   c.push_back({"scene cut 320x240", testing::window(vt, 0, 0, 320, 240), testing::window(mm, 0, 0, 320, 240)});
   const Frame big = testing::upscale(vt, 5, 1, 2000, 1500);
   c.push_back({"1920x1080", testing::window(big, 40, 210, 1920, 1080), testing::window(big, 30, 216, 1920, 1080)});
+  const Frame huge = testing::upscale(vt, 10, 1, 3900, 2200);
+  c.push_back({"3840x2160", testing::window(huge, 40, 20, 3840, 2160), testing::window(huge, 34, 24, 3840, 2160)});
   return c;
 }
 
