@@ -77,7 +77,9 @@ struct DisplayOutput {
   std::int64_t timestamp_us = 0;  // slot presented (media timestamp); 0 before the first
   std::uint64_t object_id = 0;    // id of the real object presented or stood in for
   std::int64_t latency_us = 0;    // t − timestamp − clock offset: glass-to-glass on a shared clock
-  bool new_slot = false;          // the slot differs from the previous call's
+  // The slot differs from the previous call's. When false nothing new is due (audio: no
+  // samples) and kind, frame and values repeat the previous call's.
+  bool new_slot = false;
   // Video: the picture to present (null before the first real frame).
   std::shared_ptr<const Frame> frame;
   float conjecture_confidence = 0.0f;  // the engine's own confidence, for conjectures
