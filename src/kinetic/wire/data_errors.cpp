@@ -2,18 +2,18 @@
 
 namespace kinetic::wire {
 
-std::optional<std::uint64_t> data_error_close_code(const Error& error) noexcept {
+std::optional<SessionError> data_error_close_code(const Error& error) noexcept {
   switch (error.code) {
     case Errc::kNeedMoreBytes: return std::nullopt;
-    case Errc::kKeyValueFormatting: return kCloseKeyValueFormattingError;
-    case Errc::kBufferTooSmall: return kCloseInternalError;
+    case Errc::kKeyValueFormatting: return SessionError::kKeyValueFormattingError;
+    case Errc::kBufferTooSmall: return SessionError::kInternalError;
     case Errc::kProtocolViolation:
     case Errc::kLimitExceeded:
     case Errc::kUnknownMessage:
     case Errc::kInvalidValue:
-    case Errc::kVersionMismatch: return kCloseProtocolViolation;
+    case Errc::kVersionMismatch: return SessionError::kProtocolViolation;
   }
-  return kCloseProtocolViolation;
+  return SessionError::kProtocolViolation;
 }
 
 }  // namespace kinetic::wire
