@@ -94,7 +94,6 @@ void MemoryStream::deliver(const wire::SharedBytes& bytes, bool fin) {
 void MemoryStream::receive_data(const std::shared_ptr<const Packet>& packet) {
   if (receive_done_) return;
   const Packet& p = *packet;
-  if (p.fin) final_size_ = p.offset + p.payload_size();
   if (stop_sent_) {
     // Bytes after STOP_SENDING are discarded; the fin still ends the direction.
     if (p.fin) receive_done_ = true;

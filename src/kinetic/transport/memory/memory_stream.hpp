@@ -8,7 +8,6 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <optional>
 
 #include "kinetic/transport/memory/packet.hpp"
 #include "kinetic/transport/transport.hpp"
@@ -74,7 +73,6 @@ class MemoryStream final : public Stream {
   // Receive side.
   std::uint64_t receive_offset_ = 0;
   std::map<std::uint64_t, std::shared_ptr<const Packet>> out_of_order_;
-  std::optional<std::uint64_t> final_size_;
   bool receive_done_ = false;
   bool stop_sent_ = false;
 
