@@ -4,7 +4,10 @@
 
 #include <cmath>
 #include <map>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
+#include <string>
 
 #include "kinetic/mock/quality.hpp"
 
@@ -412,6 +415,76 @@ TEST(Timeline, SurvivesDisorderlyInput) {
   }
   for (std::size_t i = 1; i < engine.pushed.size(); ++i) EXPECT_GT(engine.pushed[i], engine.pushed[i - 1]);
   (void)tl.take_events();
+}
+
+}  // namespace
+}  // namespace kinetic::mock
+
+namespace kinetic::mock {
+namespace {
+
+// Real footage (the vtest.avi pedestrians, decoded by the ffmpeg CLI at test time) through
+// the CPU engine: every sixth frame is late, and each is reconciled against what stood in for
+// it. Prints the PSNR of conjectures against that of freezes.
+std::vector<Frame> load_vtest(int frames, int w, int h) {
+  const std::string out = std::string(KINETIC_BINARY_DIR) + "/mock_timeline_test_vtest.yuv";
+  const std::string cmd = "ffmpeg -nostdin -hide_banner -loglevel quiet -y -i \"" + std::string(KINETIC_SHARED_DIR) +
+                          "/media/vtest.avi\" -frames:v " + std::to_string(frames) + " -vf scale=" + std::to_string(w) +
+                          ":" + std::to_string(h) + " -pix_fmt yuv420p -f rawvideo \"" + out + "\"";
+  std::vector<Frame> result;
+  if (std::system("command -v ffmpeg >/dev/null 2>&1") != 0 || std::system(cmd.c_str()) != 0) return result;
+  std::FILE* f = std::fopen(out.c_str(), "rb");
+  if (f == nullptr) return result;
+  for (int i = 0; i < frames; ++i) {
+    Frame fr(w, h);
+    if (std::fread(fr.y.data(), 1, fr.y.size(), f) != fr.y.size() || std::fread(fr.u.data(), 1, fr.u.size(), f) != fr.u.size() ||
+        std::fread(fr.v.data(), 1, fr.v.size(), f) != fr.v.size())
+      break;
+    result.push_back(std::move(fr));
+  }
+  std::fclose(f);
+  return result;
+}
+
+TEST(Timeline, RealFootageThroughTheCpuEngine) {
+  constexpr int kFrames = 60;
+  const auto frames = load_vtest(kFrames, 384, 288);
+  if (frames.size() != static_cast<std::size_t>(kFrames)) GTEST_SKIP() << "ffmpeg or vtest.avi not available";
+  constexpr std::int64_t kTen = 100'000;  // vtest is 10 fps
+  auto run = [&](LatePolicy policy, VideoConjecturer* engine) {
+    TrackConfig cfg;
+    cfg.kind = TrackKind::kVideo;
+    cfg.frame_interval_us = kTen;
+    cfg.late_policy = policy;
+    cfg.deadline.latency_us = 150'000;
+    Timeline tl;
+    EXPECT_TRUE((engine != nullptr ? tl.add_video_track(1, cfg, *engine) : tl.add_track(1, cfg)).ok());
+    for (int i = 0; i < kFrames; ++i) {
+      const std::int64_t ts = i * kTen;
+      const std::int64_t arrival = (i % 6 == 5) ? ts + 400'000 : ts + 50'000;
+      EXPECT_TRUE(tl.push_object(1, static_cast<std::uint64_t>(i), ts, arrival, frames[static_cast<std::size_t>(i)]).ok());
+    }
+    for (std::int64_t t = 0; t < kFrames * kTen + 500'000; t += kTen / 2) EXPECT_TRUE(tl.display_at(1, t).ok());
+    return tl.take_events();
+  };
+  auto engine = make_cpu_video_conjecturer();
+  const auto mock = run(LatePolicy::kConjecture, engine.get());
+  const auto freeze = run(LatePolicy::kFreeze, nullptr);
+  ASSERT_EQ(mock.size(), 10U);
+  ASSERT_EQ(freeze.size(), 10U);
+  double mock_psnr = 0, freeze_psnr = 0, mock_ssim = 0, freeze_ssim = 0;
+  for (std::size_t i = 0; i < mock.size(); ++i) {
+    EXPECT_EQ(mock[i].object_id, freeze[i].object_id);
+    EXPECT_GT(mock[i].psnr_db, 15.0);
+    EXPECT_GT(mock[i].ssim, 0.3);
+    EXPECT_LE(mock[i].ssim, 1.0);
+    mock_psnr += mock[i].psnr_db / 10.0;
+    freeze_psnr += freeze[i].psnr_db / 10.0;
+    mock_ssim += mock[i].ssim / 10.0;
+    freeze_ssim += freeze[i].ssim / 10.0;
+  }
+  std::printf("vtest 384x288, 10 late frames: conjecture %.2f dB / SSIM %.4f, freeze %.2f dB / SSIM %.4f\n", mock_psnr,
+              mock_ssim, freeze_psnr, freeze_ssim);
 }
 
 }  // namespace
