@@ -95,6 +95,21 @@ TEST(Kinetics, ConvergesOnDelayAndDriftWithAnHonestSpread) {
   EXPECT_EQ(model.outliers(), 0U);
 }
 
+// Jitter far below and far above the filter's initial assumption (5 ms) is learnt too.
+class KineticsJitter : public ::testing::TestWithParam<double> {};
+
+TEST_P(KineticsJitter, SpreadMatchesEmpiricalJitter) {
+  ArrivalModel model;
+  Path path;
+  path.jitter_us = GetParam();
+  const Stats s = run(model, path, 3000, 600);
+  EXPECT_NEAR(s.mean_spread / s.err_sd, 1.0, 0.15) << "jitter " << GetParam();
+  EXPECT_NEAR(s.coverage95, 0.95, 0.03);
+  EXPECT_NEAR(model.jitter_us(), GetParam(), 0.2 * GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Levels, KineticsJitter, ::testing::Values(500.0, 2'000.0, 15'000.0, 40'000.0));
+
 TEST(Kinetics, ProbabilityOfArrivalFollowsTheParticle) {
   ArrivalModel model;
   Path path;
