@@ -39,7 +39,8 @@ try {
   );
   console.log('RESULT ' + JSON.stringify(result));
   ok = result.protocol === 'moqt-20' && result.bidi === 'hello bidi' && result.uni === 'hello uni' &&
-       result.datagram === 'hello datagram';
+       result.datagram === 'hello datagram' && result.server_close?.code === 77 &&
+       result.server_close?.reason === 'asked to close';
 } finally {
   await browser.close();
   http.close();

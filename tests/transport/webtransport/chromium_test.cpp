@@ -1,6 +1,7 @@
 // A real browser as the peer: headless Chromium (driven by tests/browser/wt_echo.mjs via
 // playwright-core) opens a WebTransport session to our server over QUIC, negotiates
-// moqt-20, echoes on bidi and uni streams and datagrams, and closes with a code.
+// moqt-20, echoes on bidi and uni streams and datagrams, resets a stream with a code,
+// sees a server-side close with code and reason, and closes with a code itself.
 // Skips when Chromium, node or tests/browser/node_modules is missing.
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -53,11 +55,11 @@ TEST(Chromium, WebTransportEchoWithMoqt20) {
   ASSERT_TRUE(hash);
 
   testing::EchoServer echo;
-  SessionPtr server_session;
+  std::vector<SessionPtr> server_sessions;
   std::vector<std::shared_ptr<H3Connection>> connections;
   ServerOptions options;
   options.on_session = [&](SessionPtr s) {
-    server_session = s;
+    server_sessions.push_back(s);
     s->set_handler(&echo);
   };
   quic::QuicServerConfig config;
@@ -104,10 +106,13 @@ TEST(Chromium, WebTransportEchoWithMoqt20) {
   ASSERT_TRUE(exited) << "browser run timed out:\n" << text;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
   EXPECT_NE(text.find("\"protocol\":\"moqt-20\""), std::string::npos) << text;
-  ASSERT_TRUE(server_session) << text;
-  EXPECT_EQ(server_session->protocol(), "moqt-20");
-  EXPECT_EQ(server_session->path(), "/moq");
+  ASSERT_EQ(server_sessions.size(), 2u) << text;
+  EXPECT_EQ(server_sessions[0]->protocol(), "moqt-20");
+  EXPECT_EQ(server_sessions[0]->path(), "/moq");
   EXPECT_GE(echo.datagrams, 1);
+  // The browser's reset code 9 arrives mapped back from the WebTransport error range.
+  EXPECT_NE(std::find(echo.resets.begin(), echo.resets.end(), 9u), echo.resets.end()) << text;
+  EXPECT_NE(text.find("\"server_close\":{\"code\":77,\"reason\":\"asked to close\"}"), std::string::npos) << text;
   EXPECT_TRUE(echo.closed);
   EXPECT_EQ(echo.close_info.code, 5u) << text;
   EXPECT_EQ(echo.close_info.reason, "browser done") << text;

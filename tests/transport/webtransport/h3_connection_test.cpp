@@ -55,6 +55,14 @@ class H3ConnectionTest : public ::testing::Test {
     options_.accept = [](const Request& r) { return r.path == "/moq"; };
   }
 
+  void TearDown() override {
+    // Connections hold themselves until their QUIC session closes; close them so that
+    // nothing outlives the loop.
+    if (client_) client_->close(h3::kNoError, "test over");
+    if (server_) server_->close(h3::kNoError, "test over");
+    loop_.run_for(1s);
+  }
+
   void start_h3_client() {
     server_ = H3Connection::server(pair_.server, options_);
     client_ = H3Connection::client();
@@ -238,6 +246,72 @@ TEST_F(H3ConnectionTest, WebTransportStreamForAnUnknownSessionIsBufferedThenBoun
   }
   run([&] { return raw_.closed; });
   EXPECT_FALSE(raw_.closed);  // refused streams are a stream matter, not a connection error
+}
+
+TEST_F(H3ConnectionTest, GoawayLetsRunningSessionsFinishAndRefusesNewOnes) {
+  start_h3_client();
+  ClientOptions copts;
+  copts.authority = "relay.test";
+  copts.path = "/moq";
+  auto first = client_->connect(copts);
+  testing::Recorder a;
+  first->set_handler(&a);
+  ASSERT_TRUE(run([&] { return a.ready; }));
+  server_->goaway();
+  run([] { return false; });  // let the GOAWAY arrive
+  auto second = client_->connect(copts);
+  testing::Recorder b;
+  second->set_handler(&b);
+  ASSERT_TRUE(run([&] { return b.closed; }));
+  EXPECT_EQ(b.close_info.code, h3::kRequestRejected);
+  // The first session still works.
+  EXPECT_TRUE(first->send_datagram(testing::bytes_of("still here")));
+  ASSERT_TRUE(run([&] { return a.datagrams.size() == 1; }));
+  EXPECT_FALSE(a.closed);
+}
+
+// Random bytes on every kind of stream: the server either carries on or closes the
+// connection with an HTTP/3 or QPACK error code, never anything else, and never crashes.
+TEST_F(H3ConnectionTest, RandomInputGetsAnH3ErrorOrIsIgnored) {
+  auto is_h3_code = [](std::uint64_t c) {
+    return (c >= h3::kNoError && c <= h3::kVersionFallback) ||
+           (c >= h3::kQpackDecompressionFailed && c <= h3::kQpackDecoderStreamError) || c == h3::kDatagramError;
+  };
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 60; ++round) {
+    memory::SimulatedLoop loop;
+    memory::MemoryNetwork net(loop, static_cast<std::uint64_t>(round) + 1);
+    memory::LinkConfig link;
+    link.protocol = "h3";
+    auto pair = net.pair(link);
+    auto server = H3Connection::server(pair.server, options_);
+    RawPeer peer;
+    pair.client->set_handler(&peer);
+    ASSERT_TRUE(loop.run_until([&] { return peer.ready; }, 5s));
+    for (int s = 0; s < 4 && !peer.closed; ++s) {
+      Bytes bytes;
+      const std::uint64_t prefixes[] = {0x00, 0x02, 0x03, 0x54, 0x41, 0x01, next() % 64};
+      put_quic_varint(bytes, prefixes[next() % 7]);
+      const std::size_t n = next() % 64;
+      for (std::size_t i = 0; i < n; ++i) bytes.push_back(static_cast<std::uint8_t>(next()));
+      Stream* st = (next() % 2) ? pair.client->open_uni() : pair.client->open_bidi();
+      if (!st) break;
+      st->write(bytes, next() % 2 == 0);
+      if (next() % 3 == 0) pair.client->send_datagram(std::span(bytes).first(std::min<std::size_t>(bytes.size(), 8)));
+      loop.run_for(50ms);
+    }
+    if (peer.closed) {
+      EXPECT_TRUE(is_h3_code(peer.close_info.code)) << std::hex << peer.close_info.code;
+    }
+    server->close(h3::kNoError, "round over");  // ends the connection's hold on itself
+    loop.run_for(100ms);
+  }
 }
 
 }  // namespace

@@ -39,6 +39,15 @@ class WtSessionTest : public ::testing::Test {
     ASSERT_TRUE(run([&] { return rec_.ready || rec_.closed; }));
   }
 
+  void TearDown() override {
+    session_.reset();
+    server_session_.reset();
+    // Connections hold themselves until their QUIC session closes.
+    if (client_) client_->close(h3::kNoError, "test over");
+    if (server_) server_->close(h3::kNoError, "test over");
+    loop_.run_for(1s);
+  }
+
   bool run(const std::function<bool()>& done) { return loop_.run_until(done, 10s); }
 
   memory::SimulatedLoop loop_;

@@ -96,7 +96,13 @@ H3Connection::H3Connection(Role role, ServerOptions options, std::size_t max_fie
       max_field_section_size_(max_field_section_size),
       decoder_(max_field_section_size) {}
 
-H3Connection::~H3Connection() = default;
+H3Connection::~H3Connection() {
+  // Only reached without a close when attach() never ran or the owner dropped us early:
+  // make sure no QUIC callback can find us afterwards.
+  if (closed_ || !quic_) return;
+  for (auto& [id, st] : streams_) st->stream.set_handler(nullptr);
+  quic_->set_handler(nullptr);
+}
 
 void H3Connection::attach(SessionPtr quic) {
   if (quic_ || !quic) return;
@@ -178,6 +184,14 @@ void H3Connection::close(std::uint64_t code, std::string_view reason) {
 }
 
 void H3Connection::fail(const H3Error& err) { close(err.code, err.what); }
+
+void H3Connection::goaway() {
+  if (closed_ || role_ != Role::kServer || goaway_sent_ || !control_) return;
+  goaway_sent_ = next_request_id_;
+  std::vector<std::uint8_t> out;
+  put_goaway_frame(out, *goaway_sent_);
+  control_->write(out, false);
+}
 
 void H3Connection::terminate_all(const CloseInfo& info) {
   std::vector<std::weak_ptr<WtSession>> sessions;
@@ -261,6 +275,14 @@ H3Status H3Connection::classify(StreamState& s, bool fin) {
   }
   if (s.stream.bidirectional() && *type != frame::kWebTransportStream) {
     if (role_ == Role::kClient) return H3Error{h3::kStreamCreationError, "server-initiated bidirectional stream"};
+    if (goaway_sent_ && s.id >= *goaway_sent_) {
+      s.stream.stop_sending(h3::kRequestRejected);
+      s.stream.reset(h3::kRequestRejected);
+      s.kind = StreamState::Kind::kIgnored;
+      s.head.clear();
+      return std::nullopt;
+    }
+    next_request_id_ = std::max(next_request_id_, s.id + 4);
     s.kind = StreamState::Kind::kRequest;
     std::vector<std::uint8_t> head = std::move(s.head);
     s.head.clear();
@@ -418,7 +440,13 @@ H3Status H3Connection::on_control_frame(StreamState&, std::uint64_t type, std::s
       QuicReader r(payload);
       auto id = r.varint();
       if (!id || !r.empty()) return H3Error{h3::kFrameError, "malformed GOAWAY"};
-      return std::nullopt;  // no new requests are made after it; existing ones finish
+      if (role_ == Role::kClient) {
+        if (*id % 4 != 0) return H3Error{h3::kIdError, "GOAWAY names a non-request stream"};
+        if (goaway_received_ && *id > *goaway_received_) return H3Error{h3::kIdError, "GOAWAY id increased"};
+        goaway_received_ = *id;
+        flush_pending_connects();  // fails what can no longer be sent
+      }
+      return std::nullopt;  // requests below the id finish normally
     }
     case frame::kMaxPushId:
     case frame::kCancelPush:
@@ -599,7 +627,7 @@ SessionPtr H3Connection::connect(const ClientOptions& options) {
   p->session = session;
   p->options = options;
   pending_connects_.push_back(std::move(p));
-  flush_pending_connects();
+  schedule_flush();
   return session;
 }
 
@@ -613,11 +641,31 @@ void H3Connection::fetch(const std::string& authority, const std::string& path, 
   p->path = path;
   p->fetch = std::move(done);
   pending_connects_.push_back(std::move(p));
-  flush_pending_connects();
+  schedule_flush();
+}
+
+void H3Connection::schedule_flush() {
+  // Never synchronously: a session refused at once must still reach the handler that the
+  // caller sets after connect() returns. Before attach(), attach() flushes.
+  if (!quic_ || closed_) return;
+  quic_->loop().post([weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->flush_pending_connects();
+  });
 }
 
 void H3Connection::flush_pending_connects() {
-  if (role_ != Role::kClient || closed_ || !peer_settings_ || !control_) return;
+  if (role_ != Role::kClient || closed_) return;
+  if (goaway_received_) {
+    std::vector<std::unique_ptr<PendingConnect>> refused = std::move(pending_connects_);
+    pending_connects_.clear();
+    for (auto& p : refused) {
+      if (p->fetch) p->fetch(FetchResult{});
+      else if (auto session = p->session.lock())
+        session->terminate(CloseInfo{h3::kRequestRejected, "server sent GOAWAY", true, false});
+    }
+    return;
+  }
+  if (!peer_settings_ || !control_) return;
   while (!pending_connects_.empty() && !closed_) {
     PendingConnect& p = *pending_connects_.front();
     std::shared_ptr<WtSession> session;

@@ -76,6 +76,9 @@ class H3Connection final : public SessionHandler, public std::enable_shared_from
   // Client: plain GET; the callback runs once, with status 0 on failure.
   void fetch(const std::string& authority, const std::string& path, FetchCallback done);
 
+  // Server: announces GOAWAY; requests already received go on, later ones are rejected
+  // (H3_REQUEST_REJECTED) so the client retries them elsewhere. Sessions keep running.
+  void goaway();
   // Closes the whole HTTP/3 connection.
   void close(std::uint64_t code, std::string_view reason);
 
@@ -117,6 +120,7 @@ class H3Connection final : public SessionHandler, public std::enable_shared_from
   void hand_off_webtransport(StreamState& s, std::uint64_t session_id);
   void adopt_buffered_streams(WtSession& session);
   void flush_pending_connects();
+  void schedule_flush();
   void flush_decoder_stream();
 
   // From WtSession.
@@ -139,6 +143,9 @@ class H3Connection final : public SessionHandler, public std::enable_shared_from
   bool peer_control_seen_ = false;
   bool peer_encoder_seen_ = false;
   bool peer_decoder_seen_ = false;
+  std::optional<std::uint64_t> goaway_sent_;      // first request id we no longer process
+  std::optional<std::uint64_t> goaway_received_;  // client: no new requests after this
+  std::uint64_t next_request_id_ = 0;             // server: one past the highest request seen
   std::optional<Settings> peer_settings_;
 
   QpackEncoder encoder_;
