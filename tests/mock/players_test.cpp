@@ -182,21 +182,22 @@ TEST(Players, MockConjecturesFromRealFramesOnlyAndReconciles) {
   // Every real frame once, in order, and nothing else.
   EXPECT_EQ(engine.pushed, (std::vector<std::uint8_t>{0, 10, 20, 30, 40, 50, 60, 70}));
   EXPECT_EQ(engine.predictions, 2);
+  EXPECT_EQ((*mk)->pushes(), 8u);
   // Both conjectures were reconciled once their real frames came.
   auto events = (*mk)->reconciliations();
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].object_id, 3u);
   EXPECT_EQ(events[1].object_id, 4u);
   EXPECT_LT(events[0].psnr_db, kPsnrCapDb);
-  EXPECT_GT(events[0].psnr_db, 40.0);  // off by one level everywhere: 48 dB
+  EXPECT_GT(events[0].psnr_db, 20.0);  // luma off by 9 levels everywhere: about 29 dB on luma
 }
 
-TEST(Players, MockFreezesAfterTooLongARunOfConjectures) {
+TEST(Players, MockFreezesBeyondItsFarthestConjecture) {
   Clip clip(8);
   for (std::size_t i = 2; i < 8; ++i) clip.arrival[i] = 2'000'000;
   RecordingEngine engine;
   PlayerConfig config;
-  config.max_conjecture_run = 3;
+  config.max_conjecture_k = 3;
   auto mk = make_mock_player(clip.input(50'000), engine, config);
   ASSERT_TRUE(mk.ok());
   auto shown = play_all(**mk, 8);
@@ -206,6 +207,20 @@ TEST(Players, MockFreezesAfterTooLongARunOfConjectures) {
     EXPECT_EQ(shown[i].real_index, 1);
   }
   EXPECT_EQ(engine.predictions, 3);
+}
+
+TEST(Players, MockAlwaysOneFrameShortKeepsConjecturingOneAhead) {
+  // Every frame lands 20 ms after its slot (budget below the path delay) but before the next.
+  Clip clip(30, 70'000);
+  RecordingEngine engine;
+  auto mk = make_mock_player(clip.input(50'000), engine);
+  ASSERT_TRUE(mk.ok());
+  auto shown = play_all(**mk, 30);
+  EXPECT_EQ(shown[0].kind, ShownKind::kBlank);
+  for (std::size_t i = 1; i < 30; ++i) {
+    EXPECT_EQ(shown[i].kind, ShownKind::kConjecture) << i;
+    EXPECT_EQ(shown[i].conjecture_k, 1) << i;
+  }
 }
 
 TEST(Players, MockStopsConjecturingWhenTheReconcilerLosesConfidence) {

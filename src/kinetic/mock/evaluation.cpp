@@ -91,7 +91,7 @@ wire::Result<PlayerResult> run_player(Player& player, const Clip& clip, int budg
   r.substituted_ssim = mean_of(sub_ssim_sum, r.substituted);
   r.predict_wall_ms = mean_of(wall_sum, r.predictions);
   r.predict_cpu_ms = mean_of(cpu_sum, r.predictions);
-  r.push_wall_ms = mean_of(player.push_wall_ms(), r.real + r.repeated);
+  r.push_wall_ms = mean_of(player.push_wall_ms(), player.pushes());
   double rec_sum = 0;
   for (const auto& e : player.reconciliations()) {
     if (e.substitute != Substitute::kConjecture) continue;
@@ -125,6 +125,7 @@ BudgetComparison compare(const PlayerResult& jitter, const PlayerResult& freeze,
   c.mock_psnr_db = mean_of(mp, c.conjectured_slots);
   c.freeze_psnr_db = mean_of(fp, c.conjectured_slots);
   c.psnr_gain_db = c.mock_psnr_db - c.freeze_psnr_db;
+  c.engine_fallbacks = mock.engine_fallbacks;
   c.mock_ssim = mean_of(ms, c.conjectured_slots);
   c.freeze_ssim = mean_of(fs, c.conjectured_slots);
   return c;

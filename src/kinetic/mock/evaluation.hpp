@@ -52,7 +52,7 @@ struct SlotRecord {
   ShownKind kind = ShownKind::kBlank;
   int real_index = -1;
   int conjecture_k = 0;
-  double psnr_db = 0;  // combined Y/U/V PSNR against the slot's source frame, capped
+  double psnr_db = 0;  // PSNR (luma-weighted, capped) against the source frame of the slot
   double ssim = 0;     // luma SSIM against the same
   std::int64_t display_us = 0;
   std::int64_t latency_us = 0;
@@ -80,7 +80,7 @@ struct PlayerResult {
   std::size_t engine_fallbacks = 0;   // conjectures where the engine repeated its last frame
   double predict_wall_ms = 0;      // mean per prediction
   double predict_cpu_ms = 0;       // mean process CPU per prediction
-  double push_wall_ms = 0;         // mean per real frame fed to the engine
+  double push_wall_ms = 0;         // mean per real frame fed to the engine (pyramid building)
   std::size_t reconciled = 0;
   double reconciled_psnr_db = 0;   // mean PSNR of reconciled conjectures (the reconciler's own score)
   std::vector<SlotRecord> series;
@@ -93,6 +93,7 @@ struct BudgetComparison {
   std::size_t mock_stalls = 0;
   double stall_reduction = 0;        // 1 − mock / jitter (1 when the jitter buffer had none)
   std::size_t conjectured_slots = 0; // slots where MOCK showed a conjecture
+  std::size_t engine_fallbacks = 0;  // of those, the engine repeated its newest frame (low confidence)
   double mock_psnr_db = 0;           // mean over those slots
   double freeze_psnr_db = 0;         // freeze-frame's mean over the same slots
   double psnr_gain_db = 0;

@@ -169,9 +169,9 @@ json to_json(const EvaluationReport& report) {
                        {"max_width", report.max_width},
                        {"seconds", report.seconds},
                        {"jitter_buffer_give_up_ms", static_cast<double>(cfg.player.give_up_us) / 1000.0},
-                       {"mock_max_conjecture_run", cfg.player.max_conjecture_run},
+                       {"mock_max_conjecture_k", cfg.player.max_conjecture_k},
                        {"psnr_cap_db", kPsnrCapDb},
-                       {"psnr", "combined (6Y+U+V)/8, per-plane capped"},
+                       {"psnr", "from the luma-weighted MSE (6Y+U+V)/8, capped"},
                        {"ssim", "luma, 8x8 windows every 4 px"}};
   json clips = json::array();
   for (const auto& c : report.clips) {
@@ -185,6 +185,7 @@ json to_json(const EvaluationReport& report) {
                                  {"stall_reduction", b.stall_reduction},
                                  {"stall_goal_met", b.stall_reduction >= 0.9},
                                  {"conjectured_slots", b.conjectured_slots},
+                                 {"engine_fallbacks", b.engine_fallbacks},
                                  {"mock_psnr_db", b.mock_psnr_db},
                                  {"freeze_psnr_db", b.freeze_psnr_db},
                                  {"psnr_gain_db", b.psnr_gain_db},
@@ -260,7 +261,7 @@ std::string format_table(const EvaluationReport& report) {
           p.latency_p95_ms, p.mean_psnr_db, p.mean_ssim, p.substituted, p.conjectured, sub, wall, cpu);
     }
   }
-  out += "(PSNR: combined (6Y+U+V)/8 against the source frame of each slot, identical = 100; subst: slots not "
+  out += "(PSNR: from the luma-weighted MSE (6Y+U+V)/8 against the source frame of each slot, identical = 100; subst: slots not "
          "showing their own frame; conj: of those, MOCK conjectures; ms per conjecture, wall and process CPU)\n";
   out += "\nGoals (MOCK vs the jitter buffer's stalls, and vs freeze-frame over the slots MOCK conjectured):\n";
   for (const auto& c : report.clips) {
@@ -271,10 +272,11 @@ std::string format_table(const EvaluationReport& report) {
         continue;
       }
       out += fmt::format(
-          "  {:<14} {:>4} ms: stalls {} -> {} ({:.0f}% removed, goal >= 90%: {}); {} conjectured slots: "
-          "MOCK {:.2f} dB vs freeze {:.2f} dB, gain {:+.2f} dB (goal >= 2 dB: {}); SSIM {:.4f} vs {:.4f}\n",
+          "  {:<14} {:>4} ms: stalls {} -> {} ({:.0f}% removed, goal >= 90%: {}); {} conjectured slots ({} engine "
+          "fallbacks): MOCK {:.2f} dB vs freeze {:.2f} dB, gain {:+.2f} dB (goal >= 2 dB: {}); SSIM {:.4f} vs {:.4f}\n",
           c.name.substr(0, 14), b.budget_ms, b.jitter_stalls, b.mock_stalls, 100.0 * b.stall_reduction,
-          b.stall_reduction >= 0.9 ? "met" : "NOT met", b.conjectured_slots, b.mock_psnr_db, b.freeze_psnr_db,
+          b.stall_reduction >= 0.9 ? "met" : "NOT met", b.conjectured_slots, b.engine_fallbacks, b.mock_psnr_db,
+          b.freeze_psnr_db,
           b.psnr_gain_db,
           b.conjectured_slots == 0 ? "n/a" : (b.psnr_gain_db >= 2.0 ? "met" : "NOT met"), b.mock_ssim,
           b.freeze_ssim);

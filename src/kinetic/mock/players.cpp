@@ -164,6 +164,7 @@ class MockPlayer final : public PlayerBase {
       : PlayerBase(in, config), engine_(engine), reconciler_(config.reconciler) {}
   [[nodiscard]] PlayerKind kind() const noexcept override { return PlayerKind::kMock; }
   [[nodiscard]] std::span<const ReconciliationEvent> reconciliations() const override { return events_; }
+  [[nodiscard]] std::size_t pushes() const override { return pushes_; }
   [[nodiscard]] double push_wall_ms() const override { return push_wall_ms_; }
 
  private:
@@ -186,19 +187,16 @@ class MockPlayer final : public PlayerBase {
       const double t0 = wall_ms();
       engine_.push_real(in_.frames[j]);
       push_wall_ms_ += wall_ms() - t0;
+      ++pushes_;
       pushed_ = static_cast<int>(j);
     }
-    if (pushed_ == static_cast<int>(i)) {
-      run_ = 0;
-      return real(i, display);
-    }
+    if (pushed_ == static_cast<int>(i)) return real(i, display);
     if (pushed_ < 0) return repeat(-1, display);
-    ++run_;
-    if (run_ > config_.max_conjecture_run || !reconciler_.should_conjecture(kTrack)) {
+    const int k = static_cast<int>(i) - pushed_;
+    if (k > config_.max_conjecture_k || !reconciler_.should_conjecture(kTrack)) {
       remember(Pending{i, Substitute::kFreeze, Frame{}, pushed_});
       return repeat(pushed_, display);
     }
-    const int k = static_cast<int>(i) - pushed_;
     const double cpu0 = process_cpu_ms();
     const double wall0 = wall_ms();
     Conjecture c = engine_.predict(k);
@@ -249,8 +247,8 @@ class MockPlayer final : public PlayerBase {
   std::deque<Pending> pending_;
   Frame current_;
   int pushed_ = -1;
-  int run_ = 0;
   double push_wall_ms_ = 0;
+  std::size_t pushes_ = 0;
 };
 
 }  // namespace
@@ -288,7 +286,7 @@ wire::Result<std::unique_ptr<Player>> make_freeze_frame_player(const PlayerInput
 wire::Result<std::unique_ptr<Player>> make_mock_player(const PlayerInput& input, VideoConjecturer& engine,
                                                        const PlayerConfig& config) {
   KINETIC_CHECK(validate(input));
-  if (config.max_conjecture_run < 0) return Error{Errc::kInvalidValue, "max_conjecture_run must be >= 0"};
+  if (config.max_conjecture_k < 0) return Error{Errc::kInvalidValue, "max_conjecture_k must be >= 0"};
   return std::unique_ptr<Player>(std::make_unique<MockPlayer>(input, engine, config));
 }
 

@@ -64,8 +64,11 @@ struct PlayerConfig {
   // Jitter buffer: a frame that is this late (or never comes) is given up and the last frame
   // repeated, so one lost frame cannot stop playback for ever.
   std::int64_t give_up_us = 1'000'000;
-  // MOCK: consecutive conjectured slots before it freezes on the last real frame.
-  int max_conjecture_run = 8;
+  // MOCK: the farthest it extrapolates, in frame intervals past the newest real frame it
+  // holds; beyond that it freezes on that frame. Counting distance rather than consecutive
+  // conjectures lets a player that is always one frame short (budget below the path delay)
+  // keep conjecturing one frame ahead instead of freezing for good.
+  int max_conjecture_k = 8;
   ReconcilerConfig reconciler;
 };
 
@@ -77,7 +80,8 @@ class Player {
   virtual wire::Result<ShownFrame> show_next() = 0;
   // MOCK only: reconciliations so far (empty for the others).
   [[nodiscard]] virtual std::span<const ReconciliationEvent> reconciliations() const { return {}; }
-  // Cost of feeding real frames to the engine, summed (MOCK only).
+  // Real frames fed to the engine and their cost summed (MOCK only).
+  [[nodiscard]] virtual std::size_t pushes() const { return 0; }
   [[nodiscard]] virtual double push_wall_ms() const { return 0; }
 };
 
