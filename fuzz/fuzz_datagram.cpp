@@ -11,14 +11,17 @@
 using namespace kinetic::wire;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::span<const std::uint8_t> in(data, size);
+  if (size == 0) return 0;
+  // The first byte picks the draft; the datagram is the rest.
+  const Version version = (data[0] & 1) ? Version::kDraft20 : Version::kDraft18;
+  const std::span<const std::uint8_t> in(data + 1, size - 1);
   auto type = decode_varint(in);
   if (type && type->value == kPaddingDatagramType) {
     auto p = read_padding_datagram(in);
     if (!p && p.error().need_more()) std::abort();
     return 0;
   }
-  auto d = read_object_datagram(in, {.max_payload_bytes = 1 << 16, .max_property_bytes = 512});
+  auto d = read_object_datagram(in, version, {.max_payload_bytes = 1 << 16, .max_property_bytes = 512});
   if (!d) {
     if (d.error().need_more()) std::abort();
     return 0;
@@ -26,9 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::uint8_t> out;
   ByteWriter w(out);
   if (!write_object_datagram(w, d->head, d->payload)) std::abort();
-  if (out.size() > size) std::abort();
-  auto again = read_object_datagram(out);
+  if (out.size() > in.size()) std::abort();
+  auto again = read_object_datagram(out, version);
   if (!again || !(again->head == d->head)) std::abort();
-  if (!std::equal(again->payload.begin(), again->payload.end(), d->payload.begin(), d->payload.end())) std::abort();
+  if (!std::equal(again->payload.begin(), again->payload.end(), d->payload.begin(), d->payload.end()))
+    std::abort();
   return 0;
 }

@@ -13,12 +13,13 @@ using namespace kinetic::wire;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::size_t step = data[0] % 16 + 1;
+  const Version version = (data[0] & 0x10) ? Version::kDraft20 : Version::kDraft18;
   const SharedBytes stream = SharedBytes::copy(std::span<const std::uint8_t>(data + 1, size - 1));
   const DataLimits limits{.max_payload_bytes = 1 << 16, .max_property_bytes = 512};
 
-  auto whole = decode_subgroup_stream(stream, limits);
+  auto whole = decode_subgroup_stream(stream, version, limits);
 
-  SubgroupStreamParser parser(limits);
+  SubgroupStreamParser parser(version, limits);
   std::vector<Object> streamed;
   Status status = ok_status();
   for (std::size_t at = 0; at < stream.size() && status; at += step) {
@@ -38,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& o : whole->objects) {
       if (!writer.write_object(w, o.object_id, o.properties, o.status, o.payload)) std::abort();
     }
-    auto again = decode_subgroup_stream(SharedBytes(std::move(out)), limits);
+    auto again = decode_subgroup_stream(SharedBytes(std::move(out)), version, limits);
     if (!again || again->objects != whole->objects || again->header != whole->header) std::abort();
   } else if (!whole.error().need_more()) {
     if (status || status.error().code != whole.error().code) std::abort();

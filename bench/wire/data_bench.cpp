@@ -22,8 +22,11 @@ const std::vector<std::uint8_t>& payload() {
 }
 
 SubgroupHeader header() {
-  return SubgroupHeader{.track_alias = 3, .group_id = 1234, .id_mode = SubgroupIdMode::kExplicit,
-                        .subgroup_id = 0, .publisher_priority = 128};
+  return SubgroupHeader{.track_alias = 3,
+                        .group_id = 1234,
+                        .id_mode = SubgroupIdMode::kExplicit,
+                        .subgroup_id = 0,
+                        .publisher_priority = 128};
 }
 
 std::vector<std::uint8_t> encoded_subgroup() {
@@ -97,7 +100,7 @@ BENCHMARK(BM_SubgroupEncodeCopy);
 void BM_SubgroupDecodeWhole(benchmark::State& state) {
   const SharedBytes stream(encoded_subgroup());
   for (auto _ : state) {
-    auto d = decode_subgroup_stream(stream);
+    auto d = decode_subgroup_stream(stream, Version::kDraft20);
     benchmark::DoNotOptimize(d);
   }
   set_rates(state, stream.size());
@@ -111,10 +114,11 @@ void BM_SubgroupParserChunks(benchmark::State& state) {
   const auto chunk = static_cast<std::size_t>(state.range(0));
   std::vector<SharedBytes> chunks;
   for (std::size_t at = 0; at < bytes.size(); at += chunk) {
-    chunks.push_back(SharedBytes::copy(std::span<const std::uint8_t>(bytes).subspan(at, std::min(chunk, bytes.size() - at))));
+    chunks.push_back(SharedBytes::copy(
+        std::span<const std::uint8_t>(bytes).subspan(at, std::min(chunk, bytes.size() - at))));
   }
   for (auto _ : state) {
-    SubgroupStreamParser p;
+    SubgroupStreamParser p(Version::kDraft20);
     Object o;
     std::size_t n = 0;
     for (const auto& c : chunks) {

@@ -32,21 +32,25 @@ FetchObjectHead object_head(std::uint64_t g, std::uint64_t sg, std::uint64_t o, 
 
 // A FETCH stream exercising each flag (draft-18 §11.4.4), ascending group order.
 const Bytes kFetchStream = concat({
-    {0x05, 0x07},                       // FETCH_HEADER, Request ID 7
+    {0x05, 0x07},  // FETCH_HEADER, Request ID 7
     // {3, sg 0, 0} prio 0x40 "ab": flags 0x1C = group delta | object delta | priority,
     // subgroup bits 00 (zero). The first object's deltas are absolute.
-    {0x1C, 0x03, 0x00, 0x40, 0x02}, text("ab"),
+    {0x1C, 0x03, 0x00, 0x40, 0x02},
+    text("ab"),
     // {3, sg 0, 1} same priority "c": flags 0x00 (same group, next object, subgroup zero).
-    {0x00, 0x01}, text("c"),
+    {0x00, 0x01},
+    text("c"),
     // {5, sg 2, 0} properties {0x3C: 1}, empty payload: flags 0x2F = properties | group delta |
     // object delta | subgroup present. Group delta 1 (5 = 3 + 1 + 1), subgroup 2, object 0.
     {0x2F, 0x01, 0x02, 0x00, 0x02, 0x3C, 0x01, 0x00},
     // {5, sg 3, 1} prio 0x10 "z": flags 0x12 = priority | subgroup prior + 1.
-    {0x12, 0x10, 0x01}, text("z"),
+    {0x12, 0x10, 0x01},
+    text("z"),
     // End of Unknown Range through {7, 4}: 0x10C as a 2-byte varint, absolute group and object.
     {0x81, 0x0C, 0x07, 0x04},
     // {7, datagram, 5} "d": flags 0x40 (datagram; object follows the marker; priority as before).
-    {0x40, 0x01}, text("d"),
+    {0x40, 0x01},
+    text("d"),
     // End of Non-Existent Range through {9, 0}: 0x8C as a 2-byte varint.
     {0x80, 0x8C, 0x09, 0x00},
 });
@@ -84,8 +88,8 @@ TEST(DataFetch, EncodesHandCheckedStream) {
   write_fetch_header(w, {7});
   FetchObjectWriter fw(Version::kDraft18);
   auto put = [&](FetchObjectHead h, std::string_view payload) {
-    ASSERT_TRUE(fw.write_object(w, std::move(h), {reinterpret_cast<const std::uint8_t*>(payload.data()),
-                                                   payload.size()}));
+    ASSERT_TRUE(fw.write_object(w, std::move(h),
+                                {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()}));
   };
   put(object_head(3, 0, 0, 0x40), "ab");
   put(object_head(3, 0, 1, 0x40), "c");
@@ -101,7 +105,8 @@ TEST(DataFetch, EncodesHandCheckedStream) {
 
 TEST(DataFetch, TimedOutRangeIsDraft20Only) {
   const Bytes stream = {0x05, 0x01, 0x82, 0x0C, 0x02, 0x03};  // 0x20C through {2, 3}
-  EXPECT_EQ(decode_fetch_stream(SharedBytes(stream), Version::kDraft18).error().code, Errc::kProtocolViolation);
+  EXPECT_EQ(decode_fetch_stream(SharedBytes(stream), Version::kDraft18).error().code,
+            Errc::kProtocolViolation);
   auto d = decode_fetch_stream(SharedBytes(stream), Version::kDraft20);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->entries.at(0).kind, FetchEntryKind::kEndOfTimedOutRange);
@@ -184,7 +189,7 @@ TEST(DataFetch, RandomSequencesRoundTrip) {
         }
         if (r % 17 == 0) {
           const auto kind = (r >> 20) % 2 == 0 ? FetchEntryKind::kEndOfNonExistentRange
-                                                : FetchEntryKind::kEndOfUnknownRange;
+                                               : FetchEntryKind::kEndOfUnknownRange;
           ASSERT_TRUE(fw.write_end_of_range(w, kind, {group, object}));
           FetchEntry e;
           e.kind = kind;
@@ -193,7 +198,8 @@ TEST(DataFetch, RandomSequencesRoundTrip) {
           expected.push_back(e);
           continue;
         }
-        FetchObjectHead h = object_head(group, (r >> 24) % 4, object, static_cast<std::uint8_t>((r >> 30) % 3));
+        FetchObjectHead h =
+            object_head(group, (r >> 24) % 4, object, static_cast<std::uint8_t>((r >> 30) % 3));
         if ((r >> 40) % 7 == 0) h.forwarding = ForwardingPreference::kDatagram;
         if ((r >> 44) % 5 == 0) h.properties = {KeyValuePair::varint(0x3E, 1)};
         const Bytes payload((r >> 48) % 20, static_cast<std::uint8_t>(i));
@@ -209,7 +215,8 @@ TEST(DataFetch, RandomSequencesRoundTrip) {
       ASSERT_EQ(d->entries.size(), expected.size());
       for (std::size_t i = 0; i < expected.size(); ++i) {
         auto got = d->entries[i];
-        if (got.object.forwarding == ForwardingPreference::kDatagram) got.object.subgroup_id = expected[i].object.subgroup_id;
+        if (got.object.forwarding == ForwardingPreference::kDatagram)
+          got.object.subgroup_id = expected[i].object.subgroup_id;
         EXPECT_EQ(got, expected[i]) << i;
       }
     }

@@ -50,7 +50,8 @@ TEST(DataObject, PropertiesFieldVector) {
   ASSERT_TRUE(read_properties_field(r, {}, back));
   EXPECT_EQ(back, props);
   ByteReader limited(out);
-  EXPECT_EQ(read_properties_field(limited, {.max_property_bytes = 5}, back).error().code, Errc::kLimitExceeded);
+  EXPECT_EQ(read_properties_field(limited, {.max_property_bytes = 5}, back).error().code,
+            Errc::kLimitExceeded);
 }
 
 TEST(DataObject, MalformedTrackChecks) {

@@ -20,7 +20,8 @@ TEST(DataPadding, StreamVector) {
   write_padding_bytes(w, 3);
   EXPECT_EQ(out, (Bytes{0xF0, 0x13, 0x2B, 0x3E, 0x28, 0x00, 0x00, 0x00}));
   EXPECT_EQ(*peek_uni_stream_kind(out), UniStreamKind::kPadding);
-  EXPECT_EQ(peek_uni_stream_kind(std::span<const std::uint8_t>(out.data(), 4)).error().code, Errc::kNeedMoreBytes);
+  EXPECT_EQ(peek_uni_stream_kind(std::span<const std::uint8_t>(out.data(), 4)).error().code,
+            Errc::kNeedMoreBytes);
 
   PaddingStreamReader reader;
   ASSERT_TRUE(reader.feed(std::span<const std::uint8_t>(out).subspan(5, 2)));
@@ -37,7 +38,7 @@ TEST(DataPadding, DatagramVector) {
   ASSERT_TRUE(write_padding_datagram(w, 9));
   EXPECT_EQ(out, (Bytes{0xF0, 0x13, 0x2B, 0x3E, 0x29, 0x00, 0x00, 0x00, 0x00}));
   EXPECT_EQ(*read_padding_datagram(out), 4u);
-  EXPECT_EQ(*classify_datagram(0x132B3E29), DatagramKind::kPadding);
+  EXPECT_EQ(*classify_datagram(0x132B3E29, Version::kDraft18), DatagramKind::kPadding);
   EXPECT_FALSE(write_padding_datagram(w, 4));
 
   Bytes nonzero = out;

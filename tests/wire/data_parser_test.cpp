@@ -13,8 +13,13 @@ using Bytes = std::vector<std::uint8_t>;
 
 // A subgroup stream with properties, empty objects, a 3000-byte payload and an End of Group.
 Bytes subgroup_stream(std::vector<std::size_t>* boundaries = nullptr) {
-  SubgroupHeader h{.track_alias = 9, .group_id = 1000, .id_mode = SubgroupIdMode::kFirstObjectId,
-                   .subgroup_id = 2, .publisher_priority = 3, .properties = true, .first_object = true};
+  SubgroupHeader h{.track_alias = 9,
+                   .group_id = 1000,
+                   .id_mode = SubgroupIdMode::kFirstObjectId,
+                   .subgroup_id = 2,
+                   .publisher_priority = 3,
+                   .properties = true,
+                   .first_object = true};
   Bytes out;
   ByteWriter w(out);
   write_subgroup_header(w, h);
@@ -23,7 +28,9 @@ Bytes subgroup_stream(std::vector<std::size_t>* boundaries = nullptr) {
   std::uint64_t id = 2;
   for (int i = 0; i < 12; ++i) {
     KeyValueList props;
-    if (i % 3 == 0) props = {KeyValuePair::varint(0x10, 1000u + static_cast<unsigned>(i)), KeyValuePair::blob(0x0D, "config")};
+    if (i % 3 == 0)
+      props = {KeyValuePair::varint(0x10, 1000u + static_cast<unsigned>(i)),
+               KeyValuePair::blob(0x0D, "config")};
     const Bytes payload(i == 5 ? 3000 : (i % 4 == 1 ? 0 : 10 + i), static_cast<std::uint8_t>(i));
     EXPECT_TRUE(ow.write_object(w, id, props, ObjectStatus::kNormal, payload));
     if (boundaries) boundaries->push_back(out.size());
@@ -41,7 +48,7 @@ struct Parsed {
 };
 
 Parsed parse_in_chunks(const Bytes& stream, const std::vector<std::size_t>& cuts, DataLimits limits = {}) {
-  SubgroupStreamParser p(limits);
+  SubgroupStreamParser p(Version::kDraft18, limits);
   Parsed out;
   std::size_t prev = 0;
   auto drain = [&] {
@@ -64,7 +71,7 @@ Parsed parse_in_chunks(const Bytes& stream, const std::vector<std::size_t>& cuts
 
 TEST(DataParser, ChunkingDoesNotChangeTheResult) {
   const Bytes stream = subgroup_stream();
-  auto whole = decode_subgroup_stream(SharedBytes(stream));
+  auto whole = decode_subgroup_stream(SharedBytes(stream), Version::kDraft18);
   ASSERT_TRUE(whole);
   ASSERT_EQ(whole->objects.size(), 13u);
 
@@ -98,7 +105,7 @@ TEST(DataParser, EveryTruncationIsNeedMoreBytesThenFinishFails) {
   std::vector<std::size_t> boundaries;
   const Bytes stream = subgroup_stream(&boundaries);
   for (std::size_t n = 0; n < stream.size(); ++n) {
-    SubgroupStreamParser p;
+    SubgroupStreamParser p(Version::kDraft20);
     ASSERT_TRUE(p.feed(std::span<const std::uint8_t>(stream.data(), n))) << n;
     const bool at_boundary = std::find(boundaries.begin(), boundaries.end(), n) != boundaries.end();
     auto fin = p.finish();
@@ -115,7 +122,7 @@ TEST(DataParser, EverySingleByteCorruptionDecodesOrErrs) {
     for (int flip : {0x01, 0x80, 0xFF}) {
       Bytes bad = stream;
       bad[i] = static_cast<std::uint8_t>(bad[i] ^ flip);
-      SubgroupStreamParser p;
+      SubgroupStreamParser p(Version::kDraft20);
       auto s = p.feed(SharedBytes(bad));
       if (s) (void)p.finish();
       Object o;
@@ -127,7 +134,7 @@ TEST(DataParser, EverySingleByteCorruptionDecodesOrErrs) {
 
 TEST(DataParser, PayloadsInOneChunkAreSlices) {
   const SharedBytes chunk(subgroup_stream());
-  SubgroupStreamParser p;
+  SubgroupStreamParser p(Version::kDraft20);
   ASSERT_TRUE(p.feed(chunk));
   Object o;
   int slices = 0;
@@ -142,7 +149,7 @@ TEST(DataParser, PayloadsInOneChunkAreSlices) {
 
 TEST(DataParser, PayloadSplitAcrossChunksIsGatheredOnce) {
   const Bytes stream = subgroup_stream();
-  SubgroupStreamParser p;
+  SubgroupStreamParser p(Version::kDraft20);
   const std::size_t half = stream.size() / 2;  // inside the 3000-byte payload
   ASSERT_TRUE(p.feed(SharedBytes(Bytes(stream.begin(), stream.begin() + static_cast<std::ptrdiff_t>(half)))));
   EXPECT_GT(p.buffered_bytes(), 0u);
@@ -162,7 +169,7 @@ TEST(DataParser, PayloadSplitAcrossChunksIsGatheredOnce) {
 TEST(DataParser, HostileLengthsFailBeforeBuffering) {
   // Header 0x10 (alias 1, group 2, priority 3), object delta 0, payload length 2^28 - 1 (4-byte
   // varint EF FF FF FF) against the default 16 MiB limit.
-  SubgroupStreamParser p;
+  SubgroupStreamParser p(Version::kDraft20);
   const Bytes head = {0x10, 0x01, 0x02, 0x03, 0x00, 0xEF, 0xFF, 0xFF, 0xFF};
   auto s = p.feed(head);
   ASSERT_FALSE(s);
@@ -171,7 +178,7 @@ TEST(DataParser, HostileLengthsFailBeforeBuffering) {
   EXPECT_EQ(p.feed(Bytes{0x00}).error().code, Errc::kLimitExceeded);  // sticky
 
   // Properties length over the limit, fed one byte at a time.
-  SubgroupStreamParser q({.max_property_bytes = 16});
+  SubgroupStreamParser q(Version::kDraft18, {.max_property_bytes = 16});
   const Bytes props = {0x11, 0x01, 0x02, 0x03, 0x00, 0x11};
   Status last = ok_status();
   for (std::uint8_t b : props) last = q.feed(Bytes{b});
@@ -179,11 +186,11 @@ TEST(DataParser, HostileLengthsFailBeforeBuffering) {
 }
 
 TEST(DataParser, DataAfterFinishIsAViolation) {
-  SubgroupStreamParser p;
+  SubgroupStreamParser p(Version::kDraft20);
   ASSERT_TRUE(p.feed(Bytes{0x10, 0x01, 0x02, 0x03}));
   ASSERT_TRUE(p.finish());
   EXPECT_EQ(p.feed(Bytes{0x00}).error().code, Errc::kProtocolViolation);
-  SubgroupStreamParser empty;
+  SubgroupStreamParser empty(Version::kDraft20);
   EXPECT_EQ(empty.finish().error().code, Errc::kProtocolViolation);
 }
 
@@ -219,7 +226,8 @@ TEST(DataParser, FetchParserMatchesWholeDecodeAtAnyChunking) {
     p.set_group_order(GroupOrder::kDescending);
     std::vector<FetchEntry> got;
     for (std::size_t at = 0; at < stream.size(); at += step) {
-      ASSERT_TRUE(p.feed(std::span<const std::uint8_t>(stream.data() + at, std::min(step, stream.size() - at))));
+      ASSERT_TRUE(
+          p.feed(std::span<const std::uint8_t>(stream.data() + at, std::min(step, stream.size() - at))));
       FetchEntry e;
       while (p.next(e)) got.push_back(e);
     }
@@ -244,12 +252,13 @@ TEST(DataParser, FetchCorruptionsDecodeOrErr) {
 
 TEST(DataParser, UniStreamParserRoutesByType) {
   const Bytes sub = subgroup_stream();
-  auto whole = decode_subgroup_stream(SharedBytes(sub));
+  auto whole = decode_subgroup_stream(SharedBytes(sub), Version::kDraft18);
   ASSERT_TRUE(whole);
   for (std::size_t step : {std::size_t{1}, std::size_t{3}, sub.size()}) {
     UniStreamParser p(Version::kDraft18);
     for (std::size_t at = 0; at < sub.size(); at += step) {
-      ASSERT_TRUE(p.feed(SharedBytes::copy(std::span<const std::uint8_t>(sub).subspan(at, std::min(step, sub.size() - at)))));
+      ASSERT_TRUE(p.feed(SharedBytes::copy(
+          std::span<const std::uint8_t>(sub).subspan(at, std::min(step, sub.size() - at)))));
     }
     ASSERT_TRUE(p.finish());
     ASSERT_EQ(p.kind(), UniStreamKind::kSubgroup);

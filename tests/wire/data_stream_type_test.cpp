@@ -19,24 +19,26 @@ bool draft_valid_subgroup(std::uint64_t t) {
 }
 
 TEST(DataStreamType, SubgroupTypesMatchTheDraftList) {
-  int valid = 0;
-  for (std::uint64_t t = 0; t < 0x200; ++t) {
-    auto bits = decode_subgroup_type(t);
-    ASSERT_EQ(bits.ok(), draft_valid_subgroup(t)) << std::hex << t;
-    if (!bits) {
-      EXPECT_EQ(bits.error().code, Errc::kProtocolViolation);
-      continue;
+  for (Version v : kSupportedVersions) {
+    int valid = 0;
+    for (std::uint64_t t = 0; t < 0x200; ++t) {
+      auto bits = decode_subgroup_type(t, v);
+      ASSERT_EQ(bits.ok(), draft_valid_subgroup(t)) << std::hex << t;
+      if (!bits) {
+        EXPECT_EQ(bits.error().code, Errc::kProtocolViolation);
+        continue;
+      }
+      ++valid;
+      EXPECT_EQ(encode_subgroup_type(*bits), t) << std::hex << t;
     }
-    ++valid;
-    EXPECT_EQ(encode_subgroup_type(*bits), t) << std::hex << t;
+    // 4 (bits 5-6) x 2 (end of group) x 3 (id modes) x 2 (properties).
+    EXPECT_EQ(valid, 48);
   }
-  // 4 (bits 5-6) x 2 (end of group) x 3 (id modes) x 2 (properties).
-  EXPECT_EQ(valid, 48);
 }
 
 TEST(DataStreamType, SubgroupBitsDecodeIndividually) {
   // 0x35 is the draft's second example: properties, explicit subgroup ID, default priority.
-  auto b = decode_subgroup_type(0x35);
+  auto b = decode_subgroup_type(0x35, Version::kDraft18);
   ASSERT_TRUE(b);
   EXPECT_TRUE(b->properties);
   EXPECT_EQ(b->id_mode, SubgroupIdMode::kExplicit);
@@ -44,7 +46,7 @@ TEST(DataStreamType, SubgroupBitsDecodeIndividually) {
   EXPECT_TRUE(b->default_priority);
   EXPECT_FALSE(b->first_object);
 
-  auto c = decode_subgroup_type(0x5A);  // FIRST_OBJECT | END_OF_GROUP | id mode 0b01
+  auto c = decode_subgroup_type(0x5A, Version::kDraft20);  // FIRST_OBJECT | END_OF_GROUP | id mode 0b01
   ASSERT_TRUE(c);
   EXPECT_FALSE(c->properties);
   EXPECT_EQ(c->id_mode, SubgroupIdMode::kFirstObjectId);
@@ -60,18 +62,20 @@ bool draft_valid_datagram(std::uint64_t t) {
 }
 
 TEST(DataStreamType, DatagramTypesMatchTheDraftList) {
-  int valid = 0;
-  for (std::uint64_t t = 0; t < 0x200; ++t) {
-    auto bits = decode_datagram_type(t);
-    ASSERT_EQ(bits.ok(), draft_valid_datagram(t)) << std::hex << t;
-    if (!bits) {
-      EXPECT_EQ(bits.error().code, Errc::kProtocolViolation);
-      continue;
+  for (Version v : kSupportedVersions) {
+    int valid = 0;
+    for (std::uint64_t t = 0; t < 0x200; ++t) {
+      auto bits = decode_datagram_type(t, v);
+      ASSERT_EQ(bits.ok(), draft_valid_datagram(t)) << std::hex << t;
+      if (!bits) {
+        EXPECT_EQ(bits.error().code, Errc::kProtocolViolation);
+        continue;
+      }
+      ++valid;
+      EXPECT_EQ(encode_datagram_type(*bits), t);
     }
-    ++valid;
-    EXPECT_EQ(encode_datagram_type(*bits), t);
+    EXPECT_EQ(valid, 16 + 8);
   }
-  EXPECT_EQ(valid, 16 + 8);
 }
 
 TEST(DataStreamType, ClassifiesStreams) {
@@ -85,11 +89,13 @@ TEST(DataStreamType, ClassifiesStreams) {
 }
 
 TEST(DataStreamType, ClassifiesDatagrams) {
-  EXPECT_EQ(*classify_datagram(0x00), DatagramKind::kObject);
-  EXPECT_EQ(*classify_datagram(0x2D), DatagramKind::kObject);
-  EXPECT_EQ(*classify_datagram(0x132B3E29), DatagramKind::kPadding);
-  EXPECT_FALSE(classify_datagram(0x22));
-  EXPECT_FALSE(classify_datagram(0x10));
+  for (Version v : kSupportedVersions) {
+    EXPECT_EQ(*classify_datagram(0x00, v), DatagramKind::kObject);
+    EXPECT_EQ(*classify_datagram(0x2D, v), DatagramKind::kObject);
+    EXPECT_EQ(*classify_datagram(0x132B3E29, v), DatagramKind::kPadding);
+    EXPECT_FALSE(classify_datagram(0x22, v));
+    EXPECT_FALSE(classify_datagram(0x10, v));
+  }
 }
 
 TEST(DataStreamType, PaddingTypesEncodeInFiveBytes) {

@@ -24,26 +24,31 @@ std::span<const std::uint8_t> span_of(std::string_view s) {
 // draft-18 §11.6 "Examples", first: Type 0x14 (explicit subgroup ID, priority present),
 // Track Alias 2, Group 0, Subgroup 0, Priority 0; objects 0 "abcd" and 1 "efgh".
 const Bytes kExampleOne = concat({
-    {0x14, 0x02, 0x00, 0x00, 0x00},    // type, alias, group, subgroup, priority
-    {0x00, 0x04}, text("abcd"),        // object ID delta 0 (ID 0), length 4
-    {0x00, 0x04}, text("efgh"),        // delta 0 after ID 0 -> ID 1
+    {0x14, 0x02, 0x00, 0x00, 0x00},  // type, alias, group, subgroup, priority
+    {0x00, 0x04},                    // object ID delta 0 (ID 0), length 4
+    text("abcd"),
+    {0x00, 0x04},  // delta 0 after ID 0 -> ID 1
+    text("efgh"),
 });
 
 // The draft's second example: Type 0x35 (properties, explicit subgroup ID, default priority).
 // The draft's "Properties Length = 33" and "Length = 21" do not match its own 14-byte value;
 // this vector uses the lengths the value actually needs.
 const Bytes kExampleTwo = concat({
-    {0x35, 0x02, 0x00, 0x00},                   // type, alias 2, group 0, subgroup 0
-    {0x00},                                     // object ID delta 0 (ID 0)
-    {0x16},                                     // properties length 22
-    {0x04, 0xF0, 0x82, 0x57, 0xDC, 0xD3},       // type 4, 2186796243 in the 5-byte varint form
-    {0x49, 0x0E}, text("traceID:123456"),       // type 4 + 73 = 77 (odd), length 14
-    {0x04}, text("abcd"),                       // payload length 4
-    {0x00, 0x00, 0x04}, text("efgh"),           // delta 0 (ID 1), no properties, length 4
+    {0x35, 0x02, 0x00, 0x00},              // type, alias 2, group 0, subgroup 0
+    {0x00},                                // object ID delta 0 (ID 0)
+    {0x16},                                // properties length 22
+    {0x04, 0xF0, 0x82, 0x57, 0xDC, 0xD3},  // type 4, 2186796243 in the 5-byte varint form
+    {0x49, 0x0E},                          // type 4 + 73 = 77 (odd), length 14
+    text("traceID:123456"),
+    {0x04},  // payload length 4
+    text("abcd"),
+    {0x00, 0x00, 0x04},  // delta 0 (ID 1), no properties, length 4
+    text("efgh"),
 });
 
 TEST(DataSubgroup, DecodesDraftExampleOne) {
-  auto d = decode_subgroup_stream(SharedBytes(kExampleOne));
+  auto d = decode_subgroup_stream(SharedBytes(kExampleOne), Version::kDraft18);
   ASSERT_TRUE(d) << d.error().what;
   EXPECT_EQ(d->header.track_alias, 2u);
   EXPECT_EQ(d->header.group_id, 0u);
@@ -57,8 +62,11 @@ TEST(DataSubgroup, DecodesDraftExampleOne) {
 }
 
 TEST(DataSubgroup, EncodesDraftExampleOne) {
-  SubgroupHeader h{.track_alias = 2, .group_id = 0, .id_mode = SubgroupIdMode::kExplicit,
-                   .subgroup_id = 0, .publisher_priority = 0};
+  SubgroupHeader h{.track_alias = 2,
+                   .group_id = 0,
+                   .id_mode = SubgroupIdMode::kExplicit,
+                   .subgroup_id = 0,
+                   .publisher_priority = 0};
   Bytes out;
   ByteWriter w(out);
   write_subgroup_header(w, h);
@@ -70,12 +78,13 @@ TEST(DataSubgroup, EncodesDraftExampleOne) {
 }
 
 TEST(DataSubgroup, ExampleTwoWithPropertiesBothWays) {
-  auto d = decode_subgroup_stream(SharedBytes(kExampleTwo));
+  auto d = decode_subgroup_stream(SharedBytes(kExampleTwo), Version::kDraft18);
   ASSERT_TRUE(d) << d.error().what;
   EXPECT_TRUE(d->header.properties);
   EXPECT_FALSE(d->header.publisher_priority.has_value());
   ASSERT_EQ(d->objects.size(), 2u);
-  const KeyValueList props = {KeyValuePair::varint(4, 2186796243ull), KeyValuePair::blob(77, "traceID:123456")};
+  const KeyValueList props = {KeyValuePair::varint(4, 2186796243ull),
+                              KeyValuePair::blob(77, "traceID:123456")};
   EXPECT_EQ(d->objects[0].properties, props);
   EXPECT_TRUE(d->objects[1].properties.empty());
 
@@ -102,14 +111,17 @@ TEST(DataSubgroup, HeaderVectorPerIdMode) {
       {SubgroupIdMode::kExplicit, {0x14, 0x05, 0x09, 0x81, 0x2C, 0x80}},
   };
   for (const auto& c : cases) {
-    SubgroupHeader h{.track_alias = 5, .group_id = 9, .id_mode = c.mode,
-                     .subgroup_id = c.mode == SubgroupIdMode::kExplicit ? 300u : 0u, .publisher_priority = 0x80};
+    SubgroupHeader h{.track_alias = 5,
+                     .group_id = 9,
+                     .id_mode = c.mode,
+                     .subgroup_id = c.mode == SubgroupIdMode::kExplicit ? 300u : 0u,
+                     .publisher_priority = 0x80};
     Bytes out;
     ByteWriter w(out);
     write_subgroup_header(w, h);
     EXPECT_EQ(out, c.bytes);
     ByteReader r(c.bytes);
-    auto back = read_subgroup_header(r);
+    auto back = read_subgroup_header(r, Version::kDraft18);
     ASSERT_TRUE(back);
     EXPECT_EQ(*back, h);
     EXPECT_TRUE(r.empty());
@@ -119,7 +131,7 @@ TEST(DataSubgroup, HeaderVectorPerIdMode) {
 TEST(DataSubgroup, FirstObjectIdModeResolvesSubgroup) {
   // Type 0x12, alias 1, group 2, priority 3; first object ID 7 (delta 7), then ID 8.
   const Bytes stream = concat({{0x12, 0x01, 0x02, 0x03}, {0x07, 0x01, 0xAA}, {0x00, 0x01, 0xBB}});
-  auto d = decode_subgroup_stream(SharedBytes(stream));
+  auto d = decode_subgroup_stream(SharedBytes(stream), Version::kDraft18);
   ASSERT_TRUE(d);
   EXPECT_EQ(d->header.subgroup_id, 7u);
   ASSERT_EQ(d->objects.size(), 2u);
@@ -138,7 +150,7 @@ TEST(DataSubgroup, ObjectWithStatusVector) {
   // Type 0x18 (END_OF_GROUP, id mode zero, priority present), alias 1, group 4, priority 2;
   // object 0 "hi", then object 5 (delta 4) with payload length 0 and status 0x3 End of Group.
   const Bytes stream = concat({{0x18, 0x01, 0x04, 0x02}, {0x00, 0x02}, text("hi"), {0x04, 0x00, 0x03}});
-  auto d = decode_subgroup_stream(SharedBytes(stream));
+  auto d = decode_subgroup_stream(SharedBytes(stream), Version::kDraft18);
   ASSERT_TRUE(d) << d.error().what;
   EXPECT_TRUE(d->header.end_of_group);
   ASSERT_EQ(d->objects.size(), 2u);
@@ -165,41 +177,42 @@ TEST(DataSubgroup, EmptyNormalObjectCarriesExplicitStatus) {
 }
 
 TEST(DataSubgroup, RoundTripsEveryHeaderType) {
-  for (std::uint64_t t = 0x10; t < 0x80; ++t) {
-    auto bits = decode_subgroup_type(t);
-    if (!bits) continue;
-    SubgroupHeader h;
-    h.track_alias = 0x1234;
-    h.group_id = 1ull << 40;
-    h.id_mode = bits->id_mode;
-    h.subgroup_id = bits->id_mode == SubgroupIdMode::kExplicit ? 77 : 0;
-    if (bits->id_mode == SubgroupIdMode::kFirstObjectId) h.subgroup_id = 3;
-    if (!bits->default_priority) h.publisher_priority = 200;
-    h.properties = bits->properties;
-    h.end_of_group = bits->end_of_group;
-    h.first_object = bits->first_object;
-    ASSERT_EQ(h.type_bits(), *bits);
+  for (Version v : kSupportedVersions)
+    for (std::uint64_t t = 0x10; t < 0x80; ++t) {
+      auto bits = decode_subgroup_type(t, v);
+      if (!bits) continue;
+      SubgroupHeader h;
+      h.track_alias = 0x1234;
+      h.group_id = 1ull << 40;
+      h.id_mode = bits->id_mode;
+      h.subgroup_id = bits->id_mode == SubgroupIdMode::kExplicit ? 77 : 0;
+      if (bits->id_mode == SubgroupIdMode::kFirstObjectId) h.subgroup_id = 3;
+      if (!bits->default_priority) h.publisher_priority = 200;
+      h.properties = bits->properties;
+      h.end_of_group = bits->end_of_group;
+      h.first_object = bits->first_object;
+      ASSERT_EQ(h.type_bits(), *bits);
 
-    Bytes out;
-    ByteWriter w(out);
-    write_subgroup_header(w, h);
-    ASSERT_EQ(out[0], t);
-    SubgroupObjectWriter ow(h);
-    KeyValueList props;
-    if (h.properties) props = {KeyValuePair::varint(0x3C, 1), KeyValuePair::blob(0x3801, "app")};
-    ASSERT_TRUE(ow.write_object(w, 3, props, ObjectStatus::kNormal, span_of("payload")));
-    ASSERT_TRUE(ow.write_object(w, 9, {}, ObjectStatus::kNormal, span_of("more")));
-    ASSERT_TRUE(ow.write_object(w, 10, {}, ObjectStatus::kEndOfTrack, {}));
+      Bytes out;
+      ByteWriter w(out);
+      write_subgroup_header(w, h);
+      ASSERT_EQ(out[0], t);
+      SubgroupObjectWriter ow(h);
+      KeyValueList props;
+      if (h.properties) props = {KeyValuePair::varint(0x3C, 1), KeyValuePair::blob(0x3801, "app")};
+      ASSERT_TRUE(ow.write_object(w, 3, props, ObjectStatus::kNormal, span_of("payload")));
+      ASSERT_TRUE(ow.write_object(w, 9, {}, ObjectStatus::kNormal, span_of("more")));
+      ASSERT_TRUE(ow.write_object(w, 10, {}, ObjectStatus::kEndOfTrack, {}));
 
-    auto d = decode_subgroup_stream(SharedBytes(out));
-    ASSERT_TRUE(d) << std::hex << t << " " << d.error().what;
-    EXPECT_EQ(d->header, h) << std::hex << t;
-    ASSERT_EQ(d->objects.size(), 3u);
-    EXPECT_EQ(d->objects[0].properties, props);
-    EXPECT_EQ(d->objects[1].object_id, 9u);
-    EXPECT_EQ(d->objects[2].status, ObjectStatus::kEndOfTrack);
-    EXPECT_EQ(d->objects[0].publisher_priority, h.publisher_priority);
-  }
+      auto d = decode_subgroup_stream(SharedBytes(out), v);
+      ASSERT_TRUE(d) << std::hex << t << " " << d.error().what;
+      EXPECT_EQ(d->header, h) << std::hex << t;
+      ASSERT_EQ(d->objects.size(), 3u);
+      EXPECT_EQ(d->objects[0].properties, props);
+      EXPECT_EQ(d->objects[1].object_id, 9u);
+      EXPECT_EQ(d->objects[2].status, ObjectStatus::kEndOfTrack);
+      EXPECT_EQ(d->objects[0].publisher_priority, h.publisher_priority);
+    }
 }
 
 TEST(DataSubgroup, WriterRejectsBrokenRules) {
@@ -218,11 +231,12 @@ TEST(DataSubgroup, WriterRejectsBrokenRules) {
 
   SubgroupHeader hp{.id_mode = SubgroupIdMode::kZero, .properties = true};
   SubgroupObjectWriter owp(hp);
-  EXPECT_EQ(owp.write_object_head(w, 0, props, ObjectStatus::kEndOfTrack, 0).error().code, Errc::kInvalidValue);
+  EXPECT_EQ(owp.write_object_head(w, 0, props, ObjectStatus::kEndOfTrack, 0).error().code,
+            Errc::kInvalidValue);
 }
 
 Result<DecodedSubgroup> decode(const Bytes& b, DataLimits limits = {}) {
-  return decode_subgroup_stream(SharedBytes(b), limits);
+  return decode_subgroup_stream(SharedBytes(b), Version::kDraft20, limits);
 }
 
 TEST(DataSubgroup, ReaderRejectsProtocolViolations) {
@@ -259,7 +273,7 @@ TEST(DataSubgroup, LimitsAreCheckedBeforeTheBytesArrive) {
 
 TEST(DataSubgroup, DecodedPayloadsAreSlicesOfTheInput) {
   const SharedBytes input(kExampleOne);
-  auto d = decode_subgroup_stream(input);
+  auto d = decode_subgroup_stream(input, Version::kDraft18);
   ASSERT_TRUE(d);
   for (const auto& o : d->objects) {
     EXPECT_GE(o.payload.data(), input.data());
@@ -280,7 +294,7 @@ TEST(DataSubgroup, HeadOnlyWritingLeavesPayloadToTheCaller) {
 TEST(DataSubgroup, EveryTruncationNeedsMoreBytes) {
   for (std::size_t n = 0; n < kExampleTwo.size(); ++n) {
     ByteReader r(std::span<const std::uint8_t>(kExampleTwo.data(), n));
-    auto h = read_subgroup_header(r);
+    auto h = read_subgroup_header(r, Version::kDraft18);
     if (!h) {
       EXPECT_EQ(h.error().code, Errc::kNeedMoreBytes) << n;
       continue;

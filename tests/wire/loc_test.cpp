@@ -26,11 +26,11 @@ TEST(Loc, VideoObjectPropertiesVector) {
   ByteWriter w(out);
   write_properties_field(w, props);
   const Bytes expected = {
-      0x0F,                    // Properties Length 15
-      0x08, 0xC1, 0x5F, 0x90,  // type 0x08, 90000 in the 3-byte form (0b110 prefix, 0x015F90)
-      0x01, 0x01, 0xE0,        // type 0x09 (delta 1), length 1, S|E|I
-      0x04, 0x03, 'c', 'f', 'g',  // type 0x0D (delta 4), length 3
-      0x03, 0x8B, 0xBB,        // type 0x10 (delta 3), 3003 in the 2-byte form
+      0x0F,                         // Properties Length 15
+      0x08, 0xC1, 0x5F, 0x90,       // type 0x08, 90000 in the 3-byte form (0b110 prefix, 0x015F90)
+      0x01, 0x01, 0xE0,             // type 0x09 (delta 1), length 1, S|E|I
+      0x04, 0x03, 'c',  'f',  'g',  // type 0x0D (delta 4), length 3
+      0x03, 0x8B, 0xBB,             // type 0x10 (delta 3), 3003 in the 2-byte form
   };
   // The length byte counts what follows it.
   ASSERT_EQ(expected.size() - 1, 15u);
@@ -59,10 +59,10 @@ TEST(Loc, AudioLevelAndConfig) {
 }
 
 TEST(Loc, FrameMarkingForms) {
-  for (const auto& m : {VideoFrameMarking{.discardable = true, .temporal_id = 2},
-                        VideoFrameMarking{.start_of_frame = true, .base_layer_sync = true, .temporal_id = 7,
-                                          .layer_id = 3},
-                        VideoFrameMarking{.end_of_frame = true, .temporal_id = 1, .layer_id = 1, .tl0_pic_idx = 200}}) {
+  for (const auto& m :
+       {VideoFrameMarking{.discardable = true, .temporal_id = 2},
+        VideoFrameMarking{.start_of_frame = true, .base_layer_sync = true, .temporal_id = 7, .layer_id = 3},
+        VideoFrameMarking{.end_of_frame = true, .temporal_id = 1, .layer_id = 1, .tl0_pic_idx = 200}}) {
     KeyValueList props;
     ASSERT_TRUE(append_loc_properties({.frame_marking = m}, props));
     ASSERT_EQ(props.size(), 1u);
@@ -88,8 +88,9 @@ TEST(Loc, FindsPropertiesInsideImmutableProperties) {
   Bytes block;
   ByteWriter w(block);
   write_key_values(w, inner);
-  const KeyValueList props = {KeyValuePair::blob(property::kImmutableProperties, std::string(block.begin(), block.end())),
-                              KeyValuePair::varint(loc::kTimescale, 1000)};
+  const KeyValueList props = {
+      KeyValuePair::blob(property::kImmutableProperties, std::string(block.begin(), block.end())),
+      KeyValuePair::varint(loc::kTimescale, 1000)};
   auto p = parse_loc_properties(props);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->timestamp, std::optional<std::uint64_t>(42));

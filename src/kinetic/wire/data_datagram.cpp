@@ -52,8 +52,8 @@ Status write_object_datagram(ByteWriter& w, const ObjectDatagramHead& head,
 
 std::size_t object_datagram_head_size(const ObjectDatagramHead& head) {
   const DatagramTypeBits bits = head.type_bits();
-  std::size_t n = varint_size(encode_datagram_type(bits)) + varint_size(head.track_alias) +
-                  varint_size(head.group_id);
+  std::size_t n =
+      varint_size(encode_datagram_type(bits)) + varint_size(head.track_alias) + varint_size(head.group_id);
   if (!bits.zero_object_id) n += varint_size(head.object_id);
   if (head.publisher_priority) n += 1;
   if (bits.properties) n += properties_field_size(head.properties);
@@ -63,10 +63,11 @@ std::size_t object_datagram_head_size(const ObjectDatagramHead& head) {
 
 namespace {
 
-Result<ObjectDatagramView> read_fields(std::span<const std::uint8_t> datagram, const DataLimits& limits) {
+Result<ObjectDatagramView> read_fields(std::span<const std::uint8_t> datagram, Version version,
+                                       const DataLimits& limits) {
   ByteReader r(datagram);
   KINETIC_TRY(const std::uint64_t type, r.varint());
-  KINETIC_TRY(const DatagramTypeBits bits, decode_datagram_type(type));
+  KINETIC_TRY(const DatagramTypeBits bits, decode_datagram_type(type, version));
   ObjectDatagramView v;
   KINETIC_TRY(v.head.track_alias, r.varint());
   KINETIC_TRY(v.head.group_id, r.varint());
@@ -99,15 +100,18 @@ Result<ObjectDatagramView> read_fields(std::span<const std::uint8_t> datagram, c
 
 }  // namespace
 
-Result<ObjectDatagramView> read_object_datagram(std::span<const std::uint8_t> datagram,
+Result<ObjectDatagramView> read_object_datagram(std::span<const std::uint8_t> datagram, Version v,
                                                 DataLimits limits) {
-  auto v = read_fields(datagram, limits);
-  if (!v && v.error().need_more()) return Error{Errc::kProtocolViolation, "datagram ends inside a field"};
-  return v;
+  auto fields = read_fields(datagram, v, limits);
+  if (!fields && fields.error().need_more()) {
+    return Error{Errc::kProtocolViolation, "datagram ends inside a field"};
+  }
+  return fields;
 }
 
-Result<ObjectDatagram> decode_object_datagram(const SharedBytes& datagram, DataLimits limits) {
-  KINETIC_TRY(auto v, read_object_datagram(datagram.span(), limits));
+Result<ObjectDatagram> decode_object_datagram(const SharedBytes& datagram, Version version,
+                                              DataLimits limits) {
+  KINETIC_TRY(auto v, read_object_datagram(datagram.span(), version, limits));
   ObjectDatagram d;
   d.track_alias = v.head.track_alias;
   d.end_of_group = v.head.end_of_group;

@@ -11,6 +11,7 @@
 #include "kinetic/wire/data_object.hpp"
 #include "kinetic/wire/data_stream_type.hpp"
 #include "kinetic/wire/result.hpp"
+#include "kinetic/wire/version.hpp"
 
 namespace kinetic::wire {
 
@@ -31,7 +32,8 @@ struct ObjectDatagramHead {
 
 // The head that sends `object` as a datagram: the payload form for a Normal object with a
 // payload, the status form otherwise.
-ObjectDatagramHead datagram_head_for(std::uint64_t track_alias, const Object& object, bool end_of_group = false);
+ObjectDatagramHead datagram_head_for(std::uint64_t track_alias, const Object& object,
+                                     bool end_of_group = false);
 
 // Writes the header; in the payload form the caller appends the payload (or sends it as a
 // second iovec). kInvalidValue for combinations the draft forbids.
@@ -45,7 +47,7 @@ struct ObjectDatagramView {
   std::span<const std::uint8_t> payload;  // view into the datagram
 };
 // A datagram is complete, so a field cut short is a protocol violation, never "need more".
-Result<ObjectDatagramView> read_object_datagram(std::span<const std::uint8_t> datagram,
+Result<ObjectDatagramView> read_object_datagram(std::span<const std::uint8_t> datagram, Version v,
                                                 DataLimits limits = {});
 
 struct ObjectDatagram {
@@ -53,6 +55,6 @@ struct ObjectDatagram {
   bool end_of_group = false;
   Object object;  // forwarding kDatagram; payload a slice of the datagram
 };
-Result<ObjectDatagram> decode_object_datagram(const SharedBytes& datagram, DataLimits limits = {});
+Result<ObjectDatagram> decode_object_datagram(const SharedBytes& datagram, Version v, DataLimits limits = {});
 
 }  // namespace kinetic::wire

@@ -9,14 +9,17 @@ constexpr std::uint64_t kMax = ~0ull;
 
 Result<std::uint64_t> end_of_range_flags(FetchEntryKind kind, Version v) {
   switch (kind) {
-    case FetchEntryKind::kEndOfNonExistentRange: return fetch_flags::kEndOfNonExistentRange;
-    case FetchEntryKind::kEndOfUnknownRange: return fetch_flags::kEndOfUnknownRange;
+    case FetchEntryKind::kEndOfNonExistentRange:
+      return fetch_flags::kEndOfNonExistentRange;
+    case FetchEntryKind::kEndOfUnknownRange:
+      return fetch_flags::kEndOfUnknownRange;
     case FetchEntryKind::kEndOfTimedOutRange:
       if (!features(v).fetch_end_of_timed_out_range) {
         return Error{Errc::kVersionMismatch, "End of Timed-Out Range needs draft-20"};
       }
       return fetch_flags::kEndOfTimedOutRange;
-    case FetchEntryKind::kObject: break;
+    case FetchEntryKind::kObject:
+      break;
   }
   return Error{Errc::kInvalidValue, "not an End of Range kind"};
 }
@@ -61,7 +64,8 @@ Status FetchObjectWriter::check_location(Location next) const {
   if (!prior_.location) return ok_status();
   const Location prior = *prior_.location;
   if (next.group == prior.group) {
-    if (next.object <= prior.object) return Error{Errc::kInvalidValue, "fetch object IDs must ascend in a group"};
+    if (next.object <= prior.object)
+      return Error{Errc::kInvalidValue, "fetch object IDs must ascend in a group"};
     return ok_status();
   }
   const bool forward = order_ == GroupOrder::kAscending ? next.group > prior.group : next.group < prior.group;
@@ -70,7 +74,8 @@ Status FetchObjectWriter::check_location(Location next) const {
 }
 
 Status FetchObjectWriter::write_object_head(ByteWriter& w, const FetchObjectHead& head) {
-  if (head.kind != FetchEntryKind::kObject) return write_end_of_range(w, head.kind, {head.group_id, head.object_id});
+  if (head.kind != FetchEntryKind::kObject)
+    return write_end_of_range(w, head.kind, {head.group_id, head.object_id});
   KINETIC_CHECK(check_location({head.group_id, head.object_id}));
 
   std::uint64_t flags = 0;
@@ -98,7 +103,8 @@ Status FetchObjectWriter::write_object_head(ByteWriter& w, const FetchObjectHead
     flags |= fetch_flags::kSubgroupZero;
   } else if (prior_.subgroup_id && head.subgroup_id == *prior_.subgroup_id) {
     flags |= fetch_flags::kSubgroupPrior;
-  } else if (prior_.subgroup_id && *prior_.subgroup_id != kMax && head.subgroup_id == *prior_.subgroup_id + 1) {
+  } else if (prior_.subgroup_id && *prior_.subgroup_id != kMax &&
+             head.subgroup_id == *prior_.subgroup_id + 1) {
     flags |= fetch_flags::kSubgroupPriorPlusOne;
   } else {
     flags |= fetch_flags::kSubgroupPresent;
@@ -164,7 +170,8 @@ Result<FetchObjectHead> FetchObjectReader::read_object_head(ByteReader& r) {
     if (!prior_.location) {
       head.group_id = delta;
     } else if (order_ == GroupOrder::kAscending) {
-      if (delta >= kMax - prior_.location->group) return Error{Errc::kProtocolViolation, "group ID overflows"};
+      if (delta >= kMax - prior_.location->group)
+        return Error{Errc::kProtocolViolation, "group ID overflows"};
       head.group_id = prior_.location->group + delta + 1;
     } else {
       if (delta >= prior_.location->group) return Error{Errc::kProtocolViolation, "group ID below zero"};
@@ -178,7 +185,9 @@ Result<FetchObjectHead> FetchObjectReader::read_object_head(ByteReader& r) {
     head.forwarding = ForwardingPreference::kDatagram;
   } else {
     switch (flags & fetch_flags::kSubgroupMask) {
-      case fetch_flags::kSubgroupZero: head.subgroup_id = 0; break;
+      case fetch_flags::kSubgroupZero:
+        head.subgroup_id = 0;
+        break;
       case fetch_flags::kSubgroupPrior:
         if (!prior_.subgroup_id) return Error{Errc::kProtocolViolation, "no prior subgroup to reference"};
         head.subgroup_id = *prior_.subgroup_id;
@@ -200,7 +209,8 @@ Result<FetchObjectHead> FetchObjectReader::read_object_head(ByteReader& r) {
     if (!prior_.location || has_group) {
       head.object_id = delta;
     } else {
-      if (delta > kMax - prior_.location->object) return Error{Errc::kProtocolViolation, "object ID overflows"};
+      if (delta > kMax - prior_.location->object)
+        return Error{Errc::kProtocolViolation, "object ID overflows"};
       head.object_id = prior_.location->object + delta;
     }
   } else {

@@ -139,7 +139,6 @@ struct DecodedFetch {
 };
 // A whole FETCH stream in one buffer; payloads are slices of `stream`.
 Result<DecodedFetch> decode_fetch_stream(const SharedBytes& stream, Version v,
-                                         GroupOrder order = GroupOrder::kAscending,
-                                         DataLimits limits = {});
+                                         GroupOrder order = GroupOrder::kAscending, DataLimits limits = {});
 
 }  // namespace kinetic::wire

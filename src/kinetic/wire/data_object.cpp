@@ -4,19 +4,26 @@ namespace kinetic::wire {
 
 std::string_view object_status_name(ObjectStatus s) noexcept {
   switch (s) {
-    case ObjectStatus::kNormal: return "Normal";
-    case ObjectStatus::kEndOfGroup: return "End of Group";
-    case ObjectStatus::kEndOfTrack: return "End of Track";
+    case ObjectStatus::kNormal:
+      return "Normal";
+    case ObjectStatus::kEndOfGroup:
+      return "End of Group";
+    case ObjectStatus::kEndOfTrack:
+      return "End of Track";
   }
   return "unknown";
 }
 
 Result<ObjectStatus> object_status_from_wire(std::uint64_t value) noexcept {
   switch (value) {
-    case 0x0: return ObjectStatus::kNormal;
-    case 0x3: return ObjectStatus::kEndOfGroup;
-    case 0x4: return ObjectStatus::kEndOfTrack;
-    default: return Error{Errc::kProtocolViolation, "unknown object status"};
+    case 0x0:
+      return ObjectStatus::kNormal;
+    case 0x3:
+      return ObjectStatus::kEndOfGroup;
+    case 0x4:
+      return ObjectStatus::kEndOfTrack;
+    default:
+      return Error{Errc::kProtocolViolation, "unknown object status"};
   }
 }
 

@@ -78,8 +78,7 @@ struct Object {
 
 // The status/payload/properties rules every object obeys, whatever carries it: a non-Normal
 // status has no payload and no properties.
-Status check_object_status_rules(ObjectStatus status, std::size_t payload_size,
-                                 bool has_properties) noexcept;
+Status check_object_status_rules(ObjectStatus status, std::size_t payload_size, bool has_properties) noexcept;
 
 // The Object Properties field: a byte length, then Key-Value-Pairs. The length is checked
 // against `limits` before the bytes are awaited; a pair overrunning the field is a protocol

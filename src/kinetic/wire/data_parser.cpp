@@ -95,7 +95,8 @@ Status FramedStreamParser::feed(const SharedBytes& chunk) {
 Status FramedStreamParser::finish() {
   if (error_) return *error_;
   if (!header_done()) return fail({Errc::kProtocolViolation, "stream ends inside its header"});
-  if (in_payload_ || !head_buf_.empty()) return fail({Errc::kProtocolViolation, "stream ends inside an object"});
+  if (in_payload_ || !head_buf_.empty())
+    return fail({Errc::kProtocolViolation, "stream ends inside an object"});
   finished_ = true;
   return ok_status();
 }
@@ -107,7 +108,7 @@ std::optional<SubgroupHeader> SubgroupStreamParser::header() const {
 
 Result<std::optional<std::uint64_t>> SubgroupStreamParser::parse_head(ByteReader& r) {
   if (!reader_) {
-    KINETIC_TRY(SubgroupHeader h, read_subgroup_header(r));
+    KINETIC_TRY(SubgroupHeader h, read_subgroup_header(r, version_));
     reader_.emplace(h, limits_);
     return std::optional<std::uint64_t>{};
   }
@@ -167,12 +168,13 @@ Status UniStreamParser::feed(const SharedBytes& chunk) {
     if (!type) return ok_status();  // need more; a varint is at most 9 bytes
     KINETIC_TRY(const UniStreamKind k, classify_uni_stream(type->value));
     const std::size_t used_from_chunk = type->length - before;
-    const SharedBytes prefix = SharedBytes::copy(std::span<const std::uint8_t>(type_bytes_.data(), type->length));
+    const SharedBytes prefix =
+        SharedBytes::copy(std::span<const std::uint8_t>(type_bytes_.data(), type->length));
     type_bytes_.clear();
     rest = chunk.slice(used_from_chunk, chunk.size() - used_from_chunk);
     switch (k) {
       case UniStreamKind::kSubgroup: {
-        auto& p = parser_.emplace<SubgroupStreamParser>(limits_);
+        auto& p = parser_.emplace<SubgroupStreamParser>(version_, limits_);
         KINETIC_CHECK(p.feed(prefix));
         break;
       }
@@ -181,7 +183,9 @@ Status UniStreamParser::feed(const SharedBytes& chunk) {
         KINETIC_CHECK(p.feed(prefix));
         break;
       }
-      case UniStreamKind::kPadding: parser_.emplace<PaddingStreamReader>(); break;
+      case UniStreamKind::kPadding:
+        parser_.emplace<PaddingStreamReader>();
+        break;
       case UniStreamKind::kSetup:
         return Error{Errc::kProtocolViolation, "SETUP on a data stream"};
     }

@@ -69,7 +69,8 @@ class FramedStreamParser {
 
 class SubgroupStreamParser final : public FramedStreamParser {
  public:
-  explicit SubgroupStreamParser(DataLimits limits = {}) : FramedStreamParser(limits), limits_(limits) {}
+  explicit SubgroupStreamParser(Version v, DataLimits limits = {})
+      : FramedStreamParser(limits), version_(v), limits_(limits) {}
 
   // The header once read; its subgroup ID is resolved with the first object in kFirstObjectId mode.
   [[nodiscard]] std::optional<SubgroupHeader> header() const;
@@ -82,6 +83,7 @@ class SubgroupStreamParser final : public FramedStreamParser {
   void emit(SharedBytes payload) override;
   [[nodiscard]] bool header_done() const noexcept override { return reader_.has_value(); }
 
+  Version version_;
   DataLimits limits_;
   std::optional<SubgroupObjectReader> reader_{};
   SubgroupObjectHead pending_;

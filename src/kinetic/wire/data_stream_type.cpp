@@ -20,8 +20,15 @@ std::uint64_t encode_subgroup_type(const SubgroupTypeBits& b) noexcept {
   return t;
 }
 
-Result<SubgroupTypeBits> decode_subgroup_type(std::uint64_t type) noexcept {
-  if (!is_subgroup_type(type)) return Error{Errc::kProtocolViolation, "not a SUBGROUP_HEADER type"};
+Result<SubgroupTypeBits> decode_subgroup_type(std::uint64_t type, Version v) noexcept {
+  if (features(v).subgroup_type_below_128) {
+    if (type >= 0x80) return Error{Errc::kProtocolViolation, "SUBGROUP_HEADER type flags of 128 or more"};
+    if ((type & 0x10) == 0) return Error{Errc::kProtocolViolation, "SUBGROUP_HEADER type without bit 4"};
+  } else {
+    const bool listed = (type >= 0x10 && type <= 0x1F) || (type >= 0x30 && type <= 0x3F) ||
+                        (type >= 0x50 && type <= 0x5F) || (type >= 0x70 && type <= 0x7F);
+    if (!listed) return Error{Errc::kProtocolViolation, "not a SUBGROUP_HEADER type"};
+  }
   const auto mode = static_cast<std::uint8_t>((type & 0x06) >> 1);
   if (mode == 3) return Error{Errc::kProtocolViolation, "reserved subgroup id mode"};
   SubgroupTypeBits b;
@@ -43,9 +50,14 @@ std::uint64_t encode_datagram_type(const DatagramTypeBits& b) noexcept {
   return t;
 }
 
-Result<DatagramTypeBits> decode_datagram_type(std::uint64_t type) noexcept {
-  if ((type & ~std::uint64_t{0x2F}) != 0) {
-    return Error{Errc::kProtocolViolation, "datagram type has an unspecified or reserved bit"};
+Result<DatagramTypeBits> decode_datagram_type(std::uint64_t type, Version v) noexcept {
+  if (features(v).datagram_type_is_flags) {
+    if ((type & 0x10) != 0) return Error{Errc::kProtocolViolation, "datagram type flag bit 4 is reserved"};
+    if ((type & ~std::uint64_t{0x2F}) != 0) {
+      return Error{Errc::kProtocolViolation, "datagram type flag with no meaning"};
+    }
+  } else if (type > 0x2F || (type > 0x0F && type < 0x20)) {
+    return Error{Errc::kProtocolViolation, "not an OBJECT_DATAGRAM type"};
   }
   DatagramTypeBits b;
   b.properties = (type & 0x01) != 0;
@@ -59,9 +71,9 @@ Result<DatagramTypeBits> decode_datagram_type(std::uint64_t type) noexcept {
   return b;
 }
 
-Result<DatagramKind> classify_datagram(std::uint64_t type) noexcept {
+Result<DatagramKind> classify_datagram(std::uint64_t type, Version v) noexcept {
   if (type == kPaddingDatagramType) return DatagramKind::kPadding;
-  auto bits = decode_datagram_type(type);
+  auto bits = decode_datagram_type(type, v);
   if (!bits) return bits.error();
   return DatagramKind::kObject;
 }

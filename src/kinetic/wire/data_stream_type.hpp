@@ -1,13 +1,14 @@
 // The first varint of every unidirectional stream and datagram says what follows. This file
 // decodes those type values, including every flag bit of SUBGROUP_HEADER and OBJECT_DATAGRAM
-// (draft-18 §11.3.1 and §11.4.2, draft-20 "Type Flags"). Draft-20 rewords both as flag sets (bit 4
-// reserved in datagrams, subgroup types below 128) but accepts exactly the values draft-18
-// lists, so one decoder serves both.
+// (draft-18 §11.3.1 and §11.4.2, draft-20 "Type Flags"). Draft-18 lists the valid values;
+// draft-20 states them as flag rules (bit 4 reserved in datagrams, subgroup types below 128).
+// Each draft's rule is applied as written, keyed on `features(v)`; the two accept the same set.
 #pragma once
 
 #include <cstdint>
 
 #include "kinetic/wire/result.hpp"
+#include "kinetic/wire/version.hpp"
 
 namespace kinetic::wire {
 
@@ -28,11 +29,11 @@ enum class SubgroupIdMode : std::uint8_t {
 };
 
 struct SubgroupTypeBits {
-  bool properties = false;        // 0x01: every object carries a Properties field
+  bool properties = false;                         // 0x01: every object carries a Properties field
   SubgroupIdMode id_mode = SubgroupIdMode::kZero;  // 0x06
-  bool end_of_group = false;      // 0x08: this subgroup holds the group's largest object
-  bool default_priority = false;  // 0x20: priority omitted, inherited from the subscription
-  bool first_object = false;      // 0x40: starts with the first object ever in the subgroup
+  bool end_of_group = false;                       // 0x08: this subgroup holds the group's largest object
+  bool default_priority = false;                   // 0x20: priority omitted, inherited from the subscription
+  bool first_object = false;                       // 0x40: starts with the first object ever in the subgroup
 
   friend bool operator==(const SubgroupTypeBits&, const SubgroupTypeBits&) = default;
 };
@@ -42,7 +43,7 @@ inline constexpr bool is_subgroup_type(std::uint64_t type) noexcept {
 }
 std::uint64_t encode_subgroup_type(const SubgroupTypeBits& bits) noexcept;
 // kProtocolViolation for values outside 0b0XX1XXXX and for the reserved id mode 0b11.
-Result<SubgroupTypeBits> decode_subgroup_type(std::uint64_t type) noexcept;
+Result<SubgroupTypeBits> decode_subgroup_type(std::uint64_t type, Version v) noexcept;
 
 struct DatagramTypeBits {
   bool properties = false;        // 0x01
@@ -56,9 +57,9 @@ struct DatagramTypeBits {
 
 std::uint64_t encode_datagram_type(const DatagramTypeBits& bits) noexcept;
 // kProtocolViolation for unspecified bits, the reserved bit 0x10 and STATUS with END_OF_GROUP.
-Result<DatagramTypeBits> decode_datagram_type(std::uint64_t type) noexcept;
+Result<DatagramTypeBits> decode_datagram_type(std::uint64_t type, Version v) noexcept;
 
 enum class DatagramKind : std::uint8_t { kObject, kPadding };
-Result<DatagramKind> classify_datagram(std::uint64_t type) noexcept;
+Result<DatagramKind> classify_datagram(std::uint64_t type, Version v) noexcept;
 
 }  // namespace kinetic::wire

@@ -19,16 +19,16 @@ void write_subgroup_header(ByteWriter& w, const SubgroupHeader& h) {
 }
 
 std::size_t subgroup_header_size(const SubgroupHeader& h) noexcept {
-  std::size_t n = varint_size(encode_subgroup_type(h.type_bits())) + varint_size(h.track_alias) +
-                  varint_size(h.group_id);
+  std::size_t n =
+      varint_size(encode_subgroup_type(h.type_bits())) + varint_size(h.track_alias) + varint_size(h.group_id);
   if (h.id_mode == SubgroupIdMode::kExplicit) n += varint_size(h.subgroup_id);
   if (h.publisher_priority) n += 1;
   return n;
 }
 
-Result<SubgroupHeader> read_subgroup_header(ByteReader& r) {
+Result<SubgroupHeader> read_subgroup_header(ByteReader& r, Version v) {
   KINETIC_TRY(const std::uint64_t type, r.varint());
-  KINETIC_TRY(const SubgroupTypeBits bits, decode_subgroup_type(type));
+  KINETIC_TRY(const SubgroupTypeBits bits, decode_subgroup_type(type, v));
   SubgroupHeader h;
   h.id_mode = bits.id_mode;
   h.properties = bits.properties;
@@ -136,9 +136,9 @@ Object SubgroupObjectReader::to_object(SubgroupObjectHead head, SharedBytes payl
   return o;
 }
 
-Result<DecodedSubgroup> decode_subgroup_stream(const SharedBytes& stream, DataLimits limits) {
+Result<DecodedSubgroup> decode_subgroup_stream(const SharedBytes& stream, Version v, DataLimits limits) {
   ByteReader r(stream.span());
-  KINETIC_TRY(SubgroupHeader header, read_subgroup_header(r));
+  KINETIC_TRY(SubgroupHeader header, read_subgroup_header(r, v));
   SubgroupObjectReader reader(header, limits);
   DecodedSubgroup out;
   while (!r.empty()) {

@@ -14,6 +14,7 @@
 #include "kinetic/wire/data_object.hpp"
 #include "kinetic/wire/data_stream_type.hpp"
 #include "kinetic/wire/result.hpp"
+#include "kinetic/wire/version.hpp"
 
 namespace kinetic::wire {
 
@@ -37,7 +38,7 @@ void write_subgroup_header(ByteWriter& w, const SubgroupHeader& h);
 std::size_t subgroup_header_size(const SubgroupHeader& h) noexcept;
 // Reads the stream type too. On kNeedMoreBytes the reader's position is unspecified; callers
 // retry from the start of the stream with more bytes.
-Result<SubgroupHeader> read_subgroup_header(ByteReader& r);
+Result<SubgroupHeader> read_subgroup_header(ByteReader& r, Version v);
 
 // One object's fields before its payload.
 struct SubgroupObjectHead {
@@ -99,6 +100,6 @@ struct DecodedSubgroup {
   SubgroupHeader header;
   std::vector<Object> objects;
 };
-Result<DecodedSubgroup> decode_subgroup_stream(const SharedBytes& stream, DataLimits limits = {});
+Result<DecodedSubgroup> decode_subgroup_stream(const SharedBytes& stream, Version v, DataLimits limits = {});
 
 }  // namespace kinetic::wire

@@ -67,7 +67,8 @@ Status take(const KeyValuePair& kv, LocProperties& out) {
       KINETIC_CHECK(once(out.audio_config));
       out.audio_config = kv.bytes;
       break;
-    default: break;
+    default:
+      break;
   }
   return ok_status();
 }
@@ -82,7 +83,8 @@ Status append_loc_properties(const LocProperties& loc, KeyValueList& properties)
       return Error{Errc::kInvalidValue, "TL0PICIDX needs a layer ID"};
     }
   }
-  if (loc.audio_level && loc.audio_level->level > 127) return Error{Errc::kInvalidValue, "audio level above 127"};
+  if (loc.audio_level && loc.audio_level->level > 127)
+    return Error{Errc::kInvalidValue, "audio level above 127"};
   if (loc.video_config && loc.video_config->size() > kMaxKeyValueBytes) {
     return Error{Errc::kInvalidValue, "video config above 65535 bytes"};
   }
@@ -92,7 +94,8 @@ Status append_loc_properties(const LocProperties& loc, KeyValueList& properties)
   if (loc.timestamp) properties.push_back(KeyValuePair::varint(loc::kTimestamp, *loc.timestamp));
   if (loc.timescale) properties.push_back(KeyValuePair::varint(loc::kTimescale, *loc.timescale));
   if (loc.frame_marking) {
-    properties.push_back(KeyValuePair::blob(loc::kVideoFrameMarking, encode_frame_marking(*loc.frame_marking)));
+    properties.push_back(
+        KeyValuePair::blob(loc::kVideoFrameMarking, encode_frame_marking(*loc.frame_marking)));
   }
   if (loc.audio_level) {
     properties.push_back(KeyValuePair::varint(
