@@ -50,6 +50,20 @@ TEST(SimulatedLoop, CancelledTimerNeverRuns) {
   EXPECT_EQ(ran, 10);
 }
 
+TEST(SimulatedLoop, NextEventTimeSkipsCancelledTimers) {
+  SimulatedLoop loop;
+  const TimerId a = loop.schedule_after(1ms, [] {});
+  loop.schedule_after(2ms, [] {});
+  EXPECT_EQ(loop.next_event_time(), SimulatedLoop::kEpoch + 1ms);
+  loop.cancel(a);
+  EXPECT_EQ(loop.next_event_time(), SimulatedLoop::kEpoch + 2ms);
+  EXPECT_EQ(loop.pending(), 1u);
+  EXPECT_TRUE(loop.run_one());
+  EXPECT_EQ(loop.now(), SimulatedLoop::kEpoch + 2ms);
+  EXPECT_FALSE(loop.run_one());
+  EXPECT_EQ(loop.events_run(), 1u);
+}
+
 TEST(SimulatedLoop, TimerMayCancelALaterOne) {
   SimulatedLoop loop;
   int ran = 0;

@@ -4,20 +4,19 @@
 
 namespace kinetic::transport::memory {
 
+void SimulatedLoop::push(TimePoint when, TimerId id, std::function<void()> fn) {
+  tasks_.emplace(id, std::move(fn));
+  heap_.push_back(Entry{when, id});
+  std::push_heap(heap_.begin(), heap_.end());
+}
+
 TimerId SimulatedLoop::schedule_at(TimePoint when, std::function<void()> fn) {
-  when = std::max(when, now_);
   const TimerId id = next_id_++;
-  timers_.emplace(Key{when, id}, std::move(fn));
-  when_.emplace(id, when);
+  push(std::max(when, now_), id, std::move(fn));
   return id;
 }
 
-void SimulatedLoop::cancel(TimerId id) {
-  auto it = when_.find(id);
-  if (it == when_.end()) return;
-  timers_.erase(Key{it->second, id});
-  when_.erase(it);
-}
+void SimulatedLoop::cancel(TimerId id) { tasks_.erase(id); }
 
 void SimulatedLoop::post(std::function<void()> fn) {
   std::lock_guard lock(posted_mutex_);
@@ -28,25 +27,32 @@ void SimulatedLoop::adopt_posted() {
   std::vector<std::pair<TimerId, std::function<void()>>> batch;
   {
     std::lock_guard lock(posted_mutex_);
+    if (posted_.empty()) return;
     batch.swap(posted_);
   }
   // Posted tasks become ordinary timers at the current time, keeping the id they got
   // when posted so that they sort among timers by call order.
-  for (auto& [id, fn] : batch) {
-    timers_.emplace(Key{now_, id}, std::move(fn));
-    when_.emplace(id, now_);
+  for (auto& [id, fn] : batch) push(now_, id, std::move(fn));
+}
+
+void SimulatedLoop::skip_cancelled() const {
+  while (!heap_.empty() && !tasks_.contains(heap_.front().id)) {
+    std::pop_heap(heap_.begin(), heap_.end());
+    heap_.pop_back();
   }
 }
 
 bool SimulatedLoop::run_next(TimePoint deadline) {
   adopt_posted();
-  if (timers_.empty()) return false;
-  auto it = timers_.begin();
-  if (it->first.first > deadline) return false;
-  now_ = std::max(now_, it->first.first);
+  skip_cancelled();
+  if (heap_.empty() || heap_.front().when > deadline) return false;
+  const Entry next = heap_.front();
+  std::pop_heap(heap_.begin(), heap_.end());
+  heap_.pop_back();
+  auto it = tasks_.find(next.id);
   auto fn = std::move(it->second);
-  when_.erase(it->first.second);
-  timers_.erase(it);
+  tasks_.erase(it);
+  now_ = std::max(now_, next.when);
   ++events_run_;
   fn();
   return true;
@@ -103,7 +109,7 @@ void SimulatedLoop::advance(Duration d) {
 
 std::size_t SimulatedLoop::pending() const {
   std::lock_guard lock(posted_mutex_);
-  return timers_.size() + posted_.size();
+  return tasks_.size() + posted_.size();
 }
 
 TimePoint SimulatedLoop::next_event_time() const {
@@ -111,7 +117,8 @@ TimePoint SimulatedLoop::next_event_time() const {
     std::lock_guard lock(posted_mutex_);
     if (!posted_.empty()) return now_;
   }
-  return timers_.empty() ? TimePoint::max() : timers_.begin()->first.first;
+  skip_cancelled();
+  return heap_.empty() ? TimePoint::max() : heap_.front().when;
 }
 
 }  // namespace kinetic::transport::memory

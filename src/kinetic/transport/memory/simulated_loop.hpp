@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <unordered_map>
 #include <utility>
@@ -57,16 +56,27 @@ class SimulatedLoop final : public EventLoop {
   [[nodiscard]] std::uint64_t events_run() const { return events_run_; }
 
  private:
-  using Key = std::pair<TimePoint, TimerId>;
+  // Ids double as the tie-break at equal times, so they follow call order, posts included.
+  struct Entry {
+    TimePoint when;
+    TimerId id;
+    // Makes std::push_heap & co. keep the earliest entry on top.
+    friend bool operator<(const Entry& a, const Entry& b) {
+      return a.when != b.when ? a.when > b.when : a.id > b.id;
+    }
+  };
 
   void adopt_posted();
+  void push(TimePoint when, TimerId id, std::function<void()> fn);
+  // Drops cancelled entries from the top of the heap.
+  void skip_cancelled() const;
   bool run_next(TimePoint deadline);
 
   TimePoint now_;
-  // Ids double as the tie-break at equal times, so they follow call order, posts included.
   std::atomic<TimerId> next_id_{1};
-  std::map<Key, std::function<void()>> timers_;
-  std::unordered_map<TimerId, TimePoint> when_;
+  // A cancelled timer loses its function at once and its heap entry when it surfaces.
+  mutable std::vector<Entry> heap_;
+  std::unordered_map<TimerId, std::function<void()>> tasks_;
   std::uint64_t events_run_ = 0;
   bool running_ = false;
 
