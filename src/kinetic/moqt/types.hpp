@@ -1,0 +1,109 @@
+// The vocabulary of the MoQT session API: locations, objects, filters, tokens and request
+// outcomes. These are the session's own types rather than the wire structs so that the API is
+// the same for both drafts and so that control-plane and data-plane code (whose wire headers
+// are kept apart) can both use them.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kinetic/wire/key_value.hpp"
+#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/wire/track_name.hpp"
+
+namespace kinetic::moqt {
+
+using wire::FullTrackName;
+using wire::KeyValueList;
+using wire::KeyValuePair;
+using wire::SharedBytes;
+using wire::TrackNamespace;
+
+struct Location {
+  std::uint64_t group = 0;
+  std::uint64_t object = 0;
+  friend bool operator==(const Location&, const Location&) = default;
+  friend auto operator<=>(const Location&, const Location&) = default;
+};
+
+enum class GroupOrder : std::uint8_t { kAscending = 0x1, kDescending = 0x2 };
+
+enum class ObjectStatus : std::uint64_t { kNormal = 0x0, kEndOfGroup = 0x3, kEndOfTrack = 0x4 };
+
+inline constexpr std::uint8_t kDefaultPriority = 128;
+
+// One object as the application sees it. The payload is shared, immutable memory: a relay
+// hands the same buffer to every downstream subscription.
+struct Object {
+  std::uint64_t group_id = 0;
+  std::uint64_t subgroup_id = 0;
+  std::uint64_t object_id = 0;
+  std::uint8_t publisher_priority = kDefaultPriority;
+  bool datagram = false;
+  ObjectStatus status = ObjectStatus::kNormal;
+  KeyValueList properties{};
+  SharedBytes payload{};
+
+  [[nodiscard]] Location location() const noexcept { return {group_id, object_id}; }
+  friend bool operator==(const Object&, const Object&) = default;
+};
+
+// Subscription filters (draft-18 SUBSCRIPTION_FILTER; draft-20 LOCATION_FILTER expresses
+// the same four cases).
+enum class FilterType : std::uint8_t {
+  kNextGroupStart,  // from the next group after the largest object
+  kLargestObject,   // from the object after the largest object
+  kAbsoluteStart,   // from `start`
+  kAbsoluteRange,   // from `start` to the end of group `end_group`
+};
+
+struct SubscribeFilter {
+  FilterType type = FilterType::kLargestObject;
+  Location start{};
+  std::uint64_t end_group = 0;  // kAbsoluteRange only
+
+  static SubscribeFilter next_group() { return {FilterType::kNextGroupStart, {}, 0}; }
+  static SubscribeFilter largest() { return {FilterType::kLargestObject, {}, 0}; }
+  static SubscribeFilter from(Location s) { return {FilterType::kAbsoluteStart, s, 0}; }
+  static SubscribeFilter range(Location s, std::uint64_t end) { return {FilterType::kAbsoluteRange, s, end}; }
+  friend bool operator==(const SubscribeFilter&, const SubscribeFilter&) = default;
+};
+
+// An AUTHORIZATION TOKEN carried by value (type and opaque bytes), passed through unchanged.
+struct AuthToken {
+  std::uint64_t type = 0;
+  std::string value;
+  friend bool operator==(const AuthToken&, const AuthToken&) = default;
+};
+
+// REQUEST_ERROR as received or to be sent. Codes are wire::RequestErrorCode values.
+struct RequestErrorInfo {
+  std::uint64_t code = 0;
+  std::string reason;
+  std::uint64_t retry_interval_ms = 0;
+  std::optional<std::string> redirect_uri;  // REDIRECT
+};
+
+// Subscriber-side preferences of a SUBSCRIBE, PUBLISH_OK or REQUEST_UPDATE.
+struct SubscribeOptions {
+  std::uint8_t subscriber_priority = kDefaultPriority;
+  std::optional<GroupOrder> group_order;  // nullopt: the publisher's
+  SubscribeFilter filter = SubscribeFilter::largest();
+  bool forward = true;
+  std::optional<std::uint64_t> delivery_timeout_ms;  // OBJECT_DELIVERY_TIMEOUT
+  std::vector<AuthToken> tokens;
+};
+
+// What the publisher tells about its track in SUBSCRIBE_OK / PUBLISH / FETCH_OK / TRACK_STATUS.
+struct TrackInfo {
+  std::optional<Location> largest;
+  GroupOrder group_order = GroupOrder::kAscending;
+  std::uint8_t publisher_priority = kDefaultPriority;
+  std::optional<std::uint64_t> expires_ms;
+  KeyValueList track_properties;
+};
+
+}  // namespace kinetic::moqt
