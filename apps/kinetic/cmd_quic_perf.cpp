@@ -1,0 +1,269 @@
+// `kinetic quic-perf server|client`: raw QUIC goodput between two processes. The client
+// asks for N bytes on one stream per connection; the server streams them from one shared
+// buffer (zero-copy writes). The client prints goodput and its own CPU time.
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <csignal>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "kinetic/transport/epoll_loop.hpp"
+#include "kinetic/transport/quic/quic_client.hpp"
+#include "kinetic/transport/quic/quic_server.hpp"
+
+namespace {
+
+using namespace kinetic::transport;
+using namespace kinetic::transport::quic;
+namespace wire = kinetic::wire;
+
+constexpr const char* kAlpn = "kinetic-perf";
+
+struct PerfOptions {
+  std::string address = "127.0.0.1:4433";
+  std::string cert;
+  std::string key;
+  std::uint64_t bytes = 1ull << 30;
+  int connections = 1;
+  std::string cc = "cubic";
+  bool verbose = false;
+};
+
+wire::Result<SocketAddress> parse_hostport(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return wire::Error{wire::Errc::kInvalidValue, "expected HOST:PORT"};
+  int port = std::atoi(text.c_str() + colon + 1);
+  if (port <= 0 || port > 65535) return wire::Error{wire::Errc::kInvalidValue, "bad port"};
+  return SocketAddress::resolve(text.substr(0, colon), static_cast<std::uint16_t>(port));
+}
+
+CongestionControl parse_cc(const std::string& cc) {
+  if (cc == "reno") return CongestionControl::kReno;
+  if (cc == "bbr") return CongestionControl::kBbr;
+  return CongestionControl::kCubic;
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// Stops `loop` on SIGINT / SIGTERM, through a signalfd so nothing runs in a signal handler.
+bool stop_on_signals(EpollLoop& loop) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return false;
+  int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) return false;
+  return loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
+}
+
+// Serves "N as 8 bytes" requests with N bytes of one shared zero buffer.
+class PerfServer : public SessionHandler {
+ public:
+  struct Request : StreamHandler {
+    std::vector<std::uint8_t> header;
+    std::uint64_t left = 0;
+    bool started = false;
+    const wire::SharedBytes* chunk = nullptr;
+    void on_data(Stream& s, std::span<const std::uint8_t> data, bool fin) override {
+      (void)fin;
+      if (started) return;
+      header.insert(header.end(), data.begin(), data.end());
+      if (header.size() < 8) return;
+      std::memcpy(&left, header.data(), 8);
+      started = true;
+      if (left == 0) s.finish();
+      pump(s);
+    }
+    void on_writable(Stream& s) override { pump(s); }
+    void pump(Stream& s) {
+      while (left > 0 && s.queued_bytes() < (4u << 20)) {
+        auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk->size(), left));
+        left -= n;
+        s.write(chunk->slice(0, n), left == 0);
+      }
+    }
+  };
+
+  void on_incoming_stream(Session& session, Stream& stream) override {
+    (void)session;
+    auto r = std::make_unique<Request>();
+    r->chunk = &chunk_;
+    stream.set_handler(r.get());
+    requests_.push_back(std::move(r));
+  }
+  void on_closed(Session& session, const CloseInfo& info) override {
+    spdlog::info("quic-perf: {} closed ({}: {})", session.peer_address(), info.code, info.reason);
+    auto& v = sessions_;
+    v.erase(std::remove_if(v.begin(), v.end(), [&](auto& p) { return p.get() == &session; }), v.end());
+  }
+  void keep(SessionPtr s) { sessions_.push_back(std::move(s)); }
+
+ private:
+  wire::SharedBytes chunk_{std::vector<std::uint8_t>(1 << 20, 0)};
+  std::vector<std::unique_ptr<Request>> requests_;  // a benchmark server: kept for its short life
+  std::vector<SessionPtr> sessions_;
+};
+
+int run_server(const PerfOptions& o) {
+  auto listen = parse_hostport(o.address);
+  if (!listen) {
+    std::cerr << "quic-perf: " << listen.error().what << "\n";
+    return 1;
+  }
+  QuicServerConfig config;
+  config.listen = *listen;
+  config.settings.alpn = {kAlpn};
+  config.settings.congestion_control = parse_cc(o.cc);
+  if (!o.cert.empty()) {
+    auto pair = CertificateKeyPair::load(o.cert, o.key);
+    if (!pair) {
+      std::cerr << "quic-perf: " << pair.error().what << "\n";
+      return 1;
+    }
+    config.certificate = std::move(*pair);
+  }
+  EpollLoop loop;
+  PerfServer app;
+  auto server = QuicServer::start(loop, config, [&app](SessionPtr s) {
+    s->set_handler(&app);
+    app.keep(std::move(s));
+  });
+  if (!server) {
+    std::cerr << "quic-perf: " << server.error().what << "\n";
+    return 1;
+  }
+  stop_on_signals(loop);
+  std::cout << "listening on " << (*server)->local_address().to_string() << " (GSO "
+            << ((*server)->gso_enabled() ? "on" : "off") << ")" << std::endl;
+  loop.run();
+  std::cout << "server cpu_s=" << cpu_seconds() << std::endl;
+  return 0;
+}
+
+class PerfClient : public SessionHandler, public StreamHandler {
+ public:
+  explicit PerfClient(std::uint64_t bytes) : bytes_(bytes) {}
+  void on_ready(Session& session) override {
+    Stream* s = session.open_bidi();
+    if (s == nullptr) {
+      failed = true;
+      return;
+    }
+    s->set_handler(this);
+    std::uint8_t req[8];
+    std::memcpy(req, &bytes_, 8);
+    s->write(std::span<const std::uint8_t>(req, 8), true);
+  }
+  void on_incoming_stream(Session& session, Stream& stream) override {
+    (void)session;
+    stream.stop_sending(1);
+  }
+  void on_data(Stream& s, std::span<const std::uint8_t> data, bool fin) override {
+    (void)s;
+    received += data.size();
+    if (fin) done = true;
+  }
+  void on_closed(Session& session, const CloseInfo& info) override {
+    (void)session;
+    if (!done) {
+      failed = true;
+      std::cerr << "quic-perf: connection closed early (" << info.code << ": " << info.reason << ")\n";
+    }
+  }
+  std::uint64_t received = 0;
+  bool done = false;
+  bool failed = false;
+
+ private:
+  std::uint64_t bytes_;
+};
+
+int run_client(const PerfOptions& o) {
+  auto remote = parse_hostport(o.address);
+  if (!remote) {
+    std::cerr << "quic-perf: " << remote.error().what << "\n";
+    return 1;
+  }
+  QuicClientConfig config;
+  config.remote = *remote;
+  config.server_name = "localhost";
+  config.settings.alpn = {kAlpn};
+  config.settings.congestion_control = parse_cc(o.cc);
+  if (!o.cert.empty()) {
+    auto pair = CertificateKeyPair::load(o.cert, o.key.empty() ? o.cert : o.key);
+    if (pair) config.pinned_sha256.push_back(*pair->sha256());
+  }
+  if (config.pinned_sha256.empty()) config.verify_peer = false;  // a benchmark against our own server
+  EpollLoop loop;
+  auto client = QuicClient::create(loop, config);
+  if (!client) {
+    std::cerr << "quic-perf: " << client.error().what << "\n";
+    return 1;
+  }
+  std::vector<std::unique_ptr<PerfClient>> apps;
+  std::vector<SessionPtr> sessions;
+  double cpu0 = cpu_seconds();
+  auto t0 = loop.now();
+  for (int i = 0; i < o.connections; ++i) {
+    apps.push_back(std::make_unique<PerfClient>(o.bytes));
+    auto s = (*client)->connect(apps.back().get());
+    if (!s) {
+      std::cerr << "quic-perf: " << s.error().what << "\n";
+      return 1;
+    }
+    sessions.push_back(std::move(*s));
+  }
+  bool ok = loop.run_until([&] {
+    return std::all_of(apps.begin(), apps.end(), [](auto& a) { return a->done || a->failed; });
+  }, std::chrono::minutes(10));
+  double seconds = std::chrono::duration<double>(loop.now() - t0).count();
+  double cpu = cpu_seconds() - cpu0;
+  std::uint64_t total = 0;
+  bool failed = !ok;
+  for (auto& a : apps) {
+    total += a->received;
+    failed = failed || a->failed;
+  }
+  auto stats = sessions[0]->stats();
+  for (auto& s : sessions) s->close(0, "done");
+  loop.run_until([] { return false; }, std::chrono::milliseconds(50));
+  std::cout << "connections=" << o.connections << " bytes=" << total << " seconds=" << seconds
+            << " goodput_mbps=" << (static_cast<double>(total) * 8 / seconds / 1e6) << " client_cpu_s=" << cpu
+            << " srtt_us=" << stats.smoothed_rtt.count() << " cwnd=" << stats.congestion_window << std::endl;
+  return failed ? 1 : 0;
+}
+
+const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
+  auto opts = std::make_shared<PerfOptions>();
+  auto* sub = app.add_subcommand("quic-perf", "Raw QUIC goodput: a server, or a client that downloads N bytes per connection");
+  auto mode = std::make_shared<std::string>();
+  sub->add_option("role", *mode, "server or client")->required()->check(CLI::IsMember({"server", "client"}));
+  sub->add_option("--address", opts->address, "server: listen HOST:PORT; client: connect HOST:PORT");
+  sub->add_option("--cert", opts->cert, "server: certificate PEM (default: generated); client: pin this certificate");
+  sub->add_option("--key", opts->key, "server: private key PEM");
+  sub->add_option("--bytes", opts->bytes, "client: bytes to download per connection");
+  sub->add_option("--connections", opts->connections, "client: parallel connections")->check(CLI::Range(1, 1000));
+  sub->add_option("--cc", opts->cc, "congestion control: cubic, reno or bbr")
+      ->check(CLI::IsMember({"cubic", "reno", "bbr"}));
+  sub->add_flag("-v,--verbose", opts->verbose, "log at debug level");
+  return kinetic::app::Command{sub, [opts, mode] {
+    if (opts->verbose) spdlog::set_level(spdlog::level::debug);
+    return *mode == "server" ? run_server(*opts) : run_client(*opts);
+  }};
+});
+
+}  // namespace
