@@ -734,6 +734,19 @@ void H3Connection::send_on_connect_stream(std::uint64_t session_id, const WtSess
 void H3Connection::forget_session(std::uint64_t session_id, const WtSession* session) {
   auto it = sessions_.find(session_id);
   if (it != sessions_.end() && it->second == session) sessions_.erase(it);
+  maybe_close_idle();
+}
+
+void H3Connection::maybe_close_idle() {
+  if (!close_when_idle_ || closed_ || !quic_ || !sessions_.empty() || !pending_connects_.empty()) return;
+  // Three smoothed RTTs (at least 100 ms) for the CLOSE_WEBTRANSPORT_SESSION capsule to
+  // be delivered before CONNECTION_CLOSE discards whatever is still unsent.
+  const auto rtt = quic_->stats().smoothed_rtt;
+  const Duration grace = std::max<Duration>(std::chrono::milliseconds(100), 3 * rtt);
+  quic_->loop().schedule_after(grace, [weak = weak_from_this()] {
+    auto self = weak.lock();
+    if (self && self->sessions_.empty() && self->pending_connects_.empty()) self->close(h3::kNoError, "");
+  });
 }
 
 bool H3Connection::send_datagram(std::uint64_t session_id, std::span<const std::uint8_t> payload) {

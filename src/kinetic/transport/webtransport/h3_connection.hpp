@@ -81,6 +81,9 @@ class H3Connection final : public SessionHandler, public std::enable_shared_from
   void goaway();
   // Closes the whole HTTP/3 connection.
   void close(std::uint64_t code, std::string_view reason);
+  // Client: close the QUIC connection once no WebTransport session or request is left,
+  // for a connection made for one session (a short grace lets the close capsule leave).
+  void close_when_idle(bool on) { close_when_idle_ = on; }
 
   [[nodiscard]] Role role() const noexcept { return role_; }
   [[nodiscard]] const std::optional<Settings>& peer_settings() const noexcept { return peer_settings_; }
@@ -121,6 +124,7 @@ class H3Connection final : public SessionHandler, public std::enable_shared_from
   void adopt_buffered_streams(WtSession& session);
   void flush_pending_connects();
   void schedule_flush();
+  void maybe_close_idle();
   void flush_decoder_stream();
 
   // From WtSession.
@@ -136,6 +140,7 @@ class H3Connection final : public SessionHandler, public std::enable_shared_from
   std::size_t max_field_section_size_;
   std::shared_ptr<H3Connection> self_;  // alive while the QUIC connection is
   bool closed_ = false;
+  bool close_when_idle_ = false;
 
   Stream* control_ = nullptr;
   Stream* qpack_encoder_stream_ = nullptr;
