@@ -399,7 +399,9 @@ wire::Result<PlotFiles> write_plots(const EvaluationReport& report, const std::f
   }
 
   if (!report.clips.empty()) {
-    std::string dat = "# budget_ms";
+    // Per clip and player: stall count, total stall time, and slots not showing their own
+    // frame, so the waiting and the never-waiting players can be read off one figure.
+    std::string dat = "# budget_ms, then per clip and player: stalls stall_ms substituted";
     for (const auto& c : report.clips) {
       for (auto k : kPlayers) dat += fmt::format(" {}:{}", safe_name(c.name), player_name(k));
     }
@@ -409,7 +411,8 @@ wire::Result<PlotFiles> write_plots(const EvaluationReport& report, const std::f
       for (const auto& c : report.clips) {
         for (auto k : kPlayers) {
           const PlayerResult* r = find(c, k, budget);
-          dat += fmt::format(" {}", r != nullptr ? r->stalls : 0);
+          if (r == nullptr) return Error{Errc::kInvalidValue, "a budget has no result"};
+          dat += fmt::format(" {} {:.1f} {}", r->stalls, r->stall_ms, r->substituted);
         }
       }
       dat += "\n";
@@ -417,21 +420,36 @@ wire::Result<PlotFiles> write_plots(const EvaluationReport& report, const std::f
     KINETIC_CHECK(write_file(abs / "stalls_vs_budget.dat", dat));
     std::string gp = terminal_line();
     gp += fmt::format("cd {}\nset output 'stalls_vs_budget.png'\n", gp_quote(abs.string()));
-    gp += fmt::format(
-        "set title {}\nset xlabel 'display latency budget (ms)'\nset ylabel 'stalls (slots that waited)'\nset grid\n"
-        "set key outside right\nplot ",
-        gp_quote(fmt::format("stalls vs latency budget - {} trace, seed {}", report.config.trace.name,
-                             report.config.seed)));
-    int column = 2;
-    bool first = true;
-    for (const auto& c : report.clips) {
-      for (auto k : kPlayers) {
-        gp += fmt::format("{}'stalls_vs_budget.dat' using 1:{} with linespoints lw 2 title {}", first ? "" : ", ",
-                          column++, gp_quote(fmt::format("{} {}", c.name, player_name(k))));
-        first = false;
-      }
+    gp += fmt::format("set multiplot layout 3,1 title {}\nset grid\nset key outside right\nset xtics (",
+                      gp_quote(fmt::format("stalls vs latency budget - {} trace, seed {}", report.config.trace.name,
+                                           report.config.seed)));
+    for (std::size_t i = 0; i < report.config.budgets_ms.size(); ++i) {
+      gp += fmt::format("{}{}", i == 0 ? "" : ", ", report.config.budgets_ms[i]);
     }
-    gp += "\n";
+    gp += ")\n";
+    const struct {
+      int offset;
+      const char* label;
+      bool last;
+    } panels[] = {{0, "stalls (slots that waited)", false},
+                  {1, "total stall time (ms)", false},
+                  {2, "slots not showing their own frame", true}};
+    for (const auto& panel : panels) {
+      gp += fmt::format("set ylabel '{}'\n{}plot ", panel.label,
+                        panel.last ? "set xlabel 'display latency budget (ms)'\n" : "unset xlabel\n");
+      int column = 2 + panel.offset;
+      bool first = true;
+      for (const auto& c : report.clips) {
+        for (auto k : kPlayers) {
+          gp += fmt::format("{}'stalls_vs_budget.dat' using 1:{} with linespoints lw 2 title {}", first ? "" : ", ",
+                            column, gp_quote(fmt::format("{} {}", c.name, player_name(k))));
+          column += 3;
+          first = false;
+        }
+      }
+      gp += "\n";
+    }
+    gp += "unset multiplot\n";
     KINETIC_CHECK(write_file(abs / "stalls_vs_budget.gp", gp));
     files.scripts.push_back(abs / "stalls_vs_budget.gp");
     outputs.push_back(abs / "stalls_vs_budget.png");
