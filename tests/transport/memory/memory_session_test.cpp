@@ -312,5 +312,32 @@ TEST_F(MemorySessionTest, DatagramsBeyondTheQueueAreDropped) {
   EXPECT_EQ(sessions.client->stats().packets_lost, 40u);
 }
 
+TEST_F(MemorySessionTest, BurstLossDropsDatagramsInRuns) {
+  LinkConfig config;
+  config.to_server.burst = {0.01, 0.25, 0.0, 1.0};  // mean burst of 4 datagrams
+  connect(config);
+  constexpr int kCount = 20'000;
+  for (int i = 0; i < kCount; ++i) {
+    const std::uint8_t index[4] = {static_cast<std::uint8_t>(i >> 24), static_cast<std::uint8_t>(i >> 16),
+                                   static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    ASSERT_TRUE(sessions.client->send_datagram(index));
+    loop.run_for(1ms);
+  }
+  loop.run_for(1s);
+  std::vector<bool> arrived(kCount, false);
+  for (const auto& d : server_handler.datagrams) {
+    arrived[static_cast<std::size_t>((d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3])] = true;
+  }
+  int bursts = 0, lost = 0;
+  for (std::size_t i = 0; i < arrived.size(); ++i) {
+    if (arrived[i]) continue;
+    ++lost;
+    if (i == 0 || arrived[i - 1]) ++bursts;
+  }
+  ASSERT_GT(bursts, 20);
+  EXPECT_NEAR(static_cast<double>(lost) / bursts, 4.0, 0.6);
+  EXPECT_NEAR(static_cast<double>(lost) / kCount, 0.01 / 0.26, 0.01);
+}
+
 }  // namespace
 }  // namespace kinetic::transport::memory
