@@ -195,6 +195,19 @@ TEST(ControlCodec, GoawayRequestIdFollowsTheLength) {
   EXPECT_EQ(decode_error(Version::kDraft20, with_id), Errc::kProtocolViolation);
 }
 
+TEST(ControlCodec, GoawayUriOver8192Bytes) {
+  std::vector<std::uint8_t> bytes = {0x10, 0x20, 0x04,  // GOAWAY, length 8196
+                                     0xa0, 0x01};       // URI length 8193
+  bytes.resize(bytes.size() + 8193, 'u');
+  bytes.push_back(0x00);  // Timeout
+  for (Version v : kSupportedVersions) EXPECT_EQ(decode_error(v, bytes), Errc::kProtocolViolation);
+  std::vector<std::uint8_t> out;
+  EXPECT_EQ(encode_control_message(Version::kDraft20, Goaway{std::string(8193, 'u'), 0, std::nullopt}, out)
+                .error()
+                .code,
+            Errc::kLimitExceeded);
+}
+
 TEST(ControlCodec, NonMinimalVarintsDecode) {
   // SUBSCRIBE_NAMESPACE with type and Request ID in longer encodings than needed.
   const std::vector<std::uint8_t> bytes = {0xc0, 0x00, 0x50,  // type 0x50 in 3 bytes

@@ -188,14 +188,21 @@ struct BodyEncoder {
 
 // --- decoders (body only) ------------------------------------------------------------------
 
+// A length-prefixed byte field; a length over `max` is refused before any byte is read.
+Result<std::string> read_bytes_field(ByteReader& r, std::size_t max, const char* too_long) {
+  KINETIC_TRY(const std::uint64_t len, r.varint());
+  if (len > max) return Error{Errc::kProtocolViolation, too_long};
+  KINETIC_TRY(auto bytes, r.bytes(static_cast<std::size_t>(len)));
+  return std::string(as_string_view(bytes));
+}
+
 Status decode_into(Version v, ByteReader& r, Setup& m) {
   KINETIC_CHECK(read_setup_options(r.rest(), v, m.options));
   return r.skip(r.remaining());
 }
 
 Status decode_into(Version v, ByteReader& r, Goaway& m) {
-  KINETIC_TRY(auto uri, r.length_prefixed(kMaxNewSessionUriLength));
-  m.new_session_uri.assign(as_string_view(uri));
+  KINETIC_TRY(m.new_session_uri, read_bytes_field(r, kMaxNewSessionUriLength, "New Session URI over 8192 bytes"));
   KINETIC_TRY(m.timeout, r.varint());
   // The Request ID is there only on the control stream; the length tells which.
   if (features(v).goaway_request_id && !r.empty()) {
@@ -327,8 +334,7 @@ Status decode_into(Version, ByteReader& r, RequestError& m) {
   KINETIC_CHECK(read_reason_phrase(r, m.reason));
   if (m.error_code == static_cast<std::uint64_t>(RequestErrorCode::kRedirect)) {
     Redirect redirect;
-    KINETIC_TRY(auto uri, r.length_prefixed(kMaxControlMessageBody));
-    redirect.connect_uri.assign(as_string_view(uri));
+    KINETIC_TRY(redirect.connect_uri, read_bytes_field(r, kMaxControlMessageBody, "Connect URI longer than a message"));
     KINETIC_CHECK(read_full_track_name(r, redirect.target));
     m.redirect = std::move(redirect);
   }

@@ -167,6 +167,13 @@ Status read_varint_into(ByteReader& r, std::optional<std::uint64_t>& slot) {
   return ok_status();
 }
 
+// A length-prefixed parameter value; a length no message could hold is refused unread.
+Result<std::span<const std::uint8_t>> read_block(ByteReader& r) {
+  KINETIC_TRY(const std::uint64_t len, r.varint());
+  if (len > kMaxKeyValueBytes) return Error{Errc::kProtocolViolation, "parameter value over 65535 bytes"};
+  return r.bytes(static_cast<std::size_t>(len));
+}
+
 // Writes a length-prefixed value produced by `fill` into a scratch buffer.
 template <typename Fill>
 void write_length_prefixed(ByteWriter& w, Fill&& fill) {
@@ -432,13 +439,13 @@ Status read_parameters(ByteReader& r, Version v, MessageType message, MessagePar
         break;
       }
       case ParameterType::kAuthorizationToken: {
-        KINETIC_TRY(auto block, r.length_prefixed(kMaxKeyValueBytes));
+        KINETIC_TRY(auto block, read_block(r));
         KINETIC_TRY(auto token, decode_token(block));
         out.authorization_tokens.push_back(std::move(token));
         break;
       }
       case ParameterType::kLocationFilter: {
-        KINETIC_TRY(auto block, r.length_prefixed(kMaxKeyValueBytes));
+        KINETIC_TRY(auto block, read_block(r));
         if (f.subscription_filter) {
           KINETIC_TRY(auto filter, decode_subscription_filter(block));
           out.subscription_filter = filter;
@@ -453,7 +460,7 @@ Status read_parameters(ByteReader& r, Version v, MessageType message, MessagePar
       case ParameterType::kPriorityFilter:
       case ParameterType::kObjectPropertyFilter:
       case ParameterType::kTrackPropertyFilter: {
-        KINETIC_TRY(auto block, r.length_prefixed(kMaxKeyValueBytes));
+        KINETIC_TRY(auto block, read_block(r));
         KINETIC_TRY(auto filter, decode_range_filter(type, block));
         out.range_filters.push_back(std::move(filter));
         break;
