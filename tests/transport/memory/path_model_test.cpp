@@ -185,6 +185,16 @@ TEST(PathModel, ReliablePacketsAreDelayedNotLost) {
   EXPECT_NEAR(recovered / 1000.0, 0.3, 0.05);
 }
 
+TEST(PathModel, RetransmissionsTakeTheWireAgain) {
+  PathConfig c;
+  c.bandwidth_bps = 8'000'000;
+  c.overhead = 0;
+  c.loss = 1.0;
+  PathModel path(c, 12, 10ms);
+  const Transmission t = path.transmit(kStart, 1000, true);
+  EXPECT_EQ(path.free_at(), kStart + 1ms * (1 + t.losses));
+}
+
 TEST(PathModel, TotalLossStillEndsForReliablePackets) {
   PathConfig c;
   c.loss = 1.0;

@@ -72,6 +72,9 @@ Transmission PathModel::transmit(TimePoint now, std::size_t payload_bytes, bool 
       ++t.losses;
       ++packets_lost_;
     }
+    // Every retransmitted copy takes the wire again; charging it now rather than when it
+    // leaves keeps the throughput right without tracking retransmissions one by one.
+    free_at_ += serialization_time(payload_bytes + config_.overhead) * t.losses;
   }
 
   const Duration one_way = std::max(Duration::zero(), config_.delay + draw_jitter());

@@ -70,7 +70,8 @@ class PathModel {
   // When the wire is free for the next packet; before then, packets wait in the sender.
   [[nodiscard]] TimePoint free_at() const { return free_at_; }
   // Puts one packet of `payload_bytes` on the wire at `now` (which must not be before
-  // free_at()). Reliable packets are never lost, only delayed by recovery.
+  // free_at()). Reliable packets are never lost, only delayed by recovery, and each
+  // lost copy occupies the wire once more.
   Transmission transmit(TimePoint now, std::size_t payload_bytes, bool reliable);
 
   // How long `bytes` occupy the wire at the configured bandwidth (zero when unlimited).
