@@ -31,11 +31,13 @@ class RawPeer final : public SessionHandler, public StreamHandler {
     b.insert(b.end(), data.begin(), data.end());
   }
   void on_reset(Stream& stream, ErrorCode code) override { resets[stream.id()] = code; }
+  void on_stop_sending(Stream& stream, ErrorCode code) override { stops[stream.id()] = code; }
   bool ready = false;
   bool closed = false;
   CloseInfo close_info;
   std::map<StreamId, Bytes> received;
   std::map<StreamId, ErrorCode> resets;
+  std::map<StreamId, ErrorCode> stops;
 };
 
 class H3ConnectionTest : public ::testing::Test {
@@ -246,6 +248,28 @@ TEST_F(H3ConnectionTest, WebTransportStreamForAnUnknownSessionIsBufferedThenBoun
   }
   run([&] { return raw_.closed; });
   EXPECT_FALSE(raw_.closed);  // refused streams are a stream matter, not a connection error
+}
+
+TEST_F(H3ConnectionTest, StreamsForAFinishedRequestAreRefusedAsSessionGone) {
+  start_raw_client();
+  Stream* req = pair_.client->open_bidi();  // stream 0: a plain GET, not a session
+  req->set_handler(&raw_);
+  QpackEncoder enc;
+  Bytes block;
+  ASSERT_FALSE(enc.encode(0, {{":method", "GET"}, {":scheme", "https"}, {":authority", "x"}, {":path", "/index.html"}},
+                          block));
+  Bytes bytes;
+  put_frame(bytes, frame::kHeaders, block);
+  req->write(bytes, true);
+  ASSERT_TRUE(run([&] { return raw_.received.count(0) > 0; }));
+  Stream* wt = pair_.client->open_uni();
+  wt->set_handler(&raw_);
+  Bytes preamble;
+  put_webtransport_uni_preamble(preamble, 0);
+  wt->write(preamble, false);
+  ASSERT_TRUE(run([&] { return raw_.stops.count(wt->id()) > 0; }));
+  EXPECT_EQ(raw_.stops[wt->id()], h3::kWtSessionGone);
+  EXPECT_FALSE(raw_.closed);
 }
 
 TEST_F(H3ConnectionTest, GoawayLetsRunningSessionsFinishAndRefusesNewOnes) {

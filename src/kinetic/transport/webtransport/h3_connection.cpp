@@ -354,6 +354,15 @@ void H3Connection::hand_off_webtransport(StreamState& s, std::uint64_t session_i
     it->second->adopt(s.stream, head, s.fin_seen);
     return;
   }
+  // A session we know to be over (every session id on a client is one of our own
+  // requests; on a server, one below the highest request seen): refuse, do not buffer.
+  if (it == sessions_.end() && (role_ == Role::kClient || session_id < next_request_id_)) {
+    if (s.stream.bidirectional()) s.stream.reset(h3::kWtSessionGone);
+    s.stream.stop_sending(h3::kWtSessionGone);
+    s.kind = StreamState::Kind::kIgnored;
+    s.head.clear();
+    return;
+  }
   const auto waiting = std::count_if(streams_.begin(), streams_.end(), [](const auto& e) {
     return e.second->kind == StreamState::Kind::kWtPending;
   });
