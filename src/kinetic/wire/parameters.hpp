@@ -16,6 +16,7 @@
 #include "kinetic/wire/byte_reader.hpp"
 #include "kinetic/wire/byte_writer.hpp"
 #include "kinetic/wire/control_types.hpp"
+#include "kinetic/wire/data_object.hpp"
 #include "kinetic/wire/key_value.hpp"
 #include "kinetic/wire/result.hpp"
 #include "kinetic/wire/track_name.hpp"
@@ -23,14 +24,8 @@
 
 namespace kinetic::wire {
 
-// Location {Group (vi64), Object (vi64)}; ordered as the draft orders Locations.
-struct Location {
-  std::uint64_t group = 0;
-  std::uint64_t object = 0;
-  friend bool operator==(const Location&, const Location&) = default;
-  friend auto operator<=>(const Location&, const Location&) = default;
-};
-
+// Location {Group (vi64), Object (vi64)} is the data plane's struct (data_object.hpp), shared
+// so that a Location means one type on both planes.
 Status read_location(ByteReader& r, Location& out);
 void write_location(ByteWriter& w, const Location& loc);
 
