@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <initializer_list>
-#include <numeric>
 #include <set>
 #include <tuple>
 
@@ -78,6 +77,15 @@ Result<SubscriptionFilter> decode_subscription_filter(std::span<const std::uint8
   return f;
 }
 
+std::size_t subscription_filter_size(const SubscriptionFilter& f) {
+  std::size_t n = varint_size(static_cast<std::uint64_t>(f.type));
+  if (f.type == FilterType::kAbsoluteStart || f.type == FilterType::kAbsoluteRange) {
+    n += varint_size(f.start.group) + varint_size(f.start.object);
+  }
+  if (f.type == FilterType::kAbsoluteRange) n += varint_size(f.end_group_delta);
+  return n;
+}
+
 void encode_subscription_filter(ByteWriter& w, const SubscriptionFilter& f) {
   w.varint(static_cast<std::uint64_t>(f.type));
   if (f.type == FilterType::kAbsoluteStart || f.type == FilterType::kAbsoluteRange) write_location(w, f.start);
@@ -124,6 +132,15 @@ Status check_location_filter(const LocationFilter& f) {
   return ok_status();
 }
 
+std::size_t location_filter_size(const LocationFilter& f) {
+  std::size_t n = 0;
+  for (const auto* slot : {&f.start_group, &f.start_object, &f.end_group_delta, &f.end_object}) {
+    if (!*slot) break;
+    n += varint_size(**slot);
+  }
+  return n;
+}
+
 void encode_location_filter(ByteWriter& w, const LocationFilter& f) {
   for (const auto* slot : {&f.start_group, &f.start_object, &f.end_group_delta, &f.end_object}) {
     if (!*slot) break;
@@ -154,6 +171,13 @@ Result<RangeFilter> decode_range_filter(ParameterType type, std::span<const std:
   return f;
 }
 
+std::size_t range_filter_size(const RangeFilter& f) {
+  if (f.clear) return 0;
+  std::size_t n = 1 + (f.has_property_type() ? varint_size(f.property_type) : 0);
+  for (std::uint64_t d : f.deltas) n += varint_size(d);
+  return n;
+}
+
 void encode_range_filter(ByteWriter& w, const RangeFilter& f) {
   if (f.clear) return;
   w.u8(f.set_id);
@@ -174,13 +198,22 @@ Result<std::span<const std::uint8_t>> read_block(ByteReader& r) {
   return r.bytes(static_cast<std::size_t>(len));
 }
 
-// Writes a length-prefixed value produced by `fill` into a scratch buffer.
-template <typename Fill>
-void write_length_prefixed(ByteWriter& w, Fill&& fill) {
-  std::vector<std::uint8_t> scratch;
-  ByteWriter sw(scratch);
-  fill(sw);
-  w.length_prefixed(std::span<const std::uint8_t>(scratch));
+std::size_t token_size(const AuthorizationToken& t) {
+  std::size_t n = varint_size(static_cast<std::uint64_t>(t.alias_type));
+  if (t.alias_type != AliasType::kUseValue) n += varint_size(t.token_alias);
+  if (t.alias_type == AliasType::kRegister || t.alias_type == AliasType::kUseValue) {
+    n += varint_size(t.token_type) + t.token_value.size();
+  }
+  return n;
+}
+
+void write_token(ByteWriter& w, const AuthorizationToken& t) {
+  w.varint(static_cast<std::uint64_t>(t.alias_type));
+  if (t.alias_type != AliasType::kUseValue) w.varint(t.token_alias);
+  if (t.alias_type == AliasType::kRegister || t.alias_type == AliasType::kUseValue) {
+    w.varint(t.token_type);
+    w.bytes(std::string_view(t.token_value));
+  }
 }
 
 }  // namespace
@@ -226,23 +259,9 @@ Result<AuthorizationToken> decode_token(std::span<const std::uint8_t> value) {
 
 std::string encode_token(const AuthorizationToken& t) {
   std::vector<std::uint8_t> buf;
+  buf.reserve(token_size(t));
   ByteWriter w(buf);
-  w.varint(static_cast<std::uint64_t>(t.alias_type));
-  switch (t.alias_type) {
-    case AliasType::kDelete:
-    case AliasType::kUseAlias:
-      w.varint(t.token_alias);
-      break;
-    case AliasType::kRegister:
-      w.varint(t.token_alias);
-      w.varint(t.token_type);
-      w.bytes(std::string_view(t.token_value));
-      break;
-    case AliasType::kUseValue:
-      w.varint(t.token_type);
-      w.bytes(std::string_view(t.token_value));
-      break;
-  }
+  write_token(w, t);
   return {reinterpret_cast<const char*>(buf.data()), buf.size()};
 }
 
@@ -535,7 +554,8 @@ Status write_parameters(ByteWriter& w, Version v, MessageType message, const Mes
   if (p.object_delivery_timeout) { type(ParameterType::kObjectDeliveryTimeout); w.varint(*p.object_delivery_timeout); }
   for (const auto& token : p.authorization_tokens) {
     type(ParameterType::kAuthorizationToken);
-    w.length_prefixed(std::string_view(encode_token(token)));
+    w.varint(token_size(token));
+    write_token(w, token);
   }
   if (p.rendezvous_timeout) { type(ParameterType::kRendezvousTimeout); w.varint(*p.rendezvous_timeout); }
   if (p.subgroup_delivery_timeout) {
@@ -549,21 +569,24 @@ Status write_parameters(ByteWriter& w, Version v, MessageType message, const Mes
   if (p.subscriber_priority) { type(ParameterType::kSubscriberPriority); w.u8(*p.subscriber_priority); }
   if (p.subscription_filter) {
     type(ParameterType::kSubscriptionFilter);
-    write_length_prefixed(w, [&](ByteWriter& sw) { encode_subscription_filter(sw, *p.subscription_filter); });
+    w.varint(subscription_filter_size(*p.subscription_filter));
+    encode_subscription_filter(w, *p.subscription_filter);
   }
   if (p.location_filter) {
     type(ParameterType::kLocationFilter);
-    write_length_prefixed(w, [&](ByteWriter& sw) { encode_location_filter(sw, *p.location_filter); });
+    w.varint(location_filter_size(*p.location_filter));
+    encode_location_filter(w, *p.location_filter);
   }
   if (p.group_order) { type(ParameterType::kGroupOrder); w.u8(static_cast<std::uint8_t>(*p.group_order)); }
-  std::vector<std::size_t> order(p.range_filters.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return p.range_filters[a].type < p.range_filters[b].type;
-  });
-  for (std::size_t i : order) {
-    type(p.range_filters[i].type);
-    write_length_prefixed(w, [&](ByteWriter& sw) { encode_range_filter(sw, p.range_filters[i]); });
+  // Ascending type order without sorting a copy: one pass per filter type.
+  for (auto t : {ParameterType::kSubgroupFilter, ParameterType::kObjectIdFilter, ParameterType::kPriorityFilter,
+                 ParameterType::kObjectPropertyFilter, ParameterType::kTrackPropertyFilter}) {
+    for (const auto& rf : p.range_filters) {
+      if (rf.type != t) continue;
+      type(t);
+      w.varint(range_filter_size(rf));
+      encode_range_filter(w, rf);
+    }
   }
   if (p.new_group_request) { type(ParameterType::kNewGroupRequest); w.varint(*p.new_group_request); }
   if (p.track_namespace_prefix) {
