@@ -40,6 +40,8 @@ std::vector<std::uint8_t> encoded_subgroup() {
   return out;
 }
 
+Version version_arg(std::int64_t arg) { return arg == 18 ? Version::kDraft18 : Version::kDraft20; }
+
 void set_rates(benchmark::State& state, std::size_t bytes) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
   state.SetItemsProcessed(state.iterations() * kObjects);
@@ -99,26 +101,29 @@ BENCHMARK(BM_SubgroupEncodeCopy);
 // The whole stream in one buffer: every payload a slice.
 void BM_SubgroupDecodeWhole(benchmark::State& state) {
   const SharedBytes stream(encoded_subgroup());
+  const Version v = version_arg(state.range(0));
   for (auto _ : state) {
-    auto d = decode_subgroup_stream(stream, Version::kDraft20);
+    auto d = decode_subgroup_stream(stream, v);
     benchmark::DoNotOptimize(d);
   }
   set_rates(state, stream.size());
 }
-BENCHMARK(BM_SubgroupDecodeWhole);
+BENCHMARK(BM_SubgroupDecodeWhole)->Arg(18)->Arg(20);
 
-// The streaming parser fed in chunks of state.range(0) bytes (1,200: about one QUIC packet,
-// so most payloads straddle two chunks and are gathered; 65,536: most are slices).
+// The streaming parser fed in chunks of state.range(0) bytes (1,200: about one QUIC packet, so
+// most payloads straddle two chunks and are gathered; 65,536: most are slices); range(1) is the
+// draft.
 void BM_SubgroupParserChunks(benchmark::State& state) {
   const auto bytes = encoded_subgroup();
   const auto chunk = static_cast<std::size_t>(state.range(0));
+  const Version v = version_arg(state.range(1));
   std::vector<SharedBytes> chunks;
   for (std::size_t at = 0; at < bytes.size(); at += chunk) {
     chunks.push_back(SharedBytes::copy(
         std::span<const std::uint8_t>(bytes).subspan(at, std::min(chunk, bytes.size() - at))));
   }
   for (auto _ : state) {
-    SubgroupStreamParser p(Version::kDraft20);
+    SubgroupStreamParser p(v);
     Object o;
     std::size_t n = 0;
     for (const auto& c : chunks) {
@@ -130,7 +135,7 @@ void BM_SubgroupParserChunks(benchmark::State& state) {
   }
   set_rates(state, bytes.size());
 }
-BENCHMARK(BM_SubgroupParserChunks)->Arg(1200)->Arg(65536);
+BENCHMARK(BM_SubgroupParserChunks)->Args({1200, 18})->Args({1200, 20})->Args({65536, 18})->Args({65536, 20});
 
 std::vector<std::uint8_t> encoded_fetch(Version v) {
   std::vector<std::uint8_t> out;
@@ -148,7 +153,7 @@ std::vector<std::uint8_t> encoded_fetch(Version v) {
 }
 
 void BM_FetchEncodeHeads(benchmark::State& state) {
-  const auto v = state.range(0) == 18 ? Version::kDraft18 : Version::kDraft20;
+  const Version v = version_arg(state.range(0));
   const std::size_t stream_bytes = encoded_fetch(v).size();
   std::vector<std::uint8_t> out;
   out.reserve(16 * kObjects);
@@ -172,7 +177,7 @@ void BM_FetchEncodeHeads(benchmark::State& state) {
 BENCHMARK(BM_FetchEncodeHeads)->Arg(18)->Arg(20);
 
 void BM_FetchDecodeWhole(benchmark::State& state) {
-  const auto v = state.range(0) == 18 ? Version::kDraft18 : Version::kDraft20;
+  const Version v = version_arg(state.range(0));
   const SharedBytes stream(encoded_fetch(v));
   for (auto _ : state) {
     auto d = decode_fetch_stream(stream, v);
