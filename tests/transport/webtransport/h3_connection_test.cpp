@@ -272,6 +272,33 @@ TEST_F(H3ConnectionTest, StreamsForAFinishedRequestAreRefusedAsSessionGone) {
   EXPECT_FALSE(raw_.closed);
 }
 
+TEST_F(H3ConnectionTest, MalformedCloseCapsuleEndsTheSessionWithMessageError) {
+  start_raw_client();
+  Stream* connect = pair_.client->open_bidi();
+  connect->set_handler(&raw_);
+  QpackEncoder enc;
+  Bytes block;
+  ASSERT_FALSE(enc.encode(0, {{":method", "CONNECT"}, {":protocol", "webtransport"}, {":scheme", "https"},
+                              {":authority", "x"}, {":path", "/moq"}, {"wt-available-protocols", "\"moqt-20\""}},
+                          block));
+  Bytes bytes;
+  put_frame(bytes, frame::kHeaders, block);
+  connect->write(bytes, false);
+  ASSERT_TRUE(run([&] { return echo_.ready == 1; }));
+  ASSERT_EQ(sessions_.size(), 1u);
+  EXPECT_EQ(sessions_[0]->protocol(), "moqt-20");
+  // CLOSE_WEBTRANSPORT_SESSION whose value is too short to hold the 32-bit code.
+  const Bytes capsule{0x68, 0x43, 0x01, 0x00};
+  Bytes data;
+  put_frame(data, frame::kData, capsule);
+  connect->write(data, false);
+  ASSERT_TRUE(run([&] { return echo_.closed; }));
+  EXPECT_EQ(echo_.close_info.code, h3::kMessageError);
+  ASSERT_TRUE(run([&] { return raw_.resets.count(connect->id()) > 0; }));
+  EXPECT_EQ(raw_.resets[connect->id()], h3::kMessageError);
+  EXPECT_FALSE(raw_.closed);  // the connection itself survives
+}
+
 TEST_F(H3ConnectionTest, GoawayLetsRunningSessionsFinishAndRefusesNewOnes) {
   start_h3_client();
   ClientOptions copts;

@@ -255,9 +255,13 @@ void H3Connection::on_stream_data(StreamState& s, std::span<const std::uint8_t> 
   if (it == streams_.end()) return;
   if (err) {
     if (is_stream_error(err->code)) {
-      it->second->stream.stop_sending(err->code);
-      it->second->stream.reset(err->code);
-      it->second->kind = StreamState::Kind::kIgnored;
+      StreamState& st = *it->second;
+      st.stream.stop_sending(err->code);
+      st.stream.reset(err->code);
+      st.kind = StreamState::Kind::kIgnored;
+      // A broken CONNECT stream ends its session.
+      if (auto sit = sessions_.find(st.wt_session); sit != sessions_.end())
+        sit->second->shared_from_this()->terminate(CloseInfo{err->code, err->what, false, false});
     } else {
       fail(*err);
     }
@@ -596,7 +600,7 @@ H3Status H3Connection::handle_request(StreamState& s, const HeaderList& headers)
     respond(s, 404, {{"content-type", "text/plain"}}, wire::SharedBytes::copy(std::string_view("not found\n")), true);
     return std::nullopt;
   }
-  HeaderList extra{{"content-type", found->content_type}};
+  HeaderList extra{{"content-type", found->content_type}, {"content-length", std::to_string(found->body.size())}};
   respond(s, found->status, extra, req->method == "HEAD" ? wire::SharedBytes{} : found->body, true);
   return std::nullopt;
 }
@@ -604,7 +608,7 @@ H3Status H3Connection::handle_request(StreamState& s, const HeaderList& headers)
 void H3Connection::respond(StreamState& s, int status, const HeaderList& extra, wire::SharedBytes body, bool fin) {
   HeaderList headers{{":status", std::to_string(status)}};
   headers.insert(headers.end(), extra.begin(), extra.end());
-  if (fin) headers.emplace_back("content-length", std::to_string(body.size()));
+  if (fin && !find_field(extra, "content-length")) headers.emplace_back("content-length", std::to_string(body.size()));
   send_headers(s.stream, headers, fin && body.empty());
   if (!body.empty()) {
     std::vector<std::uint8_t> header;
