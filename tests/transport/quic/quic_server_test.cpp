@@ -100,6 +100,27 @@ TEST_F(QuicServerTest, GarbageDatagramsDoNotDisturbAGoodConnection) {
   EXPECT_FALSE(app.closed.has_value());
 }
 
+TEST_F(QuicServerTest, HandshakesPerSourceAreBounded) {
+  QuicServerConfig config;
+  config.max_handshakes_per_ip = 1;
+  start_server(config);
+  auto client = QuicClient::create(loop_, client_config());
+  ASSERT_TRUE(client.ok());
+  std::vector<std::unique_ptr<ClientApp>> apps;
+  std::vector<SessionPtr> sessions;
+  for (int i = 0; i < 3; ++i) {
+    apps.push_back(std::make_unique<ClientApp>());
+    sessions.push_back(*(*client)->connect(apps.back().get()));
+  }
+  // One handshake at a time from 127.0.0.1: the others' Initials are dropped and
+  // retransmitted until a slot frees up, so all finish, just later.
+  ASSERT_TRUE(run_until([&] {
+    return std::all_of(apps.begin(), apps.end(), [](auto& a) { return a->ready; });
+  }, 15s));
+  EXPECT_GT(server_->counters().dropped, 0u);
+  EXPECT_EQ(server_->counters().handshakes_started, 3u);
+}
+
 TEST_F(QuicServerTest, AlpnPicksTheOfferedMoqtDraft) {
   start_server();
   for (std::string alpn : {"moqt-20", "moqt-18", "h3"}) {
