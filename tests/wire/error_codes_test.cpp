@@ -43,5 +43,12 @@ TEST(ErrorCodes, PublishDoneAndStreamReset) {
   EXPECT_EQ(stream_reset_from_wire(Version::kDraft20, 0x8), StreamResetCode::kInternalError);
 }
 
+TEST(ErrorCodes, WireFailuresMapToSessionCodes) {
+  EXPECT_EQ(session_error_for(Errc::kKeyValueFormatting), SessionError::kKeyValueFormattingError);
+  EXPECT_EQ(session_error_for(Errc::kProtocolViolation), SessionError::kProtocolViolation);
+  EXPECT_EQ(session_error_for(Errc::kUnknownMessage), SessionError::kProtocolViolation);
+  EXPECT_EQ(session_error_for(Errc::kLimitExceeded), SessionError::kProtocolViolation);
+}
+
 }  // namespace
 }  // namespace kinetic::wire

@@ -101,4 +101,8 @@ StreamResetCode stream_reset_from_wire(Version v, std::uint64_t code) noexcept {
   return stream_reset_name(v, code).empty() ? StreamResetCode::kInternalError : static_cast<StreamResetCode>(code);
 }
 
+SessionError session_error_for(Errc code) noexcept {
+  return code == Errc::kKeyValueFormatting ? SessionError::kKeyValueFormattingError : SessionError::kProtocolViolation;
+}
+
 }  // namespace kinetic::wire

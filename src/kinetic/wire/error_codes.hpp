@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "kinetic/wire/result.hpp"
 #include "kinetic/wire/version.hpp"
 
 namespace kinetic::wire {
@@ -99,5 +100,11 @@ SessionError session_error_from_wire(Version v, std::uint64_t code) noexcept;
 RequestErrorCode request_error_from_wire(Version v, std::uint64_t code) noexcept;
 PublishDoneCode publish_done_from_wire(Version v, std::uint64_t code) noexcept;
 StreamResetCode stream_reset_from_wire(Version v, std::uint64_t code) noexcept;
+
+// The session termination code for a wire-layer failure on a control or request stream:
+// KEY_VALUE_FORMATTING_ERROR for a malformed key-value or token, PROTOCOL_VIOLATION for every
+// other malformed, unknown or out-of-bounds message. (kNeedMoreBytes is not a failure; a
+// stream that ends inside a message is a PROTOCOL_VIOLATION too.)
+SessionError session_error_for(Errc code) noexcept;
 
 }  // namespace kinetic::wire
