@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <random>
 
 #include "kinetic/transport/memory/memory_network.hpp"
 #include "kinetic/transport/memory/simulated_loop.hpp"
@@ -337,6 +339,154 @@ TEST_F(MemorySessionTest, BurstLossDropsDatagramsInRuns) {
   ASSERT_GT(bursts, 20);
   EXPECT_NEAR(static_cast<double>(lost) / bursts, 4.0, 0.6);
   EXPECT_NEAR(static_cast<double>(lost) / kCount, 0.01 / 0.26, 0.01);
+}
+
+// Random opens, writes, resets, stop-sendings, order changes and closes over an impaired
+// link: whatever completes must be intact, and no callback may come after a stream's end.
+TEST(MemorySessionRandom, RandomOperationsKeepTheirPromises) {
+  int whole = 0;
+  for (std::uint64_t seed = 1; seed <= 25; ++seed) {
+    SimulatedLoop loop;
+    MemoryNetwork network(loop, seed);
+    LinkConfig config;
+    config.max_bidi_streams = 4;
+    config.max_uni_streams = 4;
+    config.write_low_water = 4000;
+    for (PathConfig* path : {&config.to_server, &config.to_client}) {
+      path->delay = 15ms;
+      path->jitter = {JitterModel::Kind::kUniform, 5ms};
+      path->loss = 0.05;
+      path->burst = {0.02, 0.4, 0.0, 0.9};
+      path->bandwidth_bps = 4'000'000;
+      path->reorder = 0.05;
+    }
+    auto pair = network.pair(config);
+    std::mt19937_64 rng(seed);
+
+    // Per stream id and direction (0: client sends, 1: server sends): what was written,
+    // whether it ended with fin, and what the other end got.
+    struct Flow {
+      std::vector<std::uint8_t> written;
+      bool finished = false;
+      bool reset = false;
+    };
+    std::map<std::pair<StreamId, int>, Flow> flows;
+
+    struct Checker : StreamHandler {
+      std::vector<std::uint8_t> got;
+      bool ended = false;
+      int closed = 0;
+      int late = 0;
+      void on_data(Stream&, std::span<const std::uint8_t> b, bool fin) override {
+        if (ended) ++late;
+        got.insert(got.end(), b.begin(), b.end());
+        if (fin) ended = true;
+      }
+      void on_reset(Stream&, ErrorCode) override {
+        if (ended) ++late;
+        ended = true;
+      }
+      void on_closed(Stream&) override { ++closed; }
+    };
+    struct Side : SessionHandler {
+      std::map<StreamId, std::unique_ptr<Checker>> checkers;
+      // Streams this side may still touch; a released stream's pointer dangles, so its
+      // checker (kept here) is asked first.
+      std::vector<std::pair<Stream*, Checker*>> live;
+      bool closed = false;
+      Checker& attach(Stream& s) {
+        auto& c = checkers[s.id()];
+        c = std::make_unique<Checker>();
+        s.set_handler(c.get());
+        return *c;
+      }
+      void on_incoming_stream(Session&, Stream& s) override {
+        Checker& c = attach(s);
+        if (s.bidirectional()) live.emplace_back(&s, &c);
+      }
+      void on_closed(Session&, const CloseInfo&) override { closed = true; }
+    };
+    Side client_side, server_side;
+    pair.client->set_handler(&client_side);
+    pair.server->set_handler(&server_side);
+    loop.run_for(100ms);
+
+    for (int step = 0; step < 300 && !client_side.closed; ++step) {
+      const bool from_client = rng() % 2 == 0;
+      MemorySession& session = from_client ? *pair.client : *pair.server;
+      Side& side = from_client ? client_side : server_side;
+      std::erase_if(side.live, [](const auto& entry) { return entry.second->closed != 0; });
+      switch (rng() % 8) {
+        case 0:
+        case 1: {
+          Stream* st = rng() % 2 ? session.open_bidi() : session.open_uni();
+          if (st != nullptr) side.live.emplace_back(st, &side.attach(*st));
+          break;
+        }
+        case 2:
+        case 3:
+        case 4: {
+          if (side.live.empty()) break;
+          Stream* st = side.live[rng() % side.live.size()].first;
+          Flow& f = flows[{st->id(), from_client ? 0 : 1}];
+          if (f.finished || f.reset) break;
+          const auto bytes = pattern(1 + rng() % 6000, static_cast<std::uint8_t>(rng()));
+          const bool fin = rng() % 4 == 0;
+          st->write(bytes, fin);
+          f.written.insert(f.written.end(), bytes.begin(), bytes.end());
+          f.finished = fin;
+          break;
+        }
+        case 5: {
+          if (side.live.empty()) break;
+          Stream* st = side.live[rng() % side.live.size()].first;
+          if (rng() % 2) {
+            Flow& f = flows[{st->id(), from_client ? 0 : 1}];
+            if (!f.finished) f.reset = true;
+            st->reset(rng() % 100);
+          } else {
+            st->stop_sending(rng() % 100);
+          }
+          break;
+        }
+        case 6:
+          if (!side.live.empty()) {
+            side.live[rng() % side.live.size()].first->set_send_order(rng() % 4);
+          }
+          break;
+        case 7:
+          session.send_datagram(pattern(1 + rng() % 1000));
+          break;
+      }
+      loop.run_for(std::chrono::milliseconds(rng() % 20));
+    }
+    loop.run_for(30s);
+
+    for (Side* side : {&client_side, &server_side}) {
+      for (auto& [id, checker] : side->checkers) {
+        EXPECT_EQ(checker->late, 0) << "seed " << seed << " stream " << id;
+        EXPECT_LE(checker->closed, 1) << "seed " << seed << " stream " << id;
+      }
+    }
+    // A flow that was finished and never reset arrives whole, or cut short by a stop.
+    for (const auto& [key, flow] : flows) {
+      if (!flow.finished || flow.reset) continue;
+      Side& receiver = key.second == 0 ? server_side : client_side;
+      auto it = receiver.checkers.find(key.first);
+      ASSERT_NE(it, receiver.checkers.end()) << "seed " << seed;
+      const Checker& c = *it->second;
+      if (c.got.size() == flow.written.size()) {
+        ++whole;
+        EXPECT_EQ(c.got, flow.written) << "seed " << seed << " stream " << key.first;
+      } else {
+        // Shorter only when the receiver's stop_sending made the sender reset.
+        EXPECT_LT(c.got.size(), flow.written.size());
+        EXPECT_TRUE(std::equal(c.got.begin(), c.got.end(), flow.written.begin())) << "seed " << seed;
+      }
+    }
+  }
+  // The workload is busy enough that many flows complete, so the checks above bite.
+  EXPECT_GT(whole, 100);
 }
 
 }  // namespace
