@@ -8,6 +8,7 @@
 
 #include "kinetic/moqt/subscription.hpp"
 #include "kinetic/moqt/types.hpp"
+#include "kinetic/wire/version.hpp"
 
 namespace kinetic::moqt {
 
@@ -49,16 +50,20 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
 
  private:
   friend class Session;
+  friend class RequestStream;
+  friend class IncomingUniStream;
   std::weak_ptr<Session> session_;
   std::uint64_t request_id_ = 0;
   RequestState state_ = RequestState::kPending;
   FetchHandler* handler_ = nullptr;
   std::optional<FetchOkInfo> ok_;
+  GroupOrder order_ = GroupOrder::kAscending;
   transport::Stream* stream_ = nullptr;
 };
 
 class ServedFetch : public std::enable_shared_from_this<ServedFetch> {
  public:
+  ServedFetch();
   ~ServedFetch();
   [[nodiscard]] std::uint64_t request_id() const noexcept { return request_id_; }
   [[nodiscard]] FetchKind kind() const noexcept { return kind_; }
@@ -84,17 +89,23 @@ class ServedFetch : public std::enable_shared_from_this<ServedFetch> {
 
  private:
   friend class Session;
+  friend class RequestStream;
+  friend class IncomingUniStream;
   struct Codec;
+  struct DataHandler;
+  void start_data(wire::Version v, transport::Stream& stream, GroupOrder order);
   std::weak_ptr<Session> session_;
   std::uint64_t request_id_ = 0;
   FetchKind kind_ = FetchKind::kStandalone;
   FetchRange range_;
   std::uint8_t priority_ = kDefaultPriority;
+  GroupOrder order_ = GroupOrder::kAscending;
   std::vector<AuthToken> tokens_;
   RequestState state_ = RequestState::kPending;
   transport::Stream* stream_ = nullptr;       // request stream
   transport::Stream* data_stream_ = nullptr;  // FETCH_HEADER stream
   std::unique_ptr<Codec> codec_;
+  std::unique_ptr<DataHandler> data_handler_;
   std::function<void()> on_cancel_;
 };
 

@@ -47,6 +47,8 @@ class OutgoingRequest : public std::enable_shared_from_this<OutgoingRequest> {
 
  private:
   friend class Session;
+  friend class RequestStream;
+  friend class IncomingUniStream;
   std::weak_ptr<Session> session_;
   RequestKind kind_ = RequestKind::kTrackStatus;
   std::uint64_t request_id_ = 0;
@@ -85,6 +87,8 @@ class IncomingRequest : public std::enable_shared_from_this<IncomingRequest> {
 
  private:
   friend class Session;
+  friend class RequestStream;
+  friend class IncomingUniStream;
   std::weak_ptr<Session> session_;
   RequestKind kind_ = RequestKind::kTrackStatus;
   std::uint64_t request_id_ = 0;
@@ -94,6 +98,7 @@ class IncomingRequest : public std::enable_shared_from_this<IncomingRequest> {
   std::vector<AuthToken> tokens_;
   transport::Stream* stream_ = nullptr;
   std::function<void()> on_cancel_;
+  bool counts_namespace_ = false;
 };
 
 }  // namespace kinetic::moqt

@@ -142,7 +142,12 @@ class Session final : public transport::SessionHandler, public std::enable_share
   friend class ServedFetch;
   friend class OutgoingRequest;
   friend class IncomingRequest;
-  struct Impl;
+  friend class RequestStream;
+  friend class IncomingUniStream;
+ public:
+  struct Impl;  // internal (session_impl.hpp)
+
+ private:
 
   Session(transport::SessionPtr transport, SessionOptions options, moqt::SessionHandler* handler, wire::Version v);
 

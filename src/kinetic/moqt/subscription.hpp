@@ -16,6 +16,8 @@
 namespace kinetic::moqt {
 
 class Session;
+class RequestStream;
+class IncomingUniStream;
 class Subscription;
 class ServedSubscription;
 
@@ -70,6 +72,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
 
  private:
   friend class Session;
+  friend class RequestStream;
+  friend class IncomingUniStream;
   std::weak_ptr<Session> session_;
   std::uint64_t request_id_ = 0;
   std::optional<std::uint64_t> track_alias_;
@@ -146,8 +150,13 @@ class ServedSubscription : public std::enable_shared_from_this<ServedSubscriptio
 
  private:
   friend class Session;
+  friend class RequestStream;
+  friend class IncomingUniStream;
   std::uint64_t send_order(std::uint64_t group, std::uint8_t publisher_priority) const noexcept;
   void schedule_timeout(std::uint64_t group, std::uint64_t subgroup);
+  void refresh_send_orders();
+  void resolve_filter();
+  void prune();
 
   std::weak_ptr<Session> session_;
   std::uint64_t request_id_ = 0;

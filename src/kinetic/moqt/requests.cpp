@@ -1,0 +1,543 @@
+// The session's request API: making requests (subscribe, fetch, publish, namespaces, track
+// status) and answering the peer's through the request objects.
+#include "kinetic/moqt/session_streams.hpp"
+
+namespace kinetic::moqt {
+namespace {
+
+std::vector<wire::AuthorizationToken> wire_tokens(const std::vector<AuthToken>& tokens) {
+  std::vector<wire::AuthorizationToken> out;
+  for (const auto& t : tokens) out.push_back(wire::AuthorizationToken::use_value(t.type, t.value));
+  return out;
+}
+
+RequestErrorInfo going_away() {
+  return {static_cast<std::uint64_t>(wire::RequestErrorCode::kGoingAway), "session is going away", 0, {}};
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ making requests
+
+std::shared_ptr<Subscription> Session::subscribe(const FullTrackName& track, const SubscribeOptions& options,
+                                                 SubscriptionHandler* handler) {
+  auto sub = std::shared_ptr<Subscription>(new Subscription());
+  sub->session_ = weak_from_this();
+  sub->track_ = track;
+  sub->options_ = options;
+  sub->handler_ = handler;
+  if (closed_ || goaway_received_ || !wire::validate_full_track_name(track)) {
+    sub->state_ = RequestState::kFailed;
+    if (handler != nullptr) {
+      handler->on_error(*sub, closed_ || goaway_received_
+                                  ? going_away()
+                                  : RequestErrorInfo{static_cast<std::uint64_t>(wire::RequestErrorCode::kMalformedTrack),
+                                                     "invalid track name", 0, {}});
+    }
+    return sub;
+  }
+  impl_->start_request(sub, [this, track, options](std::uint64_t rid) -> wire::ControlMessage {
+    return wire::Subscribe{rid, track, impl_->subscribe_parameters(options, wire::MessageType::kSubscribe)};
+  });
+  return sub;
+}
+
+std::shared_ptr<Fetch> Session::fetch(const FetchRange& range, FetchHandler* handler, std::uint8_t priority,
+                                      std::vector<AuthToken> tokens) {
+  auto f = std::shared_ptr<Fetch>(new Fetch());
+  f->session_ = weak_from_this();
+  f->handler_ = handler;
+  if (closed_ || goaway_received_ || !wire::validate_full_track_name(range.track)) {
+    f->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*f, going_away());
+    return f;
+  }
+  impl_->start_request(f, [this, range, priority, tokens](std::uint64_t rid) -> wire::ControlMessage {
+    wire::Fetch m;
+    m.request_id = rid;
+    m.fetch_type = wire::FetchType::kStandalone;
+    m.standalone.track = range.track;
+    m.parameters.subscriber_priority = priority;
+    m.parameters.authorization_tokens = wire_tokens(tokens);
+    if (wire::features(version_).fetch_locations_in_body) {
+      m.standalone.start = wire::Location{range.start.group, range.start.object};
+      // Draft-18 sends the end plus one object; object 0 means the whole end group.
+      m.standalone.end = wire::Location{range.end_group, range.end_object ? *range.end_object + 1 : 0};
+    } else {
+      wire::LocationFilter lf;
+      lf.start_group = range.start.group;
+      lf.start_object = range.start.object;
+      lf.end_group_delta = range.end_group - range.start.group;
+      lf.end_object = range.end_object;
+      m.parameters.location_filter = lf;
+    }
+    return m;
+  });
+  return f;
+}
+
+std::shared_ptr<Fetch> Session::joining_fetch(const Subscription& sub, FetchKind kind, std::uint64_t start,
+                                              FetchHandler* handler, std::uint8_t priority) {
+  auto f = std::shared_ptr<Fetch>(new Fetch());
+  f->session_ = weak_from_this();
+  f->handler_ = handler;
+  if (closed_ || goaway_received_ || kind == FetchKind::kStandalone || sub.stream_ == nullptr) {
+    f->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*f, going_away());
+    return f;
+  }
+  const std::uint64_t joined = sub.request_id_;
+  impl_->start_request(f, [this, kind, start, joined, priority](std::uint64_t rid) -> wire::ControlMessage {
+    wire::Fetch m;
+    m.request_id = rid;
+    m.fetch_type = kind == FetchKind::kRelativeJoining ? wire::FetchType::kRelativeJoining
+                                                        : wire::FetchType::kAbsoluteJoining;
+    m.joining.joining_request_id = joined;
+    m.parameters.subscriber_priority = priority;
+    if (wire::features(version_).fetch_locations_in_body) {
+      m.joining.joining_start = start;
+    } else {
+      wire::LocationFilter lf;
+      lf.start_group = start;
+      m.parameters.location_filter = lf;
+    }
+    return m;
+  });
+  return f;
+}
+
+std::shared_ptr<OutgoingRequest> Session::Impl::make_request(RequestKind kind, RequestHandler* handler) {
+  auto r = std::shared_ptr<OutgoingRequest>(new OutgoingRequest());
+  r->session_ = session.weak_from_this();
+  r->kind_ = kind;
+  r->handler_ = handler;
+  return r;
+}
+
+std::shared_ptr<OutgoingRequest> Session::subscribe_namespace(const TrackNamespace& prefix, RequestHandler* handler,
+                                                              std::vector<AuthToken> tokens) {
+  auto r = impl_->make_request(RequestKind::kSubscribeNamespace, handler);
+  r->namespace_ = prefix;
+  if (closed_ || goaway_received_) {
+    r->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*r, going_away());
+    return r;
+  }
+  impl_->start_request(r, [prefix, tokens](std::uint64_t rid) -> wire::ControlMessage {
+    wire::SubscribeNamespace m{rid, prefix, {}};
+    m.parameters.authorization_tokens = wire_tokens(tokens);
+    return m;
+  });
+  return r;
+}
+
+std::shared_ptr<OutgoingRequest> Session::subscribe_tracks(const TrackNamespace& prefix, RequestHandler* handler,
+                                                           std::vector<AuthToken> tokens) {
+  auto r = impl_->make_request(RequestKind::kSubscribeTracks, handler);
+  r->namespace_ = prefix;
+  if (closed_ || goaway_received_) {
+    r->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*r, going_away());
+    return r;
+  }
+  impl_->start_request(r, [prefix, tokens](std::uint64_t rid) -> wire::ControlMessage {
+    wire::SubscribeTracks m{rid, prefix, {}};
+    m.parameters.authorization_tokens = wire_tokens(tokens);
+    return m;
+  });
+  return r;
+}
+
+std::shared_ptr<OutgoingRequest> Session::track_status(const FullTrackName& track, RequestHandler* handler,
+                                                       std::vector<AuthToken> tokens) {
+  auto r = impl_->make_request(RequestKind::kTrackStatus, handler);
+  r->track_ = track;
+  if (closed_ || goaway_received_) {
+    r->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*r, going_away());
+    return r;
+  }
+  impl_->start_request(r, [track, tokens](std::uint64_t rid) -> wire::ControlMessage {
+    wire::TrackStatus m{rid, track, {}};
+    m.parameters.authorization_tokens = wire_tokens(tokens);
+    return m;
+  });
+  return r;
+}
+
+std::shared_ptr<OutgoingRequest> Session::publish_namespace(const TrackNamespace& ns, RequestHandler* handler,
+                                                            std::vector<AuthToken> tokens) {
+  auto r = impl_->make_request(RequestKind::kPublishNamespace, handler);
+  r->namespace_ = ns;
+  if (closed_ || goaway_received_) {
+    r->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*r, going_away());
+    return r;
+  }
+  impl_->start_request(r, [ns, tokens](std::uint64_t rid) -> wire::ControlMessage {
+    wire::PublishNamespace m{rid, ns, {}};
+    m.parameters.authorization_tokens = wire_tokens(tokens);
+    return m;
+  });
+  return r;
+}
+
+std::shared_ptr<ServedSubscription> Session::publish(const FullTrackName& track, const TrackInfo& info,
+                                                     ServedSubscriptionHandler* handler, std::vector<AuthToken> tokens) {
+  auto sub = std::shared_ptr<ServedSubscription>(new ServedSubscription());
+  sub->session_ = weak_from_this();
+  sub->track_ = track;
+  sub->info_ = info;
+  sub->handler_ = handler;
+  sub->publisher_initiated_ = true;
+  sub->track_alias_ = impl_->next_track_alias++;
+  if (closed_ || goaway_received_) {
+    sub->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*sub, going_away());
+    return sub;
+  }
+  const auto alias = sub->track_alias_;
+  impl_->start_request(sub, [this, track, info, alias, tokens](std::uint64_t rid) -> wire::ControlMessage {
+    wire::Publish m;
+    m.request_id = rid;
+    m.track = track;
+    m.track_alias = alias;
+    if (info.largest) m.parameters.largest_object = wire::Location{info.largest->group, info.largest->object};
+    if (info.expires_ms) m.parameters.expires = info.expires_ms;
+    m.parameters.authorization_tokens = wire_tokens(tokens);
+    m.track_properties = Impl::track_properties(info);
+    return m;
+  });
+  return sub;
+}
+
+// ------------------------------------------------------------------ Subscription
+
+void Subscription::accept(SubscriptionHandler* handler, const SubscribeOptions& options) {
+  auto s = session_.lock();
+  if (!s || !publisher_initiated_ || state_ != RequestState::kPending) return;
+  handler_ = handler;
+  options_ = options;
+  state_ = RequestState::kActive;
+  auto& impl = *s->impl_;
+  impl.by_alias[*track_alias_] = shared_from_this();
+  auto params = impl.subscribe_parameters(options, wire::MessageType::kPublishOk);
+  if (!wire::features(s->version_).publish_ok_subscriber_params) params = {};
+  if (wire::features(s->version_).publish_ok_message) {
+    impl.send(stream_, wire::PublishOk{params, {}});
+  } else {
+    impl.send(stream_, wire::RequestOk{params, {}});
+  }
+  impl.flush_pending_data();
+}
+
+void Subscription::reject(const RequestErrorInfo& error) {
+  auto s = session_.lock();
+  if (!s || !publisher_initiated_ || state_ != RequestState::kPending) return;
+  state_ = RequestState::kFailed;
+  s->impl_->reject(stream_, error);
+}
+
+bool Subscription::update(const SubscribeOptions& options) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kActive || stream_ == nullptr) return false;
+  options_ = options;
+  auto& impl = *s->impl_;
+  const auto rid = impl.take_request_id();
+  return impl.send(stream_, wire::RequestUpdate{rid, impl.subscribe_parameters(options, wire::MessageType::kRequestUpdate)});
+}
+
+void Subscription::unsubscribe() {
+  auto s = session_.lock();
+  if (state_ == RequestState::kDone || state_ == RequestState::kFailed) return;
+  state_ = RequestState::kDone;
+  if (!s) return;
+  if (track_alias_) s->impl_->by_alias.erase(*track_alias_);
+  if (stream_ != nullptr) {
+    const auto code = static_cast<transport::ErrorCode>(wire::StreamResetCode::kCancelled);
+    stream_->reset(code);
+    stream_->stop_sending(code);
+  }
+}
+
+// ------------------------------------------------------------------ ServedSubscription
+
+ServedSubscription::~ServedSubscription() = default;
+
+void ServedSubscription::resolve_filter() {
+  const auto& f = options_.filter;
+  const auto largest = info_.largest;
+  switch (f.type) {
+    case FilterType::kNextGroupStart:
+      filter_start_ = largest ? Location{largest->group + 1, 0} : Location{0, 0};
+      break;
+    case FilterType::kLargestObject:
+      filter_start_ = largest ? Location{largest->group, largest->object + 1} : Location{0, 0};
+      break;
+    case FilterType::kAbsoluteStart:
+    case FilterType::kAbsoluteRange: filter_start_ = f.start; break;
+  }
+}
+
+void ServedSubscription::accept(const TrackInfo& info) {
+  auto s = session_.lock();
+  if (!s || publisher_initiated_ || state_ != RequestState::kPending) return;
+  auto& impl = *s->impl_;
+  if (options_.filter.type == FilterType::kAbsoluteRange && options_.filter.end_group < options_.filter.start.group) {
+    reject({static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidRange), "end before start", 0, {}});
+    return;
+  }
+  info_ = info;
+  state_ = RequestState::kActive;
+  resolve_filter();
+  wire::SubscribeOk ok;
+  ok.track_alias = track_alias_;
+  if (info.largest) ok.parameters.largest_object = wire::Location{info.largest->group, info.largest->object};
+  if (info.expires_ms) ok.parameters.expires = info.expires_ms;
+  ok.track_properties = Session::Impl::track_properties(info);
+  impl.send(stream_, ok);
+}
+
+void ServedSubscription::reject(const RequestErrorInfo& error) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kPending || publisher_initiated_) return;
+  state_ = RequestState::kFailed;
+  s->impl_->reject(stream_, error);
+}
+
+bool ServedSubscription::in_filter(Location loc) const noexcept {
+  if (!filter_start_) return false;
+  if (loc < *filter_start_) return false;
+  if (options_.filter.type == FilterType::kAbsoluteRange && loc.group > options_.filter.end_group) return false;
+  return true;
+}
+
+std::uint64_t ServedSubscription::send_order(std::uint64_t group, std::uint8_t publisher_priority) const noexcept {
+  // Lower goes first: subscriber priority, then publisher priority, then the group order,
+  // as the draft's scheduling algorithm ranks them.
+  constexpr std::uint64_t kGroupMask = (std::uint64_t{1} << 40) - 1;
+  const std::uint64_t g = std::min(group, kGroupMask);
+  const std::uint64_t group_key = effective_group_order() == GroupOrder::kAscending ? g : kGroupMask - g;
+  return (std::uint64_t{options_.subscriber_priority} << 56) | (std::uint64_t{publisher_priority} << 48) |
+         (group_key << 8);
+}
+
+void ServedSubscription::prune() {
+  for (auto it = writers_.begin(); it != writers_.end();) {
+    if (it->second->stream_id() != 0 && !it->second->open() && it->second->queued_bytes() == 0) {
+      it = writers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+SubgroupWriter* ServedSubscription::open_subgroup(const SubgroupSpec& spec) {
+  auto s = session_.lock();
+  if (!s || s->closed_ || !sending()) return nullptr;
+  prune();
+  const auto key = std::make_pair(spec.group_id, spec.subgroup_id);
+  if (auto it = writers_.find(key); it != writers_.end() && it->second->open()) return it->second.get();
+  auto* stream = s->transport_->open_uni();
+  if (stream == nullptr) return nullptr;
+  auto writer = std::make_unique<SubgroupWriter>(s->version_, *stream, track_alias_, spec);
+  writer->set_send_order(send_order(spec.group_id, spec.publisher_priority) | std::min<std::uint64_t>(spec.subgroup_id, 255));
+  auto* raw = writer.get();
+  writers_[key] = std::move(writer);
+  ++streams_opened_;
+  if (options_.delivery_timeout_ms) schedule_timeout(spec.group_id, spec.subgroup_id);
+  return raw;
+}
+
+void ServedSubscription::schedule_timeout(std::uint64_t group, std::uint64_t subgroup) {
+  auto s = session_.lock();
+  if (!s) return;
+  const auto timeout = std::chrono::milliseconds(*options_.delivery_timeout_ms);
+  std::weak_ptr<ServedSubscription> weak = weak_from_this();
+  s->loop().schedule_after(timeout, [weak, group, subgroup] {
+    auto self = weak.lock();
+    if (!self) return;
+    auto it = self->writers_.find({group, subgroup});
+    if (it == self->writers_.end()) return;
+    auto& w = *it->second;
+    // Bytes still queued after the timeout will arrive too late to be of use.
+    if (w.queued_bytes() > 0) {
+      w.reset(static_cast<std::uint64_t>(wire::StreamResetCode::kDeliveryTimeout));
+      self->writers_.erase(it);
+    } else if (w.open()) {
+      self->schedule_timeout(group, subgroup);
+    }
+  });
+}
+
+void ServedSubscription::refresh_send_orders() {
+  for (auto& [key, w] : writers_) {
+    w->set_send_order(send_order(key.first, w->spec().publisher_priority) | std::min<std::uint64_t>(key.second, 255));
+  }
+}
+
+SubgroupWriter* ServedSubscription::subgroup(std::uint64_t group, std::uint64_t subgroup) noexcept {
+  auto it = writers_.find({group, subgroup});
+  return it == writers_.end() ? nullptr : it->second.get();
+}
+
+bool ServedSubscription::send_datagram(const Object& object) {
+  auto s = session_.lock();
+  if (!s || s->closed_ || !sending()) return false;
+  auto bytes = encode_datagram(s->version_, track_alias_, object);
+  if (!bytes) return false;
+  return s->transport_->send_datagram(*bytes);
+}
+
+void ServedSubscription::drop_group(std::uint64_t group, std::uint64_t code) {
+  for (auto it = writers_.lower_bound({group, 0}); it != writers_.end() && it->first.first == group;) {
+    it->second->reset(code);
+    it = writers_.erase(it);
+  }
+}
+
+void ServedSubscription::close_groups_before(std::uint64_t group, bool reset) {
+  for (auto it = writers_.begin(); it != writers_.end() && it->first.first < group;) {
+    if (reset) {
+      it->second->reset(static_cast<std::uint64_t>(wire::StreamResetCode::kDeliveryTimeout));
+      it = writers_.erase(it);
+    } else {
+      it->second->finish();
+      ++it;
+    }
+  }
+}
+
+std::size_t ServedSubscription::queued_bytes() const noexcept {
+  std::size_t n = 0;
+  for (const auto& [key, w] : writers_) n += w->queued_bytes();
+  return n;
+}
+
+void ServedSubscription::done(std::uint64_t status, std::string_view reason) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kActive) return;
+  state_ = RequestState::kDone;
+  for (auto& [key, w] : writers_) w->finish();
+  wire::PublishDone d;
+  d.status_code = status;
+  d.stream_count = streams_opened_;
+  d.reason = std::string(reason);
+  s->impl_->send(stream_, d, true);
+}
+
+// ------------------------------------------------------------------ Fetch / ServedFetch
+
+void Fetch::cancel() {
+  if (state_ == RequestState::kDone || state_ == RequestState::kFailed) return;
+  state_ = RequestState::kDone;
+  auto s = session_.lock();
+  if (s) s->impl_->fetches.erase(request_id_);
+  if (stream_ != nullptr) {
+    const auto code = static_cast<transport::ErrorCode>(wire::StreamResetCode::kCancelled);
+    stream_->reset(code);
+    stream_->stop_sending(code);
+  }
+}
+
+void ServedFetch::accept(const FetchOkInfo& info) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kPending) return;
+  auto* data = s->transport_->open_uni();
+  if (data == nullptr) {
+    reject({static_cast<std::uint64_t>(wire::RequestErrorCode::kExcessiveLoad), "no stream credit", 0, {}});
+    return;
+  }
+  state_ = RequestState::kActive;
+  wire::FetchOk ok;
+  ok.end_of_track = info.end_of_track;
+  ok.end_location = wire::Location{info.end_location.group, info.end_location.object};
+  s->impl_->send(stream_, ok);
+  data->set_send_order((std::uint64_t{priority_} << 56));
+  start_data(s->version_, *data, order_);
+}
+
+void ServedFetch::reject(const RequestErrorInfo& error) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kPending) return;
+  state_ = RequestState::kFailed;
+  s->impl_->reject(stream_, error);
+}
+
+// ------------------------------------------------------------------ requests without objects
+
+void OutgoingRequest::cancel() {
+  if (state_ == RequestState::kDone || state_ == RequestState::kFailed) return;
+  state_ = RequestState::kDone;
+  if (stream_ != nullptr) stream_->finish();
+}
+
+IncomingRequest::~IncomingRequest() = default;
+
+void IncomingRequest::accept(const TrackInfo& info) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kPending) return;
+  state_ = RequestState::kActive;
+  wire::RequestOk ok;
+  if (kind_ == RequestKind::kTrackStatus) {
+    if (info.largest) ok.parameters.largest_object = wire::Location{info.largest->group, info.largest->object};
+    ok.track_properties = Session::Impl::track_properties(info);
+  }
+  if (info.expires_ms && wire::features(s->version_).expires_in_namespace_oks) ok.parameters.expires = info.expires_ms;
+  // TRACK_STATUS is answered once; the others stay open for NAMESPACE or withdrawal.
+  s->impl_->send(stream_, ok, kind_ == RequestKind::kTrackStatus);
+}
+
+void IncomingRequest::reject(const RequestErrorInfo& error) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kPending) return;
+  state_ = RequestState::kFailed;
+  if (counts_namespace_ && s->impl_->namespace_subscriptions > 0) {
+    --s->impl_->namespace_subscriptions;
+    counts_namespace_ = false;
+  }
+  s->impl_->reject(stream_, error);
+}
+
+namespace {
+
+bool suffix_of(const TrackNamespace& prefix, const TrackNamespace& full, TrackNamespace& suffix) {
+  if (!prefix.is_prefix_of(full)) return false;
+  suffix.fields.assign(full.fields.begin() + static_cast<std::ptrdiff_t>(prefix.fields.size()), full.fields.end());
+  return true;
+}
+
+}  // namespace
+
+bool IncomingRequest::send_namespace(const TrackNamespace& full) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kActive || kind_ != RequestKind::kSubscribeNamespace) return false;
+  wire::Namespace m;
+  if (!suffix_of(namespace_, full, m.suffix)) return false;
+  return s->impl_->send(stream_, m);
+}
+
+bool IncomingRequest::send_namespace_done(const TrackNamespace& full) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kActive || kind_ != RequestKind::kSubscribeNamespace) return false;
+  wire::NamespaceDone m;
+  if (!suffix_of(namespace_, full, m.suffix)) return false;
+  return s->impl_->send(stream_, m);
+}
+
+bool IncomingRequest::send_publish_skipped(const FullTrackName& track) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kActive || kind_ != RequestKind::kSubscribeTracks) return false;
+  wire::PublishSkipped m;
+  if (!suffix_of(namespace_, track.track_namespace, m.track.track_namespace)) return false;
+  m.track.name = track.name;
+  return s->impl_->send(stream_, m);
+}
+
+void IncomingRequest::close() {
+  if (state_ == RequestState::kDone) return;
+  state_ = RequestState::kDone;
+  if (stream_ != nullptr) stream_->finish();
+}
+
+}  // namespace kinetic::moqt

@@ -1,0 +1,451 @@
+#include "kinetic/moqt/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "kinetic/moqt/session_streams.hpp"
+#include "kinetic/wire/byte_writer.hpp"
+#include "kinetic/wire/data_stream_type.hpp"
+#include "kinetic/wire/varint.hpp"
+
+namespace kinetic::moqt {
+
+using wire::SessionError;
+
+// ------------------------------------------------------------------ SessionHandler defaults
+
+void SessionHandler::on_subscribe(Session& session, std::shared_ptr<ServedSubscription> sub) {
+  (void)session;
+  sub->reject({static_cast<std::uint64_t>(wire::RequestErrorCode::kDoesNotExist), "no such track", 0, {}});
+}
+void SessionHandler::on_publish(Session& session, std::shared_ptr<Subscription> sub) {
+  (void)session;
+  sub->reject({static_cast<std::uint64_t>(wire::RequestErrorCode::kUninterested), "not subscribing", 0, {}});
+}
+void SessionHandler::on_fetch(Session& session, std::shared_ptr<ServedFetch> fetch) {
+  (void)session;
+  fetch->reject({static_cast<std::uint64_t>(wire::RequestErrorCode::kDoesNotExist), "no such track", 0, {}});
+}
+void SessionHandler::on_request(Session& session, std::shared_ptr<IncomingRequest> request) {
+  (void)session;
+  request->reject({static_cast<std::uint64_t>(wire::RequestErrorCode::kNotSupported), "not supported", 0, {}});
+}
+
+// ------------------------------------------------------------------ Session
+
+std::shared_ptr<Session> Session::create(transport::SessionPtr transport, SessionOptions options,
+                                         moqt::SessionHandler* handler) {
+  auto v = wire::version_from_alpn(transport->protocol());
+  if (!v) {
+    transport->close(code_of(SessionError::kVersionNegotiationFailed), "no common MoQT version");
+    return nullptr;
+  }
+  std::shared_ptr<Session> s(new Session(std::move(transport), std::move(options), handler, *v));
+  s->transport_->set_handler(s.get());
+  s->impl_->next_request_id = s->options_.perspective == Perspective::kClient ? 0 : 1;
+  auto timeout = s->options_.setup_timeout;
+  s->impl_->setup_timer = s->loop().schedule_after(timeout, [w = s->weak_from_this()] {
+    auto self = w.lock();
+    if (!self || self->closed_) return;
+    self->impl_->setup_timer = 0;
+    if (!self->impl_->setup_received) {
+      self->impl_->fail(SessionError::kControlMessageTimeout, "no SETUP from the peer");
+    }
+  });
+  s->impl_->try_send_setup();
+  return s;
+}
+
+Session::Session(transport::SessionPtr transport, SessionOptions options, moqt::SessionHandler* handler,
+                 wire::Version v)
+    : transport_(std::move(transport)), options_(std::move(options)), handler_(handler), version_(v),
+      impl_(std::make_unique<Impl>(*this)) {}
+
+Session::~Session() {
+  if (impl_->setup_timer != 0) loop().cancel(impl_->setup_timer);
+  if (!closed_) {
+    closed_ = true;
+    transport_->set_handler(nullptr);
+    transport_->close(code_of(SessionError::kNoError), "session released");
+  }
+  impl_.reset();
+}
+
+void Session::on_ready(transport::Session& session) {
+  (void)session;
+  impl_->try_send_setup();
+}
+
+void Session::on_incoming_stream(transport::Session& session, transport::Stream& stream) {
+  (void)session;
+  if (closed_) return;
+  if (stream.bidirectional()) {
+    auto rs = std::make_unique<RequestStream>(*impl_, stream, true);
+    rs->set_id(stream.id());
+    impl_->requests[stream.id()] = std::move(rs);
+    return;
+  }
+  impl_->uni_streams[stream.id()] = std::make_unique<IncomingUniStream>(*impl_, stream);
+}
+
+void Session::on_datagram(transport::Session& session, std::span<const std::uint8_t> data) {
+  (void)session;
+  if (closed_ || !ready_) return;
+  std::uint64_t code = 0;
+  auto d = decode_datagram(version_, SharedBytes::copy(data), code);
+  if (!d) {
+    impl_->fail(static_cast<SessionError>(code), "malformed datagram");
+    return;
+  }
+  auto it = impl_->by_alias.find(d->track_alias);
+  if (it == impl_->by_alias.end()) return;  // unknown or ended subscription: nothing to deliver
+  auto sub = it->second.lock();
+  if (!sub || sub->state_ != RequestState::kActive || sub->handler_ == nullptr) return;
+  if (!sub->largest_received_ || *sub->largest_received_ < d->object.location()) {
+    sub->largest_received_ = d->object.location();
+  }
+  sub->handler_->on_object(*sub, d->object);
+}
+
+void Session::on_streams_available(transport::Session& session) {
+  (void)session;
+  impl_->try_send_setup();
+  impl_->drain_blocked();
+}
+
+void Session::on_closed(transport::Session& session, const transport::CloseInfo& info) {
+  (void)session;
+  impl_->teardown(info.code, info.reason);
+}
+
+void Session::close(std::uint64_t code, std::string_view reason) {
+  if (closed_) return;
+  auto self = shared_from_this();
+  transport_->close(code, reason);
+  impl_->teardown(code, reason);
+}
+
+void Session::goaway(std::string_view new_uri, std::chrono::milliseconds timeout) {
+  if (closed_ || goaway_sent_) return;
+  goaway_sent_ = true;
+  wire::Goaway g;
+  g.new_session_uri = std::string(new_uri.substr(0, wire::kMaxNewSessionUriLength));
+  g.timeout = static_cast<std::uint64_t>(timeout.count());
+  if (wire::features(version_).goaway_request_id) {
+    // The smallest request ID of the peer's that this endpoint will not process.
+    std::uint64_t next = options_.perspective == Perspective::kClient ? 1 : 0;
+    if (!impl_->peer_request_ids.empty()) next = *impl_->peer_request_ids.rbegin() + 2;
+    g.request_id = next;
+  }
+  impl_->send(impl_->control_out, g);
+}
+
+// ------------------------------------------------------------------ Impl
+
+Session::Impl::Impl(Session& s) : session(s), v(s.version_) {}
+Session::Impl::~Impl() {
+  for (auto& [id, rs] : requests) rs->detach();
+}
+
+bool Session::Impl::send(transport::Stream* stream, const wire::ControlMessage& message, bool fin) {
+  if (stream == nullptr || session.closed_) return false;
+  std::vector<std::uint8_t> out;
+  auto st = wire::encode_control_message(v, message, out);
+  if (!st) {
+    spdlog::warn("moqt: cannot encode {}: {}", wire::message_name(v, wire::message_type(message)), st.error().what);
+    return false;
+  }
+  stream->write(std::span<const std::uint8_t>(out), fin);
+  return true;
+}
+
+void Session::Impl::try_send_setup() {
+  if (setup_sent || session.closed_) return;
+  auto* s = session.transport_->open_uni();
+  if (s == nullptr) return;
+  control_out = s;
+  setup_sent = true;
+  s->set_send_order(0);
+  wire::Setup setup;
+  auto& o = setup.options;
+  if (session.options_.perspective == Perspective::kClient) {
+    // WebTransport carries the path in its URL; PATH is for raw QUIC only.
+    if (session.transport_->path().empty()) o.path = session.options_.path;
+    o.authority = session.options_.authority;
+  }
+  o.moqt_implementation = session.options_.implementation;
+  for (const auto& t : session.options_.setup_tokens) {
+    o.authorization_tokens.push_back(wire::AuthorizationToken::use_value(t.type, t.value));
+  }
+  send(s, setup);
+  if (setup_received && !session.ready_) {
+    session.ready_ = true;
+    if (session.handler_ != nullptr) session.handler_->on_ready(session);
+    drain_blocked();
+  }
+}
+
+void Session::Impl::on_setup(const wire::Setup& setup) {
+  setup_received = true;
+  if (setup_timer != 0) {
+    session.loop().cancel(setup_timer);
+    setup_timer = 0;
+  }
+  const auto& o = setup.options;
+  auto& peer = session.peer_setup_;
+  peer.path = o.path;
+  peer.authority = o.authority;
+  peer.implementation = o.moqt_implementation;
+  for (const auto& t : o.authorization_tokens) {
+    if (t.alias_type == wire::AliasType::kUseValue || t.alias_type == wire::AliasType::kRegister) {
+      peer.tokens.push_back({t.token_type, t.token_value});
+    }
+  }
+  if (session.options_.perspective == Perspective::kServer) {
+    // PATH over WebTransport is a violation: the URL already carries it.
+    if (o.path && !session.transport_->path().empty()) {
+      fail(SessionError::kInvalidPath, "PATH over WebTransport");
+      return;
+    }
+  } else if (o.path || o.authority) {
+    fail(SessionError::kProtocolViolation, "server sent PATH or AUTHORITY");
+    return;
+  }
+  if (setup_sent && !session.ready_) {
+    session.ready_ = true;
+    if (session.handler_ != nullptr) session.handler_->on_ready(session);
+    drain_blocked();
+  }
+}
+
+void Session::Impl::fail(SessionError code, std::string_view reason) {
+  if (session.closed_) return;
+  spdlog::debug("moqt: closing session: {} ({})", wire::session_error_name(v, code_of(code)), reason);
+  session.close(code_of(code), reason);
+}
+
+void Session::Impl::teardown(std::uint64_t code, std::string_view reason) {
+  if (session.closed_) return;
+  session.closed_ = true;
+  auto self = session.shared_from_this();
+  if (setup_timer != 0) {
+    session.loop().cancel(setup_timer);
+    setup_timer = 0;
+  }
+  session.blocked_.clear();
+  // Tell every live request that it ended with the session.
+  auto reqs = std::move(requests);
+  requests.clear();
+  std::string why(reason);
+  for (auto& [id, rs] : reqs) {
+    rs->detach();
+    std::visit([&](auto& t) {
+      using T = std::decay_t<decltype(t)>;
+      if constexpr (std::is_same_v<T, std::shared_ptr<Subscription>>) {
+        if (t->state_ == RequestState::kActive || t->state_ == RequestState::kPending) {
+          t->state_ = RequestState::kDone;
+          if (t->handler_) t->handler_->on_done(*t, static_cast<std::uint64_t>(wire::PublishDoneCode::kInternalError), why);
+        }
+      } else if constexpr (std::is_same_v<T, std::shared_ptr<ServedSubscription>>) {
+        if (t->state_ != RequestState::kDone && t->state_ != RequestState::kFailed) {
+          t->state_ = RequestState::kDone;
+          t->writers_.clear();
+          if (t->handler_) t->handler_->on_cancelled(*t);
+        }
+      } else if constexpr (std::is_same_v<T, std::shared_ptr<Fetch>>) {
+        if (t->state_ == RequestState::kPending || t->state_ == RequestState::kActive) {
+          t->state_ = RequestState::kDone;
+          if (t->handler_) t->handler_->on_complete(*t, false);
+        }
+      } else if constexpr (std::is_same_v<T, std::shared_ptr<ServedFetch>>) {
+        t->state_ = RequestState::kDone;
+        if (t->on_cancel_) t->on_cancel_();
+      } else if constexpr (std::is_same_v<T, std::shared_ptr<OutgoingRequest>>) {
+        t->state_ = RequestState::kDone;
+        if (t->handler_) t->handler_->on_closed(*t);
+      } else if constexpr (std::is_same_v<T, std::shared_ptr<IncomingRequest>>) {
+        t->state_ = RequestState::kDone;
+        if (t->on_cancel_) t->on_cancel_();
+      }
+    }, rs->target);
+  }
+  uni_streams.clear();
+  control_out = nullptr;
+  control_in = nullptr;
+  if (session.handler_ != nullptr) session.handler_->on_closed(session, code, why);
+}
+
+std::uint64_t Session::Impl::take_request_id() {
+  auto id = next_request_id;
+  next_request_id += 2;
+  return id;
+}
+
+void Session::Impl::drain_blocked() {
+  while (!session.blocked_.empty() && session.ready_ && !session.closed_) {
+    if (!session.blocked_.front()()) return;  // still no stream credit
+    session.blocked_.pop_front();
+  }
+}
+
+void Session::Impl::start_request(RequestTarget target, std::function<wire::ControlMessage(std::uint64_t)> first) {
+  auto opener = [this, target, first]() mutable -> bool {
+    auto* stream = session.transport_->open_bidi();
+    if (stream == nullptr) return false;
+    const auto rid = take_request_id();
+    auto rs = std::make_unique<RequestStream>(*this, *stream, false);
+    rs->set_id(stream->id());
+    stream->set_send_order(0);
+    std::visit([&](auto& t) {
+      using T = std::decay_t<decltype(t)>;
+      if constexpr (!std::is_same_v<T, std::monostate>) {
+        t->stream_ = stream;
+        t->request_id_ = rid;
+      }
+    }, target);
+    if (auto* f = std::get_if<std::shared_ptr<Fetch>>(&target)) fetches[rid] = *f;
+    rs->target = target;
+    auto* raw = rs.get();
+    requests[stream->id()] = std::move(rs);
+    send(raw->stream(), first(rid));
+    return true;
+  };
+  if (session.ready_ && session.blocked_.empty() && opener()) return;
+  session.blocked_.push_back(std::move(opener));
+}
+
+void Session::Impl::release_request(transport::StreamId id) {
+  // Deferred: the transport is still inside this stream's callback.
+  session.loop().post([w = session.weak_from_this(), this, id] {
+    if (w.expired()) return;
+    auto it = requests.find(id);
+    if (it == requests.end()) return;
+    if (it->second->counted && incoming_active > 0) --incoming_active;
+    requests.erase(it);
+  });
+}
+
+void Session::Impl::reject(transport::Stream* stream, const RequestErrorInfo& error) {
+  wire::RequestError e;
+  e.error_code = error.code;
+  e.reason = error.reason;
+  e.retry_interval = error.retry_interval_ms;
+  if (error.redirect_uri && error.code == static_cast<std::uint64_t>(wire::RequestErrorCode::kRedirect)) {
+    e.redirect = wire::Redirect{*error.redirect_uri, {}};
+  }
+  send(stream, e, true);
+}
+
+// ------------------------------------------------------------------ parameters
+
+wire::MessageParameters Session::Impl::subscribe_parameters(const SubscribeOptions& o, wire::MessageType m) const {
+  wire::MessageParameters p;
+  const auto& f = wire::features(v);
+  p.subscriber_priority = o.subscriber_priority;
+  if (o.group_order) p.group_order = static_cast<wire::GroupOrder>(*o.group_order);
+  if (!o.forward) p.forward = false;
+  if (o.delivery_timeout_ms) p.object_delivery_timeout = *o.delivery_timeout_ms;
+  if (m != wire::MessageType::kRequestOk && m != wire::MessageType::kPublishOk) {
+    for (const auto& t : o.tokens) p.authorization_tokens.push_back(wire::AuthorizationToken::use_value(t.type, t.value));
+  }
+  const auto& flt = o.filter;
+  if (f.subscription_filter) {
+    wire::SubscriptionFilter sf;
+    switch (flt.type) {
+      case FilterType::kNextGroupStart: sf.type = wire::FilterType::kNextGroupStart; break;
+      case FilterType::kLargestObject: sf.type = wire::FilterType::kLargestObject; break;
+      case FilterType::kAbsoluteStart: sf.type = wire::FilterType::kAbsoluteStart; break;
+      case FilterType::kAbsoluteRange: sf.type = wire::FilterType::kAbsoluteRange; break;
+    }
+    sf.start = {flt.start.group, flt.start.object};
+    if (flt.type == FilterType::kAbsoluteRange) sf.end_group_delta = flt.end_group - flt.start.group;
+    p.subscription_filter = sf;
+  } else {
+    wire::LocationFilter lf;
+    switch (flt.type) {
+      case FilterType::kNextGroupStart: lf.start_group = 0; break;
+      case FilterType::kLargestObject: lf.start_group = 0; lf.start_object = 0; break;
+      case FilterType::kAbsoluteStart:
+        // {0, 0} would read as "next object"; no filter is the absolute start of the track.
+        if (flt.start != Location{0, 0}) {
+          lf.start_group = flt.start.group;
+          lf.start_object = flt.start.object;
+        }
+        break;
+      case FilterType::kAbsoluteRange:
+        lf.start_group = flt.start.group;
+        lf.start_object = flt.start.object;
+        lf.end_group_delta = flt.end_group - flt.start.group;
+        break;
+    }
+    if (!lf.empty()) p.location_filter = lf;
+  }
+  if (m == wire::MessageType::kRequestUpdate) p.group_order.reset();
+  return p;
+}
+
+SubscribeOptions Session::Impl::subscribe_options(const wire::MessageParameters& p) const {
+  SubscribeOptions o;
+  o.subscriber_priority = p.subscriber_priority_or_default();
+  if (p.group_order) o.group_order = static_cast<GroupOrder>(*p.group_order);
+  o.forward = p.forward_or_default();
+  if (p.object_delivery_timeout) o.delivery_timeout_ms = p.object_delivery_timeout;
+  else if (p.subgroup_delivery_timeout) o.delivery_timeout_ms = p.subgroup_delivery_timeout;
+  for (const auto& t : p.authorization_tokens) {
+    if (t.alias_type == wire::AliasType::kUseValue || t.alias_type == wire::AliasType::kRegister) {
+      o.tokens.push_back({t.token_type, t.token_value});
+    }
+  }
+  o.filter = SubscribeFilter::from({0, 0});  // absent: unfiltered
+  if (p.subscription_filter) {
+    const auto& sf = *p.subscription_filter;
+    switch (sf.type) {
+      case wire::FilterType::kNextGroupStart: o.filter = SubscribeFilter::next_group(); break;
+      case wire::FilterType::kLargestObject: o.filter = SubscribeFilter::largest(); break;
+      case wire::FilterType::kAbsoluteStart: o.filter = SubscribeFilter::from({sf.start.group, sf.start.object}); break;
+      case wire::FilterType::kAbsoluteRange:
+        o.filter = SubscribeFilter::range({sf.start.group, sf.start.object}, sf.end_group());
+        break;
+    }
+  } else if (p.location_filter && !p.location_filter->empty()) {
+    const auto& lf = *p.location_filter;
+    if (lf.relative_start()) {
+      // StartGroup = N: N-1 groups before the current one; 0 and 1 map onto the draft-18 cases.
+      o.filter = *lf.start_group == 0 ? SubscribeFilter::next_group() : SubscribeFilter::largest();
+      if (*lf.start_group > 1) o.filter = SubscribeFilter::from({0, 0});
+    } else if (lf.next_object()) {
+      o.filter = SubscribeFilter::largest();
+    } else if (auto end = lf.end_group()) {
+      o.filter = SubscribeFilter::range({*lf.start_group, *lf.start_object}, *end);
+    } else {
+      o.filter = SubscribeFilter::from({*lf.start_group, *lf.start_object});
+    }
+  }
+  return o;
+}
+
+wire::KeyValueList Session::Impl::track_properties(const TrackInfo& info) {
+  wire::KeyValueList props = info.track_properties;
+  auto set = [&props](std::uint64_t type, std::uint64_t value) {
+    for (auto& kv : props) {
+      if (kv.type == type) { kv.value = value; return; }
+    }
+    props.push_back(wire::KeyValuePair::varint(type, value));
+  };
+  set(0x0E, info.publisher_priority);                              // DEFAULT PUBLISHER PRIORITY
+  set(0x22, static_cast<std::uint64_t>(info.group_order));         // DEFAULT PUBLISHER GROUP ORDER
+  return props;
+}
+
+TrackInfo Session::Impl::track_info(const wire::MessageParameters& p, const wire::KeyValueList& props) {
+  TrackInfo info;
+  if (p.largest_object) info.largest = Location{p.largest_object->group, p.largest_object->object};
+  info.expires_ms = p.expires;
+  for (const auto& kv : props) {
+    if (kv.type == 0x0E && kv.value <= 255) info.publisher_priority = static_cast<std::uint8_t>(kv.value);
+    else if (kv.type == 0x22 && (kv.value == 1 || kv.value == 2)) info.group_order = static_cast<GroupOrder>(kv.value);
+    else info.track_properties.push_back(kv);
+  }
+  return info;
+}
+
+}  // namespace kinetic::moqt

@@ -1,0 +1,78 @@
+// Internal: the session's control-plane state, shared by the files that implement the
+// request objects. Not part of the public API.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <variant>
+
+#include "kinetic/moqt/data_reader.hpp"
+#include "kinetic/moqt/session.hpp"
+#include "kinetic/wire/control_message.hpp"
+#include "kinetic/wire/control_parser.hpp"
+#include "kinetic/wire/error_codes.hpp"
+
+namespace kinetic::moqt {
+
+using RequestTarget = std::variant<std::monostate, std::shared_ptr<Subscription>, std::shared_ptr<ServedSubscription>,
+                                   std::shared_ptr<Fetch>, std::shared_ptr<ServedFetch>,
+                                   std::shared_ptr<OutgoingRequest>, std::shared_ptr<IncomingRequest>>;
+
+class RequestStream;
+class IncomingUniStream;
+
+struct Session::Impl {
+  explicit Impl(Session& s);
+  ~Impl();
+
+  Session& session;
+  wire::Version v;
+  transport::Stream* control_out = nullptr;
+  transport::Stream* control_in = nullptr;
+  bool setup_sent = false;
+  bool setup_received = false;
+  std::uint64_t next_request_id = 0;
+  std::uint64_t next_track_alias = 0;
+  std::set<std::uint64_t> peer_request_ids;
+  std::size_t incoming_active = 0;
+  std::size_t namespace_subscriptions = 0;
+  transport::TimerId setup_timer = 0;
+
+  std::map<transport::StreamId, std::unique_ptr<RequestStream>> requests;
+  std::map<transport::StreamId, std::unique_ptr<IncomingUniStream>> uni_streams;
+  std::map<std::uint64_t, std::weak_ptr<Subscription>> by_alias;  // subscriber side
+  std::map<std::uint64_t, std::weak_ptr<Fetch>> fetches;          // by request id
+  std::map<std::uint64_t, std::weak_ptr<ServedSubscription>> served;  // peer's SUBSCRIBE by request id
+
+  // --- plumbing
+  void try_send_setup();
+  void on_setup(const wire::Setup& setup);
+  void fail(wire::SessionError code, std::string_view reason);
+  bool send(transport::Stream* stream, const wire::ControlMessage& message, bool fin = false);
+  std::uint64_t take_request_id();
+  void drain_blocked();
+  // Opens a request stream for `target` and sends `first` (built once the id is known).
+  // Queued while the session is not ready or the peer allows no more streams.
+  void start_request(RequestTarget target, std::function<wire::ControlMessage(std::uint64_t)> first);
+  void release_request(transport::StreamId id);
+  void teardown(std::uint64_t code, std::string_view reason);
+
+  // --- dispatch
+  void on_request_message(RequestStream& rs, wire::ControlMessage&& message);
+  void on_first_request_message(RequestStream& rs, wire::ControlMessage&& message);
+  void on_request_ended(RequestStream& rs, bool reset);
+  void on_control_message(wire::ControlMessage&& message);
+  void on_data_ready(IncomingUniStream& us);
+  void flush_pending_data();
+
+  // --- helpers shared with the request objects
+  void reject(transport::Stream* stream, const RequestErrorInfo& error);
+  wire::MessageParameters subscribe_parameters(const SubscribeOptions& o, wire::MessageType m) const;
+  SubscribeOptions subscribe_options(const wire::MessageParameters& p) const;
+  std::shared_ptr<OutgoingRequest> make_request(RequestKind kind, RequestHandler* handler);
+  static wire::KeyValueList track_properties(const TrackInfo& info);
+  static TrackInfo track_info(const wire::MessageParameters& p, const wire::KeyValueList& props);
+};
+
+}  // namespace kinetic::moqt

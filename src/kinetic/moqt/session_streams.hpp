@@ -1,0 +1,224 @@
+// Internal: the stream handlers of a session: request streams (bidirectional) and incoming
+// unidirectional streams (the peer's control stream or a data stream).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "kinetic/moqt/session_impl.hpp"
+#include "kinetic/wire/data_stream_type.hpp"
+#include "kinetic/wire/varint.hpp"
+
+namespace kinetic::moqt {
+
+inline std::uint64_t code_of(wire::SessionError e) { return static_cast<std::uint64_t>(e); }
+
+inline wire::SessionError close_code_for(const wire::Error& e) {
+  return e.code == wire::Errc::kKeyValueFormatting ? wire::SessionError::kKeyValueFormattingError
+                                                   : wire::SessionError::kProtocolViolation;
+}
+
+using wire::SessionError;
+
+// A bidirectional stream carrying one request and its responses.
+class RequestStream final : public transport::StreamHandler {
+ public:
+  RequestStream(Session::Impl& impl, transport::Stream& stream, bool incoming)
+      : impl_(impl), stream_(&stream), parser_(impl.v), incoming_(incoming) {
+    stream.set_handler(this);
+  }
+  ~RequestStream() override {
+    if (stream_ != nullptr) stream_->set_handler(nullptr);
+  }
+
+  void on_data(transport::Stream& stream, std::span<const std::uint8_t> data, bool fin) override {
+    (void)stream;
+    // The session can close (and release this stream) while a message is dispatched.
+    std::weak_ptr<Session> alive = impl_.session.weak_from_this();
+    while (!data.empty() && !alive.expired() && !impl_.session.closed()) {
+      auto msg = parser_.next(data);
+      if (!msg) {
+        if (msg.error().need_more()) break;
+        impl_.fail(close_code_for(msg.error()), msg.error().what);
+        return;
+      }
+      if (!first_seen_ && incoming_) {
+        first_seen_ = true;
+        impl_.on_first_request_message(*this, std::move(*msg));
+      } else {
+        impl_.on_request_message(*this, std::move(*msg));
+      }
+    }
+    if (fin && !alive.expired() && !impl_.session.closed()) {
+      if (parser_.mid_message()) {
+        impl_.fail(SessionError::kProtocolViolation, "request stream ended inside a message");
+        return;
+      }
+      peer_finished_ = true;
+      impl_.on_request_ended(*this, false);
+    }
+  }
+  void on_reset(transport::Stream& stream, transport::ErrorCode code) override {
+    (void)stream; (void)code;
+    peer_finished_ = true;
+    impl_.on_request_ended(*this, true);
+  }
+  void on_stop_sending(transport::Stream& stream, transport::ErrorCode code) override {
+    (void)code;
+    stream.reset(static_cast<transport::ErrorCode>(wire::StreamResetCode::kCancelled));
+    impl_.on_request_ended(*this, true);
+  }
+  void on_closed(transport::Stream& stream) override {
+    (void)stream;
+    stream_ = nullptr;
+    detach();
+    impl_.release_request(id_);
+  }
+
+  void detach() {
+    std::visit([](auto& t) {
+      using T = std::decay_t<decltype(t)>;
+      if constexpr (!std::is_same_v<T, std::monostate>) t->stream_ = nullptr;
+    }, target);
+  }
+
+  [[nodiscard]] transport::Stream* stream() const noexcept { return stream_; }
+  [[nodiscard]] bool incoming() const noexcept { return incoming_; }
+  void set_id(transport::StreamId id) { id_ = id; }
+
+  RequestTarget target;
+  bool counted = false;   // counts against max_incoming_requests
+  bool ended = false;     // on_request_ended ran
+
+ private:
+  Session::Impl& impl_;
+  transport::Stream* stream_;
+  transport::StreamId id_ = 0;
+  wire::ControlParser parser_;
+  bool incoming_;
+  bool first_seen_ = false;
+  bool peer_finished_ = false;
+};
+
+// An incoming unidirectional stream: the peer's control stream (SETUP first) or a data stream.
+class IncomingUniStream final : public transport::StreamHandler {
+ public:
+  IncomingUniStream(Session::Impl& impl, transport::Stream& stream)
+      : impl_(impl), stream_(&stream), id_(stream.id()) {
+    stream.set_handler(this);
+  }
+  ~IncomingUniStream() override {
+    if (stream_ != nullptr) stream_->set_handler(nullptr);
+  }
+
+  void on_data(transport::Stream& stream, std::span<const std::uint8_t> data, bool fin) override {
+    (void)stream;
+    std::weak_ptr<Session> alive = impl_.session.weak_from_this();
+    if (mode_ == Mode::kUnknown) {
+      prefix_.insert(prefix_.end(), data.begin(), data.end());
+      auto type = wire::decode_varint(prefix_);
+      if (!type) {
+        if (!type.error().need_more()) {
+          impl_.fail(SessionError::kProtocolViolation, "bad stream type");
+        } else if (fin) {
+          impl_.fail(SessionError::kProtocolViolation, "stream ended inside its type");
+        }
+        return;
+      }
+      if (type->value == wire::kSetupStreamType) {
+        if (impl_.control_in != nullptr) {
+          impl_.fail(SessionError::kProtocolViolation, "second control stream");
+          return;
+        }
+        mode_ = Mode::kControl;
+        impl_.control_in = stream_;
+        parser_.emplace(impl_.v);
+      } else {
+        mode_ = Mode::kData;
+        reader_.emplace(impl_.v, impl_.session.options_.max_object_payload);
+      }
+      std::vector<std::uint8_t> first;
+      first.swap(prefix_);
+      feed(std::span<const std::uint8_t>(first), fin);
+      return;
+    }
+    (void)alive;
+    feed(data, fin);
+  }
+
+  void on_reset(transport::Stream& stream, transport::ErrorCode code) override {
+    (void)stream; (void)code;
+    if (mode_ == Mode::kControl) {
+      impl_.fail(SessionError::kProtocolViolation, "control stream reset");
+      return;
+    }
+    reset_ = true;
+    impl_.on_data_ready(*this);
+  }
+  void on_closed(transport::Stream& stream) override {
+    (void)stream;
+    stream_ = nullptr;
+    if (impl_.control_in == &stream) impl_.control_in = nullptr;
+    auto id = id_;
+    auto& impl = impl_;
+    // Objects still buffered for a subscription whose SUBSCRIBE_OK is late stay here.
+    if (mode_ == Mode::kData && waiting_) return;
+    impl.session.loop().post([w = impl.session.weak_from_this(), &impl, id] {
+      if (!w.expired()) impl.uni_streams.erase(id);
+    });
+  }
+
+  enum class Mode : std::uint8_t { kUnknown, kControl, kData };
+  [[nodiscard]] Mode mode() const noexcept { return mode_; }
+  [[nodiscard]] transport::Stream* stream() const noexcept { return stream_; }
+  [[nodiscard]] transport::StreamId id() const noexcept { return id_; }
+  std::optional<DataStreamReader>& reader() { return reader_; }
+  bool finished = false;
+  bool reset_ = false;
+  bool waiting_ = false;   // holds objects for an alias not known yet
+  bool abandoned = false;  // the subscription is gone: drop whatever comes
+  bool order_set_ = false;  // FETCH: group order applied to the reader
+
+ private:
+  void feed(std::span<const std::uint8_t> data, bool fin) {
+    if (mode_ == Mode::kControl) {
+      std::weak_ptr<Session> alive = impl_.session.weak_from_this();
+      while (!data.empty() && !alive.expired() && !impl_.session.closed()) {
+        auto msg = parser_->next(data);
+        if (!msg) {
+          if (msg.error().need_more()) break;
+          impl_.fail(close_code_for(msg.error()), msg.error().what);
+          return;
+        }
+        impl_.on_control_message(std::move(*msg));
+      }
+      if (fin && !alive.expired() && !impl_.session.closed()) {
+        impl_.fail(SessionError::kProtocolViolation, "control stream closed");
+      }
+      return;
+    }
+    if (abandoned) return;
+    if (!data.empty() && !reader_->feed(SharedBytes::copy(data))) {
+      impl_.fail(static_cast<SessionError>(reader_->error_code()), reader_->error_what());
+      return;
+    }
+    if (fin) {
+      if (!reader_->finish()) {
+        impl_.fail(static_cast<SessionError>(reader_->error_code()), reader_->error_what());
+        return;
+      }
+      finished = true;
+    }
+    impl_.on_data_ready(*this);
+  }
+
+  Session::Impl& impl_;
+  transport::Stream* stream_;
+  transport::StreamId id_;
+  Mode mode_ = Mode::kUnknown;
+  std::vector<std::uint8_t> prefix_;
+  std::optional<wire::ControlParser> parser_;
+  std::optional<DataStreamReader> reader_;
+};
+
+}  // namespace kinetic::moqt

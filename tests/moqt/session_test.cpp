@@ -1,0 +1,169 @@
+#include "kinetic/moqt/session.hpp"
+
+#include <gtest/gtest.h>
+
+#include "moqt_fixture.hpp"
+
+namespace kinetic::moqt::testing {
+namespace {
+
+using wire::SessionError;
+
+class SessionTest : public MoqtTest {};
+
+TEST_P(SessionTest, SetupExchangesOptionsAndPicksTheDraft) {
+  connect();
+  EXPECT_EQ(client->version(), GetParam() == "moqt-18" ? wire::Version::kDraft18 : wire::Version::kDraft20);
+  EXPECT_EQ(server->peer_setup().path, "/moq");
+  EXPECT_EQ(server->peer_setup().authority, "relay.example");
+  EXPECT_EQ(server->peer_setup().implementation, "kinetic");
+  ASSERT_EQ(server->peer_setup().tokens.size(), 1u);
+  EXPECT_EQ(server->peer_setup().tokens[0].value, "secret");
+  EXPECT_EQ(client->peer_setup().implementation, "kinetic");
+  EXPECT_FALSE(client->peer_setup().path);
+}
+
+TEST_P(SessionTest, UnknownProtocolIsRefused) {
+  transport::memory::LinkConfig config;
+  config.protocol = "h3";
+  auto pair = network.pair(config);
+  EXPECT_EQ(Session::create(pair.client, {}, &ch), nullptr);
+}
+
+TEST_P(SessionTest, NoSetupFromThePeerTimesOut) {
+  auto config = transport::memory::LinkConfig{};
+  config.protocol = GetParam();
+  auto pair = network.pair(config);
+  SessionOptions o;
+  o.setup_timeout = 500ms;
+  client = Session::create(pair.client, o, &ch);
+  // The server side never speaks MoQT.
+  struct Silent : transport::SessionHandler {
+    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
+    void on_closed(transport::Session&, const transport::CloseInfo&) override {}
+  } silent;
+  pair.server->set_handler(&silent);
+  loop.run_for(1s);
+  EXPECT_TRUE(ch.closed);
+  EXPECT_EQ(ch.code, static_cast<std::uint64_t>(SessionError::kControlMessageTimeout));
+}
+
+TEST_P(SessionTest, GarbageOnTheControlStreamClosesWithProtocolViolation) {
+  auto config = transport::memory::LinkConfig{};
+  config.protocol = GetParam();
+  auto pair = network.pair(config);
+  SessionOptions so;
+  so.perspective = Perspective::kServer;
+  server = Session::create(pair.server, so, &sh);
+  struct Raw : transport::SessionHandler {
+    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
+    void on_closed(transport::Session&, const transport::CloseInfo& i) override { code = i.code; }
+    std::uint64_t code = 0;
+  } raw;
+  pair.client->set_handler(&raw);
+  loop.run_for(50ms);
+  auto* s = pair.client->open_uni();
+  ASSERT_NE(s, nullptr);
+  // SETUP type, then a SUBSCRIBE on the control stream (type 0x3).
+  const std::uint8_t setup[] = {0x6F, 0x00, 0x00, 0x00};
+  const std::uint8_t subscribe[] = {0x03, 0x00, 0x01, 0x00};
+  s->write(std::span<const std::uint8_t>(setup));
+  s->write(std::span<const std::uint8_t>(subscribe));
+  loop.run_for(100ms);
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, static_cast<std::uint64_t>(SessionError::kProtocolViolation));
+}
+
+TEST_P(SessionTest, BidiStreamNotStartingWithARequestClosesTheSession) {
+  connect();
+  auto* s = client->transport().open_bidi();
+  ASSERT_NE(s, nullptr);
+  // REQUEST_OK (0x7) with an empty body is no request.
+  const std::uint8_t msg[] = {0x07, 0x00, 0x02, 0x00, 0x00};
+  s->write(std::span<const std::uint8_t>(msg));
+  run();
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, static_cast<std::uint64_t>(SessionError::kProtocolViolation));
+  EXPECT_TRUE(ch.closed);
+}
+
+TEST_P(SessionTest, GoawayCarriesTheNewUriAndRefusesNewRequests) {
+  connect();
+  server->goaway("moqt://other.example/moq", 5s);
+  run();
+  ASSERT_TRUE(ch.goaway_uri);
+  EXPECT_EQ(*ch.goaway_uri, "moqt://other.example/moq");
+  EXPECT_TRUE(client->goaway_received());
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "video"), {}, &rs);
+  ASSERT_TRUE(rs.error);
+  EXPECT_EQ(rs.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kGoingAway));
+}
+
+TEST_P(SessionTest, RequestsAfterOurGoawayAreRefusedWithGoingAway) {
+  connect();
+  server->goaway();
+  RecordingSubscription rs;
+  // The client subscribes before it has seen the GOAWAY.
+  auto sub = client->subscribe(track("live", "video"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.error);
+  EXPECT_EQ(rs.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kGoingAway));
+}
+
+TEST_P(SessionTest, RequestsWaitForStreamCreditWhenBlocked) {
+  transport::memory::LinkConfig config;
+  config.max_bidi_streams = 2;
+  connect(config);
+  sh.on_req = [](IncomingRequest& r) { r.accept(); };
+  std::vector<RecordingRequest> handlers(4);
+  std::vector<std::shared_ptr<OutgoingRequest>> reqs;
+  for (int i = 0; i < 4; ++i) {
+    reqs.push_back(client->publish_namespace({{"ns" + std::to_string(i)}}, &handlers[i]));
+  }
+  EXPECT_EQ(client->blocked_requests(), 2u);
+  run();
+  EXPECT_TRUE(handlers[0].ok);
+  EXPECT_TRUE(handlers[1].ok);
+  EXPECT_FALSE(handlers[2].ok);
+  // Withdrawing two namespaces returns their stream credit; the queued requests go out.
+  reqs[0]->cancel();
+  reqs[1]->cancel();
+  for (auto& r : sh.requests) r->close();
+  run(500ms);
+  EXPECT_TRUE(handlers[2].ok);
+  EXPECT_TRUE(handlers[3].ok);
+  EXPECT_EQ(client->blocked_requests(), 0u);
+}
+
+TEST_P(SessionTest, TooManyConcurrentRequestsAreRefused) {
+  max_incoming = 1;
+  connect();
+  sh.on_req = [](IncomingRequest& r) { r.accept(); };
+  RecordingRequest a, b;
+  auto ra = client->publish_namespace({{"a"}}, &a);
+  auto rb = client->publish_namespace({{"b"}}, &b);
+  run();
+  EXPECT_TRUE(a.ok);
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kExcessiveLoad));
+}
+
+TEST_P(SessionTest, PeerClosingEndsEveryRequest) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "video"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.ok);
+  server->close(0, "bye");
+  run();
+  EXPECT_TRUE(ch.closed);
+  EXPECT_TRUE(rs.done);
+  EXPECT_EQ(sub->state(), RequestState::kDone);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drafts, SessionTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+
+}  // namespace
+}  // namespace kinetic::moqt::testing
