@@ -1,14 +1,17 @@
-// A real browser as the peer: headless Chromium (driven by tests/browser/wt_echo.mjs via
-// playwright-core) opens a WebTransport session to our server over QUIC, negotiates
-// moqt-20, echoes on bidi and uni streams and datagrams, resets a stream with a code,
-// sees a server-side close with code and reason, and closes with a code itself.
-// Skips when Chromium, node or tests/browser/node_modules is missing.
+// A real browser as the peer. Headless Chromium, driven by tests/browser/wt_echo.mjs via
+// playwright-core, loads the test page from our HTTP/3 server (a plain GET over QUIC, the
+// self-signed certificate trusted by its SPKI pin), then opens WebTransport sessions to
+// the same server: negotiates moqt-20, echoes on bidi and uni streams and datagrams,
+// resets a stream with a code, sees a server-side close with code and reason, and closes
+// with a code itself. Skips when Chromium, node or tests/browser/node_modules is missing.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -31,6 +34,26 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+
+// SHA-256 of the certificate's SubjectPublicKeyInfo, base64: what Chromium's
+// --ignore-certificate-errors-spki-list takes.
+std::string spki_sha256_base64(const std::string& cert_pem) {
+  gnutls_x509_crt_t crt = nullptr;
+  gnutls_pubkey_t key = nullptr;
+  std::string out;
+  gnutls_datum_t pem{reinterpret_cast<unsigned char*>(const_cast<char*>(cert_pem.data())),
+                     static_cast<unsigned>(cert_pem.size())};
+  gnutls_datum_t der{nullptr, 0};
+  if (gnutls_x509_crt_init(&crt) == 0 && gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) == 0 &&
+      gnutls_pubkey_init(&key) == 0 && gnutls_pubkey_import_x509(key, crt, 0) == 0 &&
+      gnutls_pubkey_export2(key, GNUTLS_X509_FMT_DER, &der) == 0) {
+    out = to_base64(sha256_of(der.data, der.size));
+  }
+  gnutls_free(der.data);
+  if (key) gnutls_pubkey_deinit(key);
+  if (crt) gnutls_x509_crt_deinit(crt);
+  return out;
+}
 
 std::string find_node() {
   for (const char* p : {"/usr/bin/node", "/usr/local/bin/node"})
@@ -62,6 +85,15 @@ TEST(Chromium, WebTransportEchoWithMoqt20) {
     server_sessions.push_back(s);
     s->set_handler(&echo);
   };
+  // The test page itself is served by our HTTP/3 server, as a relay serves its player.
+  std::ifstream page_file(harness / "wt_echo.html", std::ios::binary);
+  const std::string page((std::istreambuf_iterator<char>(page_file)), std::istreambuf_iterator<char>());
+  options.static_content = [&](std::string_view path) -> std::optional<StaticResponse> {
+    if (path != "/wt_echo.html") return std::nullopt;
+    return StaticResponse{200, "text/html; charset=utf-8", wire::SharedBytes::copy(std::string_view(page))};
+  };
+  const std::string spki = spki_sha256_base64(cert->cert_pem);
+  ASSERT_FALSE(spki.empty());
   quic::QuicServerConfig config;
   config.listen = *quic::SocketAddress::parse("127.0.0.1", 0);
   config.certificate = *cert;
@@ -81,7 +113,8 @@ TEST(Chromium, WebTransportEchoWithMoqt20) {
   const std::string script = (harness / "wt_echo.mjs").string();
   const std::string hex = to_hex(*hash);
   std::vector<char*> argv{const_cast<char*>(node.c_str()), const_cast<char*>(script.c_str()),
-                          const_cast<char*>(port.c_str()), const_cast<char*>(hex.c_str()), nullptr};
+                          const_cast<char*>(port.c_str()), const_cast<char*>(hex.c_str()),
+                          const_cast<char*>(spki.c_str()), nullptr};
   pid_t pid = -1;
   const int spawn_rc = ::posix_spawn(&pid, node.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -106,6 +139,7 @@ TEST(Chromium, WebTransportEchoWithMoqt20) {
   ASSERT_TRUE(exited) << "browser run timed out:\n" << text;
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
   EXPECT_NE(text.find("\"protocol\":\"moqt-20\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"page_over_h3\":true"), std::string::npos) << text;
   ASSERT_EQ(server_sessions.size(), 2u) << text;
   EXPECT_EQ(server_sessions[0]->protocol(), "moqt-20");
   EXPECT_EQ(server_sessions[0]->path(), "/moq");
