@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -203,6 +204,7 @@ int run_client(const PerfOptions& o) {
   config.server_name = "localhost";
   config.settings.alpn = {kAlpn};
   config.settings.congestion_control = parse_cc(o.cc);
+  if (const char* keylog = std::getenv("SSLKEYLOGFILE")) config.settings.keylog_file = keylog;
   if (!o.cert.empty()) {
     auto pair = CertificateKeyPair::load(o.cert, o.key.empty() ? o.cert : o.key);
     if (pair) config.pinned_sha256.push_back(*pair->sha256());

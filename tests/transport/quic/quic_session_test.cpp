@@ -194,6 +194,22 @@ TEST_F(QuicSessionTest, ClientThatVanishesTimesOutOnServer) {
   EXPECT_TRUE(run_until([&] { return server_->connection_count() == 0; }, 2s));
 }
 
+TEST_F(QuicSessionTest, KeepAliveOutlivesTheIdleTimeout) {
+  server_.reset();
+  QuicServerConfig config;
+  config.settings.idle_timeout = 300ms;
+  start_server(config);
+  auto cc = client_config();
+  cc.settings.idle_timeout = 300ms;
+  cc.settings.keep_alive = 100ms;
+  ClientApp app;
+  auto session = connect(app, cc);
+  ASSERT_TRUE(app.ready);
+  loop_.run_until([] { return false; }, 900ms);
+  EXPECT_FALSE(app.closed.has_value());
+  EXPECT_TRUE(server_app_.closes.empty());
+}
+
 TEST_F(QuicSessionTest, ResetAndStopSendingCarryCodes) {
   ClientApp app;
   auto session = connect(app);

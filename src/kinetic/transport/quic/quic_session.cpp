@@ -151,6 +151,9 @@ void QuicSession::fill_settings(const QuicSettings& s, ngtcp2_settings& settings
 wire::Status QuicSession::init_tls() {
   KINETIC_TRY(tls_session_, tls_->new_session(&anchor_));
   ngtcp2_conn_set_tls_native_handle(conn_, tls_session_);
+  if (settings_.keep_alive.count() > 0)
+    ngtcp2_conn_set_keep_alive_timeout(conn_,
+                                       static_cast<ngtcp2_duration>(settings_.keep_alive.count()) * NGTCP2_MILLISECONDS);
   return wire::ok_status();
 }
 
