@@ -61,11 +61,11 @@ Session::Session(transport::SessionPtr transport, SessionOptions options, moqt::
       impl_(std::make_unique<Impl>(*this)) {}
 
 Session::~Session() {
-  if (impl_->setup_timer != 0) loop().cancel(impl_->setup_timer);
   if (!closed_) {
-    closed_ = true;
     transport_->set_handler(nullptr);
     transport_->close(code_of(SessionError::kNoError), "session released");
+    // Nobody is told: the application is letting go of the session and everything in it.
+    impl_->teardown(code_of(SessionError::kNoError), "session released", false);
   }
   impl_.reset();
 }
@@ -223,10 +223,11 @@ void Session::Impl::fail(SessionError code, std::string_view reason) {
   session.close(code_of(code), reason);
 }
 
-void Session::Impl::teardown(std::uint64_t code, std::string_view reason) {
+void Session::Impl::teardown(std::uint64_t code, std::string_view reason, bool notify) {
   if (session.closed_) return;
   session.closed_ = true;
-  auto self = session.shared_from_this();
+  // Keeps the session alive through the callbacks (none run from the destructor).
+  std::shared_ptr<Session> self = notify ? session.shared_from_this() : nullptr;
   if (setup_timer != 0) {
     session.loop().cancel(setup_timer);
     setup_timer = 0;
@@ -243,35 +244,52 @@ void Session::Impl::teardown(std::uint64_t code, std::string_view reason) {
       if constexpr (std::is_same_v<T, std::shared_ptr<Subscription>>) {
         if (t->state_ == RequestState::kActive || t->state_ == RequestState::kPending) {
           t->state_ = RequestState::kDone;
-          if (t->handler_) t->handler_->on_done(*t, static_cast<std::uint64_t>(wire::PublishDoneCode::kInternalError), why);
+          if (notify && t->handler_) t->handler_->on_done(*t, static_cast<std::uint64_t>(wire::PublishDoneCode::kInternalError), why);
         }
       } else if constexpr (std::is_same_v<T, std::shared_ptr<ServedSubscription>>) {
+        t->writers_.clear();
         if (t->state_ != RequestState::kDone && t->state_ != RequestState::kFailed) {
           t->state_ = RequestState::kDone;
-          t->writers_.clear();
-          if (t->handler_) t->handler_->on_cancelled(*t);
+          if (notify && t->handler_) t->handler_->on_cancelled(*t);
         }
       } else if constexpr (std::is_same_v<T, std::shared_ptr<Fetch>>) {
         if (t->state_ == RequestState::kPending || t->state_ == RequestState::kActive) {
           t->state_ = RequestState::kDone;
-          if (t->handler_) t->handler_->on_complete(*t, false);
+          if (notify && t->handler_) t->handler_->on_complete(*t, false);
         }
       } else if constexpr (std::is_same_v<T, std::shared_ptr<ServedFetch>>) {
         t->state_ = RequestState::kDone;
-        if (t->on_cancel_) t->on_cancel_();
+        if (t->data_stream_ != nullptr) {
+          t->data_stream_->set_handler(nullptr);
+          t->data_stream_ = nullptr;
+        }
+        if (notify && t->on_cancel_) t->on_cancel_();
       } else if constexpr (std::is_same_v<T, std::shared_ptr<OutgoingRequest>>) {
         t->state_ = RequestState::kDone;
-        if (t->handler_) t->handler_->on_closed(*t);
+        if (notify && t->handler_) t->handler_->on_closed(*t);
       } else if constexpr (std::is_same_v<T, std::shared_ptr<IncomingRequest>>) {
         t->state_ = RequestState::kDone;
-        if (t->on_cancel_) t->on_cancel_();
+        if (notify && t->on_cancel_) t->on_cancel_();
       }
     }, rs->target);
+  }
+  for (auto& [rid, weak] : served) {
+    if (auto sub = weak.lock()) {
+      sub->writers_.clear();
+      if (sub->state_ == RequestState::kActive || sub->state_ == RequestState::kPending) sub->state_ = RequestState::kDone;
+    }
+  }
+  for (auto& weak : served_fetches) {
+    if (auto f = weak.lock(); f && f->data_stream_ != nullptr) {
+      f->data_stream_->set_handler(nullptr);
+      f->data_stream_ = nullptr;
+      if (f->state_ == RequestState::kActive) f->state_ = RequestState::kDone;
+    }
   }
   uni_streams.clear();
   control_out = nullptr;
   control_in = nullptr;
-  if (session.handler_ != nullptr) session.handler_->on_closed(session, code, why);
+  if (notify && session.handler_ != nullptr) session.handler_->on_closed(session, code, why);
 }
 
 std::uint64_t Session::Impl::take_request_id() {
@@ -303,6 +321,7 @@ void Session::Impl::start_request(RequestTarget target, std::function<wire::Cont
       }
     }, target);
     if (auto* f = std::get_if<std::shared_ptr<Fetch>>(&target)) fetches[rid] = *f;
+    if (auto* p = std::get_if<std::shared_ptr<ServedSubscription>>(&target)) served[rid] = *p;
     rs->target = target;
     auto* raw = rs.get();
     requests[stream->id()] = std::move(rs);

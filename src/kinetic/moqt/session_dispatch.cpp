@@ -126,6 +126,7 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
     f->session_ = weak;
     f->request_id_ = rid;
     f->stream_ = stream;
+    served_fetches.push_back(f);
     f->priority_ = m->parameters.subscriber_priority_or_default();
     f->tokens_ = tokens_of(m->parameters);
     if (m->parameters.group_order) f->order_ = static_cast<GroupOrder>(*m->parameters.group_order);
@@ -250,9 +251,17 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
       return;
     }
     if (auto* done = std::get_if<wire::PublishDone>(&message)) {
-      s.state_ = RequestState::kDone;
-      auto keep = *sub;
-      if (s.handler_ != nullptr) s.handler_->on_done(s, done->status_code, done->reason);
+      if (s.state_ != RequestState::kActive) return unexpected();
+      s.done_status_ = done->status_code;
+      s.done_reason_ = done->reason;
+      s.done_streams_ = done->stream_count;
+      finish_subscription(s, false);
+      if (s.state_ == RequestState::kActive) {
+        // Streams the publisher counted may never come (lost, reset before opening).
+        session.loop().schedule_after(std::chrono::seconds(2), [w = std::weak_ptr<Subscription>(*sub), this] {
+          if (auto strong = w.lock()) finish_subscription(*strong, true);
+        });
+      }
       return;
     }
     if (std::holds_alternative<wire::RequestOk>(message)) return;  // REQUEST_UPDATE answered
@@ -362,8 +371,10 @@ void Session::Impl::on_request_ended(RequestStream& rs, bool reset) {
     using T = std::decay_t<decltype(t)>;
     if constexpr (std::is_same_v<T, std::shared_ptr<Subscription>>) {
       auto keep = t;
+      if (t->done_status_) return;  // PUBLISH_DONE came first; its streams may still be arriving
       if (t->state_ == RequestState::kActive || t->state_ == RequestState::kPending) {
         t->state_ = RequestState::kDone;
+        if (t->track_alias_) by_alias.erase(*t->track_alias_);
         if (t->handler_) t->handler_->on_done(*t, static_cast<std::uint64_t>(wire::PublishDoneCode::kSubscriptionEnded),
                                               reset ? "request stream reset" : "request stream finished");
       }
@@ -395,6 +406,15 @@ void Session::Impl::on_request_ended(RequestStream& rs, bool reset) {
   }, rs.target);
 }
 
+void Session::Impl::finish_subscription(Subscription& s, bool force) {
+  if (s.state_ != RequestState::kActive || !s.done_status_) return;
+  if (!force && s.streams_ended_ < s.done_streams_) return;
+  s.state_ = RequestState::kDone;
+  if (s.track_alias_) by_alias.erase(*s.track_alias_);
+  auto keep = s.shared_from_this();
+  if (s.handler_ != nullptr) s.handler_->on_done(s, *s.done_status_, s.done_reason_);
+}
+
 void Session::Impl::on_data_ready(IncomingUniStream& us) {
   auto& reader = *us.reader();
   if (reader.kind() == DataStreamReader::Kind::kSubgroup) {
@@ -421,10 +441,15 @@ void Session::Impl::on_data_ready(IncomingUniStream& us) {
       if (session.closed_) return;
     }
     if (us.reset_ && sub->handler_ != nullptr && reader.group_id()) {
-      us.reset_ = false;
       sub->handler_->on_subgroup_reset(*sub, *reader.group_id(), reader.subgroup_id().value_or(0),
                                        static_cast<std::uint64_t>(wire::StreamResetCode::kCancelled));
     }
+    if ((us.finished || us.reset_) && !us.counted_end_) {
+      us.counted_end_ = true;
+      ++sub->streams_ended_;
+      finish_subscription(*sub, false);
+    }
+    us.reset_ = false;
     return;
   }
   if (reader.kind() == DataStreamReader::Kind::kFetch) {

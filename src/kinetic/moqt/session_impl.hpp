@@ -43,7 +43,10 @@ struct Session::Impl {
   std::map<transport::StreamId, std::unique_ptr<IncomingUniStream>> uni_streams;
   std::map<std::uint64_t, std::weak_ptr<Subscription>> by_alias;  // subscriber side
   std::map<std::uint64_t, std::weak_ptr<Fetch>> fetches;          // by request id
-  std::map<std::uint64_t, std::weak_ptr<ServedSubscription>> served;  // peer's SUBSCRIBE by request id
+  // Every subscription this side serves (the peer's SUBSCRIBEs and our PUBLISHes) by request
+  // ID: joining fetches look them up, and their streams are let go when the session ends.
+  std::map<std::uint64_t, std::weak_ptr<ServedSubscription>> served;
+  std::vector<std::weak_ptr<ServedFetch>> served_fetches;
 
   // --- plumbing
   void try_send_setup();
@@ -56,7 +59,7 @@ struct Session::Impl {
   // Queued while the session is not ready or the peer allows no more streams.
   void start_request(RequestTarget target, std::function<wire::ControlMessage(std::uint64_t)> first);
   void release_request(transport::StreamId id);
-  void teardown(std::uint64_t code, std::string_view reason);
+  void teardown(std::uint64_t code, std::string_view reason, bool notify = true);
 
   // --- dispatch
   void on_request_message(RequestStream& rs, wire::ControlMessage&& message);
@@ -65,6 +68,8 @@ struct Session::Impl {
   void on_control_message(wire::ControlMessage&& message);
   void on_data_ready(IncomingUniStream& us);
   void flush_pending_data();
+  // Ends a subscription after PUBLISH_DONE once its streams are in (or `force`).
+  void finish_subscription(Subscription& s, bool force);
 
   // --- helpers shared with the request objects
   void reject(transport::Stream* stream, const RequestErrorInfo& error);

@@ -178,6 +178,7 @@ class IncomingUniStream final : public transport::StreamHandler {
   bool waiting_ = false;   // holds objects for an alias not known yet
   bool abandoned = false;  // the subscription is gone: drop whatever comes
   bool order_set_ = false;  // FETCH: group order applied to the reader
+  bool counted_end_ = false;  // its end was counted towards the subscription's PUBLISH_DONE
 
  private:
   void feed(std::span<const std::uint8_t> data, bool fin) {

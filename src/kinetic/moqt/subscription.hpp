@@ -85,6 +85,12 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   SubscriptionHandler* handler_ = nullptr;
   std::optional<Location> largest_received_;
   transport::Stream* stream_ = nullptr;
+  // PUBLISH_DONE arrived: objects still in flight on its streams are delivered, and on_done
+  // follows once `done_streams_` of them ended (or after a grace period).
+  std::optional<std::uint64_t> done_status_;
+  std::string done_reason_;
+  std::uint64_t done_streams_ = 0;
+  std::uint64_t streams_ended_ = 0;
 };
 
 // Publisher-side events.

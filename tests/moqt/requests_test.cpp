@@ -1,0 +1,454 @@
+// Every request type end to end over the memory transport, in both drafts.
+#include <gtest/gtest.h>
+
+#include "moqt_fixture.hpp"
+
+namespace kinetic::moqt::testing {
+namespace {
+
+using wire::RequestErrorCode;
+
+class RequestsTest : public MoqtTest {
+ protected:
+  // Publishes `groups` groups of `objects` objects on `sub`, one subgroup stream each.
+  static void publish_groups(ServedSubscription& sub, std::uint64_t first, std::uint64_t groups, std::uint64_t objects) {
+    for (std::uint64_t g = first; g < first + groups; ++g) {
+      auto* w = sub.open_subgroup({g, 0, 128, true, true});
+      ASSERT_NE(w, nullptr);
+      for (std::uint64_t o = 0; o < objects; ++o) {
+        KeyValueList props;
+        if (o == 0) props.push_back(KeyValuePair::varint(0x40, g));
+        ASSERT_TRUE(w->write(o, bytes("g" + std::to_string(g) + "o" + std::to_string(o)), props));
+      }
+      w->finish();
+    }
+  }
+};
+
+TEST_P(RequestsTest, SubscribeDeliversObjectsInOrderWithinASubgroup) {
+  transport::memory::LinkConfig config;
+  config.to_client.loss = 0.2;
+  config.to_client.reorder = 0.2;
+  connect(config);
+  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{4, 9}, GroupOrder::kAscending, 100, {}, {}}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "video"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.ok);
+  EXPECT_EQ(rs.info.largest, (Location{4, 9}));
+  EXPECT_EQ(rs.info.publisher_priority, 100);
+  ASSERT_EQ(sh.served.size(), 1u);
+  auto& served = *sh.served[0];
+  EXPECT_EQ(served.track(), track("live", "video"));
+  publish_groups(served, 5, 3, 20);
+  run(2s);
+  ASSERT_EQ(rs.objects.size(), 60u);
+  std::map<std::uint64_t, std::uint64_t> next;
+  for (const auto& o : rs.objects) {
+    EXPECT_EQ(o.object_id, next[o.group_id]++);
+    EXPECT_EQ(text(o.payload), "g" + std::to_string(o.group_id) + "o" + std::to_string(o.object_id));
+    EXPECT_EQ(o.publisher_priority, 128);
+    if (o.object_id == 0) {
+      ASSERT_EQ(o.properties.size(), 1u);
+      EXPECT_EQ(o.properties[0].value, o.group_id);
+    }
+  }
+  EXPECT_EQ(sub->largest_received(), (Location{7, 19}));
+}
+
+TEST_P(RequestsTest, UnknownTrackIsRefusedNotFatal) {
+  connect();
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "nothing"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.error);
+  EXPECT_EQ(rs.error->code, static_cast<std::uint64_t>(RequestErrorCode::kDoesNotExist));
+  EXPECT_EQ(sub->state(), RequestState::kFailed);
+  EXPECT_FALSE(ch.closed);
+  EXPECT_FALSE(sh.closed);
+}
+
+TEST_P(RequestsTest, AsyncAcceptAndRedirect) {
+  connect();
+  sh.on_sub = [](ServedSubscription&) {};  // answered later
+  RecordingSubscription a, b;
+  auto sa = client->subscribe(track("live", "a"), {}, &a);
+  auto sb = client->subscribe(track("live", "b"), {}, &b);
+  run();
+  EXPECT_FALSE(a.ok);
+  ASSERT_EQ(sh.served.size(), 2u);
+  sh.served[0]->accept({});
+  sh.served[1]->reject({static_cast<std::uint64_t>(RequestErrorCode::kRedirect), "moved", 0, "moqt://b.example"});
+  run();
+  EXPECT_TRUE(a.ok);
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->redirect_uri, "moqt://b.example");
+}
+
+TEST_P(RequestsTest, FiltersReachThePublisherAndSelectObjects) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}}); };
+  struct Case {
+    SubscribeFilter filter;
+    Location first_in;
+    Location last_out;
+  };
+  const std::vector<Case> cases = {
+      {SubscribeFilter::next_group(), {11, 0}, {10, 9}},
+      {SubscribeFilter::largest(), {10, 6}, {10, 5}},
+      {SubscribeFilter::from({3, 2}), {3, 2}, {3, 1}},
+      {SubscribeFilter::range({3, 0}, 6), {6, 100}, {7, 0}},
+  };
+  std::vector<RecordingSubscription> handlers(cases.size());
+  std::vector<std::shared_ptr<Subscription>> subs;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SubscribeOptions o;
+    o.filter = cases[i].filter;
+    subs.push_back(client->subscribe(track("live", "f" + std::to_string(i)), o, &handlers[i]));
+  }
+  run();
+  ASSERT_EQ(sh.served.size(), cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(sh.served[i]->options().filter.type, cases[i].filter.type);
+    EXPECT_TRUE(sh.served[i]->in_filter(cases[i].first_in));
+    EXPECT_FALSE(sh.served[i]->in_filter(cases[i].last_out));
+  }
+  EXPECT_EQ(sh.served[3]->options().filter.end_group, 6u);
+  EXPECT_EQ(sh.served[2]->options().filter.start, (Location{3, 2}));
+}
+
+TEST_P(RequestsTest, UpdateChangesPriorityAndForward) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription rs;
+  SubscribeOptions o;
+  o.subscriber_priority = 10;
+  auto sub = client->subscribe(track("live", "v"), o, &rs);
+  run();
+  ASSERT_TRUE(rs.ok);
+  EXPECT_EQ(sh.served[0]->options().subscriber_priority, 10);
+  o.subscriber_priority = 200;
+  o.forward = false;
+  EXPECT_TRUE(sub->update(o));
+  run();
+  EXPECT_EQ(sh.served[0]->options().subscriber_priority, 200);
+  EXPECT_FALSE(sh.served[0]->sending());
+  EXPECT_EQ(sh.served[0]->open_subgroup({0, 0}), nullptr);
+}
+
+TEST_P(RequestsTest, UnsubscribeCancelsThePublisherSide) {
+  connect();
+  struct Cancel : ServedSubscriptionHandler {
+    void on_cancelled(ServedSubscription&) override { cancelled = true; }
+    bool cancelled = false;
+  } cancel;
+  sh.on_sub = [&](ServedSubscription& s) { s.set_handler(&cancel); s.accept({}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  sub->unsubscribe();
+  run();
+  EXPECT_TRUE(cancel.cancelled);
+  EXPECT_EQ(sh.served[0]->state(), RequestState::kDone);
+}
+
+TEST_P(RequestsTest, PublishDoneEndsTheSubscription) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  publish_groups(*sh.served[0], 0, 1, 3);
+  sh.served[0]->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), "end");
+  run();
+  EXPECT_EQ(rs.objects.size(), 3u);
+  EXPECT_EQ(rs.done, static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded));
+}
+
+TEST_P(RequestsTest, PublisherGoingAwayMidGroupResetsTheSubgroup) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  auto* w = sh.served[0]->open_subgroup({0, 0});
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->write(0, bytes("a")));
+  ASSERT_TRUE(w->write(1, bytes("b")));
+  run();
+  sh.served[0]->drop_group(0, static_cast<std::uint64_t>(wire::StreamResetCode::kGoingAway));
+  run();
+  EXPECT_EQ(rs.objects.size(), 2u);
+  EXPECT_EQ(rs.resets, std::vector<std::uint64_t>{0});
+  server->close(static_cast<std::uint64_t>(wire::SessionError::kNoError), "publisher left");
+  run();
+  EXPECT_TRUE(rs.done);
+}
+
+TEST_P(RequestsTest, DatagramsArrive) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "audio"), {}, &rs);
+  run();
+  Object o;
+  o.group_id = 3;
+  o.object_id = 1;
+  o.payload = bytes("opus");
+  EXPECT_TRUE(sh.served[0]->send_datagram(o));
+  run();
+  ASSERT_EQ(rs.objects.size(), 1u);
+  EXPECT_TRUE(rs.objects[0].datagram);
+  EXPECT_EQ(text(rs.objects[0].payload), "opus");
+}
+
+TEST_P(RequestsTest, SharedPayloadIsNotCopiedPerSubscriber) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  std::vector<RecordingSubscription> rs(3);
+  std::vector<std::shared_ptr<Subscription>> subs;
+  for (auto& h : rs) subs.push_back(client->subscribe(track("live", "v"), {}, &h));
+  run();
+  auto payload = bytes(std::string(5000, 'x'));
+  for (auto& served : sh.served) {
+    auto* w = served->open_subgroup({0, 0});
+    ASSERT_TRUE(w->write(0, payload));
+  }
+  // The transport holds references to the one buffer, not copies.
+  EXPECT_GE(payload.use_count(), 4);
+  run();
+  for (auto& h : rs) ASSERT_EQ(h.objects.size(), 1u);
+}
+
+TEST_P(RequestsTest, PublishFlow) {
+  connect();
+  RecordingSubscription rs;
+  sh.on_pub = [&](Subscription& s) { s.accept(&rs, {}); };
+  struct Accepted : ServedSubscriptionHandler {
+    void on_accepted(ServedSubscription&) override { accepted = true; }
+    bool accepted = false;
+  } accepted;
+  auto pub = client->publish(track("live", "cam"), {Location{0, 0}, GroupOrder::kAscending, 7, {}, {}}, &accepted);
+  run();
+  ASSERT_EQ(sh.published.size(), 1u);
+  EXPECT_TRUE(sh.published[0]->publisher_initiated());
+  EXPECT_EQ(sh.published[0]->info().publisher_priority, 7);
+  EXPECT_TRUE(accepted.accepted);
+  auto* w = pub->open_subgroup({1, 0, 7});
+  ASSERT_NE(w, nullptr);
+  w->write(0, bytes("frame"));
+  w->finish();
+  pub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded));
+  run();
+  ASSERT_EQ(rs.objects.size(), 1u);
+  EXPECT_EQ(text(rs.objects[0].payload), "frame");
+  EXPECT_TRUE(rs.done);
+}
+
+TEST_P(RequestsTest, PublishRefusedByDefault) {
+  connect();
+  struct Err : ServedSubscriptionHandler {
+    void on_error(ServedSubscription&, const RequestErrorInfo& e) override { code = e.code; }
+    std::optional<std::uint64_t> code;
+  } err;
+  auto pub = client->publish(track("live", "cam"), {}, &err);
+  run();
+  EXPECT_EQ(err.code, static_cast<std::uint64_t>(RequestErrorCode::kUninterested));
+}
+
+TEST_P(RequestsTest, StandaloneFetch) {
+  connect();
+  sh.on_fetch_fn = [](ServedFetch& f) {
+    EXPECT_EQ(f.kind(), FetchKind::kStandalone);
+    EXPECT_EQ(f.range().start, (Location{1, 2}));
+    EXPECT_EQ(f.range().end_group, 2u);
+    EXPECT_EQ(f.range().end_object, std::optional<std::uint64_t>(1));
+    f.accept({false, {2, 1}, GroupOrder::kAscending});
+    for (std::uint64_t g = 1; g <= 2; ++g) {
+      for (std::uint64_t o = (g == 1 ? 2 : 0); o <= (g == 1 ? 4u : 1u); ++o) {
+        Object obj;
+        obj.group_id = g;
+        obj.object_id = o;
+        obj.payload = bytes("f");
+        EXPECT_TRUE(f.write(obj));
+      }
+    }
+    f.finish();
+  };
+  RecordingFetch rf;
+  auto fetch = client->fetch({track("live", "v"), {1, 2}, 2, 1}, &rf);
+  run();
+  ASSERT_TRUE(rf.ok);
+  EXPECT_EQ(rf.ok->end_location, (Location{2, 1}));
+  ASSERT_EQ(rf.objects.size(), 5u);
+  EXPECT_EQ(rf.objects.front().location(), (Location{1, 2}));
+  EXPECT_EQ(rf.objects.back().location(), (Location{2, 1}));
+  EXPECT_EQ(rf.complete, true);
+}
+
+TEST_P(RequestsTest, JoiningFetchRangesFollowTheSubscription) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{20, 3}, GroupOrder::kAscending, 128, {}, {}}); };
+  std::vector<FetchRange> seen;
+  sh.on_fetch_fn = [&](ServedFetch& f) {
+    seen.push_back(f.range());
+    f.accept({false, {20, 3}, GroupOrder::kAscending});
+    f.finish();
+  };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  RecordingFetch rel, abs;
+  auto f1 = client->joining_fetch(*sub, FetchKind::kRelativeJoining, 2, &rel);
+  auto f2 = client->joining_fetch(*sub, FetchKind::kAbsoluteJoining, 15, &abs);
+  run();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].track, track("live", "v"));
+  EXPECT_EQ(seen[0].start, (Location{18, 0}));
+  EXPECT_EQ(seen[0].end_group, 20u);
+  EXPECT_EQ(seen[0].end_object, std::optional<std::uint64_t>(3));
+  EXPECT_EQ(seen[1].start, (Location{15, 0}));
+  EXPECT_TRUE(rel.ok);
+  EXPECT_EQ(abs.complete, true);
+}
+
+TEST_P(RequestsTest, JoiningFetchOfAnUnknownSubscriptionIsRefused) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.reject({static_cast<std::uint64_t>(RequestErrorCode::kDoesNotExist), "", 0, {}}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  // Sent before the refusal arrives, so it names a request the publisher no longer knows.
+  RecordingFetch rf;
+  auto f = client->joining_fetch(*sub, FetchKind::kRelativeJoining, 1, &rf);
+  run();
+  ASSERT_TRUE(rf.error);
+  EXPECT_EQ(rf.error->code, static_cast<std::uint64_t>(RequestErrorCode::kInvalidJoiningRequestId));
+}
+
+TEST_P(RequestsTest, TrackStatusReportsTheLargestLocation) {
+  connect();
+  sh.on_req = [](IncomingRequest& r) {
+    EXPECT_EQ(r.kind(), RequestKind::kTrackStatus);
+    r.accept({Location{9, 9}, GroupOrder::kDescending, 50, {}, {}});
+  };
+  RecordingRequest rr;
+  auto req = client->track_status(track("live", "v"), &rr);
+  run();
+  ASSERT_TRUE(rr.ok);
+  EXPECT_EQ(rr.info.largest, (Location{9, 9}));
+  EXPECT_EQ(rr.info.group_order, GroupOrder::kDescending);
+}
+
+TEST_P(RequestsTest, NamespaceDiscovery) {
+  connect();
+  std::shared_ptr<IncomingRequest> nsub;
+  sh.on_req = [&](IncomingRequest& r) {
+    if (r.kind() == RequestKind::kSubscribeNamespace) {
+      r.accept();
+      nsub = r.shared_from_this();
+    } else {
+      r.accept();
+    }
+  };
+  RecordingRequest pub, disc;
+  auto announce = client->publish_namespace({{"live", "room1"}}, &pub, {{7, "tok"}});
+  auto discover = client->subscribe_namespace({{"live"}}, &disc);
+  run();
+  EXPECT_TRUE(pub.ok);
+  ASSERT_TRUE(disc.ok);
+  ASSERT_EQ(sh.requests.size(), 2u);
+  EXPECT_EQ(sh.requests[0]->track_namespace(), (TrackNamespace{{"live", "room1"}}));
+  ASSERT_EQ(sh.requests[0]->tokens().size(), 1u);
+  EXPECT_EQ(sh.requests[0]->tokens()[0].value, "tok");
+  ASSERT_TRUE(nsub);
+  EXPECT_TRUE(nsub->send_namespace({{"live", "room1"}}));
+  EXPECT_FALSE(nsub->send_namespace({{"other"}}));
+  EXPECT_TRUE(nsub->send_namespace_done({{"live", "room1"}}));
+  run();
+  ASSERT_EQ(disc.namespaces.size(), 1u);
+  EXPECT_EQ(disc.namespaces[0], (TrackNamespace{{"room1"}}));
+  EXPECT_EQ(disc.done.size(), 1u);
+  // Withdrawing the namespace reaches the receiver.
+  bool withdrawn = false;
+  sh.requests[0]->set_on_cancel([&] { withdrawn = true; });
+  announce->cancel();
+  run();
+  EXPECT_TRUE(withdrawn);
+}
+
+TEST_P(RequestsTest, SubscribeTracksAndPublishSkipped) {
+  connect();
+  sh.on_req = [](IncomingRequest& r) {
+    r.accept();
+    EXPECT_TRUE(r.send_publish_skipped(track("live", "gone")));
+  };
+  RecordingRequest rr;
+  auto req = client->subscribe_tracks({{"live"}}, &rr);
+  run();
+  ASSERT_TRUE(rr.ok);
+  ASSERT_EQ(rr.skipped.size(), 1u);
+  EXPECT_EQ(rr.skipped[0].name, "gone");
+}
+
+TEST_P(RequestsTest, NamespaceSubscriptionLimit) {
+  connect();
+  server.reset();
+  transport::memory::LinkConfig config;
+  config.protocol = GetParam();
+  auto pair = network.pair(config);
+  SessionOptions so;
+  so.perspective = Perspective::kServer;
+  so.max_namespace_subscriptions = 1;
+  RecordingSessionHandler h2, c2;
+  h2.on_req = [](IncomingRequest& r) { r.accept(); };
+  auto srv = Session::create(pair.server, so, &h2);
+  auto cli = Session::create(pair.client, {}, &c2);
+  RecordingRequest a, b;
+  auto ra = cli->subscribe_namespace({{"a"}}, &a);
+  auto rb = cli->subscribe_namespace({{"b"}}, &b);
+  run();
+  EXPECT_TRUE(a.ok);
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->code, static_cast<std::uint64_t>(RequestErrorCode::kExcessiveLoad));
+}
+
+TEST_P(RequestsTest, OversizedNamespaceClosesTheSession) {
+  connect();
+  // 33 fields: more than the draft allows. The local check refuses it before it is sent...
+  TrackNamespace big;
+  for (int i = 0; i < 33; ++i) big.fields.push_back("f");
+  RecordingSubscription rs;
+  auto sub = client->subscribe({big, "x"}, {}, &rs);
+  ASSERT_TRUE(rs.error);
+  // ...and a peer that sends one anyway loses the session.
+  auto* s = client->transport().open_bidi();
+  std::vector<std::uint8_t> body = {0x02};  // request id 2
+  body.push_back(33);
+  for (int i = 0; i < 33; ++i) { body.push_back(1); body.push_back('f'); }
+  body.push_back(1);
+  body.push_back('x');
+  body.push_back(0);  // no parameters
+  std::vector<std::uint8_t> msg = {0x03, 0x00, static_cast<std::uint8_t>(body.size())};
+  msg.insert(msg.end(), body.begin(), body.end());
+  s->write(std::span<const std::uint8_t>(msg));
+  run();
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, static_cast<std::uint64_t>(wire::SessionError::kProtocolViolation));
+}
+
+TEST_P(RequestsTest, WrongRequestIdParityClosesTheSession) {
+  connect();
+  auto* s = client->transport().open_bidi();
+  // PUBLISH_NAMESPACE with request id 1: odd ids belong to the server.
+  const std::uint8_t msg[] = {0x06, 0x00, 0x05, 0x01, 0x01, 0x01, 'a', 0x00};
+  s->write(std::span<const std::uint8_t>(msg));
+  run();
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, static_cast<std::uint64_t>(wire::SessionError::kInvalidRequestId));
+}
+
+INSTANTIATE_TEST_SUITE_P(Drafts, RequestsTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+
+}  // namespace
+}  // namespace kinetic::moqt::testing
