@@ -14,6 +14,10 @@
 #include "kinetic/mock/evaluation.hpp"
 #include "kinetic/mock/evaluation_report.hpp"
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 namespace {
 
 struct Options {
@@ -60,6 +64,9 @@ int run(const Options& o) {
   report.max_width = o.max_width;
   report.seconds = o.seconds;
 
+  // FFmpeg's warnings about the clips' containers (packed B-frames and the like) would bury
+  // the table; errors still show.
+  av_log_set_level(AV_LOG_ERROR);
   const EngineFactory factory = [cpu = o.cpu_only] { return make_video_conjecturer({}, !cpu); };
   std::cout << "seed " << o.seed << "\ntrace " << trace->describe() << "\nbudgets";
   for (int b : o.budgets) std::cout << " " << b << " ms";
