@@ -2,6 +2,7 @@
 # Installs everything Kinetic builds and tests with, from Debian 12's packages (and npm for
 # the browser pieces). Idempotent: packages already present are skipped by apt-get itself.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -13,7 +14,12 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libopus-dev
   ffmpeg gnuplot-nox
+  chromium
 )
+# Node.js + npm for the browser tests and the web player; a machine that already has a
+# newer Node (e.g. from another source) keeps it.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs)
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -24,3 +30,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# npm packages of the browser tests (playwright-core drives Debian's chromium; no browser download).
+for dir in tests/browser tests/interop/moqnet web; do
+  if [ -f "$dir/package-lock.json" ] && { [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; }; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
