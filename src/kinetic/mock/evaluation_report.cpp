@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -427,6 +428,10 @@ wire::Result<PlotFiles> write_plots(const EvaluationReport& report, const std::f
       gp += fmt::format("{}{}", i == 0 ? "" : ", ", report.config.budgets_ms[i]);
     }
     gp += ")\n";
+    // Padding keeps a single budget from being an empty x range.
+    const auto [lo, hi] = std::minmax_element(report.config.budgets_ms.begin(), report.config.budgets_ms.end());
+    const double pad = 0.05 * (*hi - *lo) + 5.0;
+    gp += fmt::format("set xrange [{:.1f}:{:.1f}]\n", *lo - pad, *hi + pad);
     const struct {
       int offset;
       const char* label;
