@@ -416,6 +416,7 @@ void Session::Impl::finish_subscription(Subscription& s, bool force) {
 }
 
 void Session::Impl::on_data_ready(IncomingUniStream& us) {
+  if (!us.reader()) return;
   auto& reader = *us.reader();
   if (reader.kind() == DataStreamReader::Kind::kSubgroup) {
     auto alias = reader.track_alias();

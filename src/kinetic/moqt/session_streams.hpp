@@ -153,7 +153,8 @@ class IncomingUniStream final : public transport::StreamHandler {
       return;
     }
     reset_ = true;
-    impl_.on_data_ready(*this);
+    // A stream reset before its header arrived names no subscription: nothing to report.
+    if (mode_ == Mode::kData) impl_.on_data_ready(*this);
   }
   void on_closed(transport::Stream& stream) override {
     (void)stream;
