@@ -35,11 +35,14 @@ void SessionHandler::on_request(Session& session, std::shared_ptr<IncomingReques
 std::shared_ptr<Session> Session::create(transport::SessionPtr transport, SessionOptions options,
                                          moqt::SessionHandler* handler) {
   auto v = wire::version_from_alpn(transport->protocol());
+  const bool handshaking = transport->protocol().empty();
+  if (handshaking) v = wire::kSupportedVersions.front();
   if (!v) {
     transport->close(code_of(SessionError::kVersionNegotiationFailed), "no common MoQT version");
     return nullptr;
   }
   std::shared_ptr<Session> s(new Session(std::move(transport), std::move(options), handler, *v));
+  s->version_known_ = !handshaking;
   s->transport_->set_handler(s.get());
   s->impl_->next_request_id = s->options_.perspective == Perspective::kClient ? 0 : 1;
   auto timeout = s->options_.setup_timeout;
@@ -72,6 +75,16 @@ Session::~Session() {
 
 void Session::on_ready(transport::Session& session) {
   (void)session;
+  if (!version_known_) {
+    auto v = wire::version_from_alpn(transport_->protocol());
+    if (!v) {
+      impl_->fail(SessionError::kVersionNegotiationFailed, "no common MoQT version");
+      return;
+    }
+    version_ = *v;
+    impl_->v = *v;
+    version_known_ = true;
+  }
   impl_->try_send_setup();
 }
 
@@ -159,7 +172,7 @@ bool Session::Impl::send(transport::Stream* stream, const wire::ControlMessage& 
 }
 
 void Session::Impl::try_send_setup() {
-  if (setup_sent || session.closed_) return;
+  if (setup_sent || session.closed_ || !session.version_known_) return;
   auto* s = session.transport_->open_uni();
   if (s == nullptr) return;
   control_out = s;

@@ -82,7 +82,8 @@ class Session final : public transport::SessionHandler, public std::enable_share
  public:
   // Takes over the transport session's handler and sends SETUP as soon as it can. Nullptr
   // (and the transport closed with VERSION_NEGOTIATION_FAILED) when its protocol names no
-  // draft Kinetic speaks.
+  // draft Kinetic speaks. A transport still in its handshake (empty protocol) is checked
+  // when it becomes ready, and closed then if there is no common version.
   static std::shared_ptr<Session> create(transport::SessionPtr transport, SessionOptions options,
                                          moqt::SessionHandler* handler);
   ~Session() override;
@@ -156,6 +157,7 @@ class Session final : public transport::SessionHandler, public std::enable_share
   moqt::SessionHandler* handler_;
   wire::Version version_;
   PeerSetup peer_setup_;
+  bool version_known_ = true;
   bool ready_ = false;
   bool closed_ = false;
   bool goaway_received_ = false;

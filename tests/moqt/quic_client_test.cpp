@@ -1,0 +1,83 @@
+// A MoQT subscription over real QUIC on loopback: server and client in one process on one
+// EpollLoop, bounded in time.
+#include "kinetic/moqt/quic_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include "kinetic/transport/certificate.hpp"
+#include "kinetic/transport/quic/quic_server.hpp"
+#include "moqt_fixture.hpp"
+
+namespace kinetic::moqt::testing {
+namespace {
+
+TEST(MoqtUrlTest, ParsesHostPortAndPath) {
+  auto u = parse_moqt_url("moqt://127.0.0.1:4443/live");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->host, "127.0.0.1");
+  EXPECT_EQ(u->port, 4443);
+  EXPECT_EQ(u->path, "/live");
+  auto v6 = parse_moqt_url("moqt://[::1]:9000");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->path, "/");
+  EXPECT_FALSE(parse_moqt_url("https://x").ok());
+  EXPECT_FALSE(parse_moqt_url("moqt://:80").ok());
+  EXPECT_FALSE(parse_moqt_url("moqt://h:99999").ok());
+  EXPECT_FALSE(parse_moqt_url("moqt://h:12x").ok());
+}
+
+TEST(QuicClientTest, SubscribesAndReceivesObjectsOverLoopback) {
+  transport::EpollLoop loop;
+  auto cert = transport::CertificateKeyPair::generate();
+  ASSERT_TRUE(cert.ok());
+  RecordingSessionHandler server_handler;
+  std::vector<std::shared_ptr<Session>> server_sessions;
+  server_handler.on_sub = [](ServedSubscription& s) {
+    s.accept({Location{0, 0}, GroupOrder::kAscending, 128, {}, {}});
+    for (std::uint64_t g = 1; g <= 3; ++g) {
+      auto* w = s.open_subgroup({g, 0});
+      ASSERT_NE(w, nullptr);
+      for (std::uint64_t o = 0; o < 5; ++o) w->write(o, bytes("obj" + std::to_string(g * 10 + o)));
+      w->finish();
+    }
+  };
+  transport::quic::QuicServerConfig sc;
+  sc.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
+  sc.certificate = *cert;
+  auto server = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr t) {
+    SessionOptions o;
+    o.perspective = Perspective::kServer;
+    server_sessions.push_back(Session::create(std::move(t), o, &server_handler));
+  });
+  ASSERT_TRUE(server.ok()) << server.error().what;
+
+  transport::quic::QuicClientConfig cc;
+  cc.pinned_sha256.push_back(*cert->sha256());
+  cc.server_name = "localhost";
+  MoqtUrl url{"127.0.0.1", (*server)->local_address().port(), "/moq"};
+  RecordingSessionHandler client_handler;
+  auto client = connect_quic(loop, url, cc, {}, &client_handler);
+  ASSERT_TRUE(client.ok()) << client.error().what;
+  ASSERT_TRUE(loop.run_until([&] { return client_handler.ready || client_handler.closed; }, 10s));
+  ASSERT_TRUE(client_handler.ready);
+  EXPECT_EQ((*client)->version(), wire::Version::kDraft20);
+
+  RecordingSubscription rs;
+  auto sub = (*client)->subscribe(track("clock", "seconds"), {}, &rs);
+  ASSERT_TRUE(loop.run_until([&] { return rs.objects.size() == 15 || rs.error.has_value(); }, 10s));
+  ASSERT_EQ(rs.objects.size(), 15u);
+  std::map<std::uint64_t, std::uint64_t> next;
+  for (const auto& o : rs.objects) {
+    EXPECT_EQ(o.object_id, next[o.group_id]++);
+    EXPECT_EQ(text(o.payload), "obj" + std::to_string(o.group_id * 10 + o.object_id));
+  }
+  ASSERT_EQ(server_sessions.size(), 1u);
+  EXPECT_EQ(server_sessions[0]->peer_setup().path, "/moq");
+  (*client)->close(0, "done");
+  loop.run_until([&] { return server_handler.closed; }, 5s);
+  EXPECT_TRUE(server_handler.closed);
+}
+
+}  // namespace
+}  // namespace kinetic::moqt::testing
