@@ -1,0 +1,196 @@
+#include "kinetic/relay/relay_config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <sstream>
+
+namespace kinetic::relay {
+
+std::optional<HostPort> parse_host_port(std::string_view text) {
+  HostPort out;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+    out.host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    out.host = std::string(text.substr(0, colon));
+    // A bare IPv6 address has several colons; it must be bracketed to carry a port.
+    if (out.host.find(':') != std::string::npos) return std::nullopt;
+    port = text.substr(colon + 1);
+  }
+  if (out.host.empty() || port.empty()) return std::nullopt;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value > 65535) return std::nullopt;
+  out.port = static_cast<std::uint16_t>(value);
+  return out;
+}
+
+std::optional<UpstreamUrl> parse_upstream_url(std::string_view text) {
+  UpstreamUrl out;
+  std::string_view rest;
+  if (text.starts_with("moqt://")) {
+    out.scheme = UpstreamUrl::Scheme::kMoqt;
+    rest = text.substr(7);
+  } else if (text.starts_with("https://")) {
+    out.scheme = UpstreamUrl::Scheme::kHttps;
+    rest = text.substr(8);
+  } else {
+    return std::nullopt;
+  }
+  const auto slash = rest.find('/');
+  auto authority = parse_host_port(rest.substr(0, slash));
+  if (!authority) return std::nullopt;
+  out.authority = *authority;
+  if (slash != std::string_view::npos) out.path = std::string(rest.substr(slash));
+  return out;
+}
+
+namespace {
+
+template <typename T>
+std::string read_key(const toml::table& t, const char* key, T& out) {
+  const toml::node* node = t.get(key);
+  if (node == nullptr) return {};
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (auto v = node->value<std::string>()) {
+      out = *v;
+      return {};
+    }
+    return std::string("relay config: '") + key + "' must be a string";
+  } else {
+    if (auto v = node->value<std::int64_t>(); v && *v >= 0) {
+      out = static_cast<T>(*v);
+      return {};
+    }
+    return std::string("relay config: '") + key + "' must be a non-negative integer";
+  }
+}
+
+std::string apply_table(const toml::table& root, RelayConfig& c) {
+  // Keys may sit at the top level or under [relay]; unknown keys are an error so that a typo
+  // never silently falls back to a default.
+  const toml::table* t = &root;
+  if (const auto* relay = root.get_as<toml::table>("relay")) t = relay;
+  static constexpr const char* kKnown[] = {"listen", "cert", "key", "cache_bytes", "track_cache_bytes",
+                                           "max_sessions", "max_requests", "max_tracks",
+                                           "subscriber_queue_bytes", "metrics_listen", "upstream",
+                                           "log_level", "web_root"};
+  for (const auto& [k, v] : *t) {
+    bool known = false;
+    for (const char* name : kKnown) known = known || k.str() == name;
+    if (!known) return "relay config: unknown key '" + std::string(k.str()) + "'";
+  }
+  std::string err;
+  if (!(err = read_key(*t, "listen", c.listen)).empty()) return err;
+  if (!(err = read_key(*t, "cert", c.cert)).empty()) return err;
+  if (!(err = read_key(*t, "key", c.key)).empty()) return err;
+  if (!(err = read_key(*t, "cache_bytes", c.cache_bytes)).empty()) return err;
+  if (!(err = read_key(*t, "track_cache_bytes", c.track_cache_bytes)).empty()) return err;
+  if (!(err = read_key(*t, "max_sessions", c.max_sessions)).empty()) return err;
+  if (!(err = read_key(*t, "max_requests", c.max_requests)).empty()) return err;
+  if (!(err = read_key(*t, "max_tracks", c.max_tracks)).empty()) return err;
+  if (!(err = read_key(*t, "subscriber_queue_bytes", c.subscriber_queue_bytes)).empty()) return err;
+  if (!(err = read_key(*t, "metrics_listen", c.metrics_listen)).empty()) return err;
+  if (!(err = read_key(*t, "upstream", c.upstream)).empty()) return err;
+  if (!(err = read_key(*t, "log_level", c.log_level)).empty()) return err;
+  if (!(err = read_key(*t, "web_root", c.web_root)).empty()) return err;
+  return {};
+}
+
+std::string describe(const toml::parse_error& e) {
+  std::ostringstream os;
+  os << "relay config: " << e.description() << " at line " << e.source().begin.line << ", column "
+     << e.source().begin.column;
+  return os.str();
+}
+
+}  // namespace
+
+std::string apply_toml(std::string_view toml_text, RelayConfig& config) {
+  try {
+    return apply_table(toml::parse(toml_text), config);
+  } catch (const toml::parse_error& e) {
+    return describe(e);
+  }
+}
+
+std::string apply_toml_file(const std::string& path, RelayConfig& config) {
+  try {
+    return apply_table(toml::parse_file(path), config);
+  } catch (const toml::parse_error& e) {
+    return describe(e) + " of " + path;
+  }
+}
+
+std::string validate(const RelayConfig& c) {
+  if (!parse_host_port(c.listen)) return "listen: expected host:port or [v6]:port, got '" + c.listen + "'";
+  if (c.cert.empty() || c.key.empty()) return "cert and key are required (make them with `kinetic cert`)";
+  if (!c.metrics_listen.empty() && !parse_host_port(c.metrics_listen))
+    return "metrics_listen: expected host:port, got '" + c.metrics_listen + "'";
+  if (!c.upstream.empty() && !parse_upstream_url(c.upstream))
+    return "upstream: expected moqt://host:port or https://host:port/path, got '" + c.upstream + "'";
+  if (c.cache_bytes == 0) return "cache_bytes must be positive";
+  if (c.track_cache_bytes == 0 || c.track_cache_bytes > c.cache_bytes)
+    return "track_cache_bytes must be positive and at most cache_bytes";
+  if (c.max_sessions == 0 || c.max_requests == 0 || c.max_tracks == 0)
+    return "max_sessions, max_requests and max_tracks must be positive";
+  if (c.subscriber_queue_bytes == 0) return "subscriber_queue_bytes must be positive";
+  if (spdlog::level::from_str(c.log_level) == spdlog::level::off && c.log_level != "off")
+    return "log_level: one of trace, debug, info, warn, error, critical, off";
+  return {};
+}
+
+void add_relay_flags(CLI::App& app, RelayFlags& f) {
+  app.add_option("-c,--config", f.config_file, "TOML config file (flags override it)");
+  app.add_option("--listen", f.listen, "UDP address for QUIC and WebTransport, host:port");
+  app.add_option("--cert", f.cert, "PEM certificate chain");
+  app.add_option("--key", f.key, "PEM private key");
+  app.add_option("--cache-bytes", f.cache_bytes, "Cache budget for all tracks, bytes");
+  app.add_option("--track-cache-bytes", f.track_cache_bytes, "Cache budget per track, bytes");
+  app.add_option("--max-sessions", f.max_sessions, "Sessions at once");
+  app.add_option("--max-requests", f.max_requests, "Open requests per session");
+  app.add_option("--max-tracks", f.max_tracks, "Tracks the relay serves at once");
+  app.add_option("--subscriber-queue-bytes", f.subscriber_queue_bytes,
+                 "Unsent bytes per subscriber before its oldest groups are dropped");
+  app.add_option("--metrics-listen", f.metrics_listen, "TCP host:port for Prometheus GET /metrics");
+  app.add_option("--upstream", f.upstream, "Parent relay: moqt://host:port or https://host:port/path");
+  app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error, critical or off");
+  app.add_option("--web-root", f.web_root, "Directory served over HTTP/3 GET (the web player)");
+}
+
+void apply_flags(const RelayFlags& f, RelayConfig& c) {
+  auto set = [](const auto& flag, auto& field) {
+    if (flag) field = *flag;
+  };
+  set(f.listen, c.listen);
+  set(f.cert, c.cert);
+  set(f.key, c.key);
+  set(f.cache_bytes, c.cache_bytes);
+  set(f.track_cache_bytes, c.track_cache_bytes);
+  set(f.max_sessions, c.max_sessions);
+  set(f.max_requests, c.max_requests);
+  set(f.max_tracks, c.max_tracks);
+  set(f.subscriber_queue_bytes, c.subscriber_queue_bytes);
+  set(f.metrics_listen, c.metrics_listen);
+  set(f.upstream, c.upstream);
+  set(f.log_level, c.log_level);
+  set(f.web_root, c.web_root);
+}
+
+std::string load_relay_config(const RelayFlags& flags, RelayConfig& config) {
+  if (!flags.config_file.empty()) {
+    if (auto err = apply_toml_file(flags.config_file, config); !err.empty()) return err;
+  }
+  apply_flags(flags, config);
+  return validate(config);
+}
+
+}  // namespace kinetic::relay

@@ -1,0 +1,77 @@
+// What a relay is told at start: a TOML file (config/relay.toml shows every key) overridden by
+// command-line flags. Parsing and checking live here so that `kinetic relay` stays a thin shell
+// and every rule is testable without a process.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace CLI {
+class App;
+}
+
+namespace kinetic::relay {
+
+struct HostPort {
+  std::string host;  // without brackets for IPv6
+  std::uint16_t port = 0;
+  friend bool operator==(const HostPort&, const HostPort&) = default;
+};
+
+// "127.0.0.1:4443", "[::1]:4443", "localhost:4443". The port is required.
+std::optional<HostPort> parse_host_port(std::string_view text);
+
+struct UpstreamUrl {
+  enum class Scheme { kMoqt, kHttps };  // raw QUIC (ALPN moqt-*) or WebTransport over HTTP/3
+  Scheme scheme = Scheme::kMoqt;
+  HostPort authority;
+  std::string path = "/";
+  friend bool operator==(const UpstreamUrl&, const UpstreamUrl&) = default;
+};
+
+// "moqt://host:port" or "https://host:port/path".
+std::optional<UpstreamUrl> parse_upstream_url(std::string_view text);
+
+struct RelayConfig {
+  std::string listen = "[::]:4443";
+  std::string cert;  // PEM certificate chain
+  std::string key;   // PEM private key
+  std::size_t cache_bytes = 256u << 20;
+  std::size_t track_cache_bytes = 32u << 20;
+  std::size_t max_sessions = 10'000;
+  std::size_t max_requests = 1'000;  // request IDs a peer may have open per session
+  std::size_t max_tracks = 10'000;
+  // A subscriber with more unsent bytes than this loses its oldest groups.
+  std::size_t subscriber_queue_bytes = 4u << 20;
+  std::string metrics_listen;  // empty: no metrics endpoint
+  std::string upstream;        // empty: this relay is an origin
+  std::string log_level = "info";
+  std::string web_root;        // empty: no static files over HTTP/3
+};
+
+// Applies the keys present in a TOML document to `config`. Returns an error message (with the
+// key and the TOML source position) or an empty string.
+std::string apply_toml(std::string_view toml_text, RelayConfig& config);
+std::string apply_toml_file(const std::string& path, RelayConfig& config);
+
+// Checks values that TOML and CLI11 cannot: addresses, URLs, budgets, log level.
+std::string validate(const RelayConfig& config);
+
+// Flags override the file; every flag is optional so that unset flags leave the file's value.
+struct RelayFlags {
+  std::string config_file;
+  std::optional<std::string> listen, cert, key, metrics_listen, upstream, log_level, web_root;
+  std::optional<std::size_t> cache_bytes, track_cache_bytes, max_sessions, max_requests, max_tracks,
+      subscriber_queue_bytes;
+};
+
+void add_relay_flags(CLI::App& app, RelayFlags& flags);
+void apply_flags(const RelayFlags& flags, RelayConfig& config);
+
+// The flags' file (if any), then the flags, then validation; an error message or empty.
+std::string load_relay_config(const RelayFlags& flags, RelayConfig& config);
+
+}  // namespace kinetic::relay

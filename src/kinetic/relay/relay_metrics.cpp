@@ -1,0 +1,42 @@
+#include "kinetic/relay/relay_metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace kinetic::relay {
+
+namespace {
+
+template <typename T>
+void sample(std::string& out, const char* name, const char* type, const char* help, const std::atomic<T>& v) {
+  fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type,
+                 v.load(std::memory_order_relaxed));
+}
+
+}  // namespace
+
+std::string render_prometheus(const RelayMetrics& m) {
+  std::string out;
+  out.reserve(2048);
+  sample(out, "kinetic_relay_sessions", "gauge", "MoQT sessions open.", m.sessions);
+  sample(out, "kinetic_relay_sessions_total", "counter", "MoQT sessions accepted.", m.sessions_total);
+  sample(out, "kinetic_relay_sessions_refused_total", "counter", "Sessions refused by max_sessions.",
+         m.sessions_refused);
+  sample(out, "kinetic_relay_subscriptions", "gauge", "Downstream subscriptions active.", m.subscriptions);
+  sample(out, "kinetic_relay_upstream_subscriptions", "gauge", "Upstream subscriptions active (one per track).",
+         m.upstream_subscriptions);
+  sample(out, "kinetic_relay_tracks", "gauge", "Tracks the relay holds state for.", m.tracks);
+  sample(out, "kinetic_relay_objects_in_total", "counter", "Objects received from publishers.", m.objects_in);
+  sample(out, "kinetic_relay_bytes_in_total", "counter", "Payload bytes received from publishers.", m.bytes_in);
+  sample(out, "kinetic_relay_objects_out_total", "counter", "Objects written to subscribers.", m.objects_out);
+  sample(out, "kinetic_relay_bytes_out_total", "counter", "Payload bytes written to subscribers.", m.bytes_out);
+  sample(out, "kinetic_relay_cache_bytes", "gauge", "Bytes held by the track cache.", m.cache_bytes);
+  sample(out, "kinetic_relay_cache_evicted_groups_total", "counter", "Groups evicted from the cache.",
+         m.cache_evicted_groups);
+  sample(out, "kinetic_relay_dropped_groups_total", "counter", "Groups dropped on slow subscribers.",
+         m.dropped_groups);
+  sample(out, "kinetic_relay_requests_refused_total", "counter", "Requests refused (limits, unknown tracks).",
+         m.requests_refused);
+  return out;
+}
+
+}  // namespace kinetic::relay

@@ -1,0 +1,38 @@
+// The relay's counters, as atomics the event loop bumps (relaxed: each is independent) and a
+// reader on another thread renders in the Prometheus text exposition format. Nothing here
+// locks, so serving /metrics can never stall the loop.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace kinetic::relay {
+
+struct RelayMetrics {
+  std::atomic<std::int64_t> sessions{0};          // gauge
+  std::atomic<std::uint64_t> sessions_total{0};   // accepted since start
+  std::atomic<std::uint64_t> sessions_refused{0};
+  std::atomic<std::int64_t> subscriptions{0};     // gauge: downstream subscriptions
+  std::atomic<std::int64_t> upstream_subscriptions{0};  // gauge
+  std::atomic<std::int64_t> tracks{0};            // gauge
+  std::atomic<std::uint64_t> objects_in{0};
+  std::atomic<std::uint64_t> bytes_in{0};
+  std::atomic<std::uint64_t> objects_out{0};
+  std::atomic<std::uint64_t> bytes_out{0};
+  std::atomic<std::int64_t> cache_bytes{0};       // gauge
+  std::atomic<std::uint64_t> cache_evicted_groups{0};
+  std::atomic<std::uint64_t> dropped_groups{0};   // groups reset on slow subscribers
+  std::atomic<std::uint64_t> requests_refused{0};
+
+  static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
+    c.fetch_add(n, std::memory_order_relaxed);
+  }
+  static void add(std::atomic<std::int64_t>& g, std::int64_t n) noexcept { g.fetch_add(n, std::memory_order_relaxed); }
+  static void set(std::atomic<std::int64_t>& g, std::int64_t v) noexcept { g.store(v, std::memory_order_relaxed); }
+};
+
+// Prometheus text format 0.0.4: HELP and TYPE lines, then one sample per metric.
+std::string render_prometheus(const RelayMetrics& m);
+
+}  // namespace kinetic::relay

@@ -1,0 +1,122 @@
+#include "kinetic/relay/relay_config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace kinetic::relay {
+namespace {
+
+RelayConfig valid() {
+  RelayConfig c;
+  c.cert = "cert.pem";
+  c.key = "key.pem";
+  return c;
+}
+
+TEST(RelayConfig, HostPort) {
+  EXPECT_EQ(parse_host_port("127.0.0.1:4443"), (HostPort{"127.0.0.1", 4443}));
+  EXPECT_EQ(parse_host_port("[::1]:443"), (HostPort{"::1", 443}));
+  EXPECT_EQ(parse_host_port("relay.example:0"), (HostPort{"relay.example", 0}));
+  EXPECT_FALSE(parse_host_port("::1:443"));  // IPv6 needs brackets
+  EXPECT_FALSE(parse_host_port("host"));
+  EXPECT_FALSE(parse_host_port("host:"));
+  EXPECT_FALSE(parse_host_port(":443"));
+  EXPECT_FALSE(parse_host_port("host:65536"));
+  EXPECT_FALSE(parse_host_port("host:44x"));
+  EXPECT_FALSE(parse_host_port("[::1]443"));
+}
+
+TEST(RelayConfig, UpstreamUrl) {
+  auto moqt = parse_upstream_url("moqt://origin.example:4443");
+  ASSERT_TRUE(moqt);
+  EXPECT_EQ(moqt->scheme, UpstreamUrl::Scheme::kMoqt);
+  EXPECT_EQ(moqt->authority, (HostPort{"origin.example", 4443}));
+  EXPECT_EQ(moqt->path, "/");
+  auto wt = parse_upstream_url("https://[::1]:4443/moq");
+  ASSERT_TRUE(wt);
+  EXPECT_EQ(wt->scheme, UpstreamUrl::Scheme::kHttps);
+  EXPECT_EQ(wt->authority, (HostPort{"::1", 4443}));
+  EXPECT_EQ(wt->path, "/moq");
+  EXPECT_FALSE(parse_upstream_url("http://host:80"));
+  EXPECT_FALSE(parse_upstream_url("moqt://host"));
+}
+
+TEST(RelayConfig, TomlKeysAtTopLevelOrUnderRelay) {
+  RelayConfig c;
+  ASSERT_EQ(apply_toml("listen = \"127.0.0.1:5000\"\ncache_bytes = 1000000\n", c), "");
+  EXPECT_EQ(c.listen, "127.0.0.1:5000");
+  EXPECT_EQ(c.cache_bytes, 1000000u);
+  ASSERT_EQ(apply_toml("[relay]\nupstream = \"moqt://o:1\"\nmax_tracks = 7\n", c), "");
+  EXPECT_EQ(c.upstream, "moqt://o:1");
+  EXPECT_EQ(c.max_tracks, 7u);
+  EXPECT_EQ(c.listen, "127.0.0.1:5000");  // untouched keys keep their value
+}
+
+TEST(RelayConfig, TomlErrorsNameTheProblem) {
+  RelayConfig c;
+  EXPECT_NE(apply_toml("listen = 5\n", c).find("'listen' must be a string"), std::string::npos);
+  EXPECT_NE(apply_toml("cache_bytes = -1\n", c).find("non-negative"), std::string::npos);
+  EXPECT_NE(apply_toml("cache_byte = 1\n", c).find("unknown key 'cache_byte'"), std::string::npos);
+  EXPECT_NE(apply_toml("listen = \n", c).find("line 1"), std::string::npos);
+  EXPECT_NE(apply_toml_file("/nonexistent/relay.toml", c), "");
+}
+
+TEST(RelayConfig, ValidateChecksEveryRule) {
+  EXPECT_EQ(validate(valid()), "");
+  auto c = valid();
+  c.cert.clear();
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.listen = "nowhere";
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.metrics_listen = "bad";
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.upstream = "ftp://x:1";
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.track_cache_bytes = c.cache_bytes + 1;
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.max_sessions = 0;
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.log_level = "loud";
+  EXPECT_NE(validate(c), "");
+  c.log_level = "off";
+  EXPECT_EQ(validate(c), "");
+}
+
+TEST(RelayConfig, FlagsOverrideTheFile) {
+  const auto path = std::filesystem::temp_directory_path() / "kinetic_relay_config_test.toml";
+  {
+    std::ofstream f(path);
+    f << "listen = \"127.0.0.1:1\"\ncert = \"c.pem\"\nkey = \"k.pem\"\nmax_sessions = 5\n";
+  }
+  CLI::App app;
+  RelayFlags flags;
+  add_relay_flags(app, flags);
+  const std::string file = path.string();
+  std::vector<const char*> argv{"relay", "--config", file.c_str(), "--listen", "[::1]:2", "--cache-bytes", "999999999"};
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  RelayConfig c;
+  ASSERT_EQ(load_relay_config(flags, c), "");
+  EXPECT_EQ(c.listen, "[::1]:2");
+  EXPECT_EQ(c.cache_bytes, 999999999u);
+  EXPECT_EQ(c.max_sessions, 5u);  // from the file, no flag
+  EXPECT_EQ(c.cert, "c.pem");
+  std::filesystem::remove(path);
+}
+
+TEST(RelayConfig, ExampleConfigLoads) {
+  RelayConfig c;
+  ASSERT_EQ(apply_toml_file(KINETIC_SOURCE_DIR "/config/relay.toml", c), "");
+  EXPECT_EQ(validate(c), "");
+}
+
+}  // namespace
+}  // namespace kinetic::relay

@@ -1,0 +1,33 @@
+#include "kinetic/relay/relay_metrics.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kinetic::relay {
+namespace {
+
+TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
+  RelayMetrics m;
+  RelayMetrics::add(m.sessions, 3);
+  RelayMetrics::add(m.bytes_out, 123456);
+  RelayMetrics::set(m.cache_bytes, 42);
+  const auto text = render_prometheus(m);
+  EXPECT_NE(text.find("# TYPE kinetic_relay_sessions gauge\nkinetic_relay_sessions 3\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE kinetic_relay_bytes_out_total counter\nkinetic_relay_bytes_out_total 123456\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("kinetic_relay_cache_bytes 42\n"), std::string::npos);
+  EXPECT_NE(text.find("kinetic_relay_dropped_groups_total 0\n"), std::string::npos);
+  // Every sample line is preceded by its HELP and TYPE.
+  std::size_t samples = 0, types = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    auto end = text.find('\n', pos);
+    auto line = text.substr(pos, end - pos);
+    if (line.starts_with("# TYPE")) ++types;
+    else if (!line.starts_with("#")) ++samples;
+    pos = end + 1;
+  }
+  EXPECT_EQ(samples, types);
+  EXPECT_EQ(samples, 14u);
+}
+
+}  // namespace
+}  // namespace kinetic::relay
