@@ -1,6 +1,8 @@
 // `kinetic quic-perf server|client`: raw QUIC goodput between two processes. The client
 // asks for N bytes on one stream per connection; the server streams them from one shared
 // buffer (zero-copy writes). The client prints goodput and its own CPU time.
+// With --webtransport the same exchange runs on a WebTransport bidirectional stream inside
+// an HTTP/3 connection, to price the WebTransport framing against raw QUIC.
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <csignal>
@@ -19,6 +21,8 @@
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_client.hpp"
 #include "kinetic/transport/quic/quic_server.hpp"
+#include "kinetic/transport/webtransport/h3_connection.hpp"
+#include "kinetic/transport/webtransport/webtransport_client.hpp"
 
 namespace {
 
@@ -36,6 +40,7 @@ struct PerfOptions {
   int connections = 1;
   std::string cc = "cubic";
   bool verbose = false;
+  bool webtransport = false;
 };
 
 wire::Result<SocketAddress> parse_hostport(const std::string& text) {
@@ -127,7 +132,7 @@ int run_server(const PerfOptions& o) {
   }
   QuicServerConfig config;
   config.listen = *listen;
-  config.settings.alpn = {kAlpn};
+  config.settings.alpn = {o.webtransport ? "h3" : kAlpn};
   config.settings.congestion_control = parse_cc(o.cc);
   if (!o.cert.empty()) {
     auto pair = CertificateKeyPair::load(o.cert, o.key);
@@ -139,7 +144,19 @@ int run_server(const PerfOptions& o) {
   }
   EpollLoop loop;
   PerfServer app;
-  auto server = QuicServer::start(loop, config, [&app](SessionPtr s) {
+  webtransport::ServerOptions wt;
+  wt.protocols = {kAlpn};
+  wt.max_sessions = 1;
+  wt.on_session = [&app](SessionPtr s) {
+    s->set_handler(&app);
+    app.keep(std::move(s));
+  };
+  auto server = QuicServer::start(loop, config, [&app, &o, &wt](SessionPtr s) {
+    // The H3 connection keeps itself alive for as long as its QUIC connection.
+    if (o.webtransport) {
+      if (s->protocol() == "h3") webtransport::H3Connection::server(std::move(s), wt);
+      return;
+    }
     s->set_handler(&app);
     app.keep(std::move(s));
   });
@@ -220,8 +237,24 @@ int run_client(const PerfOptions& o) {
   std::vector<SessionPtr> sessions;
   double cpu0 = cpu_seconds();
   auto t0 = loop.now();
+  webtransport::WebTransportClientConfig wt;
+  wt.url = "https://" + o.address + "/perf";
+  wt.protocols = {kAlpn};
+  wt.pinned_sha256 = config.pinned_sha256;
+  wt.verify_peer = config.verify_peer;
+  wt.settings = config.settings;
   for (int i = 0; i < o.connections; ++i) {
     apps.push_back(std::make_unique<PerfClient>(o.bytes));
+    if (o.webtransport) {
+      auto s = webtransport::connect_webtransport(loop, wt);
+      if (!s) {
+        std::cerr << "quic-perf: " << s.error().what << "\n";
+        return 1;
+      }
+      (*s)->set_handler(apps.back().get());
+      sessions.push_back(std::move(*s));
+      continue;
+    }
     auto s = (*client)->connect(apps.back().get());
     if (!s) {
       std::cerr << "quic-perf: " << s.error().what << "\n";
@@ -261,6 +294,8 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--connections", opts->connections, "client: parallel connections")->check(CLI::Range(1, 1000));
   sub->add_option("--cc", opts->cc, "congestion control: cubic, reno or bbr")
       ->check(CLI::IsMember({"cubic", "reno", "bbr"}));
+  sub->add_flag("--webtransport", opts->webtransport,
+                "stream over a WebTransport session (HTTP/3, ALPN h3) instead of raw QUIC");
   sub->add_flag("-v,--verbose", opts->verbose, "log at debug level");
   return kinetic::app::Command{sub, [opts, mode] {
     if (opts->verbose) spdlog::set_level(spdlog::level::debug);

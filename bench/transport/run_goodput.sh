@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Raw QUIC goodput on loopback: Kinetic's `kinetic quic-perf` against the Debian-packaged
-# ngtcp2 examples (gtlsserver/gtlsclient, HTTP/3 over the same ngtcp2 0.12 + GnuTLS), in
-# the same run, one connection and N parallel connections. Prints a Markdown table with
-# goodput and CPU seconds per GB (server + client processes) and our ratio to the baseline.
+# QUIC goodput on loopback: Kinetic's `kinetic quic-perf` over raw QUIC and over a
+# WebTransport stream (HTTP/3), against the Debian-packaged ngtcp2 examples (gtlsserver/
+# gtlsclient, HTTP/3 over the same ngtcp2 0.12 + GnuTLS), in the same run, one connection
+# and N parallel connections. Prints a Markdown table with goodput and CPU seconds per GB
+# (server + client processes) and each row's ratio to the baseline.
 #
 # usage: bench/transport/run_goodput.sh [MB per connection] [parallel connections] [repeats]
 #   KINETIC=path/to/kinetic (default build-quic/apps/kinetic/kinetic)
@@ -49,8 +50,9 @@ run_clients() {
   echo "$(echo "$end - $start" | bc -l) $cpu"
 }
 
+# start_ours [--webtransport]
 start_ours() {
-  "$KINETIC" quic-perf server --address "127.0.0.1:$PORT_OURS" --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
+  "$KINETIC" quic-perf server "$@" --address "127.0.0.1:$PORT_OURS" --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
     >"$WORK/ours.log" 2>&1 &
   SERVER_PID=$!
   sleep 0.5
@@ -67,11 +69,16 @@ stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/de
 measure() {
   local impl=$1 n=$2 best_g=0 best_c=0
   for r in $(seq "$REPEATS"); do
-    if [ "$impl" = ours ]; then start_ours; else start_base; fi
+    case "$impl" in
+      quic) start_ours ;;
+      wt) start_ours --webtransport ;;
+      *) start_base ;;
+    esac
     local s0; s0=$(proc_cpu "$SERVER_PID")
     local res
-    if [ "$impl" = ours ]; then
-      res=$(run_clients "$n" "$KINETIC" quic-perf client --address "127.0.0.1:$PORT_OURS" --cert "$WORK/cert.pem" --bytes "$BYTES")
+    if [ "$impl" != base ]; then
+      local mode=(); [ "$impl" = wt ] && mode=(--webtransport)
+      res=$(run_clients "$n" "$KINETIC" quic-perf client "${mode[@]}" --address "127.0.0.1:$PORT_OURS" --cert "$WORK/cert.pem" --bytes "$BYTES")
     else
       res=$(run_clients "$n" gtlsclient -q --no-quic-dump --no-http-dump --exit-on-all-streams-close \
         127.0.0.1 "$PORT_BASE" "https://127.0.0.1:$PORT_BASE/blob")
@@ -88,11 +95,15 @@ measure() {
 
 echo "Loopback goodput, $MB MB per connection, best of $REPEATS ($(nproc) cores, $(uname -r))"
 echo
-echo "| case | kinetic Mbit/s | ngtcp2 gtls* Mbit/s | goodput ratio | kinetic CPU s/GB | ngtcp2 CPU s/GB | CPU ratio (base/ours) |"
-echo "|---|---|---|---|---|---|---|"
+echo "| case | connections | Mbit/s | CPU s/GB | goodput vs ngtcp2 | CPU vs ngtcp2 (base/ours) |"
+echo "|---|---|---|---|---|---|"
 for n in 1 "$PAR"; do
-  read -r og oc <<<"$(measure ours "$n")"
+  read -r qg qc <<<"$(measure quic "$n")"
+  read -r wg wc_ <<<"$(measure wt "$n")"
   read -r bg bc_ <<<"$(measure base "$n")"
-  printf "| %s connection(s) | %s | %s | %.2fx | %s | %s | %.2fx |\n" "$n" "$og" "$bg" \
-    "$(echo "$og / $bg" | bc -l)" "$oc" "$bc_" "$(echo "$bc_ / $oc" | bc -l)"
+  printf "| kinetic raw QUIC | %s | %s | %s | %.2fx | %.2fx |\n" "$n" "$qg" "$qc" \
+    "$(echo "$qg / $bg" | bc -l)" "$(echo "$bc_ / $qc" | bc -l)"
+  printf "| kinetic WebTransport | %s | %s | %s | %.2fx | %.2fx |\n" "$n" "$wg" "$wc_" \
+    "$(echo "$wg / $bg" | bc -l)" "$(echo "$bc_ / $wc_" | bc -l)"
+  printf "| ngtcp2 gtlsserver/gtlsclient (HTTP/3) | %s | %s | %s | 1.00x | 1.00x |\n" "$n" "$bg" "$bc_"
 done
