@@ -352,7 +352,14 @@ void Session::Impl::release_request(transport::StreamId id) {
     auto it = requests.find(id);
     if (it == requests.end()) return;
     if (it->second->counted && incoming_active > 0) --incoming_active;
+    if (auto* r = std::get_if<std::shared_ptr<IncomingRequest>>(&it->second->target);
+        r && (*r)->counts_namespace_ && namespace_subscriptions > 0) {
+      --namespace_subscriptions;
+      (*r)->counts_namespace_ = false;
+    }
     requests.erase(it);
+    std::erase_if(served, [](const auto& kv) { return kv.second.expired(); });
+    std::erase_if(served_fetches, [](const auto& fetch) { return fetch.expired(); });
   });
 }
 

@@ -265,6 +265,13 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
       return;
     }
     if (std::holds_alternative<wire::RequestOk>(message)) return;  // REQUEST_UPDATE answered
+    if (auto* n = std::get_if<wire::PublishStateNotify>(&message); n && s.publisher_initiated_) {
+      // Draft-20: the publisher's state changed; keep what the session tracks of the track.
+      if (n->parameters.largest_object) {
+        s.info_.largest = Location{n->parameters.largest_object->group, n->parameters.largest_object->object};
+      }
+      return;
+    }
     if (std::holds_alternative<wire::RequestUpdate>(message) && s.publisher_initiated_) return;
     return unexpected();
   }
