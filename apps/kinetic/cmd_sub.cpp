@@ -1,0 +1,354 @@
+// `kinetic sub URL --namespace NS`: subscribes to an MSF broadcast through its catalog and
+// writes the received LOC frames as fragmented MP4 (a file, or stdout for `ffplay -`);
+// --stats prints latency (from the frames' capture times) and rates once a second.
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+extern "C" {
+#include <libavcodec/codec_id.h>
+}
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "kinetic/media/broadcast.hpp"
+#include "kinetic/media/catalog.hpp"
+#include "kinetic/media/cmaf_mux.hpp"
+#include "kinetic/media/loc_packager.hpp"
+#include "kinetic/moqt/quic_client.hpp"
+#include "kinetic/moqt/session.hpp"
+#include "kinetic/transport/certificate.hpp"
+#include "kinetic/transport/epoll_loop.hpp"
+
+namespace {
+
+using namespace kinetic;
+
+struct SubOptions {
+  std::string url;
+  std::string ns;
+  std::vector<std::string> tracks;
+  std::string output;
+  std::string pin;
+  bool insecure = false;
+  bool stats = false;
+  double duration = 0;
+};
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+moqt::TrackNamespace split_namespace(const std::string& text) {
+  moqt::TrackNamespace ns;
+  std::size_t start = 0;
+  for (;;) {
+    const auto slash = text.find('/', start);
+    auto field = text.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!field.empty()) ns.fields.push_back(std::move(field));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return ns;
+}
+
+void stop_on_signals(transport::EpollLoop& loop) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return;
+  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd >= 0) loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
+}
+
+// The decoder setup a catalog track promises, in the muxer's terms.
+std::optional<media::StreamInfo> stream_from_catalog(const media::Catalog& c, const media::CatalogTrack& t) {
+  if (t.packaging != "loc" || !t.codec || !t.timescale || *t.timescale > INT32_MAX) return std::nullopt;
+  media::StreamInfo s;
+  const std::string& codec = *t.codec;
+  if (codec.rfind("avc1.", 0) == 0 || codec.rfind("avc3.", 0) == 0) {
+    s.kind = media::StreamKind::kVideo;
+    s.codec_id = AV_CODEC_ID_H264;
+  } else if (codec.rfind("mp4a.40.", 0) == 0) {
+    s.kind = media::StreamKind::kAudio;
+    s.codec_id = AV_CODEC_ID_AAC;
+  } else if (codec == "opus") {
+    s.kind = media::StreamKind::kAudio;
+    s.codec_id = AV_CODEC_ID_OPUS;
+  } else {
+    return std::nullopt;
+  }
+  s.timescale = static_cast<std::uint32_t>(*t.timescale);
+  s.width = static_cast<int>(t.width.value_or(0));
+  s.height = static_cast<int>(t.height.value_or(0));
+  s.sample_rate = static_cast<int>(t.samplerate.value_or(0));
+  s.channels = t.channel_config ? std::atoi(t.channel_config->c_str()) : 0;
+  s.framerate = t.framerate.value_or(0);
+  if (auto init = c.init_bytes(t)) s.extradata = *init;
+  return s;
+}
+
+class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionHandler {
+ public:
+  Subscriber(transport::EpollLoop& loop, const SubOptions& opts) : loop_(loop), opts_(opts), ns_(split_namespace(opts.ns)) {}
+
+  void attach(std::shared_ptr<moqt::Session> session) {
+    session_ = std::move(session);
+    moqt::SubscribeOptions so;
+    so.subscriber_priority = 0;
+    so.filter = moqt::SubscribeFilter::from({0, 0});
+    catalog_sub_ = session_->subscribe({ns_, std::string(media::kCatalogTrackName)}, so, this);
+  }
+  void print_stats() {
+    const auto t = now_us();
+    for (auto& tr : tracks_) {
+      auto& s = tr.window;
+      std::fprintf(stderr, "%s: %llu frames/s %.1f kbit/s latency avg %.1f ms max %.1f ms (total %llu)\n",
+                   tr.name.c_str(), static_cast<unsigned long long>(s.frames), static_cast<double>(s.bytes) * 8 / 1000.0,
+                   s.frames ? static_cast<double>(s.latency_sum_us) / static_cast<double>(s.frames) / 1000.0 : 0.0,
+                   static_cast<double>(s.latency_max_us) / 1000.0, static_cast<unsigned long long>(tr.frames));
+      s = {};
+    }
+    (void)t;
+  }
+  void finish() {
+    if (muxer_) (void)muxer_->finish();
+  }
+  [[nodiscard]] std::uint64_t frames() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& t : tracks_) n += t.frames;
+    return n;
+  }
+  [[nodiscard]] bool failed() const noexcept { return failed_; }
+
+  void on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) override {
+    if (code != 0) spdlog::error("sub: session closed ({}: {})", code, reason);
+    failed_ = failed_ || code != 0;
+    loop_.stop();
+  }
+  void on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo& e) override {
+    spdlog::error("sub: {} refused ({}: {})", sub.track().name, e.code, e.reason);
+    failed_ = true;
+    loop_.stop();
+  }
+  void on_done(moqt::Subscription& sub, std::uint64_t, std::string_view) override {
+    if (&sub == catalog_sub_.get()) return;
+    if (++done_ >= tracks_.size()) loop_.stop();
+  }
+  void on_object(moqt::Subscription& sub, const moqt::Object& o) override {
+    if (o.status != moqt::ObjectStatus::kNormal || o.payload.empty()) return;
+    if (&sub == catalog_sub_.get()) {
+      if (!tracks_.empty()) return;  // Kinetic publishes one catalog; later copies add nothing
+      on_catalog(o);
+      return;
+    }
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+      if (tracks_[i].sub.get() == &sub) on_media(i, o);
+    }
+  }
+
+ private:
+  struct Window {
+    std::uint64_t frames = 0;
+    std::uint64_t bytes = 0;
+    std::int64_t latency_sum_us = 0;
+    std::int64_t latency_max_us = 0;
+  };
+  struct Track {
+    std::string name;
+    media::StreamInfo stream;
+    std::shared_ptr<moqt::Subscription> sub;
+    std::optional<std::int64_t> base_pts;
+    std::optional<media::Packet> held;  // written once the next frame gives its duration
+    std::uint64_t frames = 0;
+    Window window;
+  };
+
+  void on_catalog(const moqt::Object& o) {
+    auto c = media::parse_catalog(std::string_view(reinterpret_cast<const char*>(o.payload.data()), o.payload.size()));
+    if (!c) {
+      spdlog::error("sub: bad catalog: {}", c.error().what);
+      failed_ = true;
+      loop_.stop();
+      return;
+    }
+    std::vector<media::StreamInfo> streams;
+    for (const auto& t : c->tracks) {
+      if (!opts_.tracks.empty() && std::find(opts_.tracks.begin(), opts_.tracks.end(), t.name) == opts_.tracks.end()) {
+        continue;
+      }
+      auto s = stream_from_catalog(*c, t);
+      if (!s) {
+        spdlog::warn("sub: skipping track {} (codec or packaging not supported)", t.name);
+        continue;
+      }
+      Track tr;
+      tr.name = t.name;
+      tr.stream = *s;
+      tracks_.push_back(std::move(tr));
+      streams.push_back(*s);
+    }
+    if (tracks_.empty()) {
+      spdlog::error("sub: the catalog offers no track to subscribe to");
+      failed_ = true;
+      loop_.stop();
+      return;
+    }
+    if (!opts_.output.empty()) {
+      auto m = media::CmafMuxer::open(opts_.output, streams);
+      if (!m) {
+        spdlog::error("sub: cannot write {}: {}", opts_.output, m.error().what);
+        failed_ = true;
+        loop_.stop();
+        return;
+      }
+      muxer_ = std::move(*m);
+    }
+    for (auto& t : tracks_) {
+      moqt::SubscribeOptions so;
+      // From the start of what the publisher still has: it begins each subscriber at a
+      // group start (a keyframe), so the first frame written decodes.
+      so.filter = moqt::SubscribeFilter::from({0, 0});
+      t.sub = session_->subscribe({ns_, t.name}, so, this);
+    }
+  }
+
+  void on_media(std::size_t index, const moqt::Object& o) {
+    Track& t = tracks_[index];
+    auto frame = media::unpackage_loc(t.stream.kind, o.payload, o.properties);
+    if (!frame) {
+      spdlog::warn("sub: {} object {}/{} dropped: {}", t.name, o.group_id, o.object_id, frame.error().what);
+      return;
+    }
+    if (!t.base_pts) {
+      if (!frame->keyframe) return;  // nothing decodes before a keyframe
+      t.base_pts = frame->pts;
+    }
+    ++t.frames;
+    t.window.frames++;
+    t.window.bytes += o.payload.size();
+    if (frame->capture_time_us) {
+      const std::int64_t latency = now_us() - static_cast<std::int64_t>(*frame->capture_time_us);
+      t.window.latency_sum_us += latency;
+      t.window.latency_max_us = std::max(t.window.latency_max_us, latency);
+    }
+    if (!muxer_) return;
+    // The frame's rescaled media time keeps audio and video aligned; the duration of a frame
+    // is only known when the next one arrives.
+    media::Packet p = media::packet_from_loc(*frame, 0);
+    p.pts = p.dts = frame->pts - *t.base_pts;
+    if (t.held) {
+      t.held->duration = std::max<std::int64_t>(0, p.pts - t.held->pts);
+      write(index, *t.held);
+    }
+    t.held = std::move(p);
+  }
+  void write(std::size_t index, const media::Packet& p) {
+    auto st = muxer_->write(index, p);
+    if (!st) spdlog::warn("sub: {} frame not written: {}", tracks_[index].name, st.error().what);
+  }
+  void flush(std::size_t index) {
+    Track& t = tracks_[index];
+    if (!t.held) return;
+    if (t.stream.framerate > 0) {
+      t.held->duration = static_cast<std::int64_t>(static_cast<double>(t.stream.timescale) / t.stream.framerate);
+    }
+    write(index, *t.held);
+    t.held.reset();
+  }
+
+ public:
+  void flush_all() {
+    if (!muxer_) return;
+    for (std::size_t i = 0; i < tracks_.size(); ++i) flush(i);
+  }
+
+ private:
+  transport::EpollLoop& loop_;
+  const SubOptions& opts_;
+  moqt::TrackNamespace ns_;
+  std::shared_ptr<moqt::Session> session_;
+  std::shared_ptr<moqt::Subscription> catalog_sub_;
+  std::vector<Track> tracks_;
+  std::unique_ptr<media::CmafMuxer> muxer_;
+  std::size_t done_ = 0;
+  bool failed_ = false;
+};
+
+transport::quic::QuicClientConfig client_trust(const SubOptions& o) {
+  transport::quic::QuicClientConfig c;
+  if (o.insecure) c.verify_peer = false;
+  if (o.pin.size() == 64) {
+    transport::Sha256 pin{};
+    for (std::size_t i = 0; i < pin.size(); ++i) {
+      pin[i] = static_cast<std::uint8_t>(std::stoi(o.pin.substr(2 * i, 2), nullptr, 16));
+    }
+    c.pinned_sha256.push_back(pin);
+  }
+  return c;
+}
+
+void stats_tick(transport::EpollLoop& loop, Subscriber& s) {
+  loop.schedule_after(std::chrono::seconds(1), [&loop, &s] {
+    s.print_stats();
+    stats_tick(loop, s);
+  });
+}
+
+int run_sub(const SubOptions& o) {
+  // stdout may be the MP4 stream itself: logs go to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("kinetic-sub"));
+  auto url = moqt::parse_moqt_url(o.url);
+  if (!url) {
+    std::cerr << "sub: bad URL: " << url.error().what << "\n";
+    return 2;
+  }
+  transport::EpollLoop loop;
+  stop_on_signals(loop);
+  Subscriber subscriber(loop, o);
+  auto session = moqt::connect_quic(loop, *url, client_trust(o), {}, &subscriber);
+  if (!session) {
+    std::cerr << "sub: cannot connect: " << session.error().what << "\n";
+    return 1;
+  }
+  subscriber.attach(*session);
+  if (o.stats) stats_tick(loop, subscriber);
+  if (o.duration > 0) {
+    loop.schedule_after(std::chrono::milliseconds(static_cast<std::int64_t>(o.duration * 1000)), [&loop] { loop.stop(); });
+  }
+  loop.run();
+  subscriber.flush_all();
+  subscriber.finish();
+  (*session)->close(0, "subscriber done");
+  if (o.stats) subscriber.print_stats();
+  std::cerr << "sub: " << subscriber.frames() << " frames received" << std::endl;
+  return subscriber.failed() ? 1 : (subscriber.frames() > 0 ? 0 : 3);
+}
+
+const app::RegisterCommand kRegister([](CLI::App& app) {
+  auto* sub = app.add_subcommand("sub", "Subscribe to an MSF/LOC broadcast and write fragmented MP4");
+  auto opts = std::make_shared<SubOptions>();
+  sub->add_option("url", opts->url, "moqt://host:port/path of the relay or publisher")->required();
+  sub->add_option("--namespace", opts->ns, "track namespace, fields separated by '/'")->required();
+  sub->add_option("--track", opts->tracks, "only these catalog tracks (repeatable; default: all)");
+  sub->add_option("--output", opts->output, "fragmented MP4 file, or - for stdout");
+  sub->add_flag("--stats", opts->stats, "print latency and rates once a second (stderr)");
+  sub->add_option("--duration", opts->duration, "stop after this many seconds (0: when the broadcast ends)");
+  sub->add_option("--pin", opts->pin, "trust the server certificate with this SHA-256 (hex)");
+  sub->add_flag("--insecure", opts->insecure, "do not verify the server certificate");
+  return app::Command{sub, [opts] { return run_sub(*opts); }};
+});
+
+}  // namespace
