@@ -107,7 +107,10 @@ wire::Result<Request> parse_request(const HeaderList& headers) {
   Request req;
   bool seen_regular = false;
   bool has_method = false, has_scheme = false, has_path = false, has_authority = false, has_protocol = false;
-  for (const auto& [name, value] : headers) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+  for (const auto& field : headers) {
+    const std::string& name = field.first;
+    const std::string& value = field.second;
     if (name.empty()) return malformed("empty field name");
     if (has_uppercase(name)) return malformed("uppercase field name");
     if (name.front() != ':') {
