@@ -14,6 +14,7 @@
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_server.hpp"
+#include "kinetic/transport/webtransport/h3_connection.hpp"
 #include "kinetic/wire/error_codes.hpp"
 #include "tap.hpp"
 
@@ -96,10 +97,26 @@ class ClientLoopback : public ::testing::Test {
         if (auto s = moqt::Session::create(std::move(t), o, &router)) router.sessions.push_back(std::move(s));
       });
       if (!server) { port_ = -1; return; }
+      // The same router behind WebTransport: an HTTP/3 server whose CONNECT sessions become
+      // MoQT sessions, as in the relay.
+      transport::webtransport::ServerOptions h3;
+      h3.on_session = [&](transport::SessionPtr t) {
+        moqt::SessionOptions o;
+        o.perspective = moqt::Perspective::kServer;
+        if (auto s = moqt::Session::create(std::move(t), o, &router)) router.sessions.push_back(std::move(s));
+      };
+      std::vector<std::shared_ptr<transport::webtransport::H3Connection>> h3_connections;
+      sc.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
+      auto wt_server = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr t) {
+        h3_connections.push_back(transport::webtransport::H3Connection::server(std::move(t), h3));
+      });
+      if (!wt_server) { port_ = -1; return; }
+      wt_port_ = (*wt_server)->local_address().port();
       loop_ = &loop;
       port_ = (*server)->local_address().port();
       loop.run();
       router.sessions.clear();
+      h3_connections.clear();
     });
     while (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     ASSERT_GT(port_, 0) << "router did not start";
@@ -127,6 +144,7 @@ class ClientLoopback : public ::testing::Test {
 
   std::thread server_;
   std::atomic<int> port_{0};
+  std::atomic<int> wt_port_{0};
   std::atomic<transport::EpollLoop*> loop_{nullptr};
 };
 
@@ -140,6 +158,11 @@ TEST_F(ClientLoopback, AllCasesPassDraft18) {
   auto r = client("--draft 18");
   expect_all_pass(r);
   EXPECT_NE(r.out.find("draft: draft-ietf-moq-transport-18"), std::string::npos) << r.out;
+}
+
+TEST_F(ClientLoopback, AllCasesPassOverWebTransport) {
+  expect_all_pass(sh(cli() + " interop-client --tls-disable-verify -r https://127.0.0.1:" +
+                     std::to_string(wt_port_.load()) + "/moq"));
 }
 
 // The runner's containers configure the client by environment alone.
