@@ -25,8 +25,8 @@ struct FetchHeader {
 void write_fetch_header(ByteWriter& w, const FetchHeader& h);
 Result<FetchHeader> read_fetch_header(ByteReader& r);  // reads the stream type too
 
-// The order groups follow on the stream (from FETCH_OK); it decides the sign of Group ID Delta.
-enum class GroupOrder : std::uint8_t { kAscending = 1, kDescending = 2 };
+// The order groups follow on the stream (wire::GroupOrder, from FETCH_OK) decides the sign of
+// Group ID Delta.
 
 namespace fetch_flags {
 inline constexpr std::uint64_t kSubgroupMask = 0x03;

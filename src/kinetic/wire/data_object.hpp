@@ -55,6 +55,10 @@ struct DataLimits {
 // DEFAULT PUBLISHER PRIORITY when the track property is absent (draft-18 §12.4).
 inline constexpr std::uint8_t kDefaultPublisherPriority = 128;
 
+// GROUP ORDER as the control plane carries it and as a fetch stream follows it; one type, so
+// control and data headers can be included together.
+enum class GroupOrder : std::uint8_t { kAscending = 0x1, kDescending = 0x2 };
+
 struct Location {
   std::uint64_t group = 0;
   std::uint64_t object = 0;

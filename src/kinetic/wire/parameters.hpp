@@ -88,8 +88,7 @@ struct AuthorizationToken {
 Result<AuthorizationToken> decode_token(std::span<const std::uint8_t> value);
 std::string encode_token(const AuthorizationToken& token);
 
-// --- GROUP ORDER -----------------------------------------------------------------------
-enum class GroupOrder : std::uint8_t { kAscending = 0x1, kDescending = 0x2 };
+// --- GROUP ORDER: wire::GroupOrder, defined beside Location in data_object.hpp ------------
 
 // --- SUBSCRIPTION FILTER (draft-18, parameter 0x21) --------------------------------------
 enum class FilterType : std::uint64_t {
