@@ -1,0 +1,217 @@
+#include "kinetic/relay/relay_track.hpp"
+
+#include <map>
+#include <utility>
+
+#include "kinetic/wire/error_codes.hpp"
+
+namespace kinetic::relay {
+
+struct RelayTrack::Downstream final : moqt::ServedSubscriptionHandler {
+  RelayTrack* track = nullptr;
+  std::shared_ptr<moqt::ServedSubscription> sub;
+  // Set when the subscriber joined from the cache: objects of this group on are its to get,
+  // even those at or below the largest location its SUBSCRIBE_OK named.
+  std::optional<std::uint64_t> from_group;
+  std::optional<std::uint64_t> highest_group;
+  // Groups with streams written to this subscriber, and their subgroups, so that a slow
+  // subscriber's older groups can be dropped whole.
+  std::map<std::uint64_t, std::set<std::uint64_t>> groups;
+  bool gone = false;
+
+  void on_cancelled(moqt::ServedSubscription&) override { track->remove(*this); }
+};
+
+RelayTrack::RelayTrack(moqt::FullTrackName name, RelayCache& cache, RelayMetrics& metrics, TrackLimits limits,
+                       std::function<void(RelayTrack&)> on_empty)
+    : name_(std::move(name)), cache_(cache), metrics_(metrics), limits_(limits), on_empty_(std::move(on_empty)) {
+  RelayMetrics::add(metrics_.tracks, 1);
+}
+
+RelayTrack::~RelayTrack() {
+  for (auto& d : downstream_) {
+    if (!d->gone) RelayMetrics::add(metrics_.subscriptions, -1);
+    d->sub->set_handler(nullptr);
+  }
+  if (upstream_) {
+    upstream_->set_handler(nullptr);
+    if (upstream_->state() == moqt::RequestState::kActive || upstream_->state() == moqt::RequestState::kPending) {
+      upstream_->unsubscribe();
+    }
+    RelayMetrics::add(metrics_.upstream_subscriptions, -1);
+  }
+  RelayMetrics::add(metrics_.tracks, -1);
+}
+
+void RelayTrack::set_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher) {
+  if (!upstream_ && upstream) RelayMetrics::add(metrics_.upstream_subscriptions, 1);
+  upstream_ = std::move(upstream);
+  publisher_ = publisher;
+  if (upstream_ && upstream_->state() == moqt::RequestState::kActive) {
+    active_ = true;
+    upstream_info_ = upstream_->info();
+  }
+}
+
+moqt::TrackInfo RelayTrack::current_info() const {
+  moqt::TrackInfo info = upstream_info_;
+  const auto* cached = cache_.find(name_);
+  const auto cached_largest = cached ? cached->largest() : std::nullopt;
+  if (cached_largest && (!info.largest || *info.largest < *cached_largest)) info.largest = cached_largest;
+  if (upstream_) {
+    const auto received = upstream_->largest_received();
+    if (received && (!info.largest || *info.largest < *received)) info.largest = received;
+  }
+  return info;
+}
+
+std::size_t RelayTrack::downstream_count() const noexcept {
+  std::size_t n = 0;
+  for (const auto& d : downstream_) n += d->gone ? 0 : 1;
+  return n;
+}
+
+// Forgets subscribers that left; never called from one of their own callbacks.
+void RelayTrack::prune() {
+  std::erase_if(downstream_, [](const std::unique_ptr<Downstream>& d) {
+    if (d->gone) d->sub->set_handler(nullptr);
+    return d->gone;
+  });
+}
+
+void RelayTrack::add_downstream(std::shared_ptr<moqt::ServedSubscription> sub) {
+  prune();
+  auto d = std::make_unique<Downstream>();
+  d->track = this;
+  d->sub = std::move(sub);
+  d->sub->set_handler(d.get());
+  RelayMetrics::add(metrics_.subscriptions, 1);
+  auto& down = *downstream_.emplace_back(std::move(d));
+  if (active_) start(down);
+}
+
+void RelayTrack::start(Downstream& down) {
+  down.sub->accept(current_info());
+  const auto* cached = cache_.find(name_);
+  const auto latest = cached ? cached->latest_group() : std::nullopt;
+  if (!latest) return;
+  // A late joiner starts at the newest group we hold, so it can begin decoding at once.
+  down.from_group = *latest;
+  for (const auto& object : cached->group(*latest)) forward(down, object);
+}
+
+void RelayTrack::forward(Downstream& down, const moqt::Object& object) {
+  auto& sub = *down.sub;
+  if (down.gone || !sub.sending()) return;
+  const bool joined = down.from_group && object.group_id >= *down.from_group;
+  if (!joined && !sub.in_filter(object.location())) return;
+
+  if (object.datagram) {
+    if (sub.send_datagram(object)) {
+      RelayMetrics::add(metrics_.objects_out);
+      RelayMetrics::add(metrics_.bytes_out, object.payload.size());
+    }
+    return;
+  }
+
+  // Falling behind: drop whole older groups so the newest one goes out without waiting.
+  if (sub.queued_bytes() > limits_.subscriber_queue_bytes) {
+    for (auto it = down.groups.begin(); it != down.groups.end() && it->first < object.group_id;) {
+      bool open = false;
+      for (auto sg : it->second) open = open || sub.subgroup(it->first, sg) != nullptr;
+      if (open) {
+        sub.drop_group(it->first, static_cast<std::uint64_t>(wire::StreamResetCode::kTooFarBehind));
+        RelayMetrics::add(metrics_.dropped_groups);
+      }
+      it = down.groups.erase(it);
+    }
+  }
+
+  if (!down.highest_group || object.group_id > *down.highest_group) {
+    // A newer group began: the older ones are complete as far as this relay knows.
+    if (down.highest_group) sub.close_groups_before(object.group_id, false);
+    down.highest_group = object.group_id;
+    for (auto it = down.groups.begin(); it != down.groups.end() && it->first < object.group_id;) {
+      bool open = false;
+      for (auto sg : it->second) open = open || sub.subgroup(it->first, sg) != nullptr;
+      it = open ? std::next(it) : down.groups.erase(it);
+    }
+  } else if (object.group_id < *down.highest_group && !down.groups.contains(object.group_id)) {
+    return;  // a group this subscriber already finished or lost
+  }
+
+  auto* writer = sub.subgroup(object.group_id, object.subgroup_id);
+  if (writer == nullptr || !writer->open()) {
+    if (writer != nullptr) return;  // finished already
+    writer = sub.open_subgroup({object.group_id, object.subgroup_id, object.publisher_priority, true, false});
+    if (writer == nullptr) return;
+    down.groups[object.group_id].insert(object.subgroup_id);
+  }
+  if (writer->last_object_id() && *writer->last_object_id() >= object.object_id) return;
+  if (writer->write(object)) {
+    RelayMetrics::add(metrics_.objects_out);
+    RelayMetrics::add(metrics_.bytes_out, object.payload.size());
+  }
+}
+
+void RelayTrack::remove(Downstream& down) {
+  if (down.gone) return;
+  down.gone = true;
+  RelayMetrics::add(metrics_.subscriptions, -1);
+  if (downstream_count() == 0 && on_empty_) on_empty_(*this);
+}
+
+void RelayTrack::on_ok(moqt::Subscription& sub, const moqt::TrackInfo& info) {
+  (void)sub;
+  active_ = true;
+  upstream_info_ = info;
+  for (auto& d : downstream_) {
+    if (!d->gone && d->sub->state() == moqt::RequestState::kPending) start(*d);
+  }
+}
+
+void RelayTrack::on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo& error) {
+  (void)sub;
+  ended_ = true;
+  for (auto& d : downstream_) {
+    if (!d->gone && d->sub->state() == moqt::RequestState::kPending) d->sub->reject(error);
+    remove(*d);
+  }
+}
+
+void RelayTrack::on_object(moqt::Subscription& sub, const moqt::Object& object) {
+  (void)sub;
+  prune();
+  RelayMetrics::add(metrics_.objects_in);
+  RelayMetrics::add(metrics_.bytes_in, object.payload.size());
+  const auto evicted_before = cache_.groups_evicted();
+  (void)cache_.insert(name_, object);  // a group too big to cache is still forwarded live
+  RelayMetrics::set(metrics_.cache_bytes, static_cast<std::int64_t>(cache_.bytes()));
+  RelayMetrics::add(metrics_.cache_evicted_groups, cache_.groups_evicted() - evicted_before);
+  for (auto& d : downstream_) forward(*d, object);
+}
+
+void RelayTrack::on_done(moqt::Subscription& sub, std::uint64_t status, std::string_view reason) {
+  (void)sub;
+  end(status, reason);
+}
+
+void RelayTrack::end(std::uint64_t status, std::string_view reason) {
+  if (ended_) return;
+  ended_ = true;
+  active_ = false;
+  for (auto& d : downstream_) {
+    if (d->gone) continue;
+    if (d->sub->state() == moqt::RequestState::kPending) {
+      moqt::RequestErrorInfo e;
+      e.code = static_cast<std::uint64_t>(wire::RequestErrorCode::kDoesNotExist);
+      e.reason = "publisher went away";
+      d->sub->reject(e);
+    } else {
+      d->sub->done(status, reason);
+    }
+    remove(*d);
+  }
+}
+
+}  // namespace kinetic::relay

@@ -1,0 +1,78 @@
+// One track as the relay carries it: a single upstream subscription shared by every
+// downstream subscriber. Each object that arrives upstream is cached once and written to every
+// downstream subscription from the same shared buffer; a downstream that falls behind loses
+// whole older groups rather than holding the others back or growing without bound.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kinetic/moqt/subscription.hpp"
+#include "kinetic/relay/relay_cache.hpp"
+#include "kinetic/relay/relay_metrics.hpp"
+
+namespace kinetic::relay {
+
+struct TrackLimits {
+  std::size_t subscriber_queue_bytes = 4u << 20;
+};
+
+class RelayTrack final : public moqt::SubscriptionHandler {
+ public:
+  // `on_empty` runs (deferred by the owner) when the track has neither upstream nor downstream
+  // left, so the owner can forget it.
+  RelayTrack(moqt::FullTrackName name, RelayCache& cache, RelayMetrics& metrics, TrackLimits limits,
+             std::function<void(RelayTrack&)> on_empty);
+  ~RelayTrack() override;
+  RelayTrack(const RelayTrack&) = delete;
+  RelayTrack& operator=(const RelayTrack&) = delete;
+
+  [[nodiscard]] const moqt::FullTrackName& name() const noexcept { return name_; }
+  // The upstream subscription (made by the owner with this track as its handler).
+  void set_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher);
+  [[nodiscard]] std::uint64_t publisher() const noexcept { return publisher_; }
+  [[nodiscard]] bool upstream_active() const noexcept { return active_; }
+  [[nodiscard]] bool ended() const noexcept { return ended_; }
+  // Downstream subscriptions still being served.
+  [[nodiscard]] std::size_t downstream_count() const noexcept;
+
+  // A downstream SUBSCRIBE for this track: answered now when the upstream is active (late
+  // joiners get the latest cached group first), or once the upstream answers.
+  void add_downstream(std::shared_ptr<moqt::ServedSubscription> sub);
+  // The publisher is gone or ended the track: every downstream gets PUBLISH_DONE.
+  void end(std::uint64_t status, std::string_view reason);
+
+  // moqt::SubscriptionHandler (the upstream side)
+  void on_ok(moqt::Subscription& sub, const moqt::TrackInfo& info) override;
+  void on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo& error) override;
+  void on_object(moqt::Subscription& sub, const moqt::Object& object) override;
+  void on_done(moqt::Subscription& sub, std::uint64_t status, std::string_view reason) override;
+
+ private:
+  struct Downstream;
+  void start(Downstream& down);
+  void forward(Downstream& down, const moqt::Object& object);
+  void remove(Downstream& down);
+  void prune();
+  [[nodiscard]] moqt::TrackInfo current_info() const;
+
+  moqt::FullTrackName name_;
+  RelayCache& cache_;
+  RelayMetrics& metrics_;
+  TrackLimits limits_;
+  std::function<void(RelayTrack&)> on_empty_;
+  std::shared_ptr<moqt::Subscription> upstream_;
+  std::uint64_t publisher_ = 0;
+  moqt::TrackInfo upstream_info_;
+  bool active_ = false;
+  bool ended_ = false;
+  std::vector<std::unique_ptr<Downstream>> downstream_;
+};
+
+}  // namespace kinetic::relay
