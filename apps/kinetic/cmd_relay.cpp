@@ -1,0 +1,140 @@
+// `kinetic relay`: a MoQT relay on one UDP port, speaking raw QUIC (ALPN moqt-20 / moqt-18)
+// and WebTransport over HTTP/3 (any CONNECT path, e.g. /moq) to the same relay core. Without
+// --cert/--key it makes a short-lived ECDSA certificate and prints its SHA-256 for clients to
+// pin. SIGINT / SIGTERM close every session and exit 0.
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "kinetic/relay/metrics_server.hpp"
+#include "kinetic/relay/relay.hpp"
+#include "kinetic/relay/relay_config.hpp"
+#include "kinetic/transport/certificate.hpp"
+#include "kinetic/transport/epoll_loop.hpp"
+#include "kinetic/transport/quic/quic_server.hpp"
+#include "kinetic/transport/webtransport/h3_connection.hpp"
+
+namespace {
+
+using namespace kinetic;
+
+bool stop_on_signals(transport::EpollLoop& loop) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return false;
+  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) return false;
+  return loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
+}
+
+int run_relay(const relay::RelayFlags& flags) {
+  relay::RelayConfig config;
+  if (!flags.config_file.empty()) {
+    if (auto err = relay::apply_toml_file(flags.config_file, config); !err.empty()) {
+      std::cerr << "kinetic relay: " << err << "\n";
+      return 2;
+    }
+  }
+  relay::apply_flags(flags, config);
+  // With neither --cert nor --key the relay makes its own certificate, so the files are not
+  // required here (one without the other still is an error).
+  const bool generate_cert = config.cert.empty() && config.key.empty();
+  relay::RelayConfig checked = config;
+  if (generate_cert) checked.cert = checked.key = "(generated)";
+  if (auto err = relay::validate(checked); !err.empty()) {
+    std::cerr << "kinetic relay: " << err << "\n";
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (!config.upstream.empty()) {
+    std::cerr << "kinetic relay: --upstream (relay chaining) is not supported by this build\n";
+    return 2;
+  }
+  const auto listen = relay::parse_host_port(config.listen);
+  if (!listen) {
+    std::cerr << "kinetic relay: bad --listen address " << config.listen << "\n";
+    return 2;
+  }
+  const auto addr = transport::quic::SocketAddress::parse(listen->host, listen->port);
+  if (!addr) {
+    std::cerr << "kinetic relay: bad --listen address " << config.listen << "\n";
+    return 2;
+  }
+  auto cert = generate_cert
+                  ? transport::CertificateKeyPair::generate()
+                  : transport::CertificateKeyPair::load(config.cert, config.key);
+  if (!cert) {
+    std::cerr << "kinetic relay: certificate: " << cert.error().what << "\n";
+    return 2;
+  }
+  const auto hash = cert->sha256();
+
+  transport::EpollLoop loop;
+  stop_on_signals(loop);
+  relay::RelayMetrics metrics;
+  // Sessions go before the QUIC server whose connections carry them (see the end).
+  auto core = std::make_unique<relay::Relay>(loop, config, metrics);
+
+  std::unique_ptr<relay::MetricsServer> metrics_server;
+  if (!config.metrics_listen.empty()) {
+    const auto m = relay::parse_host_port(config.metrics_listen);
+    auto started = m ? relay::MetricsServer::start(metrics, m->host, m->port)
+                     : wire::Result<std::unique_ptr<relay::MetricsServer>>(
+                           wire::Error{wire::Errc::kInvalidValue, "bad --metrics-listen"});
+    if (!started) {
+      std::cerr << "kinetic relay: metrics: " << started.error().what << "\n";
+      return 2;
+    }
+    metrics_server = std::move(*started);
+  }
+
+  transport::webtransport::ServerOptions h3;
+  h3.on_session = [&core](transport::SessionPtr s) { core->accept(std::move(s)); };
+  h3.max_sessions = config.max_sessions;
+  std::vector<std::shared_ptr<transport::webtransport::H3Connection>> h3_connections;
+
+  transport::quic::QuicServerConfig sc;
+  sc.listen = *addr;
+  sc.certificate = *cert;
+  auto server = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr s) {
+    if (s->protocol() == "h3") {
+      h3_connections.push_back(transport::webtransport::H3Connection::server(std::move(s), h3));
+    } else {
+      core->accept(std::move(s));
+    }
+  });
+  if (!server) {
+    std::cerr << "kinetic relay: cannot listen on " << config.listen << ": " << server.error().what << "\n";
+    return 1;
+  }
+  std::cout << "relay listening on " << config.listen << " (moqt-20, moqt-18, h3 WebTransport)";
+  if (hash) std::cout << "  certificate sha256 " << transport::to_hex(*hash);
+  if (metrics_server) std::cout << "  metrics on port " << metrics_server->port();
+  std::cout << std::endl;
+
+  loop.run();
+  spdlog::info("relay: stopping");
+  core->close_all("relay stopped");
+  core.reset();
+  h3_connections.clear();
+  return 0;
+}
+
+const app::RegisterCommand kRegister([](CLI::App& app) {
+  auto flags = std::make_shared<relay::RelayFlags>();
+  auto* sub = app.add_subcommand("relay", "Run a MoQT relay (raw QUIC and WebTransport)");
+  relay::add_relay_flags(*sub, *flags);
+  return app::Command{sub, [flags] { return run_relay(*flags); }};
+});
+
+}  // namespace
