@@ -240,6 +240,57 @@ TEST_P(RelayTest, SessionsBeyondTheLimitAreRefused) {
   EXPECT_EQ(metrics.sessions_refused.load(), 1u);
 }
 
+TEST_P(RelayTest, FetchAndTrackStatusAreAnsweredFromTheCache) {
+  auto pub = publisher();
+  auto sub = connect();
+  RecordingSubscription rec;
+  auto h = sub.session->subscribe(track("live", "video"), {}, &rec);
+  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
+  for (std::uint64_t g = 0; g < 3; ++g) {
+    for (std::uint64_t o = 0; o < 4; ++o) publish(g, o);
+    loop.run_for(20ms);
+  }
+  loop.run_for(100ms);
+  RecordingFetch fetch;
+  auto f = sub.session->fetch({track("live", "video"), {0, 2}, 1, std::nullopt}, &fetch);
+  ASSERT_TRUE(loop.run_until([&] { return fetch.complete.has_value(); }, 1s));
+  ASSERT_TRUE(fetch.ok.has_value());
+  EXPECT_EQ(fetch.ok->end_location, (moqt::Location{1, 3}));
+  ASSERT_EQ(fetch.objects.size(), 6u);
+  EXPECT_EQ(fetch.objects.front().location(), (moqt::Location{0, 2}));
+  EXPECT_EQ(pub.handler->fetches.size(), 0u) << "served by the relay";
+
+  RecordingRequest status;
+  auto st = sub.session->track_status(track("live", "video"), &status);
+  ASSERT_TRUE(loop.run_until([&] { return status.ok; }, 1s));
+  ASSERT_TRUE(status.info.largest.has_value());
+  EXPECT_EQ(*status.info.largest, (moqt::Location{2, 3}));
+
+  RecordingFetch nothing;
+  auto f2 = sub.session->fetch({track("live", "other"), {0, 0}, 1, std::nullopt}, &nothing);
+  ASSERT_TRUE(loop.run_until([&] { return nothing.error.has_value(); }, 1s));
+  EXPECT_EQ(nothing.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kDoesNotExist));
+}
+
+TEST_P(RelayTest, LastSubscriberLeavingCancelsTheUpstreamSubscription) {
+  auto pub = publisher();
+  auto a = connect();
+  auto b = connect();
+  RecordingSubscription ra, rb;
+  auto ha = a.session->subscribe(track("live", "video"), {}, &ra);
+  auto hb = b.session->subscribe(track("live", "video"), {}, &rb);
+  ASSERT_TRUE(loop.run_until([&] { return ra.ok && rb.ok; }, 1s));
+  ASSERT_EQ(pub.handler->served.size(), 1u);
+  ha->unsubscribe();
+  loop.run_for(100ms);
+  EXPECT_EQ(pub.handler->served[0]->state(), moqt::RequestState::kActive) << "one subscriber remains";
+  hb->unsubscribe();
+  ASSERT_TRUE(loop.run_until([&] { return pub.handler->served[0]->state() != moqt::RequestState::kActive; }, 1s));
+  EXPECT_EQ(relay.track_count(), 0u);
+  EXPECT_EQ(metrics.subscriptions.load(), 0);
+  EXPECT_EQ(metrics.upstream_subscriptions.load(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 
 }  // namespace
