@@ -1,0 +1,110 @@
+// RelayTrack on its own: an upstream subscription over one memory link, downstream served
+// subscriptions over another, and the cache between them.
+#include "kinetic/relay/relay_track.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../moqt/moqt_fixture.hpp"
+
+namespace kinetic::relay {
+namespace {
+
+using namespace moqt::testing;
+
+class RelayTrackTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::pair<std::shared_ptr<moqt::Session>, std::shared_ptr<moqt::Session>> pair(RecordingSessionHandler& client,
+                                                                                 RecordingSessionHandler& server) {
+    transport::memory::LinkConfig link;
+    link.protocol = GetParam();
+    auto p = network.pair(link);
+    moqt::SessionOptions co, so;
+    so.perspective = moqt::Perspective::kServer;
+    auto c = moqt::Session::create(p.client, co, &client);
+    auto s = moqt::Session::create(p.server, so, &server);
+    EXPECT_TRUE(loop.run_until([&] { return client.ready && server.ready; }, 1s));
+    return {c, s};
+  }
+
+  void SetUp() override {
+    // Upstream: the track subscribes (as client) to a publisher (server).
+    std::tie(up_client, up_server) = pair(up_ch, up_sh);
+    up_sh.on_sub = [](moqt::ServedSubscription& s) { s.accept({}); };
+    // Downstream: subscribers (client) ask the track's side (server).
+    std::tie(down_client, down_server) = pair(down_ch, down_sh);
+    down_sh.on_sub = [this](moqt::ServedSubscription& s) { track.add_downstream(s.shared_from_this()); };
+    track.set_upstream(up_client->subscribe(name, {}, &track), 1);
+  }
+
+  void publish(std::uint64_t group, std::uint64_t object) {
+    auto& s = *up_sh.served.at(0);
+    auto* w = s.subgroup(group, 0);
+    if (w == nullptr) w = s.open_subgroup({group, 0, moqt::kDefaultPriority, true, false});
+    ASSERT_NE(w, nullptr);
+    ASSERT_TRUE(w->write(object, bytes("payload")));
+  }
+
+  transport::memory::SimulatedLoop loop;
+  transport::memory::MemoryNetwork network{loop, 3};
+  RelayCache cache;
+  RelayMetrics metrics;
+  moqt::FullTrackName name = track_name();
+  int empties = 0;
+  RelayTrack track{name, cache, metrics, TrackLimits{}, [this](RelayTrack&) { ++empties; }};
+  RecordingSessionHandler up_ch, up_sh, down_ch, down_sh;
+  std::shared_ptr<moqt::Session> up_client, up_server, down_client, down_server;
+
+  static moqt::FullTrackName track_name() { return moqt::testing::track("live", "video"); }
+};
+
+TEST_P(RelayTrackTest, ForwardsEachObjectOnceCachedToEverySubscriber) {
+  RecordingSubscription a, b;
+  auto ha = down_client->subscribe(name, {}, &a);
+  auto hb = down_client->subscribe(name, {}, &b);
+  ASSERT_TRUE(loop.run_until([&] { return a.ok && b.ok; }, 1s));
+  EXPECT_TRUE(track.upstream_active());
+  publish(0, 0);
+  publish(0, 1);
+  loop.run_for(100ms);
+  EXPECT_EQ(a.objects.size(), 2u);
+  EXPECT_EQ(b.objects.size(), 2u);
+  ASSERT_NE(cache.find(name), nullptr);
+  EXPECT_EQ(cache.find(name)->object_count(), 2u);
+  EXPECT_EQ(metrics.objects_in.load(), 2u);
+  EXPECT_EQ(metrics.objects_out.load(), 4u);
+  EXPECT_EQ(track.downstream_count(), 2u);
+}
+
+TEST_P(RelayTrackTest, UpstreamDoneEndsEveryDownstreamAndEmptiesTheTrack) {
+  RecordingSubscription a;
+  auto ha = down_client->subscribe(name, {}, &a);
+  ASSERT_TRUE(loop.run_until([&] { return a.ok; }, 1s));
+  up_sh.served.at(0)->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), "over");
+  ASSERT_TRUE(loop.run_until([&] { return a.done.has_value(); }, 1s));
+  EXPECT_EQ(*a.done, static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded));
+  EXPECT_TRUE(track.ended());
+  EXPECT_EQ(track.downstream_count(), 0u);
+  EXPECT_EQ(empties, 1);
+}
+
+TEST_P(RelayTrackTest, UpstreamRefusalIsPassedDownstream) {
+  RecordingSubscription a;
+  // The publisher refuses the track (the default answer): the waiting subscriber hears it.
+  up_sh.on_sub = nullptr;
+  RelayTrack other{moqt::testing::track("live", "gone"), cache, metrics, TrackLimits{}, [](RelayTrack&) {}};
+  down_sh.on_sub = [&other](moqt::ServedSubscription& s) { other.add_downstream(s.shared_from_this()); };
+  other.set_upstream(up_client->subscribe(moqt::testing::track("live", "gone"), {}, &other), 1);
+  auto ha = down_client->subscribe(moqt::testing::track("live", "gone"), {}, &a);
+  ASSERT_TRUE(loop.run_until([&] { return a.error.has_value(); }, 1s));
+  EXPECT_EQ(a.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kDoesNotExist));
+  EXPECT_TRUE(other.ended());
+}
+
+INSTANTIATE_TEST_SUITE_P(Drafts, RelayTrackTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+
+}  // namespace
+}  // namespace kinetic::relay
