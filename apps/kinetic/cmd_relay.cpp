@@ -101,13 +101,16 @@ int run_relay(const relay::RelayFlags& flags) {
   transport::webtransport::ServerOptions h3;
   h3.on_session = [&core](transport::SessionPtr s) { core->accept(std::move(s)); };
   h3.max_sessions = config.max_sessions;
-  std::vector<std::shared_ptr<transport::webtransport::H3Connection>> h3_connections;
+  // An HTTP/3 connection keeps itself alive until its QUIC connection closes; these only let
+  // shutdown reach the ones still open.
+  std::vector<std::weak_ptr<transport::webtransport::H3Connection>> h3_connections;
 
   transport::quic::QuicServerConfig sc;
   sc.listen = *addr;
   sc.certificate = *cert;
   auto server = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr s) {
     if (s->protocol() == "h3") {
+      std::erase_if(h3_connections, [](const auto& c) { return c.expired(); });
       h3_connections.push_back(transport::webtransport::H3Connection::server(std::move(s), h3));
     } else {
       core->accept(std::move(s));
@@ -126,7 +129,9 @@ int run_relay(const relay::RelayFlags& flags) {
   spdlog::info("relay: stopping");
   core->close_all("relay stopped");
   core.reset();
-  h3_connections.clear();
+  for (auto& c : h3_connections) {
+    if (auto conn = c.lock()) conn->close(0, "relay stopped");
+  }
   return 0;
 }
 
