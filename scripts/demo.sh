@@ -1,9 +1,47 @@
 #!/usr/bin/env bash
-# The main job on a fresh Debian 12 machine: installs dependencies, builds, and shows what
-# `kinetic` does.
+# The main job on a fresh Debian 12 machine: installs dependencies, builds, starts a relay with a
+# self-signed certificate, publishes the demo clip into it in a loop, and shows how to watch it.
+# Ctrl-C stops everything. Environment: KINETIC_PORT (default 4443), KINETIC_DEMO_SECONDS (run for
+# N seconds then stop; default: until Ctrl-C).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+port="${KINETIC_PORT:-4443}"
 scripts/install-deps.sh
 scripts/build.sh default
-./build/apps/kinetic/kinetic --version
-./build/apps/kinetic/kinetic --help
+K="$PWD/build/apps/kinetic/kinetic"
+
+run_dir="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+"$K" cert --out "$run_dir" --host localhost --host 127.0.0.1 >"$run_dir/cert.txt"
+"$K" relay --listen "127.0.0.1:$port" --cert "$run_dir/cert.pem" --key "$run_dir/key.pem" \
+  --metrics-listen 127.0.0.1:9464 >"$run_dir/relay.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q "listening" "$run_dir/relay.log" && break; sleep 0.1; done
+
+"$K" pub "moqt://127.0.0.1:$port" --namespace demo --input assets/vtest_10s.mp4 --loop --insecure \
+  >"$run_dir/pub.log" 2>&1 &
+pids+=($!)
+
+cat <<MSG
+Kinetic demo running
+  relay     moqt://127.0.0.1:$port  and  https://127.0.0.1:$port/moq (WebTransport)
+  broadcast namespace "demo": catalog, video0 (assets/vtest_10s.mp4 in a loop, H.264, LOC)
+  metrics   curl http://127.0.0.1:9464/metrics
+  cert      $(cat "$run_dir/cert.txt" | tr '\n' ' ')
+  logs      $run_dir/{relay,pub}.log
+
+Watch it (another terminal):
+  $K sub moqt://127.0.0.1:$port --namespace demo --insecure --stats --output - | ffplay -
+  $K sub moqt://127.0.0.1:$port --namespace demo --insecure --stats --output demo.mp4 --duration 10
+Ctrl-C stops the demo.
+MSG
+
+if [ -n "${KINETIC_DEMO_SECONDS:-}" ]; then
+  sleep "$KINETIC_DEMO_SECONDS"
+else
+  wait "${pids[0]}"
+fi

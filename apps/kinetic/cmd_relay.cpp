@@ -60,6 +60,10 @@ int run_relay(const relay::RelayFlags& flags) {
     std::cerr << "kinetic relay: --upstream (relay chaining) is not supported by this build\n";
     return 2;
   }
+  if (!config.web_root.empty()) {
+    std::cerr << "kinetic relay: --web-root (serving the web player) is not supported by this build\n";
+    return 2;
+  }
   const auto listen = relay::parse_host_port(config.listen);
   if (!listen) {
     std::cerr << "kinetic relay: bad --listen address " << config.listen << "\n";
