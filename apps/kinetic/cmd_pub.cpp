@@ -266,6 +266,17 @@ int run_pub(const PubOptions& o) {
   Publisher publisher(loop, o, std::move(*demux), std::move(*broadcast));
   std::vector<std::shared_ptr<moqt::Session>> sessions;
   std::unique_ptr<transport::quic::QuicServer> server;
+  // Says when the relay accepted or refused the namespace, so scripts can start subscribers then.
+  struct AnnounceStatus : moqt::RequestHandler {
+    std::string ns;
+    void on_ok(moqt::OutgoingRequest&, const moqt::TrackInfo&) override {
+      std::cerr << "pub: namespace " << ns << " announced" << std::endl;
+    }
+    void on_error(moqt::OutgoingRequest&, const moqt::RequestErrorInfo& e) override {
+      std::cerr << "pub: namespace " << ns << " refused (" << e.code << ": " << e.reason << ")" << std::endl;
+    }
+  } announce_status;
+  announce_status.ns = o.ns;
   std::shared_ptr<moqt::OutgoingRequest> announce;
   if (!o.listen.empty()) {
     const auto colon = o.listen.rfind(':');
@@ -307,7 +318,7 @@ int run_pub(const PubOptions& o) {
       return 1;
     }
     sessions.push_back(*session);
-    announce = (*session)->publish_namespace(split_namespace(o.ns), nullptr);
+    announce = (*session)->publish_namespace(split_namespace(o.ns), &announce_status);
   }
   publisher.start();
   loop.run();

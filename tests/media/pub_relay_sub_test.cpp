@@ -44,7 +44,8 @@ TEST(PubRelaySub, ThreeSubscribersThroughARelayGetEveryFrame) {
   const std::string port = std::to_string(40000 + getpid() % 20000);
   const std::string url = "moqt://127.0.0.1:" + port;
   const std::string d = dir.string();
-  // The relay starts first. The publisher announces through it and holds its first frame until
+  // The relay starts first. The publisher announces through it (the subscribers start once the
+  // relay accepted the namespace) and holds its first frame until
   // the relay subscribes to the video track (the relay aggregates, so it is one subscription
   // however many subscribers there are). The three subscribers start together, so those the
   // relay admits after the first join at its newest cached group, which is still the opening
@@ -57,7 +58,7 @@ TEST(PubRelaySub, ThreeSubscribersThroughARelayGetEveryFrame) {
          << "(ffmpeg -v error -i '" << kClip << "' -c copy -f mp4 -movflags cmaf+frag_keyframe+empty_moov - | "
          << "timeout 35 '" << kKinetic << "' pub " << url << " --namespace e2e --input - --insecure --wait-for 1"
          << " >pub.log 2>&1) & P=$!; "
-         << "sleep 1.5; S=; "
+         << "for i in $(seq 200); do grep -q 'announced' pub.log 2>/dev/null && break; sleep 0.1; done; S=; "
          << "for n in 1 2 3; do timeout 30 '" << kKinetic << "' sub " << url
          << " --namespace e2e --insecure --output out$n.mp4 >sub$n.log 2>&1 & S=\"$S $!\"; done; "
          << "wait $S; kill $R 2>/dev/null; wait $P $R";
