@@ -5,6 +5,8 @@
 // Threading and lifetime: every call and callback happens on the session's EventLoop.
 // A Stream stays valid until its handler's on_closed() returned, or until its Session is
 // destroyed, whichever comes first. A Session is owned by whoever holds its shared_ptr.
+// When a session closes, its open streams get no on_closed(): they stay valid but inert until
+// the Session is destroyed, so SessionHandler::on_closed is the one place to drop stream state.
 #pragma once
 
 #include <chrono>
