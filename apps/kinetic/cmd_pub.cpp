@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
 #include "command.hpp"
 #include "kinetic/media/broadcast.hpp"
 #include "kinetic/media/catalog.hpp"
@@ -27,6 +28,9 @@
 #include "kinetic/wire/error_codes.hpp"
 
 namespace {
+
+using kinetic::app::split_namespace;
+using kinetic::app::stop_on_signals;
 
 using namespace kinetic;
 using Clock = std::chrono::system_clock;
@@ -46,28 +50,6 @@ std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
 }
 
-moqt::TrackNamespace split_namespace(const std::string& text) {
-  moqt::TrackNamespace ns;
-  std::size_t start = 0;
-  for (;;) {
-    const auto slash = text.find('/', start);
-    auto field = text.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!field.empty()) ns.fields.push_back(std::move(field));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return ns;
-}
-
-void stop_on_signals(transport::EpollLoop& loop) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return;
-  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd >= 0) loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
-}
 
 wire::Result<std::unique_ptr<media::CmafDemuxer>> open_input(const std::string& input) {
   return input == "-" ? media::CmafDemuxer::open_fd(STDIN_FILENO) : media::CmafDemuxer::open_file(input);

@@ -20,6 +20,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
 #include "command.hpp"
 #include "kinetic/media/broadcast.hpp"
 #include "kinetic/media/catalog.hpp"
@@ -31,6 +32,9 @@ extern "C" {
 #include "kinetic/transport/epoll_loop.hpp"
 
 namespace {
+
+using kinetic::app::split_namespace;
+using kinetic::app::stop_on_signals;
 
 using namespace kinetic;
 
@@ -50,28 +54,6 @@ std::int64_t now_us() {
       .count();
 }
 
-moqt::TrackNamespace split_namespace(const std::string& text) {
-  moqt::TrackNamespace ns;
-  std::size_t start = 0;
-  for (;;) {
-    const auto slash = text.find('/', start);
-    auto field = text.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!field.empty()) ns.fields.push_back(std::move(field));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return ns;
-}
-
-void stop_on_signals(transport::EpollLoop& loop) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return;
-  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd >= 0) loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
-}
 
 // The decoder setup a catalog track promises, in the muxer's terms.
 std::optional<media::StreamInfo> stream_from_catalog(const media::Catalog& c, const media::CatalogTrack& t) {
