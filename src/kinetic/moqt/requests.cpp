@@ -5,12 +5,6 @@
 namespace kinetic::moqt {
 namespace {
 
-std::vector<wire::AuthorizationToken> wire_tokens(const std::vector<AuthToken>& tokens) {
-  std::vector<wire::AuthorizationToken> out;
-  for (const auto& t : tokens) out.push_back(wire::AuthorizationToken::use_value(t.type, t.value));
-  return out;
-}
-
 RequestErrorInfo going_away() {
   return {static_cast<std::uint64_t>(wire::RequestErrorCode::kGoingAway), "session is going away", 0, {}};
 }
@@ -36,6 +30,11 @@ std::shared_ptr<Subscription> Session::subscribe(const FullTrackName& track, con
     }
     return sub;
   }
+  if (auto error = impl_->unsendable(options)) {
+    sub->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*sub, *error);
+    return sub;
+  }
   impl_->start_request(sub, [this, track, options](std::uint64_t rid) -> wire::ControlMessage {
     return wire::Subscribe{rid, track, impl_->subscribe_parameters(options, wire::MessageType::kSubscribe)};
   });
@@ -58,7 +57,7 @@ std::shared_ptr<Fetch> Session::fetch(const FetchRange& range, FetchHandler* han
     m.fetch_type = wire::FetchType::kStandalone;
     m.standalone.track = range.track;
     m.parameters.subscriber_priority = priority;
-    m.parameters.authorization_tokens = wire_tokens(tokens);
+    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
     if (wire::features(version_).fetch_locations_in_body) {
       m.standalone.start = wire::Location{range.start.group, range.start.object};
       // Draft-18 sends the end plus one object; object 0 means the whole end group.
@@ -123,9 +122,9 @@ std::shared_ptr<OutgoingRequest> Session::subscribe_namespace(const TrackNamespa
     if (handler != nullptr) handler->on_error(*r, going_away());
     return r;
   }
-  impl_->start_request(r, [prefix, tokens](std::uint64_t rid) -> wire::ControlMessage {
+  impl_->start_request(r, [this, prefix, tokens](std::uint64_t rid) -> wire::ControlMessage {
     wire::SubscribeNamespace m{rid, prefix, {}};
-    m.parameters.authorization_tokens = wire_tokens(tokens);
+    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
     return m;
   });
   return r;
@@ -140,9 +139,9 @@ std::shared_ptr<OutgoingRequest> Session::subscribe_tracks(const TrackNamespace&
     if (handler != nullptr) handler->on_error(*r, going_away());
     return r;
   }
-  impl_->start_request(r, [prefix, tokens](std::uint64_t rid) -> wire::ControlMessage {
+  impl_->start_request(r, [this, prefix, tokens](std::uint64_t rid) -> wire::ControlMessage {
     wire::SubscribeTracks m{rid, prefix, {}};
-    m.parameters.authorization_tokens = wire_tokens(tokens);
+    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
     return m;
   });
   return r;
@@ -157,9 +156,9 @@ std::shared_ptr<OutgoingRequest> Session::track_status(const FullTrackName& trac
     if (handler != nullptr) handler->on_error(*r, going_away());
     return r;
   }
-  impl_->start_request(r, [track, tokens](std::uint64_t rid) -> wire::ControlMessage {
+  impl_->start_request(r, [this, track, tokens](std::uint64_t rid) -> wire::ControlMessage {
     wire::TrackStatus m{rid, track, {}};
-    m.parameters.authorization_tokens = wire_tokens(tokens);
+    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
     return m;
   });
   return r;
@@ -174,9 +173,9 @@ std::shared_ptr<OutgoingRequest> Session::publish_namespace(const TrackNamespace
     if (handler != nullptr) handler->on_error(*r, going_away());
     return r;
   }
-  impl_->start_request(r, [ns, tokens](std::uint64_t rid) -> wire::ControlMessage {
+  impl_->start_request(r, [this, ns, tokens](std::uint64_t rid) -> wire::ControlMessage {
     wire::PublishNamespace m{rid, ns, {}};
-    m.parameters.authorization_tokens = wire_tokens(tokens);
+    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
     return m;
   });
   return r;
@@ -204,7 +203,7 @@ std::shared_ptr<ServedSubscription> Session::publish(const FullTrackName& track,
     m.track_alias = alias;
     if (info.largest) m.parameters.largest_object = wire::Location{info.largest->group, info.largest->object};
     if (info.expires_ms) m.parameters.expires = info.expires_ms;
-    m.parameters.authorization_tokens = wire_tokens(tokens);
+    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
     m.track_properties = Impl::track_properties(info);
     return m;
   });
@@ -241,9 +240,14 @@ void Subscription::reject(const RequestErrorInfo& error) {
 bool Subscription::update(const SubscribeOptions& options) {
   auto s = session_.lock();
   if (!s || state_ != RequestState::kActive || stream_ == nullptr) return false;
+  const auto limit = s->peer_setup_.max_request_updates;
+  if (wire::features(s->version_).setup_max_request_updates && limit > 0 && updates_in_flight_ >= limit) return false;
+  if (s->impl_->unsendable(options)) return false;
   options_ = options;
+  ++updates_in_flight_;
   auto& impl = *s->impl_;
   const auto rid = impl.take_request_id();
+  impl.encoding_stream = stream_->id();
   return impl.send(stream_, wire::RequestUpdate{rid, impl.subscribe_parameters(options, wire::MessageType::kRequestUpdate)});
 }
 

@@ -19,6 +19,12 @@ void ServedSubscription::resolve_filter() {
       break;
     case FilterType::kAbsoluteStart:
     case FilterType::kAbsoluteRange: filter_start_ = f.start; break;
+    case FilterType::kRecentGroups: {
+      // {Largest.Group + 1 - N, 0}, clamped at group 0.
+      const std::uint64_t next = largest ? largest->group + 1 : 0;
+      filter_start_ = Location{f.groups_back >= next ? 0 : next - f.groups_back, 0};
+      break;
+    }
   }
 }
 
@@ -26,7 +32,10 @@ void ServedSubscription::accept(const TrackInfo& info) {
   auto s = session_.lock();
   if (!s || publisher_initiated_ || state_ != RequestState::kPending) return;
   auto& impl = *s->impl_;
-  if (options_.filter.type == FilterType::kAbsoluteRange && options_.filter.end_group < options_.filter.start.group) {
+  const auto& f = options_.filter;
+  if (f.type == FilterType::kAbsoluteRange &&
+      (f.end_group < f.start.group ||
+       (f.end_group == f.start.group && f.end_object && *f.end_object < f.start.object))) {
     reject({static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidRange), "end before start", 0, {}});
     return;
   }
@@ -51,8 +60,56 @@ void ServedSubscription::reject(const RequestErrorInfo& error) {
 bool ServedSubscription::in_filter(Location loc) const noexcept {
   if (!filter_start_) return false;
   if (loc < *filter_start_) return false;
-  if (options_.filter.type == FilterType::kAbsoluteRange && loc.group > options_.filter.end_group) return false;
+  const auto& f = options_.filter;
+  if (f.type == FilterType::kAbsoluteRange) {
+    if (loc.group > f.end_group) return false;
+    if (loc.group == f.end_group && f.end_object && loc.object > *f.end_object) return false;
+  }
   return true;
+}
+
+namespace {
+
+bool in_ranges(const std::vector<ValueRange>& ranges, std::uint64_t value) {
+  for (const auto& r : ranges) {
+    if (value >= r.first && (!r.last || value <= *r.last)) return true;
+  }
+  return false;
+}
+
+// Whether `o` passes one Range Filter. A TRACK_PROPERTY_FILTER selects tracks (SUBSCRIBE_TRACKS),
+// not objects, so it passes every object of a track already subscribed.
+bool passes_one(const RangeFilter& f, const Object& o) {
+  switch (f.field) {
+    case RangeField::kSubgroup: return in_ranges(f.ranges, o.subgroup_id);
+    case RangeField::kObjectId: return in_ranges(f.ranges, o.object_id);
+    case RangeField::kPriority: return in_ranges(f.ranges, o.publisher_priority);
+    case RangeField::kObjectProperty:
+      for (const auto& kv : o.properties) {
+        if (kv.type == f.property_type && kv.is_varint() && in_ranges(f.ranges, kv.value)) return true;
+      }
+      return false;
+    case RangeField::kTrackProperty: return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ServedSubscription::passes(const Object& object) const noexcept {
+  if (!sending() || !in_filter(object.location())) return false;
+  const auto& filters = options_.range_filters;
+  if (filters.empty()) return true;
+  // OR over SetIDs of the AND within each set.
+  std::map<std::uint8_t, bool> sets;
+  for (const auto& f : filters) {
+    auto [it, fresh] = sets.emplace(f.set_id, true);
+    it->second = it->second && passes_one(f, object);
+  }
+  for (const auto& [id, pass] : sets) {
+    if (pass) return true;
+  }
+  return false;
 }
 
 std::uint64_t ServedSubscription::send_order(std::uint64_t group, std::uint8_t publisher_priority) const noexcept {

@@ -150,11 +150,39 @@ void Session::goaway(std::string_view new_uri, std::chrono::milliseconds timeout
     g.request_id = next;
   }
   impl_->send(impl_->control_out, g);
+  if (timeout.count() > 0) {
+    // The peer had its time to migrate: requests still open end with the session.
+    loop().schedule_after(timeout, [w = weak_from_this()] {
+      auto self = w.lock();
+      if (!self || self->closed_) return;
+      if (!self->impl_->requests.empty()) self->impl_->fail(SessionError::kGoawayTimeout, "GOAWAY timeout");
+    });
+  }
 }
 
 // ------------------------------------------------------------------ Impl
 
-Session::Impl::Impl(Session& s) : session(s), v(s.version_) {}
+Session::Impl::Impl(Session& s) : session(s), v(s.version_), peer_tokens(s.options_.max_auth_token_cache_size) {}
+
+std::vector<wire::AuthorizationToken> Session::Impl::encode_tokens(const std::vector<AuthToken>& tokens) {
+  return token_aliaser.encode(tokens, encoding_stream);
+}
+
+bool Session::Impl::resolve_tokens(const wire::MessageParameters& p, std::vector<AuthToken>& out) {
+  if (auto e = peer_tokens.resolve(p.authorization_tokens, out)) {
+    fail(*e, "authorization token alias");
+    return false;
+  }
+  return true;
+}
+
+bool Session::setup_received_by_now() const noexcept { return impl_->setup_received; }
+
+void Session::retire_token(const AuthToken& token) { impl_->token_aliaser.retire(token); }
+
+std::optional<std::uint64_t> Session::token_alias(const AuthToken& token) const {
+  return impl_->token_aliaser.alias_of(token);
+}
 Session::Impl::~Impl() {
   for (auto& [id, rs] : requests) rs->detach();
 }
@@ -186,6 +214,15 @@ void Session::Impl::try_send_setup() {
     o.authority = session.options_.authority;
   }
   o.moqt_implementation = session.options_.implementation;
+  if (session.options_.max_auth_token_cache_size > 0) {
+    o.max_auth_token_cache_size = session.options_.max_auth_token_cache_size;
+  }
+  if (wire::features(v).setup_max_filter_ranges && session.options_.max_filter_ranges > 0) {
+    o.max_filter_ranges = session.options_.max_filter_ranges;
+  }
+  if (wire::features(v).setup_max_request_updates && session.options_.max_request_updates > 0) {
+    o.max_request_updates = session.options_.max_request_updates;
+  }
   for (const auto& t : session.options_.setup_tokens) {
     o.authorization_tokens.push_back(wire::AuthorizationToken::use_value(t.type, t.value));
   }
@@ -208,10 +245,14 @@ void Session::Impl::on_setup(const wire::Setup& setup) {
   peer.path = o.path;
   peer.authority = o.authority;
   peer.implementation = o.moqt_implementation;
-  for (const auto& t : o.authorization_tokens) {
-    if (t.alias_type == wire::AliasType::kUseValue || t.alias_type == wire::AliasType::kRegister) {
-      peer.tokens.push_back({t.token_type, t.token_value});
-    }
+  peer.max_auth_token_cache_size = o.max_auth_token_cache_size.value_or(0);
+  peer.max_filter_ranges = o.max_filter_ranges.value_or(0);
+  peer.max_request_updates = o.max_request_updates.value_or(0);
+  token_aliaser.set_capacity(peer.max_auth_token_cache_size);
+  const bool from_client = session.options_.perspective == Perspective::kServer;
+  if (auto e = peer_tokens.resolve_setup(o.authorization_tokens, from_client, peer.tokens)) {
+    fail(*e, "SETUP authorization token");
+    return;
   }
   if (session.options_.perspective == Perspective::kServer) {
     // PATH over WebTransport is a violation: the URL already carries it.
@@ -338,6 +379,7 @@ void Session::Impl::start_request(RequestTarget target, std::function<wire::Cont
     rs->target = target;
     auto* raw = rs.get();
     requests[stream->id()] = std::move(rs);
+    encoding_stream = stream->id();
     send(raw->stream(), first(rid));
     return true;
   };
@@ -357,6 +399,7 @@ void Session::Impl::release_request(transport::StreamId id) {
       --namespace_subscriptions;
       (*r)->counts_namespace_ = false;
     }
+    token_aliaser.stream_closed(id);
     requests.erase(it);
     std::erase_if(served, [](const auto& kv) { return kv.second.expired(); });
     std::erase_if(served_fetches, [](const auto& fetch) { return fetch.expired(); });
@@ -376,7 +419,7 @@ void Session::Impl::reject(transport::Stream* stream, const RequestErrorInfo& er
 
 // ------------------------------------------------------------------ parameters
 
-wire::MessageParameters Session::Impl::subscribe_parameters(const SubscribeOptions& o, wire::MessageType m) const {
+wire::MessageParameters Session::Impl::subscribe_parameters(const SubscribeOptions& o, wire::MessageType m) {
   wire::MessageParameters p;
   const auto& f = wire::features(v);
   p.subscriber_priority = o.subscriber_priority;
@@ -384,7 +427,7 @@ wire::MessageParameters Session::Impl::subscribe_parameters(const SubscribeOptio
   if (!o.forward) p.forward = false;
   if (o.delivery_timeout_ms) p.object_delivery_timeout = *o.delivery_timeout_ms;
   if (m != wire::MessageType::kRequestOk && m != wire::MessageType::kPublishOk) {
-    for (const auto& t : o.tokens) p.authorization_tokens.push_back(wire::AuthorizationToken::use_value(t.type, t.value));
+    p.authorization_tokens = encode_tokens(o.tokens);
   }
   const auto& flt = o.filter;
   if (f.subscription_filter) {
@@ -394,6 +437,8 @@ wire::MessageParameters Session::Impl::subscribe_parameters(const SubscribeOptio
       case FilterType::kLargestObject: sf.type = wire::FilterType::kLargestObject; break;
       case FilterType::kAbsoluteStart: sf.type = wire::FilterType::kAbsoluteStart; break;
       case FilterType::kAbsoluteRange: sf.type = wire::FilterType::kAbsoluteRange; break;
+      // Only "no groups back" has a draft-18 form; Session::subscribe refuses the rest.
+      case FilterType::kRecentGroups: sf.type = wire::FilterType::kNextGroupStart; break;
     }
     sf.start = {flt.start.group, flt.start.object};
     if (flt.type == FilterType::kAbsoluteRange) sf.end_group_delta = flt.end_group - flt.start.group;
@@ -414,9 +459,16 @@ wire::MessageParameters Session::Impl::subscribe_parameters(const SubscribeOptio
         lf.start_group = flt.start.group;
         lf.start_object = flt.start.object;
         lf.end_group_delta = flt.end_group - flt.start.group;
+        lf.end_object = flt.end_object;
         break;
+      case FilterType::kRecentGroups: lf.start_group = flt.groups_back; break;
     }
     if (!lf.empty()) p.location_filter = lf;
+  }
+  if (f.range_filters) {
+    for (const auto& rf : o.range_filters) {
+      if (auto w = to_wire(rf)) p.range_filters.push_back(std::move(*w));
+    }
   }
   if (m == wire::MessageType::kRequestUpdate) p.group_order.reset();
   return p;
@@ -429,11 +481,6 @@ SubscribeOptions Session::Impl::subscribe_options(const wire::MessageParameters&
   o.forward = p.forward_or_default();
   if (p.object_delivery_timeout) o.delivery_timeout_ms = p.object_delivery_timeout;
   else if (p.subgroup_delivery_timeout) o.delivery_timeout_ms = p.subgroup_delivery_timeout;
-  for (const auto& t : p.authorization_tokens) {
-    if (t.alias_type == wire::AliasType::kUseValue || t.alias_type == wire::AliasType::kRegister) {
-      o.tokens.push_back({t.token_type, t.token_value});
-    }
-  }
   o.filter = SubscribeFilter::from({0, 0});  // absent: unfiltered
   if (p.subscription_filter) {
     const auto& sf = *p.subscription_filter;
@@ -448,18 +495,104 @@ SubscribeOptions Session::Impl::subscribe_options(const wire::MessageParameters&
   } else if (p.location_filter && !p.location_filter->empty()) {
     const auto& lf = *p.location_filter;
     if (lf.relative_start()) {
-      // StartGroup = N: N-1 groups before the current one; 0 and 1 map onto the draft-18 cases.
-      o.filter = *lf.start_group == 0 ? SubscribeFilter::next_group() : SubscribeFilter::largest();
-      if (*lf.start_group > 1) o.filter = SubscribeFilter::from({0, 0});
+      // StartGroup = N: from {Largest.Group + 1 - N, 0}; 0 is the next group.
+      o.filter = *lf.start_group == 0 ? SubscribeFilter::next_group() : SubscribeFilter::recent_groups(*lf.start_group);
     } else if (lf.next_object()) {
       o.filter = SubscribeFilter::largest();
     } else if (auto end = lf.end_group()) {
-      o.filter = SubscribeFilter::range({*lf.start_group, *lf.start_object}, *end);
+      o.filter = SubscribeFilter::range({*lf.start_group, *lf.start_object}, *end, lf.end_object);
     } else {
       o.filter = SubscribeFilter::from({*lf.start_group, *lf.start_object});
     }
   }
   return o;
+}
+
+namespace {
+
+constexpr std::pair<RangeField, wire::ParameterType> kRangeFields[] = {
+    {RangeField::kSubgroup, wire::ParameterType::kSubgroupFilter},
+    {RangeField::kObjectId, wire::ParameterType::kObjectIdFilter},
+    {RangeField::kPriority, wire::ParameterType::kPriorityFilter},
+    {RangeField::kObjectProperty, wire::ParameterType::kObjectPropertyFilter},
+    {RangeField::kTrackProperty, wire::ParameterType::kTrackPropertyFilter},
+};
+
+}  // namespace
+
+bool Session::Impl::filter_expressible(const SubscribeFilter& f) const {
+  if (!wire::features(v).subscription_filter) return true;
+  if (f.type == FilterType::kRecentGroups && f.groups_back != 0) return false;
+  return !(f.type == FilterType::kAbsoluteRange && f.end_object);
+}
+
+std::optional<RequestErrorInfo> Session::Impl::unsendable(const SubscribeOptions& o) const {
+  auto error = [](wire::RequestErrorCode c, const char* what) {
+    return RequestErrorInfo{static_cast<std::uint64_t>(c), what, 0, {}};
+  };
+  if (!filter_expressible(o.filter)) {
+    return error(wire::RequestErrorCode::kNotSupported, "draft-18 has no such location filter");
+  }
+  if (o.range_filters.empty()) return std::nullopt;
+  if (!wire::features(v).range_filters) {
+    return error(wire::RequestErrorCode::kNotSupported, "draft-18 has no range filters");
+  }
+  std::vector<wire::RangeFilter> wire_filters;
+  for (const auto& f : o.range_filters) {
+    auto w = to_wire(f);
+    if (!w) return error(wire::RequestErrorCode::kInvalidFilter, "ranges must ascend, only the last open");
+    wire_filters.push_back(std::move(*w));
+  }
+  // The peer's limit is known once its SETUP arrived; before that the peer itself refuses.
+  const auto max = session.setup_received_by_now() ? session.peer_setup_.max_filter_ranges : UINT64_MAX;
+  if (auto st = wire::check_range_filters(wire_filters, max); !st) {
+    return error(wire::RequestErrorCode::kInvalidFilter, st.error().what);
+  }
+  return std::nullopt;
+}
+
+std::optional<wire::RangeFilter> Session::Impl::to_wire(const RangeFilter& f) {
+  wire::ParameterType type = wire::ParameterType::kSubgroupFilter;
+  for (auto [field, t] : kRangeFields) {
+    if (field == f.field) type = t;
+  }
+  if (f.ranges.empty()) {
+    wire::RangeFilter clear;
+    clear.type = type;
+    clear.clear = true;
+    return clear;
+  }
+  std::vector<wire::Range> ranges;
+  for (const auto& r : f.ranges) ranges.push_back({r.first, r.last});
+  auto w = wire::RangeFilter::make(type, f.set_id, std::move(ranges), f.property_type);
+  if (!w) return std::nullopt;
+  return std::move(*w);
+}
+
+std::optional<RequestErrorInfo> Session::Impl::range_filters_of(const wire::MessageParameters& p,
+                                                                std::vector<RangeFilter>& out) const {
+  if (p.range_filters.empty()) return std::nullopt;
+  auto invalid = [](const char* what) {
+    return RequestErrorInfo{static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidFilter), what, 0, {}};
+  };
+  if (auto st = wire::check_range_filters(p.range_filters, session.options_.max_filter_ranges); !st) {
+    return invalid(st.error().what);
+  }
+  for (const auto& w : p.range_filters) {
+    RangeFilter f;
+    for (auto [field, t] : kRangeFields) {
+      if (t == w.type) f.field = field;
+    }
+    f.set_id = w.set_id;
+    f.property_type = w.property_type;
+    if (!w.clear) {
+      auto ranges = w.ranges();
+      if (!ranges) return invalid("range filter overflows");
+      for (const auto& r : *ranges) f.ranges.push_back({r.start, r.end});
+    }
+    out.push_back(std::move(f));
+  }
+  return std::nullopt;
 }
 
 wire::KeyValueList Session::Impl::track_properties(const TrackInfo& info) {

@@ -47,6 +47,14 @@ struct SessionOptions {
   std::chrono::milliseconds setup_timeout{10'000};
   // Bounds on received data (per object payload / properties).
   std::size_t max_object_payload = 16u << 20;
+  // MAX_AUTH_TOKEN_CACHE_SIZE: bytes of token aliases the peer may register with us (0: none).
+  std::uint64_t max_auth_token_cache_size = 4096;
+  // Draft-20 MAX_FILTER_RANGES: Ranges the peer may put in one request's Range Filters
+  // (0: it may send none).
+  std::uint64_t max_filter_ranges = 64;
+  // Draft-20 MAX_REQUEST_UPDATES: unanswered REQUEST_UPDATEs the peer may have on one request
+  // stream (0: no limit).
+  std::uint64_t max_request_updates = 8;
 };
 
 // The peer's SETUP.
@@ -55,6 +63,9 @@ struct PeerSetup {
   std::optional<std::string> authority;
   std::optional<std::string> implementation;
   std::vector<AuthToken> tokens;
+  std::uint64_t max_auth_token_cache_size = 0;
+  std::uint64_t max_filter_ranges = 0;    // draft-20
+  std::uint64_t max_request_updates = 0;  // draft-20; 0: no limit
 };
 
 class Session;
@@ -100,6 +111,8 @@ class Session final : public transport::SessionHandler, public std::enable_share
   // Requests waiting for the peer to allow another stream (REQUESTS_BLOCKED state).
   [[nodiscard]] std::size_t blocked_requests() const noexcept { return blocked_.size(); }
   [[nodiscard]] bool goaway_received() const noexcept { return goaway_received_; }
+  // The peer's SETUP has been read (its options are in peer_setup()).
+  [[nodiscard]] bool setup_received_by_now() const noexcept;
 
   // --- subscriber -----------------------------------------------------------------
   std::shared_ptr<Subscription> subscribe(const FullTrackName& track, const SubscribeOptions& options,
@@ -126,7 +139,13 @@ class Session final : public transport::SessionHandler, public std::enable_share
 
   // --- session --------------------------------------------------------------------
   // GOAWAY on the control stream; new requests from the peer are refused with GOING_AWAY.
+  // With a timeout, the session closes with GOAWAY_TIMEOUT if requests are still open then.
   void goaway(std::string_view new_uri = {}, std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
+  // Frees the alias of a token this side reused (tokens travel by value, then by alias once
+  // reused and the peer's token cache has room); the peer is told with the next request.
+  void retire_token(const AuthToken& token);
+  // The alias a token currently travels under, if any.
+  [[nodiscard]] std::optional<std::uint64_t> token_alias(const AuthToken& token) const;
   void close(std::uint64_t code, std::string_view reason);
 
   // transport::SessionHandler

@@ -17,16 +17,6 @@ RequestErrorInfo from_wire(const wire::RequestError& e) {
   return out;
 }
 
-std::vector<AuthToken> tokens_of(const wire::MessageParameters& p) {
-  std::vector<AuthToken> out;
-  for (const auto& t : p.authorization_tokens) {
-    if (t.alias_type == wire::AliasType::kUseValue || t.alias_type == wire::AliasType::kRegister) {
-      out.push_back({t.token_type, t.token_value});
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 void Session::Impl::on_control_message(wire::ControlMessage&& message) {
@@ -74,6 +64,13 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
     fail(SessionError::kInvalidRequestId, "request ID of the wrong parity or reused");
     return;
   }
+  // Aliases register even when the request is then refused, so this comes first.
+  std::vector<AuthToken> tokens;
+  bool tokens_ok = true;
+  std::visit([&](const auto& m) {
+    if constexpr (requires { m.parameters.authorization_tokens; }) tokens_ok = resolve_tokens(m.parameters, tokens);
+  }, message);
+  if (!tokens_ok) return;
   auto* stream = rs.stream();
   if (session.goaway_sent_) {
     reject(stream, request_error(wire::RequestErrorCode::kGoingAway, "going away"));
@@ -97,9 +94,14 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
     sub->track_alias_ = next_track_alias++;
     sub->track_ = m->track;
     sub->options_ = subscribe_options(m->parameters);
+    sub->options_.tokens = tokens;
     sub->stream_ = stream;
     rs.target = sub;
     served[rid] = sub;
+    if (auto error = range_filters_of(m->parameters, sub->options_.range_filters)) {
+      sub->reject(*error);
+      return;
+    }
     handler->on_subscribe(session, sub);
     return;
   }
@@ -116,6 +118,7 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
     sub->track_ = m->track;
     sub->publisher_initiated_ = true;
     sub->info_ = track_info(m->parameters, m->track_properties);
+    sub->options_.tokens = tokens;
     sub->stream_ = stream;
     rs.target = sub;
     handler->on_publish(session, sub);
@@ -128,7 +131,7 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
     f->stream_ = stream;
     served_fetches.push_back(f);
     f->priority_ = m->parameters.subscriber_priority_or_default();
-    f->tokens_ = tokens_of(m->parameters);
+    f->tokens_ = tokens;
     if (m->parameters.group_order) f->order_ = static_cast<GroupOrder>(*m->parameters.group_order);
     rs.target = f;
     if (m->fetch_type == wire::FetchType::kStandalone) {
@@ -186,19 +189,19 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
   if (auto* m = std::get_if<wire::TrackStatus>(&message)) {
     req->kind_ = RequestKind::kTrackStatus;
     req->track_ = m->track;
-    req->tokens_ = tokens_of(m->parameters);
+    req->tokens_ = tokens;
   } else if (auto* m2 = std::get_if<wire::PublishNamespace>(&message)) {
     req->kind_ = RequestKind::kPublishNamespace;
     req->namespace_ = m2->track_namespace;
-    req->tokens_ = tokens_of(m2->parameters);
+    req->tokens_ = tokens;
   } else if (auto* m3 = std::get_if<wire::SubscribeNamespace>(&message)) {
     req->kind_ = RequestKind::kSubscribeNamespace;
     req->namespace_ = m3->prefix;
-    req->tokens_ = tokens_of(m3->parameters);
+    req->tokens_ = tokens;
   } else if (auto* m4 = std::get_if<wire::SubscribeTracks>(&message)) {
     req->kind_ = RequestKind::kSubscribeTracks;
     req->namespace_ = m4->prefix;
-    req->tokens_ = tokens_of(m4->parameters);
+    req->tokens_ = tokens;
   }
   if (req->kind_ == RequestKind::kSubscribeNamespace || req->kind_ == RequestKind::kSubscribeTracks) {
     if (namespace_subscriptions >= session.options_.max_namespace_subscriptions) {
@@ -224,6 +227,12 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
     return;
   }
   auto unexpected = [this] { fail(SessionError::kProtocolViolation, "unexpected message on a request stream"); };
+  // A response settles the token aliases the answered message registered or used.
+  if (std::holds_alternative<wire::RequestOk>(message) || std::holds_alternative<wire::RequestError>(message) ||
+      std::holds_alternative<wire::SubscribeOk>(message) || std::holds_alternative<wire::FetchOk>(message) ||
+      std::holds_alternative<wire::PublishOk>(message)) {
+    token_aliaser.answered(rs.id());
+  }
 
   if (auto* sub = std::get_if<std::shared_ptr<Subscription>>(&rs.target)) {
     auto& s = **sub;
@@ -244,6 +253,11 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
       return;
     }
     if (auto* err = std::get_if<wire::RequestError>(&message)) {
+      if (s.state_ == RequestState::kActive && s.updates_in_flight_ > 0) {
+        // A refused REQUEST_UPDATE; PUBLISH_DONE (UPDATE_FAILED) follows and ends it.
+        --s.updates_in_flight_;
+        return;
+      }
       if (s.state_ != RequestState::kPending) return unexpected();
       s.state_ = RequestState::kFailed;
       auto keep = *sub;
@@ -264,7 +278,10 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
       }
       return;
     }
-    if (std::holds_alternative<wire::RequestOk>(message)) return;  // REQUEST_UPDATE answered
+    if (std::holds_alternative<wire::RequestOk>(message)) {  // REQUEST_UPDATE answered
+      if (s.updates_in_flight_ > 0) --s.updates_in_flight_;
+      return;
+    }
     if (auto* n = std::get_if<wire::PublishStateNotify>(&message); n && s.publisher_initiated_) {
       // Draft-20: the publisher's state changed; keep what the session tracks of the track.
       if (n->parameters.largest_object) {
@@ -280,17 +297,63 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
     auto keep = *sub;
     if (auto* upd = std::get_if<wire::RequestUpdate>(&message)) {
       if (!rs.incoming() && s.state_ == RequestState::kPending) return unexpected();
-      auto before = s.options_;
+      const auto limit = session.options_.max_request_updates;
+      if (wire::features(v).setup_max_request_updates && limit > 0 && s.unanswered_updates_ >= limit) {
+        fail(SessionError::kTooManyRequestUpdates, "more REQUEST_UPDATEs outstanding than MAX_REQUEST_UPDATES");
+        return;
+      }
       auto next = subscribe_options(upd->parameters);
-      // Absent parameters leave the current values unchanged.
+      std::vector<AuthToken> update_tokens;
+      if (!resolve_tokens(upd->parameters, update_tokens)) return;
+      std::vector<RangeFilter> filters;
+      auto error = range_filters_of(upd->parameters, filters);
+      const auto& nf = next.filter;
+      const bool filter_given = upd->parameters.subscription_filter || upd->parameters.location_filter;
+      if (!error && filter_given && nf.type == FilterType::kAbsoluteRange &&
+          (nf.end_group < nf.start.group ||
+           (nf.end_group == nf.start.group && nf.end_object && *nf.end_object < nf.start.object))) {
+        error = request_error(wire::RequestErrorCode::kInvalidRange, "end before start");
+      }
+      if (error) {
+        // A failed update ends the subscription (PUBLISH_DONE UPDATE_FAILED).
+        wire::RequestError e;
+        e.error_code = error->code;
+        e.reason = error->reason;
+        send(rs.stream(), e);
+        s.done(static_cast<std::uint64_t>(wire::PublishDoneCode::kUpdateFailed), error->reason);
+        if (s.handler_ != nullptr) s.handler_->on_cancelled(s);
+        return;
+      }
+      if (!upd->parameters.authorization_tokens.empty()) s.options_.tokens = std::move(update_tokens);
+      // Absent parameters leave the current values unchanged; a filter type given again
+      // replaces every set of that type, and one with no ranges removes it.
       if (upd->parameters.subscriber_priority) s.options_.subscriber_priority = next.subscriber_priority;
       if (upd->parameters.forward) s.options_.forward = next.forward;
-      if (upd->parameters.subscription_filter || upd->parameters.location_filter) s.options_.filter = next.filter;
+      if (filter_given) {
+        s.options_.filter = next.filter;
+        s.resolve_filter();
+      }
+      for (const auto& f : filters) {
+        std::erase_if(s.options_.range_filters, [&](const RangeFilter& old) { return old.field == f.field; });
+      }
+      for (auto& f : filters) {
+        if (!f.ranges.empty()) s.options_.range_filters.push_back(std::move(f));
+      }
       if (upd->parameters.object_delivery_timeout) s.options_.delivery_timeout_ms = next.delivery_timeout_ms;
       s.refresh_send_orders();
-      send(rs.stream(), wire::RequestOk{});
-      if (s.handler_ != nullptr) s.handler_->on_update(s);
-      (void)before;
+      // Updates read together are answered together, after all of them applied (coalescing):
+      // one REQUEST_OK each, and one on_update for the cumulative result.
+      if (s.unanswered_updates_++ == 0) {
+        session.loop().post([w = std::weak_ptr<ServedSubscription>(*sub), this, alive = session.weak_from_this()] {
+          auto self = w.lock();
+          if (!self || alive.expired() || session.closed()) return;
+          const auto n = self->unanswered_updates_;
+          self->unanswered_updates_ = 0;
+          if (self->stream_ == nullptr || self->state_ != RequestState::kActive) return;
+          for (std::uint64_t i = 0; i < n; ++i) send(self->stream_, wire::RequestOk{});
+          if (self->handler_ != nullptr) self->handler_->on_update(*self);
+        });
+      }
       return;
     }
     if (!rs.incoming()) {  // our PUBLISH

@@ -9,6 +9,7 @@
 
 #include "kinetic/moqt/data_reader.hpp"
 #include "kinetic/moqt/session.hpp"
+#include "kinetic/moqt/token_cache.hpp"
 #include "kinetic/wire/control_message.hpp"
 #include "kinetic/wire/control_parser.hpp"
 #include "kinetic/wire/error_codes.hpp"
@@ -38,6 +39,9 @@ struct Session::Impl {
   std::size_t incoming_active = 0;
   std::size_t namespace_subscriptions = 0;
   transport::TimerId setup_timer = 0;
+  PeerTokenCache peer_tokens;
+  TokenAliaser token_aliaser;
+  std::uint64_t encoding_stream = 0;  // the request stream the message being built goes on
 
   std::map<transport::StreamId, std::unique_ptr<RequestStream>> requests;
   std::map<transport::StreamId, std::unique_ptr<IncomingUniStream>> uni_streams;
@@ -73,8 +77,20 @@ struct Session::Impl {
 
   // --- helpers shared with the request objects
   void reject(transport::Stream* stream, const RequestErrorInfo& error);
-  wire::MessageParameters subscribe_parameters(const SubscribeOptions& o, wire::MessageType m) const;
+  wire::MessageParameters subscribe_parameters(const SubscribeOptions& o, wire::MessageType m);
+  // Our tokens as they go on `encoding_stream` (by value or alias).
+  std::vector<wire::AuthorizationToken> encode_tokens(const std::vector<AuthToken>& tokens);
+  // The peer's tokens by value; false after closing the session when they break the alias rules.
+  bool resolve_tokens(const wire::MessageParameters& p, std::vector<AuthToken>& out);
   SubscribeOptions subscribe_options(const wire::MessageParameters& p) const;
+  // The draft-20 Range Filters of a request (an empty `ranges` removes that filter type in a
+  // REQUEST_UPDATE); INVALID_FILTER when they break the draft's rules or our MAX_FILTER_RANGES.
+  std::optional<RequestErrorInfo> range_filters_of(const wire::MessageParameters& p, std::vector<RangeFilter>& out) const;
+  static std::optional<wire::RangeFilter> to_wire(const RangeFilter& f);
+  // Why `o` cannot be sent in this draft or to this peer (draft-18 has neither a start some
+  // groups back, nor an end object, nor Range Filters; the peer's MAX_FILTER_RANGES bounds them).
+  std::optional<RequestErrorInfo> unsendable(const SubscribeOptions& o) const;
+  bool filter_expressible(const SubscribeFilter& f) const;
   std::shared_ptr<OutgoingRequest> make_request(RequestKind kind, RequestHandler* handler);
   static wire::KeyValueList track_properties(const TrackInfo& info);
   static TrackInfo track_info(const wire::MessageParameters& p, const wire::KeyValueList& props);

@@ -85,6 +85,7 @@ class RequestStream final : public transport::StreamHandler {
   [[nodiscard]] transport::Stream* stream() const noexcept { return stream_; }
   [[nodiscard]] bool incoming() const noexcept { return incoming_; }
   void set_id(transport::StreamId id) { id_ = id; }
+  [[nodiscard]] transport::StreamId id() const noexcept { return id_; }
 
   RequestTarget target;
   bool counted = false;   // counts against max_incoming_requests

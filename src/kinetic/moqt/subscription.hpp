@@ -64,7 +64,8 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // PUBLISH only: PUBLISH_OK with the subscriber's preferences, or REQUEST_ERROR.
   void accept(SubscriptionHandler* handler, const SubscribeOptions& options = {});
   void reject(const RequestErrorInfo& error);
-  // REQUEST_UPDATE: new priority, filter, forward state. False when not active.
+  // REQUEST_UPDATE: new priority, filter, forward state. False when not active, or when the
+  // peer's MAX_REQUEST_UPDATES (draft-20) updates are already waiting for an answer.
   bool update(const SubscribeOptions& options);
   // Ends the subscription: the request stream is reset (CANCELLED) and data that still
   // arrives for it is dropped.
@@ -91,6 +92,7 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   std::string done_reason_;
   std::uint64_t done_streams_ = 0;
   std::uint64_t streams_ended_ = 0;
+  std::uint64_t updates_in_flight_ = 0;  // REQUEST_UPDATEs sent and not yet answered
 };
 
 // Publisher-side events.
@@ -131,6 +133,9 @@ class ServedSubscription : public std::enable_shared_from_this<ServedSubscriptio
   // Whether an object at `loc` passes the subscriber's filter (relative filters are
   // resolved against the largest location given at accept()).
   [[nodiscard]] bool in_filter(Location loc) const noexcept;
+  // Whether `object` is to be sent: forwarding, inside the location filter and passing the
+  // draft-20 Range Filters (subgroup, object ID, publisher priority, object properties).
+  [[nodiscard]] bool passes(const Object& object) const noexcept;
   // Whether the subscription is active and forwarding.
   [[nodiscard]] bool sending() const noexcept { return state_ == RequestState::kActive && options_.forward; }
 
@@ -177,6 +182,7 @@ class ServedSubscription : public std::enable_shared_from_this<ServedSubscriptio
   std::optional<Location> filter_start_;  // resolved at accept()
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::unique_ptr<SubgroupWriter>> writers_;
   std::uint64_t streams_opened_ = 0;
+  std::uint64_t unanswered_updates_ = 0;  // REQUEST_UPDATEs applied, REQUEST_OKs not yet sent
 };
 
 }  // namespace kinetic::moqt

@@ -51,25 +51,50 @@ struct Object {
   friend bool operator==(const Object&, const Object&) = default;
 };
 
-// Subscription filters (draft-18 SUBSCRIPTION_FILTER; draft-20 LOCATION_FILTER expresses
-// the same four cases).
+// Location filters: draft-18 SUBSCRIPTION_FILTER's four types, and draft-20 LOCATION_FILTER,
+// which adds a start some groups back and an end object. Filters draft-18 cannot express are
+// refused before they are sent.
 enum class FilterType : std::uint8_t {
   kNextGroupStart,  // from the next group after the largest object
   kLargestObject,   // from the object after the largest object
   kAbsoluteStart,   // from `start`
-  kAbsoluteRange,   // from `start` to the end of group `end_group`
+  kAbsoluteRange,   // from `start` to `end_group` (all of it, or up to `end_object`)
+  kRecentGroups,    // draft-20: from {largest.group + 1 - groups_back, 0} (1: the current group)
 };
 
 struct SubscribeFilter {
   FilterType type = FilterType::kLargestObject;
   Location start{};
-  std::uint64_t end_group = 0;  // kAbsoluteRange only
+  std::uint64_t end_group = 0;               // kAbsoluteRange only
+  std::optional<std::uint64_t> end_object;   // kAbsoluteRange, draft-20 only
+  std::uint64_t groups_back = 0;             // kRecentGroups only
 
-  static SubscribeFilter next_group() { return {FilterType::kNextGroupStart, {}, 0}; }
-  static SubscribeFilter largest() { return {FilterType::kLargestObject, {}, 0}; }
-  static SubscribeFilter from(Location s) { return {FilterType::kAbsoluteStart, s, 0}; }
-  static SubscribeFilter range(Location s, std::uint64_t end) { return {FilterType::kAbsoluteRange, s, end}; }
+  static SubscribeFilter next_group() { return {FilterType::kNextGroupStart, {}, 0, {}, 0}; }
+  static SubscribeFilter largest() { return {FilterType::kLargestObject, {}, 0, {}, 0}; }
+  static SubscribeFilter from(Location s) { return {FilterType::kAbsoluteStart, s, 0, {}, 0}; }
+  static SubscribeFilter range(Location s, std::uint64_t end, std::optional<std::uint64_t> end_object = {}) {
+    return {FilterType::kAbsoluteRange, s, end, end_object, 0};
+  }
+  static SubscribeFilter recent_groups(std::uint64_t n) { return {FilterType::kRecentGroups, {}, 0, {}, n}; }
   friend bool operator==(const SubscribeFilter&, const SubscribeFilter&) = default;
+};
+
+// Draft-20 Range Filters (SUBGROUP / OBJECTID / PRIORITY / OBJECT_PROPERTY / TRACK_PROPERTY
+// _FILTER): an object passes when, for some SetID, it passes every filter of that set.
+enum class RangeField : std::uint8_t { kSubgroup, kObjectId, kPriority, kObjectProperty, kTrackProperty };
+
+struct ValueRange {
+  std::uint64_t first = 0;
+  std::optional<std::uint64_t> last;  // open-ended (the last range of a filter only)
+  friend bool operator==(const ValueRange&, const ValueRange&) = default;
+};
+
+struct RangeFilter {
+  RangeField field = RangeField::kSubgroup;
+  std::uint8_t set_id = 0;
+  std::uint64_t property_type = 0;  // kObjectProperty, kTrackProperty
+  std::vector<ValueRange> ranges;   // ascending; empty in REQUEST_UPDATE removes the filter
+  friend bool operator==(const RangeFilter&, const RangeFilter&) = default;
 };
 
 // An AUTHORIZATION TOKEN carried by value (type and opaque bytes), passed through unchanged.
@@ -92,6 +117,7 @@ struct SubscribeOptions {
   std::uint8_t subscriber_priority = kDefaultPriority;
   std::optional<GroupOrder> group_order;  // nullopt: the publisher's
   SubscribeFilter filter = SubscribeFilter::largest();
+  std::vector<RangeFilter> range_filters;  // draft-20
   bool forward = true;
   std::optional<std::uint64_t> delivery_timeout_ms;  // OBJECT_DELIVERY_TIMEOUT
   std::vector<AuthToken> tokens;
