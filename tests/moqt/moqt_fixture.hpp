@@ -11,6 +11,7 @@
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/transport/memory/memory_network.hpp"
 #include "kinetic/transport/memory/simulated_loop.hpp"
+#include "kinetic/wire/control_message.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
 namespace kinetic::moqt::testing {
@@ -115,6 +116,7 @@ class MoqtTest : public ::testing::TestWithParam<std::string> {
     SessionOptions so;
     so.perspective = Perspective::kServer;
     so.max_incoming_requests = max_incoming;
+    if (tune_server) tune_server(so);
     client = Session::create(pair.client, co, &ch);
     server = Session::create(pair.server, so, &sh);
     ASSERT_TRUE(client && server);
@@ -131,7 +133,37 @@ class MoqtTest : public ::testing::TestWithParam<std::string> {
   std::shared_ptr<Session> client;
   std::shared_ptr<Session> server;
   std::size_t max_incoming = 1000;
+  std::function<void(SessionOptions&)> tune_server;
 };
+
+// Records what arrives on a raw request stream and decodes it as control messages.
+struct RawReplies : transport::StreamHandler {
+  explicit RawReplies(wire::Version version) : v(version) {}
+  void on_data(transport::Stream&, std::span<const std::uint8_t> data, bool fin) override {
+    buffer.insert(buffer.end(), data.begin(), data.end());
+    finished = finished || fin;
+  }
+  std::vector<wire::ControlMessage> messages() const {
+    std::vector<wire::ControlMessage> out;
+    std::span<const std::uint8_t> rest(buffer);
+    while (!rest.empty()) {
+      auto m = wire::decode_control_message(v, rest);
+      if (!m) break;
+      out.push_back(std::move(m->message));
+      rest = rest.subspan(m->consumed);
+    }
+    return out;
+  }
+  wire::Version v;
+  std::vector<std::uint8_t> buffer;
+  bool finished = false;
+};
+
+inline std::vector<std::uint8_t> encoded(wire::Version v, const wire::ControlMessage& m) {
+  std::vector<std::uint8_t> out;
+  EXPECT_TRUE(wire::encode_control_message(v, m, out).ok());
+  return out;
+}
 
 inline std::string version_name(const ::testing::TestParamInfo<std::string>& info) {
   return info.param == "moqt-18" ? "Draft18" : "Draft20";

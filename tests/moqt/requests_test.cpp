@@ -137,6 +137,75 @@ TEST_P(RequestsTest, UpdateChangesPriorityAndForward) {
   EXPECT_EQ(sh.served[0]->open_subgroup({0, 0}), nullptr);
 }
 
+TEST_P(RequestsTest, UpdatesWaitWithinThePeersMaxRequestUpdates) {
+  tune_server = [](SessionOptions& o) { o.max_request_updates = 2; };
+  connect();
+  struct Updates : ServedSubscriptionHandler {
+    void on_update(ServedSubscription&) override { ++count; }
+    int count = 0;
+  } updates;
+  sh.on_sub = [&](ServedSubscription& s) { s.set_handler(&updates); s.accept({}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.ok);
+  SubscribeOptions o;
+  o.subscriber_priority = 1;
+  EXPECT_TRUE(sub->update(o));
+  o.subscriber_priority = 2;
+  EXPECT_TRUE(sub->update(o));
+  o.subscriber_priority = 3;
+  // Draft-20: two are unanswered, which is the server's MAX_REQUEST_UPDATES. Draft-18 has no limit.
+  const bool d20 = GetParam() == "moqt-20";
+  EXPECT_EQ(sub->update(o), !d20);
+  run();
+  // Updates read together are applied together and answered once each.
+  EXPECT_EQ(updates.count, 1);
+  EXPECT_EQ(sh.served[0]->options().subscriber_priority, d20 ? 2 : 3);
+  o.subscriber_priority = 4;
+  EXPECT_TRUE(sub->update(o));
+  run();
+  EXPECT_EQ(sh.served[0]->options().subscriber_priority, 4);
+  EXPECT_FALSE(sh.closed);
+}
+
+TEST_P(RequestsTest, TooManyUnansweredUpdatesCloseTheSession) {
+  if (GetParam() == "moqt-18") GTEST_SKIP() << "MAX_REQUEST_UPDATES is a draft-20 option";
+  tune_server = [](SessionOptions& o) { o.max_request_updates = 2; };
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  // A SUBSCRIBE and three REQUEST_UPDATEs in one write: the third is past the limit.
+  const auto v = client->version();
+  auto bytes = encoded(v, wire::Subscribe{0, track("live", "v"), {}});
+  for (std::uint64_t rid : {2, 4, 6}) {
+    wire::RequestUpdate u{rid, {}};
+    u.parameters.subscriber_priority = static_cast<std::uint8_t>(rid);
+    auto more = encoded(v, u);
+    bytes.insert(bytes.end(), more.begin(), more.end());
+  }
+  client->transport().open_bidi()->write(std::span<const std::uint8_t>(bytes));
+  run();
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, static_cast<std::uint64_t>(wire::SessionError::kTooManyRequestUpdates));
+}
+
+TEST_P(RequestsTest, FailedUpdateEndsTheSubscription) {
+  if (GetParam() == "moqt-18") GTEST_SKIP() << "no draft-18 update can carry an invalid range";
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{10, 0}, GroupOrder::kAscending, 128, {}, {}}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.ok);
+  SubscribeOptions o;
+  o.filter = SubscribeFilter::range({8, 3}, 8, 1);
+  EXPECT_TRUE(sub->update(o));
+  run();
+  ASSERT_TRUE(rs.done);
+  EXPECT_EQ(*rs.done, static_cast<std::uint64_t>(wire::PublishDoneCode::kUpdateFailed));
+  EXPECT_FALSE(sh.closed);
+}
+
 TEST_P(RequestsTest, UnsubscribeCancelsThePublisherSide) {
   connect();
   struct Cancel : ServedSubscriptionHandler {

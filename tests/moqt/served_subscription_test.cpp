@@ -118,6 +118,151 @@ TEST_P(ServedSubscriptionTest, SlowSubscriberDropsWholeGroups) {
   EXPECT_TRUE(arr.last.count(1));
 }
 
+// Draft-20 LOCATION_FILTER's starts some groups back and its end object; draft-18 cannot say
+// either, so they are refused before anything is sent.
+TEST_P(ServedSubscriptionTest, LocationFiltersOfDraft20) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}}); };
+  const bool d20 = GetParam() == "moqt-20";
+  struct Case {
+    SubscribeFilter filter;
+    Location first_in;
+    Location first_out;  // the first location past the end, or before the start
+  };
+  const std::vector<Case> cases = {
+      {SubscribeFilter::recent_groups(1), {10, 0}, {9, 99}},   // the current group
+      {SubscribeFilter::recent_groups(3), {8, 0}, {7, 99}},    // two groups before it
+      {SubscribeFilter::recent_groups(50), {0, 0}, {0, 0}},    // clamped at group 0
+      {SubscribeFilter::range({3, 4}, 6, 2), {6, 2}, {6, 3}},  // up to object 2 of group 6
+  };
+  std::vector<RecordingSubscription> handlers(cases.size());
+  std::vector<std::shared_ptr<Subscription>> subs;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SubscribeOptions o;
+    o.filter = cases[i].filter;
+    subs.push_back(client->subscribe(track("live", "f" + std::to_string(i)), o, &handlers[i]));
+  }
+  run();
+  if (!d20) {
+    EXPECT_TRUE(sh.served.empty());
+    for (const auto& h : handlers) {
+      ASSERT_TRUE(h.error);
+      EXPECT_EQ(h.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kNotSupported));
+    }
+    // "No groups back" is draft-18's NextGroupStart.
+    SubscribeOptions o;
+    o.filter = SubscribeFilter::recent_groups(0);
+    RecordingSubscription h;
+    auto s = client->subscribe(track("live", "zero"), o, &h);
+    run();
+    ASSERT_EQ(sh.served.size(), 1u);
+    EXPECT_EQ(sh.served[0]->options().filter.type, FilterType::kNextGroupStart);
+    return;
+  }
+  ASSERT_EQ(sh.served.size(), cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(sh.served[i]->options().filter, cases[i].filter);
+    EXPECT_TRUE(sh.served[i]->in_filter(cases[i].first_in));
+    if (i != 2) {
+      EXPECT_FALSE(sh.served[i]->in_filter(cases[i].first_out));
+    }
+    EXPECT_TRUE(handlers[i].ok);
+  }
+}
+
+TEST_P(ServedSubscriptionTest, RangesEndingBeforeTheyStartAreInvalid) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}}); };
+  RecordingSubscription a, b;
+  SubscribeOptions o;
+  o.filter = SubscribeFilter::range({5, 0}, 4);
+  // An end group before the start group has no wire form (the end is a delta): refused here.
+  auto sa = client->subscribe(track("live", "a"), o, &a);
+  ASSERT_TRUE(a.error);
+  EXPECT_EQ(a.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidRange));
+  if (GetParam() == "moqt-20") {
+    // Within one group the end object can precede the start: the publisher refuses it.
+    o.filter = SubscribeFilter::range({5, 3}, 5, 1);
+    auto sb = client->subscribe(track("live", "b"), o, &b);
+    run();
+    ASSERT_TRUE(b.error);
+    EXPECT_EQ(b.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidRange));
+  }
+  EXPECT_FALSE(sh.closed);
+}
+
+TEST_P(ServedSubscriptionTest, RangeFiltersSelectObjects) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  SubscribeOptions o;
+  o.filter = SubscribeFilter::from({0, 0});
+  // Set 0: subgroup 0 AND object IDs 0..1 or 5+; set 1: publisher priority 0..9.
+  o.range_filters = {{RangeField::kSubgroup, 0, 0, {{0, 0}}},
+                     {RangeField::kObjectId, 0, 0, {{0, 1}, {5, std::nullopt}}},
+                     {RangeField::kPriority, 1, 0, {{0, 9}}}};
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), o, &rs);
+  run();
+  if (GetParam() == "moqt-18") {
+    ASSERT_TRUE(rs.error);
+    EXPECT_EQ(rs.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kNotSupported));
+    return;
+  }
+  ASSERT_EQ(sh.served.size(), 1u);
+  const auto& served = *sh.served[0];
+  EXPECT_EQ(served.options().range_filters, o.range_filters);
+  auto obj = [](std::uint64_t subgroup, std::uint64_t id, std::uint8_t priority) {
+    Object x;
+    x.subgroup_id = subgroup;
+    x.object_id = id;
+    x.publisher_priority = priority;
+    return x;
+  };
+  EXPECT_TRUE(served.passes(obj(0, 1, 128)));
+  EXPECT_TRUE(served.passes(obj(0, 7, 128)));
+  EXPECT_FALSE(served.passes(obj(0, 3, 128)));
+  EXPECT_FALSE(served.passes(obj(1, 0, 128)));
+  EXPECT_TRUE(served.passes(obj(1, 3, 5)));  // set 1
+  // REQUEST_UPDATE replaces a filter type whole; no ranges removes it.
+  auto next = o;
+  next.range_filters = {{RangeField::kObjectId, 0, 0, {}}, {RangeField::kPriority, 1, 0, {{200, 255}}}};
+  ASSERT_TRUE(sub->update(next));
+  run();
+  EXPECT_TRUE(served.passes(obj(0, 3, 128)));
+  EXPECT_FALSE(served.passes(obj(1, 3, 5)));
+  EXPECT_TRUE(served.passes(obj(1, 3, 250)));
+}
+
+TEST_P(ServedSubscriptionTest, RangeFiltersPastThePeersLimitAreInvalid) {
+  if (GetParam() == "moqt-18") GTEST_SKIP() << "draft-18 has no Range Filters";
+  tune_server = [](SessionOptions& o) { o.max_filter_ranges = 2; };
+  connect();
+  EXPECT_EQ(client->peer_setup().max_filter_ranges, 2u);
+  SubscribeOptions o;
+  o.range_filters = {{RangeField::kObjectId, 0, 0, {{0, 1}, {3, 4}, {6, std::nullopt}}}};
+  RecordingSubscription local;
+  auto a = client->subscribe(track("live", "a"), o, &local);
+  ASSERT_TRUE(local.error);
+  EXPECT_EQ(local.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidFilter));
+  // A peer that sends them anyway is refused (the session goes on).
+  wire::Subscribe m{0, track("live", "raw"), {}};
+  auto rf = wire::RangeFilter::make(wire::ParameterType::kObjectIdFilter, 0, {{0, 1}, {3, 4}, {6, std::nullopt}});
+  ASSERT_TRUE(rf.ok());
+  m.parameters.range_filters.push_back(*rf);
+  auto* s = client->transport().open_bidi();
+  RawReplies replies(client->version());
+  s->set_handler(&replies);
+  auto bytes = encoded(client->version(), m);
+  s->write(std::span<const std::uint8_t>(bytes));
+  run();
+  auto got = replies.messages();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(std::holds_alternative<wire::RequestError>(got[0]));
+  EXPECT_EQ(std::get<wire::RequestError>(got[0]).error_code, static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidFilter));
+  EXPECT_FALSE(sh.closed);
+}
+
 INSTANTIATE_TEST_SUITE_P(Drafts, ServedSubscriptionTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 
 }  // namespace

@@ -11,6 +11,8 @@ using wire::SessionError;
 
 class SessionTest : public MoqtTest {};
 
+constexpr std::uint64_t code_of_no_error() { return static_cast<std::uint64_t>(SessionError::kNoError); }
+
 TEST_P(SessionTest, SetupExchangesOptionsAndPicksTheDraft) {
   connect();
   EXPECT_EQ(client->version(), GetParam() == "moqt-18" ? wire::Version::kDraft18 : wire::Version::kDraft20);
@@ -98,6 +100,67 @@ TEST_P(SessionTest, GoawayCarriesTheNewUriAndRefusesNewRequests) {
   auto sub = client->subscribe(track("live", "video"), {}, &rs);
   ASSERT_TRUE(rs.error);
   EXPECT_EQ(rs.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kGoingAway));
+}
+
+// Session migration: the client follows the GOAWAY's URI to a second server, moves its
+// subscription there and closes the old session before the timeout.
+TEST_P(SessionTest, GoawayMigratesTheSubscriptionToTheNewUri) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription old_rs;
+  auto old_sub = client->subscribe(track("live", "video"), {}, &old_rs);
+  run();
+  ASSERT_TRUE(old_rs.ok);
+  server->goaway("moqt://second.example/moq", 2s);
+  run();
+  ASSERT_EQ(ch.goaway_uri, "moqt://second.example/moq");
+
+  // The application connects to the new URI (another server here) and subscribes again.
+  auto config = transport::memory::LinkConfig{};
+  config.protocol = GetParam();
+  auto pair = network.pair(config);
+  RecordingSessionHandler ch2, sh2;
+  sh2.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  SessionOptions co;
+  co.path = "/moq";
+  SessionOptions so;
+  so.perspective = Perspective::kServer;
+  auto client2 = Session::create(pair.client, co, &ch2);
+  auto server2 = Session::create(pair.server, so, &sh2);
+  ASSERT_TRUE(loop.run_until([&] { return ch2.ready && sh2.ready; }, 1s));
+  RecordingSubscription new_rs;
+  auto new_sub = client2->subscribe(track("live", "video"), {}, &new_rs);
+  run();
+  ASSERT_TRUE(new_rs.ok);
+  old_sub->unsubscribe();
+  client->close(code_of_no_error(), "migrated");
+  run(3s);
+  // The old server saw a clean close, not its GOAWAY timeout.
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, 0u);
+  auto* w = sh2.served[0]->open_subgroup({0, 0});
+  ASSERT_NE(w, nullptr);
+  w->write(0, bytes("after migration"));
+  run();
+  ASSERT_EQ(new_rs.objects.size(), 1u);
+  EXPECT_EQ(text(new_rs.objects[0].payload), "after migration");
+  EXPECT_FALSE(ch2.closed);
+}
+
+TEST_P(SessionTest, GoawayTimeoutClosesASessionThatDidNotMove) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "video"), {}, &rs);
+  run();
+  server->goaway({}, 1s);
+  run(500ms);
+  ASSERT_TRUE(ch.goaway_uri);
+  EXPECT_EQ(*ch.goaway_uri, "");  // the same URI
+  EXPECT_FALSE(ch.closed);
+  run(1s);
+  EXPECT_TRUE(ch.closed);
+  EXPECT_EQ(ch.code, static_cast<std::uint64_t>(SessionError::kGoawayTimeout));
 }
 
 TEST_P(SessionTest, RequestsAfterOurGoawayAreRefusedWithGoingAway) {

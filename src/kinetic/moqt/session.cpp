@@ -533,6 +533,10 @@ std::optional<RequestErrorInfo> Session::Impl::unsendable(const SubscribeOptions
   if (!filter_expressible(o.filter)) {
     return error(wire::RequestErrorCode::kNotSupported, "draft-18 has no such location filter");
   }
+  // The end group travels as a delta from the start, so an end before the start has no wire form.
+  if (o.filter.type == FilterType::kAbsoluteRange && o.filter.end_group < o.filter.start.group) {
+    return error(wire::RequestErrorCode::kInvalidRange, "end group before start group");
+  }
   if (o.range_filters.empty()) return std::nullopt;
   if (!wire::features(v).range_filters) {
     return error(wire::RequestErrorCode::kNotSupported, "draft-18 has no range filters");

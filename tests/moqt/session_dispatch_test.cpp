@@ -1,0 +1,211 @@
+// What a session does with a peer that breaks the rules: each case closes that session with
+// the draft's error code, and nothing else (a second session on the same loop goes on).
+#include <gtest/gtest.h>
+
+#include "kinetic/wire/byte_writer.hpp"
+#include "moqt_fixture.hpp"
+
+namespace kinetic::moqt::testing {
+namespace {
+
+using wire::SessionError;
+
+constexpr auto code(SessionError e) { return static_cast<std::uint64_t>(e); }
+
+class SessionDispatchTest : public MoqtTest {
+ protected:
+  // A second, well-behaved pair whose subscription must outlive the broken session.
+  void start_bystander() {
+    auto config = transport::memory::LinkConfig{};
+    config.protocol = GetParam();
+    auto pair = network.pair(config);
+    SessionOptions co;
+    co.path = "/moq";
+    SessionOptions so;
+    so.perspective = Perspective::kServer;
+    bystander_server_handler.on_sub = [](ServedSubscription& s) { s.accept({}); };
+    bystander_client = Session::create(pair.client, co, &bystander_client_handler);
+    bystander_server = Session::create(pair.server, so, &bystander_server_handler);
+    ASSERT_TRUE(loop.run_until([&] { return bystander_client_handler.ready && bystander_server_handler.ready; }, 1s));
+    bystander_sub = bystander_client->subscribe(track("live", "ok"), {}, &bystander);
+    run();
+    ASSERT_TRUE(bystander.ok);
+  }
+  void expect_bystander_unharmed() {
+    ASSERT_EQ(bystander_server_handler.served.size(), 1u);
+    auto* w = bystander_server_handler.served[0]->open_subgroup({0, 0});
+    ASSERT_NE(w, nullptr);
+    w->write(0, bytes("still here"));
+    run();
+    EXPECT_EQ(bystander.objects.size(), 1u);
+    EXPECT_FALSE(bystander_client_handler.closed);
+    EXPECT_FALSE(bystander_server_handler.closed);
+  }
+  // Writes `bytes` on a new bidirectional stream from the client's transport, bypassing its session.
+  void raw_request(const std::vector<std::uint8_t>& bytes, bool fin = false) {
+    auto* s = client->transport().open_bidi();
+    ASSERT_NE(s, nullptr);
+    s->write(std::span<const std::uint8_t>(bytes), fin);
+    run();
+  }
+  std::vector<std::uint8_t> frame(std::uint64_t type, const std::vector<std::uint8_t>& body) {
+    std::vector<std::uint8_t> out;
+    wire::ByteWriter w(out);
+    w.varint(type);
+    w.u16(static_cast<std::uint16_t>(body.size()));
+    w.bytes(std::span<const std::uint8_t>(body));
+    return out;
+  }
+  void expect_server_closed(SessionError e) {
+    EXPECT_TRUE(sh.closed);
+    EXPECT_EQ(sh.code, code(e)) << sh.reason;
+    // The client learns the same code from the transport.
+    EXPECT_TRUE(ch.closed);
+    EXPECT_EQ(ch.code, code(e));
+  }
+
+  RecordingSessionHandler bystander_client_handler, bystander_server_handler;
+  std::shared_ptr<Session> bystander_client, bystander_server;
+  RecordingSubscription bystander;
+  std::shared_ptr<Subscription> bystander_sub;
+};
+
+TEST_P(SessionDispatchTest, UnknownMessageTypeOnARequestStream) {
+  start_bystander();
+  connect();
+  raw_request(frame(0x3E, {0x00, 0x01}));
+  expect_server_closed(SessionError::kProtocolViolation);
+  expect_bystander_unharmed();
+}
+
+TEST_P(SessionDispatchTest, MessageLongerThanItsFields) {
+  start_bystander();
+  connect();
+  // PUBLISH_NAMESPACE {request 0, namespace "a", no parameters} followed by two stray bytes
+  // inside the frame's length.
+  raw_request(frame(0x06, {0x00, 0x01, 0x01, 'a', 0x00, 0xAA, 0xBB}));
+  expect_server_closed(SessionError::kProtocolViolation);
+  expect_bystander_unharmed();
+}
+
+TEST_P(SessionDispatchTest, StreamEndingInsideAMessage) {
+  connect();
+  auto msg = frame(0x06, {0x00, 0x01, 0x01, 'a', 0x00});
+  msg.resize(msg.size() - 2);
+  raw_request(msg, true);
+  expect_server_closed(SessionError::kProtocolViolation);
+}
+
+TEST_P(SessionDispatchTest, SecondSetup) {
+  auto config = transport::memory::LinkConfig{};
+  config.protocol = GetParam();
+  auto pair = network.pair(config);
+  SessionOptions so;
+  so.perspective = Perspective::kServer;
+  server = Session::create(pair.server, so, &sh);
+  struct Raw : transport::SessionHandler {
+    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
+    void on_closed(transport::Session&, const transport::CloseInfo& i) override { closed = i.code; }
+    std::optional<std::uint64_t> closed;
+  } raw;
+  pair.client->set_handler(&raw);
+  run(50ms);
+  auto setup = encoded(server->version(), wire::Setup{});
+  auto twice = setup;
+  twice.insert(twice.end(), setup.begin(), setup.end());
+  pair.client->open_uni()->write(std::span<const std::uint8_t>(twice));
+  run();
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, code(SessionError::kProtocolViolation));
+  EXPECT_EQ(raw.closed, code(SessionError::kProtocolViolation));
+}
+
+TEST_P(SessionDispatchTest, SecondControlStream) {
+  connect();
+  auto setup = encoded(client->version(), wire::Setup{});
+  client->transport().open_uni()->write(std::span<const std::uint8_t>(setup));
+  run();
+  expect_server_closed(SessionError::kProtocolViolation);
+}
+
+TEST_P(SessionDispatchTest, UnknownVersionClosesWithVersionNegotiationFailed) {
+  auto config = transport::memory::LinkConfig{};
+  config.protocol = "moqt-99";
+  auto pair = network.pair(config);
+  struct Raw : transport::SessionHandler {
+    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
+    void on_closed(transport::Session&, const transport::CloseInfo& i) override { closed = i.code; }
+    std::optional<std::uint64_t> closed;
+  } raw;
+  pair.client->set_handler(&raw);
+  SessionOptions so;
+  so.perspective = Perspective::kServer;
+  EXPECT_EQ(Session::create(pair.server, so, &sh), nullptr);
+  run();
+  EXPECT_EQ(raw.closed, code(SessionError::kVersionNegotiationFailed));
+}
+
+TEST_P(SessionDispatchTest, OversizedTrackName) {
+  start_bystander();
+  connect();
+  std::vector<std::uint8_t> body;
+  wire::ByteWriter w(body);
+  w.varint(0);  // request ID
+  w.varint(1);
+  w.length_prefixed(std::string_view("ns"));
+  w.length_prefixed(std::string(4095, 'n'));  // 2 + 4095 > 4096
+  w.varint(0);
+  raw_request(frame(0x03, body));
+  expect_server_closed(SessionError::kProtocolViolation);
+  expect_bystander_unharmed();
+}
+
+TEST_P(SessionDispatchTest, OversizedTokenOverflowsTheCache) {
+  connect();
+  wire::TrackStatus m{0, track("live", "v"), {}};
+  m.parameters.authorization_tokens.push_back(wire::AuthorizationToken::enroll(0, 1, std::string(8000, 't')));
+  raw_request(encoded(client->version(), m));
+  expect_server_closed(SessionError::kAuthTokenCacheOverflow);
+}
+
+TEST_P(SessionDispatchTest, RequestIdReuse) {
+  start_bystander();
+  connect();
+  sh.on_req = [](IncomingRequest& r) { r.accept(); };
+  raw_request(encoded(client->version(), wire::PublishNamespace{0, {{"a"}}, {}}));
+  EXPECT_FALSE(sh.closed);
+  raw_request(encoded(client->version(), wire::PublishNamespace{0, {{"b"}}, {}}));
+  expect_server_closed(SessionError::kInvalidRequestId);
+  expect_bystander_unharmed();
+}
+
+TEST_P(SessionDispatchTest, ClientGoawayWithAUri) {
+  auto config = transport::memory::LinkConfig{};
+  config.protocol = GetParam();
+  auto pair = network.pair(config);
+  RecordingSessionHandler h;
+  SessionOptions so;
+  so.perspective = Perspective::kServer;
+  auto srv = Session::create(pair.server, so, &h);
+  struct Raw : transport::SessionHandler {
+    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
+    void on_closed(transport::Session&, const transport::CloseInfo&) override {}
+  } raw;
+  pair.client->set_handler(&raw);
+  run(50ms);
+  wire::Goaway g;
+  g.new_session_uri = "moqt://elsewhere/";
+  if (wire::features(srv->version()).goaway_request_id) g.request_id = 1;
+  auto bytes = encoded(srv->version(), wire::Setup{});
+  auto more = encoded(srv->version(), g);
+  bytes.insert(bytes.end(), more.begin(), more.end());
+  pair.client->open_uni()->write(std::span<const std::uint8_t>(bytes));
+  run();
+  EXPECT_TRUE(h.closed);
+  EXPECT_EQ(h.code, code(SessionError::kProtocolViolation));
+}
+
+INSTANTIATE_TEST_SUITE_P(Drafts, SessionDispatchTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+
+}  // namespace
+}  // namespace kinetic::moqt::testing
