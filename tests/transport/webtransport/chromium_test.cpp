@@ -61,10 +61,14 @@ std::string find_node() {
   return "";
 }
 
-// One browser run against a fresh server. Chromium pools both sessions on one QUIC connection;
-// a run where the page reports the connection lost is retried once (fresh server, fresh browser)
-// and reported, because that interaction is timing-dependent on a loaded machine; a second loss
-// fails the test.
+// One browser run against a fresh server. Chromium gives every WebTransport session its own
+// QUIC connection. When our server closes a session (CLOSE_WEBTRANSPORT_SESSION, then FIN),
+// Chromium answers with its own FIN and posts the session's close to a later task; if our ACK
+// of that FIN is read before the task runs, the CONNECT stream is already destroyed, Chromium's
+// network service sends OnClosed without the final stats its own interface requires, the
+// renderer rejects the message and the page sees "Connection lost." instead of code 77. Only
+// that case, proven by Chromium's log, is retried (fresh server, fresh browser, at most
+// kAttempts runs in all); any other failure fails the test at once.
 void run_echo_attempt(bool final_attempt, bool* retry) {
   const char* chromium_env = std::getenv("CHROMIUM");
   const std::string chromium = chromium_env ? chromium_env : "/usr/bin/chromium";
@@ -140,8 +144,8 @@ void run_echo_attempt(bool final_attempt, bool* retry) {
   ::unlink(out_path);
   const std::string text = output.str();
   std::cout << text;  // the browser's own account, kept in the test log
-  if (!final_attempt && text.find("Connection lost") != std::string::npos) {
-    std::cout << "browser reported the connection lost; retrying once with a fresh server\n";
+  if (!final_attempt && text.find("\"chromium_rejected_close\":true") != std::string::npos) {
+    std::cout << "Chromium rejected its own close message (the chromium: lines above); retrying\n";
     *retry = true;
     return;
   }
@@ -162,9 +166,12 @@ void run_echo_attempt(bool final_attempt, bool* retry) {
 }
 
 TEST(Chromium, WebTransportEchoWithMoqt20) {
-  bool retry = false;
-  run_echo_attempt(false, &retry);
-  if (retry && !::testing::Test::IsSkipped()) run_echo_attempt(true, &retry);
+  constexpr int kAttempts = 3;
+  bool retry = true;
+  for (int attempt = 1; retry && attempt <= kAttempts && !::testing::Test::IsSkipped(); ++attempt) {
+    retry = false;
+    run_echo_attempt(attempt == kAttempts, &retry);
+  }
 }
 
 }  // namespace

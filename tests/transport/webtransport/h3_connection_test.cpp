@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "kinetic/transport/memory/memory_network.hpp"
 #include "kinetic/transport/memory/simulated_loop.hpp"
+#include "kinetic/transport/webtransport/capsule.hpp"
 #include "kinetic/transport/webtransport/h3_errors.hpp"
 #include "kinetic/transport/webtransport/h3_frame.hpp"
 #include "kinetic/transport/webtransport/quic_varint.hpp"
@@ -26,9 +30,10 @@ class RawPeer final : public SessionHandler, public StreamHandler {
     closed = true;
     close_info = info;
   }
-  void on_data(Stream& stream, std::span<const std::uint8_t> data, bool) override {
+  void on_data(Stream& stream, std::span<const std::uint8_t> data, bool fin) override {
     auto& b = received[stream.id()];
     b.insert(b.end(), data.begin(), data.end());
+    if (fin) fins.insert(stream.id());
   }
   void on_reset(Stream& stream, ErrorCode code) override { resets[stream.id()] = code; }
   void on_stop_sending(Stream& stream, ErrorCode code) override { stops[stream.id()] = code; }
@@ -36,6 +41,7 @@ class RawPeer final : public SessionHandler, public StreamHandler {
   bool closed = false;
   CloseInfo close_info;
   std::map<StreamId, Bytes> received;
+  std::set<StreamId> fins;
   std::map<StreamId, ErrorCode> resets;
   std::map<StreamId, ErrorCode> stops;
 };
@@ -269,6 +275,82 @@ TEST_F(H3ConnectionTest, StreamsForAFinishedRequestAreRefusedAsSessionGone) {
   wt->write(preamble, false);
   ASSERT_TRUE(run([&] { return raw_.stops.count(wt->id()) > 0; }));
   EXPECT_EQ(raw_.stops[wt->id()], h3::kWtSessionGone);
+  EXPECT_FALSE(raw_.closed);
+}
+
+// The sequence a browser sees when the server ends a session (draft-ietf-webtrans-http3 §6):
+// the CLOSE_WEBTRANSPORT_SESSION capsule then FIN on the CONNECT stream, never a reset of
+// it; the session's streams reset and stopped with WT_SESSION_GONE; the client's own FIN and
+// resets afterwards are no error, and the connection stays up for other requests. Chromium's
+// occasional "Connection lost." after such a close is its own (see chromium_test.cpp).
+TEST_F(H3ConnectionTest, ServerCloseIsCapsuleThenFinAndEndsOnlyItsStreams) {
+  start_raw_client();
+  Stream* connect = pair_.client->open_bidi();
+  connect->set_handler(&raw_);
+  QpackEncoder enc;
+  Bytes block;
+  ASSERT_FALSE(enc.encode(0, {{":method", "CONNECT"}, {":protocol", "webtransport"}, {":scheme", "https"},
+                              {":authority", "x"}, {":path", "/moq"}},
+                          block));
+  Bytes bytes;
+  put_frame(bytes, frame::kHeaders, block);
+  connect->write(bytes, false);
+  ASSERT_TRUE(run([&] { return echo_.ready == 1 && !raw_.received[connect->id()].empty(); }));
+  const std::size_t response_size = raw_.received[connect->id()].size();  // the 200 response
+
+  // A bidi stream of the session whose first byte asks the echo server to close with 77.
+  Stream* x = pair_.client->open_bidi();
+  x->set_handler(&raw_);
+  Bytes xb;
+  put_webtransport_bidi_preamble(xb, connect->id());
+  xb.push_back('X');
+  x->write(xb, false);
+  ASSERT_TRUE(run([&] { return raw_.fins.count(connect->id()) > 0 && raw_.resets.count(x->id()) > 0; }));
+
+  Bytes capsule;
+  put_close_session_capsule(capsule, 77, "asked to close");
+  Bytes expected;
+  put_frame(expected, frame::kData, capsule);
+  const Bytes& got = raw_.received[connect->id()];
+  ASSERT_EQ(got.size(), response_size + expected.size());
+  EXPECT_TRUE(std::equal(expected.begin(), expected.end(), got.begin() + static_cast<std::ptrdiff_t>(response_size)));
+  EXPECT_EQ(raw_.resets.count(connect->id()), 0u);
+  EXPECT_EQ(raw_.stops.count(connect->id()), 0u);
+  EXPECT_EQ(raw_.resets[x->id()], h3::kWtSessionGone);
+  EXPECT_EQ(raw_.stops[x->id()], h3::kWtSessionGone);
+  ASSERT_TRUE(echo_.closed);
+  EXPECT_EQ(echo_.close_info.code, 77u);
+  EXPECT_FALSE(echo_.close_info.by_peer);
+
+  // What a browser does next: FIN on the CONNECT stream, its side of the stream reset, and a
+  // late datagram and stream for the session that is gone.
+  connect->finish();
+  x->reset(h3::kWtSessionGone);
+  Bytes dg;
+  put_quic_varint(dg, connect->id() / 4);
+  dg.push_back('d');
+  pair_.client->send_datagram(dg);
+  Stream* late = pair_.client->open_uni();
+  late->set_handler(&raw_);
+  Bytes lb;
+  put_webtransport_uni_preamble(lb, connect->id());
+  late->write(lb, false);
+  ASSERT_TRUE(run([&] { return raw_.stops.count(late->id()) > 0; }));
+  EXPECT_EQ(raw_.stops[late->id()], h3::kWtSessionGone);
+  EXPECT_EQ(echo_.datagrams, 0);
+  EXPECT_EQ(raw_.resets.count(connect->id()), 0u);
+
+  // The connection still serves requests.
+  Stream* get = pair_.client->open_bidi();
+  get->set_handler(&raw_);
+  Bytes gb;
+  Bytes gblock;
+  ASSERT_FALSE(enc.encode(static_cast<std::int64_t>(get->id()),
+                          {{":method", "GET"}, {":scheme", "https"}, {":authority", "x"}, {":path", "/index.html"}},
+                          gblock));
+  put_frame(gb, frame::kHeaders, gblock);
+  get->write(gb, true);
+  ASSERT_TRUE(run([&] { return raw_.fins.count(get->id()) > 0; }));
   EXPECT_FALSE(raw_.closed);
 }
 
