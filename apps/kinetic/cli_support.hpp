@@ -1,40 +1,58 @@
-// Small pieces every network subcommand needs, kept once: namespace text to tuple, and a clean
-// stop on SIGINT/SIGTERM through the loop.
+// What the network subcommands share, kept once: namespace text to tuple, certificate pins and
+// --listen addresses from the command line, serving MoQT sessions directly, and a clean stop on
+// SIGINT/SIGTERM through the loop. Command-line text is checked here and answered with an error
+// value, so a typo is a message rather than an exception out of std::stoi.
 #pragma once
 
-#include <sys/signalfd.h>
-
-#include <csignal>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "kinetic/moqt/session.hpp"
 #include "kinetic/moqt/types.hpp"
+#include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
+#include "kinetic/transport/quic/quic_config.hpp"
+#include "kinetic/transport/quic/quic_server.hpp"
+#include "kinetic/wire/result.hpp"
 
 namespace kinetic::app {
 
 // "a/b/c" → (a, b, c); empty fields are skipped.
-inline moqt::TrackNamespace split_namespace(const std::string& text) {
-  moqt::TrackNamespace ns;
-  std::size_t start = 0;
-  for (;;) {
-    const auto slash = text.find('/', start);
-    auto field = text.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!field.empty()) ns.fields.push_back(std::move(field));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return ns;
-}
+moqt::TrackNamespace split_namespace(std::string_view text);
 
-inline void stop_on_signals(transport::EpollLoop& loop) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return;
-  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd >= 0) loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
-}
+// 64 hex digits (either case; ':' between bytes allowed, as `openssl x509 -fingerprint` prints).
+wire::Result<transport::Sha256> parse_sha256_pin(std::string_view text);
+
+// How a client trusts the server named by --pin / --insecure: an empty pin means the system CAs.
+wire::Result<transport::quic::QuicClientConfig> client_trust(std::string_view pin, bool insecure);
+
+// A MoQT client session to a moqt:// URL, trusting the server as --pin / --insecure say. On
+// failure it has told stderr why ("<tool>: ...") and `exit_code` says how the tool should end:
+// 2 for a bad argument, 1 when the connection cannot start.
+std::shared_ptr<moqt::Session> dial_moqt(transport::EpollLoop& loop, std::string_view tool, std::string_view url,
+                                         std::string_view pin, bool insecure, moqt::SessionHandler* handler,
+                                         int& exit_code);
+
+// HOST:PORT or [V6]:PORT. "localhost" is 127.0.0.1, as moqt::connect_quic takes it; another name
+// is resolved (blocking: call it while setting up). Port 0 lets a server's kernel pick one.
+wire::Result<transport::quic::SocketAddress> parse_host_port(std::string_view text);
+
+// A QUIC server on --listen whose connections become server-side MoQT sessions with `handler`.
+struct MoqtListener {
+  std::unique_ptr<transport::quic::QuicServer> server;
+  std::shared_ptr<std::vector<std::shared_ptr<moqt::Session>>> sessions;
+  transport::Sha256 certificate_sha256{};
+};
+// Generates a self-signed certificate (its hash is what clients --pin).
+wire::Result<MoqtListener> listen_moqt(transport::EpollLoop& loop, std::string_view listen,
+                                       moqt::SessionHandler* handler);
+
+// SIGINT and SIGTERM stop `loop` (they are blocked for the process and read through a signalfd,
+// so threads started afterwards never take them). False when the signalfd cannot be made.
+bool stop_on_signals(transport::EpollLoop& loop);
 
 }  // namespace kinetic::app

@@ -2,32 +2,31 @@
 // timestamps (one group per minute, one object per second) either by announcing its namespace
 // to a relay at URL or, with --listen, by serving subscribers itself; `sub` subscribes to the
 // track and prints each timestamp with how long it took to arrive.
-#include <sys/signalfd.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <csignal>
-#include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
 #include "command.hpp"
+#include "wall_clock.hpp"
 #include "kinetic/moqt/quic_client.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
-#include "kinetic/transport/quic/quic_server.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
 namespace {
 
+using kinetic::app::format_utc_ms;
+using kinetic::app::split_namespace;
+using kinetic::app::stop_on_signals;
+using kinetic::app::unix_ms;
+
 using namespace kinetic;
-using namespace std::chrono_literals;
 
 struct ClockOptions {
   std::string url;
@@ -38,57 +37,6 @@ struct ClockOptions {
   bool insecure = false;
   int seconds = 0;  // 0: until interrupted
 };
-
-bool stop_on_signals(transport::EpollLoop& loop) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return false;
-  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) return false;
-  return loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
-}
-
-moqt::TrackNamespace split_namespace(const std::string& text) {
-  moqt::TrackNamespace ns;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto slash = text.find('/', start);
-    const auto field = text.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!field.empty()) ns.fields.push_back(field);
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return ns;
-}
-
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string timestamp(std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
-std::int64_t parse_timestamp_ms(const std::string& text) {
-  std::tm tm{};
-  int millis = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &millis) != 7) {
-    return -1;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<std::int64_t>(::timegm(&tm)) * 1000 + millis;
-}
 
 // Serves the clock track to every subscriber of any session it is given.
 class ClockPublisher final : public moqt::SessionHandler {
@@ -117,7 +65,7 @@ class ClockPublisher final : public moqt::SessionHandler {
     const auto now = unix_ms();
     const std::uint64_t group = static_cast<std::uint64_t>(now / 60'000);
     const std::uint64_t object = static_cast<std::uint64_t>((now / 1000) % 60);
-    const auto payload = wire::SharedBytes::copy(timestamp(now));
+    const auto payload = wire::SharedBytes::copy(format_utc_ms(now));
     std::erase_if(subs_, [](const auto& s) { return s->state() != moqt::RequestState::kActive; });
     for (auto& sub : subs_) {
       if (!sub->in_filter({group, object})) continue;
@@ -158,10 +106,10 @@ class ClockSubscriber final : public moqt::SessionHandler, public moqt::Subscrip
     loop_.stop();
   }
   void on_object(moqt::Subscription&, const moqt::Object& o) override {
+    const std::int64_t arrived = unix_ms();
     const std::string text(reinterpret_cast<const char*>(o.payload.data()), o.payload.size());
-    const auto sent = parse_timestamp_ms(text);
     std::cout << "group " << o.group_id << " object " << o.object_id << "  " << text;
-    if (sent >= 0) std::cout << "  +" << (unix_ms() - sent) << " ms";
+    if (const auto sent = app::parse_utc_ms(text)) std::cout << "  +" << (arrived - *sent) << " ms";
     std::cout << std::endl;
     ++received;
   }
@@ -176,95 +124,55 @@ class ClockSubscriber final : public moqt::SessionHandler, public moqt::Subscrip
   int received = 0;
 };
 
-transport::quic::QuicClientConfig client_trust(const ClockOptions& o) {
-  transport::quic::QuicClientConfig c;
-  if (o.insecure) c.verify_peer = false;
-  if (!o.pin.empty() && o.pin.size() == 64) {
-    transport::Sha256 pin{};
-    for (std::size_t i = 0; i < pin.size(); ++i) pin[i] = static_cast<std::uint8_t>(std::stoi(o.pin.substr(2 * i, 2), nullptr, 16));
-    c.pinned_sha256.push_back(pin);
-  }
-  return c;
-}
-
 int run_pub(const ClockOptions& o) {
   transport::EpollLoop loop;
   stop_on_signals(loop);
   moqt::FullTrackName track{split_namespace(o.ns), o.track};
   ClockPublisher publisher(loop, track);
   std::vector<std::shared_ptr<moqt::Session>> sessions;
-  std::unique_ptr<transport::quic::QuicServer> server;
+  app::MoqtListener listener;
   std::shared_ptr<moqt::OutgoingRequest> announce;
   if (!o.listen.empty()) {
-    const auto colon = o.listen.rfind(':');
-    if (colon == std::string::npos) {
-      std::cerr << "--listen expects HOST:PORT\n";
+    auto listening = app::listen_moqt(loop, o.listen, &publisher);
+    if (!listening) {
+      std::cerr << "cannot listen on " << o.listen << ": " << listening.error().what << "\n";
       return 2;
     }
-    auto addr = transport::quic::SocketAddress::parse(o.listen.substr(0, colon),
-                                                      static_cast<std::uint16_t>(std::stoi(o.listen.substr(colon + 1))));
-    auto cert = transport::CertificateKeyPair::generate();
-    if (!addr || !cert) {
-      std::cerr << "bad --listen address or certificate failure\n";
-      return 2;
-    }
-    transport::quic::QuicServerConfig sc;
-    sc.listen = *addr;
-    sc.certificate = *cert;
-    auto started = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr t) {
-      moqt::SessionOptions so;
-      so.perspective = moqt::Perspective::kServer;
-      if (auto s = moqt::Session::create(std::move(t), so, &publisher)) sessions.push_back(std::move(s));
-    });
-    if (!started) {
-      std::cerr << "cannot listen: " << started.error().what << "\n";
-      return 1;
-    }
-    server = std::move(*started);
-    std::cout << "serving " << wire::serialize_full_track_name(track) << " on moqt://" << o.listen
-              << "  certificate sha256 " << transport::to_hex(*cert->sha256()) << std::endl;
+    listener = std::move(*listening);
+    std::cout << "serving " << wire::serialize_full_track_name(track) << " on moqt://"
+              << listener.server->local_address().to_string() << "  certificate sha256 "
+              << transport::to_hex(listener.certificate_sha256) << std::endl;
   } else {
-    auto url = moqt::parse_moqt_url(o.url);
-    if (!url) {
-      std::cerr << "bad URL: " << url.error().what << "\n";
-      return 2;
-    }
-    auto session = moqt::connect_quic(loop, *url, client_trust(o), {}, &publisher);
-    if (!session) {
-      std::cerr << "cannot connect: " << session.error().what << "\n";
-      return 1;
-    }
-    sessions.push_back(*session);
-    announce = (*session)->publish_namespace(track.track_namespace, nullptr);
+    int exit_code = 0;
+    auto session = app::dial_moqt(loop, "clock", o.url, o.pin, o.insecure, &publisher, exit_code);
+    if (!session) return exit_code;
+    sessions.push_back(session);
+    announce = session->publish_namespace(track.track_namespace, nullptr);
   }
   publisher.start();
   if (o.seconds > 0) loop.schedule_after(std::chrono::seconds(o.seconds), [&loop] { loop.stop(); });
   loop.run();
   for (auto& s : sessions) s->close(0, "clock stopped");
+  if (listener.sessions) {
+    for (auto& s : *listener.sessions) s->close(0, "clock stopped");
+  }
   return 0;
 }
 
 int run_sub(const ClockOptions& o) {
   transport::EpollLoop loop;
   stop_on_signals(loop);
-  auto url = moqt::parse_moqt_url(o.url);
-  if (!url) {
-    std::cerr << "bad URL: " << url.error().what << "\n";
-    return 2;
-  }
   ClockSubscriber subscriber(loop);
-  auto session = moqt::connect_quic(loop, *url, client_trust(o), {}, &subscriber);
-  if (!session) {
-    std::cerr << "cannot connect: " << session.error().what << "\n";
-    return 1;
-  }
+  int exit_code = 0;
+  auto session = app::dial_moqt(loop, "clock", o.url, o.pin, o.insecure, &subscriber, exit_code);
+  if (!session) return exit_code;
   moqt::SubscribeOptions so;
   so.filter = moqt::SubscribeFilter::largest();
-  auto sub = (*session)->subscribe({split_namespace(o.ns), o.track}, so, &subscriber);
+  auto sub = session->subscribe({split_namespace(o.ns), o.track}, so, &subscriber);
   if (o.seconds > 0) loop.schedule_after(std::chrono::seconds(o.seconds), [&loop] { loop.stop(); });
   loop.run();
   subscriber.stopping = true;
-  (*session)->close(0, "bye");
+  session->close(0, "bye");
   return subscriber.failed ? 1 : (subscriber.received > 0 ? 0 : 3);
 }
 
@@ -280,6 +188,17 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--pin", opts->pin, "trust the server certificate with this SHA-256 (hex)");
   sub->add_flag("--insecure", opts->insecure, "do not verify the server certificate");
   sub->add_option("--seconds", opts->seconds, "stop after this many seconds (0: on Ctrl-C)");
+  sub->footer(
+      "pub sends one object a second: its payload is the publisher's wall clock, UTC, as\n"
+      "YYYY-MM-DDTHH:MM:SS.mmmZ (group = minutes since 1970, object = second of the minute).\n"
+      "sub prints one line per object on stdout:\n"
+      "  group G object O  YYYY-MM-DDTHH:MM:SS.mmmZ  +L ms\n"
+      "L is this machine's wall clock when the object arrived minus the timestamp in it, so it\n"
+      "spans publisher, relays and network at millisecond resolution; across machines it is only\n"
+      "as right as their clock sync (negative when the publisher's clock is ahead). The first\n"
+      "object may come from a relay's cache and show its age. \"+L ms\" is left out for a\n"
+      "payload that is not such a timestamp.\n"
+      "Exit status: 0 done, 1 error, 2 bad arguments, 3 (sub) no object received.");
   return app::Command{sub, [opts, mode] {
     if (*mode == "sub" || opts->listen.empty()) {
       if (opts->url.empty()) {

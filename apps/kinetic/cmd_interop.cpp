@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "kinetic/moqt/quic_client.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_client.hpp"
@@ -53,8 +54,8 @@ struct Target {
   std::string path = "/";
 };
 
-// moqt://host[:port][/path]; https:// goes through the WebTransport client's own parser so both
-// tools agree on what a URL means.
+// moqt:// and https:// each go through the parser of the client that dials them, so every tool
+// agrees on what a URL means.
 std::optional<Target> parse_target(const std::string& url) {
   Target t;
   t.url = url;
@@ -68,37 +69,14 @@ std::optional<Target> parse_target(const std::string& url) {
     t.path = parsed->path;
     return t;
   }
-  constexpr std::string_view kScheme = "moqt://";
-  if (url.rfind(kScheme, 0) != 0) return std::nullopt;
-  std::string rest = url.substr(kScheme.size());
-  auto slash = rest.find('/');
-  t.authority = rest.substr(0, slash);
-  if (slash != std::string::npos) t.path = rest.substr(slash);
-  std::string port_text;
-  if (!t.authority.empty() && t.authority.front() == '[') {
-    auto close = t.authority.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    t.host = t.authority.substr(1, close - 1);
-    if (close + 1 < t.authority.size()) {
-      if (t.authority[close + 1] != ':') return std::nullopt;
-      port_text = t.authority.substr(close + 2);
-    }
-  } else {
-    auto colon = t.authority.rfind(':');
-    t.host = t.authority.substr(0, colon);
-    if (colon != std::string::npos) port_text = t.authority.substr(colon + 1);
-  }
-  if (t.host.empty()) return std::nullopt;
-  if (!port_text.empty()) {
-    unsigned long port = 0;
-    for (char c : port_text) {
-      if (c < '0' || c > '9') return std::nullopt;
-      port = port * 10 + static_cast<unsigned long>(c - '0');
-      if (port > 65535) return std::nullopt;
-    }
-    if (port == 0) return std::nullopt;
-    t.port = static_cast<std::uint16_t>(port);
-  }
+  auto parsed = moqt::parse_moqt_url(url);
+  if (!parsed) return std::nullopt;
+  t.host = parsed->host;
+  t.port = parsed->port;
+  t.path = parsed->path;
+  // SETUP's AUTHORITY as the URL wrote it: host, and the port only where one was given.
+  const std::string_view rest = std::string_view(url).substr(std::string_view("moqt://").size());
+  t.authority = std::string(rest.substr(0, rest.find('/')));
   return t;
 }
 
@@ -355,6 +333,29 @@ bool closed_cleanly(std::vector<Peer*> peers, Outcome& o) {
   return true;
 }
 
+// Waits for a request's answer (true: OK, false: an error reply). When none comes, `o` says why:
+// the case timed out, or one of `peers` lost its session (the first one named wins).
+bool await_answer(Case& c, const std::function<std::optional<bool>()>& answer, std::vector<Peer*> peers,
+                  Outcome& o) {
+  auto failed = [&]() -> Peer* {
+    for (auto* p : peers) {
+      if (p->failed()) return p;
+    }
+    return nullptr;
+  };
+  if (!c.wait([&] { return answer().has_value() || failed() != nullptr; })) {
+    o.received = "timeout";
+    o.message = c.timeout_text();
+    return false;
+  }
+  if (auto* p = failed()) {
+    o.received = "error";
+    o.message = p->failure();
+    return false;
+  }
+  return true;
+}
+
 Outcome setup_only(EpollLoop& loop, const ClientOptions& options) {
   Case c(loop, options, 2000ms);
   auto p = c.peer("client");
@@ -374,21 +375,17 @@ Outcome announce(EpollLoop& loop, const ClientOptions& options, bool withdraw) {
   Case c(loop, options, 2000ms);
   p->publish_namespace();
   Outcome o{false, "PUBLISH_NAMESPACE_OK", "", "", p->draft()};
-  if (!c.wait([&] { return p->announce_ok().has_value() || p->failed(); })) {
-    o.received = "timeout";
-    o.message = c.timeout_text();
-  } else if (p->failed()) {
-    o.received = "error";
-    o.message = p->failure();
-  } else if (!*p->announce_ok()) {
-    o.received = p->error_text();
-  } else {
-    o.pass = true;
-    if (withdraw) {
-      p->withdraw_namespace();
-      c.pause(50ms);  // the FIN reaches the relay before the connection closes
+  if (await_answer(c, [&] { return p->announce_ok(); }, {p.get()}, o)) {
+    if (!*p->announce_ok()) {
+      o.received = p->error_text();
+    } else {
+      o.pass = true;
+      if (withdraw) {
+        p->withdraw_namespace();
+        c.pause(50ms);  // the FIN reaches the relay before the connection closes
+      }
+      closed_cleanly({p.get()}, o);
     }
-    closed_cleanly({p.get()}, o);
   }
   finish({p.get()});
   return o;
@@ -400,18 +397,14 @@ Outcome subscribe_error(EpollLoop& loop, const ClientOptions& options) {
   if (!c.connect(*p)) return connect_failure(c, *p, "SUBSCRIBE_ERROR");
   p->subscribe(kMissingTrack);
   Outcome o{false, "SUBSCRIBE_ERROR", "", "", p->draft()};
-  if (!c.wait([&] { return p->subscribe_ok().has_value() || p->failed(); })) {
-    o.received = "timeout";
-    o.message = c.timeout_text();
-  } else if (p->failed()) {
-    o.received = "error";
-    o.message = p->failure();
-  } else if (*p->subscribe_ok()) {
-    o.received = "SUBSCRIBE_OK";
-    o.message = "unexpected success";
-  } else {
-    o.pass = true;
-    o.received = p->error_text();
+  if (await_answer(c, [&] { return p->subscribe_ok(); }, {p.get()}, o)) {
+    if (*p->subscribe_ok()) {
+      o.received = "SUBSCRIBE_OK";
+      o.message = "unexpected success";
+    } else {
+      o.pass = true;
+      o.received = p->error_text();
+    }
   }
   finish({p.get()});
   return o;
@@ -440,19 +433,15 @@ Outcome announce_subscribe(EpollLoop& loop, const ClientOptions& options) {
     return f;
   }
   sub->subscribe(kTestTrack);
-  if (!c.wait([&] { return sub->subscribe_ok().has_value() || sub->failed() || pub->failed(); })) {
-    o.received = "timeout";
-    o.message = c.timeout_text();
-  } else if (sub->failed() || pub->failed()) {
-    o.received = "error";
-    o.message = sub->failed() ? sub->failure() : pub->failure();
-  } else if (!*sub->subscribe_ok()) {
-    o.received = sub->error_text();
-  } else {
-    o.pass = true;
-    o.received = "SUBSCRIBE_OK";
-    if (pub->subscriptions_served() == 0) o.message = "relay answered without asking the publisher";
-    closed_cleanly({pub.get(), sub.get()}, o);
+  if (await_answer(c, [&] { return sub->subscribe_ok(); }, {sub.get(), pub.get()}, o)) {
+    if (!*sub->subscribe_ok()) {
+      o.received = sub->error_text();
+    } else {
+      o.pass = true;
+      o.received = "SUBSCRIBE_OK";
+      if (pub->subscriptions_served() == 0) o.message = "relay answered without asking the publisher";
+      closed_cleanly({pub.get(), sub.get()}, o);
+    }
   }
   finish({pub.get(), sub.get()});
   return o;

@@ -1,14 +1,11 @@
 // `kinetic pub URL --namespace NS`: publishes fragmented MP4 (a file, or a pipe from ffmpeg)
 // as an MSF broadcast: a "catalog" track plus one LOC track per elementary stream, one group
 // per keyframe interval, paced in real time by the media timestamps. With --listen it serves
-// subscribers itself instead of announcing the namespace to a relay.
-#include <sys/signalfd.h>
-#include <unistd.h>
-
+// subscribers itself instead of announcing the namespace to a relay. The input is read and
+// demuxed on its own thread (InputReader), so the event loop only paces and sends.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <csignal>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -17,14 +14,14 @@
 
 #include "cli_support.hpp"
 #include "command.hpp"
+#include "input_reader.hpp"
+#include "wall_clock.hpp"
 #include "kinetic/media/broadcast.hpp"
 #include "kinetic/media/catalog.hpp"
-#include "kinetic/media/cmaf_demux.hpp"
 #include "kinetic/moqt/quic_client.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
-#include "kinetic/transport/quic/quic_server.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
 namespace {
@@ -32,8 +29,9 @@ namespace {
 using kinetic::app::split_namespace;
 using kinetic::app::stop_on_signals;
 
+using kinetic::app::unix_us;
+
 using namespace kinetic;
-using Clock = std::chrono::system_clock;
 
 struct PubOptions {
   std::string url;
@@ -46,28 +44,21 @@ struct PubOptions {
   std::size_t wait_for = 0;  // media subscriptions to wait for before the first frame
 };
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch()).count();
-}
-
-
-wire::Result<std::unique_ptr<media::CmafDemuxer>> open_input(const std::string& input) {
-  return input == "-" ? media::CmafDemuxer::open_fd(STDIN_FILENO) : media::CmafDemuxer::open_file(input);
-}
-
 class Publisher final : public moqt::SessionHandler {
  public:
-  Publisher(transport::EpollLoop& loop, const PubOptions& opts, std::unique_ptr<media::CmafDemuxer> demux,
-            media::Broadcast broadcast)
-      : loop_(loop), opts_(opts), ns_(split_namespace(opts.ns)), demux_(std::move(demux)),
-        broadcast_(std::move(broadcast)) {
-    catalog_json_ = media::catalog_to_json(broadcast_.catalog(static_cast<std::uint64_t>(now_us() / 1000)));
+  Publisher(transport::EpollLoop& loop, const PubOptions& opts, app::InputReader& input)
+      : loop_(loop), opts_(opts), ns_(split_namespace(opts.ns)), input_(input) {
+    catalog_json_ = media::catalog_to_json(input_.catalog(static_cast<std::uint64_t>(unix_us() / 1000)));
     catalog_payload_ = wire::SharedBytes::copy(std::string_view(catalog_json_));
   }
 
+  // The reader fills its queue from now on, while subscribers are still awaited.
   void start() {
-    started_ = true;
-    if (opts_.wait_for == 0) pump();
+    input_.start(loop_, [this] {
+      if (!timer_pending_) pump();
+    });
+    releasing_ = opts_.wait_for == 0;
+    if (releasing_) pump();
   }
   [[nodiscard]] bool failed() const noexcept { return failed_; }
 
@@ -90,7 +81,7 @@ class Publisher final : public moqt::SessionHandler {
       }
       return;
     }
-    const auto& tracks = broadcast_.tracks();
+    const auto& tracks = input_.tracks();
     for (std::size_t i = 0; i < tracks.size(); ++i) {
       if (tracks[i].name != name) continue;
       if (auto it = largest_.find(i); it != largest_.end()) info.largest = it->second;
@@ -98,7 +89,10 @@ class Publisher final : public moqt::SessionHandler {
       subs_[i].push_back(sub);
       // A subscriber arriving mid-group gets the group from its keyframe, so it can start at once.
       for (const auto& obj : current_group_[i]) deliver(*sub, obj);
-      if (opts_.wait_for > 0 && ++media_subscribers_ == opts_.wait_for && started_) pump();
+      if (opts_.wait_for > 0 && ++media_subscribers_ == opts_.wait_for) {
+        releasing_ = true;
+        pump();
+      }
       spdlog::info("pub: subscriber for {}", name);
       return;
     }
@@ -113,50 +107,40 @@ class Publisher final : public moqt::SessionHandler {
   }
 
  private:
-  // Sends every frame that is due, then sleeps until the next one is.
+  // Sends every frame that is due, then sleeps until the next one is or, with nothing read yet,
+  // until the reader posts that there is. At most one of those two wake-ups is ever pending.
   void pump() {
+    if (!releasing_ || ended_) return;
     for (;;) {
       if (!pending_) {
-        auto p = demux_->next();
-        if (!p) {
-          spdlog::error("pub: {}", p.error().what);
-          finish(true);
+        auto item = input_.pop();
+        if (!item) return;
+        if (auto* end = std::get_if<app::InputEnd>(&*item)) {
+          if (end->error) spdlog::error("pub: {}", end->message);
+          finish(end->error);
           return;
         }
-        if (!*p) {
-          if (opts_.loop && opts_.input != "-") {
-            auto again = open_input(opts_.input);
-            if (!again) {
-              spdlog::error("pub: cannot reopen input: {}", again.error().what);
-              finish(true);
-              return;
-            }
-            demux_ = std::move(*again);
-            broadcast_.restart_input();
-            continue;
-          }
-          finish(false);
-          return;
-        }
-        auto placed = broadcast_.add(**p, std::nullopt);
-        if (!placed) {
-          spdlog::error("pub: {}", placed.error().what);
-          finish(true);
-          return;
-        }
-        if (!*placed) continue;
-        pending_ = std::move(**placed);
+        pending_ = std::move(std::get<media::BroadcastObject>(*item));
       }
-      if (!anchor_us_) anchor_us_ = now_us() - pending_->media_time_us;
+      // Paced on the loop's steady clock, so a wall-clock step neither stalls nor floods.
+      if (!anchor_us_) anchor_us_ = steady_us() - pending_->media_time_us;
       const std::int64_t due = *anchor_us_ + pending_->media_time_us;
-      const std::int64_t wait = due - now_us();
+      const std::int64_t wait = due - steady_us();
       if (wait > 1000) {
-        loop_.schedule_after(std::chrono::microseconds(wait), [this] { pump(); });
+        timer_pending_ = true;
+        loop_.schedule_after(std::chrono::microseconds(wait), [this] {
+          timer_pending_ = false;
+          pump();
+        });
         return;
       }
-      send(*pending_, static_cast<std::uint64_t>(now_us()));
+      send(*pending_, static_cast<std::uint64_t>(unix_us()));
       pending_.reset();
     }
+  }
+
+  [[nodiscard]] std::int64_t steady_us() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(loop_.now().time_since_epoch()).count();
   }
 
   void send(media::BroadcastObject& obj, std::uint64_t capture_us) {
@@ -188,6 +172,7 @@ class Publisher final : public moqt::SessionHandler {
   }
 
   void finish(bool error) {
+    ended_ = true;
     failed_ = failed_ || error;
     spdlog::info("pub: input ended after {} frames", sent_);
     for (auto& [track, list] : subs_) {
@@ -204,8 +189,7 @@ class Publisher final : public moqt::SessionHandler {
   transport::EpollLoop& loop_;
   const PubOptions& opts_;
   moqt::TrackNamespace ns_;
-  std::unique_ptr<media::CmafDemuxer> demux_;
-  media::Broadcast broadcast_;
+  app::InputReader& input_;
   std::string catalog_json_;
   wire::SharedBytes catalog_payload_;
   std::optional<media::BroadcastObject> pending_;
@@ -215,39 +199,24 @@ class Publisher final : public moqt::SessionHandler {
   std::map<std::size_t, std::vector<media::BroadcastObject>> current_group_;
   std::uint64_t sent_ = 0;
   bool failed_ = false;
-  bool started_ = false;
+  bool releasing_ = false;      // subscribers enough (--wait-for): frames go out
+  bool ended_ = false;
+  bool timer_pending_ = false;
   std::size_t media_subscribers_ = 0;
 };
 
-transport::quic::QuicClientConfig client_trust(const PubOptions& o) {
-  transport::quic::QuicClientConfig c;
-  if (o.insecure) c.verify_peer = false;
-  if (o.pin.size() == 64) {
-    transport::Sha256 pin{};
-    for (std::size_t i = 0; i < pin.size(); ++i) {
-      pin[i] = static_cast<std::uint8_t>(std::stoi(o.pin.substr(2 * i, 2), nullptr, 16));
-    }
-    c.pinned_sha256.push_back(pin);
-  }
-  return c;
-}
-
 int run_pub(const PubOptions& o) {
-  auto demux = open_input(o.input);
-  if (!demux) {
-    std::cerr << "pub: " << demux.error().what << "\n";
-    return 1;
-  }
-  auto broadcast = media::Broadcast::create((*demux)->streams());
-  if (!broadcast) {
-    std::cerr << "pub: " << broadcast.error().what << "\n";
+  auto input = app::InputReader::open(o.input, o.loop);
+  if (!input) {
+    std::cerr << "pub: " << input.error().what << "\n";
     return 1;
   }
   transport::EpollLoop loop;
+  // Before the reading thread exists, so that it inherits the blocked signals.
   stop_on_signals(loop);
-  Publisher publisher(loop, o, std::move(*demux), std::move(*broadcast));
+  Publisher publisher(loop, o, **input);
   std::vector<std::shared_ptr<moqt::Session>> sessions;
-  std::unique_ptr<transport::quic::QuicServer> server;
+  app::MoqtListener listener;
   // Says when the relay accepted or refused the namespace, so scripts can start subscribers then.
   struct AnnounceStatus : moqt::RequestHandler {
     std::string ns;
@@ -261,50 +230,28 @@ int run_pub(const PubOptions& o) {
   announce_status.ns = o.ns;
   std::shared_ptr<moqt::OutgoingRequest> announce;
   if (!o.listen.empty()) {
-    const auto colon = o.listen.rfind(':');
-    if (colon == std::string::npos) {
-      std::cerr << "--listen expects HOST:PORT\n";
+    auto listening = app::listen_moqt(loop, o.listen, &publisher);
+    if (!listening) {
+      std::cerr << "pub: cannot listen on " << o.listen << ": " << listening.error().what << "\n";
       return 2;
     }
-    auto addr = transport::quic::SocketAddress::parse(o.listen.substr(0, colon),
-                                                      static_cast<std::uint16_t>(std::stoi(o.listen.substr(colon + 1))));
-    auto cert = transport::CertificateKeyPair::generate();
-    if (!addr || !cert) {
-      std::cerr << "pub: bad --listen address or certificate failure\n";
-      return 2;
-    }
-    transport::quic::QuicServerConfig sc;
-    sc.listen = *addr;
-    sc.certificate = *cert;
-    auto started = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr t) {
-      moqt::SessionOptions so;
-      so.perspective = moqt::Perspective::kServer;
-      if (auto s = moqt::Session::create(std::move(t), so, &publisher)) sessions.push_back(std::move(s));
-    });
-    if (!started) {
-      std::cerr << "pub: cannot listen: " << started.error().what << "\n";
-      return 1;
-    }
-    server = std::move(*started);
-    std::cerr << "pub: serving " << o.ns << " on moqt://" << o.listen << "  certificate sha256 "
-              << transport::to_hex(*cert->sha256()) << std::endl;
+    listener = std::move(*listening);
+    std::cerr << "pub: serving " << o.ns << " on moqt://" << listener.server->local_address().to_string()
+              << "  certificate sha256 " << transport::to_hex(listener.certificate_sha256) << std::endl;
   } else {
-    auto url = moqt::parse_moqt_url(o.url);
-    if (!url) {
-      std::cerr << "pub: bad URL: " << url.error().what << "\n";
-      return 2;
-    }
-    auto session = moqt::connect_quic(loop, *url, client_trust(o), {}, &publisher);
-    if (!session) {
-      std::cerr << "pub: cannot connect: " << session.error().what << "\n";
-      return 1;
-    }
-    sessions.push_back(*session);
-    announce = (*session)->publish_namespace(split_namespace(o.ns), &announce_status);
+    int exit_code = 0;
+    auto session = app::dial_moqt(loop, "pub", o.url, o.pin, o.insecure, &publisher, exit_code);
+    if (!session) return exit_code;
+    sessions.push_back(session);
+    announce = session->publish_namespace(split_namespace(o.ns), &announce_status);
   }
   publisher.start();
   loop.run();
+  (*input)->stop();
   for (auto& s : sessions) s->close(0, "publisher done");
+  if (listener.sessions) {
+    for (auto& s : *listener.sessions) s->close(0, "publisher done");
+  }
   return publisher.failed() ? 1 : 0;
 }
 

@@ -4,9 +4,6 @@
 // With --webtransport the same exchange runs on a WebTransport bidirectional stream inside
 // an HTTP/3 connection, to price the WebTransport framing against raw QUIC.
 #include <sys/resource.h>
-#include <sys/signalfd.h>
-#include <csignal>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -17,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
 #include "command.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_client.hpp"
@@ -43,14 +41,6 @@ struct PerfOptions {
   bool webtransport = false;
 };
 
-wire::Result<SocketAddress> parse_hostport(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos) return wire::Error{wire::Errc::kInvalidValue, "expected HOST:PORT"};
-  int port = std::atoi(text.c_str() + colon + 1);
-  if (port <= 0 || port > 65535) return wire::Error{wire::Errc::kInvalidValue, "bad port"};
-  return SocketAddress::resolve(text.substr(0, colon), static_cast<std::uint16_t>(port));
-}
-
 CongestionControl parse_cc(const std::string& cc) {
   if (cc == "reno") return CongestionControl::kReno;
   if (cc == "bbr") return CongestionControl::kBbr;
@@ -62,18 +52,6 @@ double cpu_seconds() {
   ::getrusage(RUSAGE_SELF, &ru);
   return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-// Stops `loop` on SIGINT / SIGTERM, through a signalfd so nothing runs in a signal handler.
-bool stop_on_signals(EpollLoop& loop) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return false;
-  int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) return false;
-  return loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
 }
 
 // Serves "N as 8 bytes" requests with N bytes of one shared zero buffer.
@@ -125,7 +103,7 @@ class PerfServer : public SessionHandler {
 };
 
 int run_server(const PerfOptions& o) {
-  auto listen = parse_hostport(o.address);
+  auto listen = kinetic::app::parse_host_port(o.address);
   if (!listen) {
     std::cerr << "quic-perf: " << listen.error().what << "\n";
     return 1;
@@ -164,7 +142,7 @@ int run_server(const PerfOptions& o) {
     std::cerr << "quic-perf: " << server.error().what << "\n";
     return 1;
   }
-  stop_on_signals(loop);
+  kinetic::app::stop_on_signals(loop);
   std::cout << "listening on " << (*server)->local_address().to_string() << " (GSO "
             << ((*server)->gso_enabled() ? "on" : "off") << ")" << std::endl;
   loop.run();
@@ -211,7 +189,7 @@ class PerfClient : public SessionHandler, public StreamHandler {
 };
 
 int run_client(const PerfOptions& o) {
-  auto remote = parse_hostport(o.address);
+  auto remote = kinetic::app::parse_host_port(o.address);
   if (!remote) {
     std::cerr << "quic-perf: " << remote.error().what << "\n";
     return 1;

@@ -1,9 +1,6 @@
 // `kinetic sub URL --namespace NS`: subscribes to an MSF broadcast through its catalog and
 // writes the received LOC frames as fragmented MP4 (a file, or stdout for `ffplay -`);
 // --stats prints latency (from the frames' capture times) and rates once a second.
-#include <sys/signalfd.h>
-#include <unistd.h>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -11,9 +8,8 @@ extern "C" {
 #include <libavcodec/codec_id.h>
 }
 
+#include <algorithm>
 #include <chrono>
-#include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -22,6 +18,8 @@ extern "C" {
 
 #include "cli_support.hpp"
 #include "command.hpp"
+#include "receive_stats.hpp"
+#include "wall_clock.hpp"
 #include "kinetic/media/broadcast.hpp"
 #include "kinetic/media/catalog.hpp"
 #include "kinetic/media/cmaf_mux.hpp"
@@ -49,8 +47,9 @@ struct SubOptions {
   double duration = 0;
 };
 
-std::int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+// Measures stats windows; the wall clock may step.
+std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -84,7 +83,8 @@ std::optional<media::StreamInfo> stream_from_catalog(const media::Catalog& c, co
 
 class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionHandler {
  public:
-  Subscriber(transport::EpollLoop& loop, const SubOptions& opts) : loop_(loop), opts_(opts), ns_(split_namespace(opts.ns)) {}
+  Subscriber(transport::EpollLoop& loop, const SubOptions& opts)
+      : loop_(loop), opts_(opts), ns_(split_namespace(opts.ns)), stats_(steady_us()) {}
 
   void attach(std::shared_ptr<moqt::Session> session) {
     session_ = std::move(session);
@@ -93,26 +93,11 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
     so.filter = moqt::SubscribeFilter::from({0, 0});
     catalog_sub_ = session_->subscribe({ns_, std::string(media::kCatalogTrackName)}, so, this);
   }
-  void print_stats() {
-    const auto t = now_us();
-    for (auto& tr : tracks_) {
-      auto& s = tr.window;
-      std::fprintf(stderr, "%s: %llu frames/s %.1f kbit/s latency avg %.1f ms max %.1f ms (total %llu)\n",
-                   tr.name.c_str(), static_cast<unsigned long long>(s.frames), static_cast<double>(s.bytes) * 8 / 1000.0,
-                   s.frames ? static_cast<double>(s.latency_sum_us) / static_cast<double>(s.frames) / 1000.0 : 0.0,
-                   static_cast<double>(s.latency_max_us) / 1000.0, static_cast<unsigned long long>(tr.frames));
-      s = {};
-    }
-    (void)t;
-  }
+  void print_stats() { std::cerr << stats_.report(steady_us()) << std::flush; }
   void finish() {
     if (muxer_) (void)muxer_->finish();
   }
-  [[nodiscard]] std::uint64_t frames() const noexcept {
-    std::uint64_t n = 0;
-    for (const auto& t : tracks_) n += t.frames;
-    return n;
-  }
+  [[nodiscard]] std::uint64_t frames() const noexcept { return stats_.total_frames(); }
   [[nodiscard]] bool failed() const noexcept { return failed_; }
 
   void on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) override {
@@ -142,20 +127,13 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
   }
 
  private:
-  struct Window {
-    std::uint64_t frames = 0;
-    std::uint64_t bytes = 0;
-    std::int64_t latency_sum_us = 0;
-    std::int64_t latency_max_us = 0;
-  };
   struct Track {
     std::string name;
     media::StreamInfo stream;
     std::shared_ptr<moqt::Subscription> sub;
     std::optional<std::int64_t> base_pts;
     std::optional<media::Packet> held;  // written once the next frame gives its duration
-    std::uint64_t frames = 0;
-    Window window;
+    std::size_t stats = 0;               // its index in stats_
   };
 
   void on_catalog(const moqt::Object& o) {
@@ -179,6 +157,7 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
       Track tr;
       tr.name = t.name;
       tr.stream = *s;
+      tr.stats = stats_.add_track(t.name);
       tracks_.push_back(std::move(tr));
       streams.push_back(*s);
     }
@@ -218,14 +197,7 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
       if (!frame->keyframe) return;  // nothing decodes before a keyframe
       t.base_pts = frame->pts;
     }
-    ++t.frames;
-    t.window.frames++;
-    t.window.bytes += o.payload.size();
-    if (frame->capture_time_us) {
-      const std::int64_t latency = now_us() - static_cast<std::int64_t>(*frame->capture_time_us);
-      t.window.latency_sum_us += latency;
-      t.window.latency_max_us = std::max(t.window.latency_max_us, latency);
-    }
+    stats_.on_frame(t.stats, o.payload.size(), frame->capture_time_us, app::unix_us());
     if (!muxer_) return;
     // The frame's rescaled media time keeps audio and video aligned; the duration of a frame
     // is only known when the next one arrives.
@@ -265,22 +237,10 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
   std::shared_ptr<moqt::Subscription> catalog_sub_;
   std::vector<Track> tracks_;
   std::unique_ptr<media::CmafMuxer> muxer_;
+  app::ReceiveStats stats_;
   std::size_t done_ = 0;
   bool failed_ = false;
 };
-
-transport::quic::QuicClientConfig client_trust(const SubOptions& o) {
-  transport::quic::QuicClientConfig c;
-  if (o.insecure) c.verify_peer = false;
-  if (o.pin.size() == 64) {
-    transport::Sha256 pin{};
-    for (std::size_t i = 0; i < pin.size(); ++i) {
-      pin[i] = static_cast<std::uint8_t>(std::stoi(o.pin.substr(2 * i, 2), nullptr, 16));
-    }
-    c.pinned_sha256.push_back(pin);
-  }
-  return c;
-}
 
 void stats_tick(transport::EpollLoop& loop, Subscriber& s) {
   loop.schedule_after(std::chrono::seconds(1), [&loop, &s] {
@@ -292,20 +252,13 @@ void stats_tick(transport::EpollLoop& loop, Subscriber& s) {
 int run_sub(const SubOptions& o) {
   // stdout may be the MP4 stream itself: logs go to stderr.
   spdlog::set_default_logger(spdlog::stderr_color_mt("kinetic-sub"));
-  auto url = moqt::parse_moqt_url(o.url);
-  if (!url) {
-    std::cerr << "sub: bad URL: " << url.error().what << "\n";
-    return 2;
-  }
   transport::EpollLoop loop;
   stop_on_signals(loop);
   Subscriber subscriber(loop, o);
-  auto session = moqt::connect_quic(loop, *url, client_trust(o), {}, &subscriber);
-  if (!session) {
-    std::cerr << "sub: cannot connect: " << session.error().what << "\n";
-    return 1;
-  }
-  subscriber.attach(*session);
+  int exit_code = 0;
+  auto session = app::dial_moqt(loop, "sub", o.url, o.pin, o.insecure, &subscriber, exit_code);
+  if (!session) return exit_code;
+  subscriber.attach(session);
   if (o.stats) stats_tick(loop, subscriber);
   if (o.duration > 0) {
     loop.schedule_after(std::chrono::milliseconds(static_cast<std::int64_t>(o.duration * 1000)), [&loop] { loop.stop(); });
@@ -313,7 +266,7 @@ int run_sub(const SubOptions& o) {
   loop.run();
   subscriber.flush_all();
   subscriber.finish();
-  (*session)->close(0, "subscriber done");
+  session->close(0, "subscriber done");
   if (o.stats) subscriber.print_stats();
   std::cerr << "sub: " << subscriber.frames() << " frames received" << std::endl;
   return subscriber.failed() ? 1 : (subscriber.frames() > 0 ? 0 : 3);
@@ -330,6 +283,17 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--duration", opts->duration, "stop after this many seconds (0: when the broadcast ends)");
   sub->add_option("--pin", opts->pin, "trust the server certificate with this SHA-256 (hex)");
   sub->add_flag("--insecure", opts->insecure, "do not verify the server certificate");
+  sub->footer(
+      "--stats prints to stderr, once a second and once more at the end, one line per track:\n"
+      "  TRACK: F frames/s R kbit/s latency avg A min M max X ms (N frames, total T)\n"
+      "F and R are over the time since the previous line, N frames in it, T since the start.\n"
+      "A frame's latency is this machine's wall clock when the frame arrives minus the capture\n"
+      "time its publisher wrote in it (LOC property 0x4B10, Unix microseconds; kinetic pub stamps\n"
+      "a frame when it releases it), so it spans publisher, relays and network. Across machines\n"
+      "it is only as right as their clock sync (a publisher clock ahead shows as negative).\n"
+      "Frames replayed from a cache to a late joiner count with their real age. \"latency - ms\"\n"
+      "means no frame of that second carried a capture time.\n"
+      "Exit status: 0 frames received, 1 error, 2 bad arguments, 3 no frame received.");
   return app::Command{sub, [opts] { return run_sub(*opts); }};
 });
 
