@@ -205,6 +205,44 @@ TEST_P(SessionDispatchTest, ClientGoawayWithAUri) {
   EXPECT_EQ(h.code, code(SessionError::kProtocolViolation));
 }
 
+TEST_P(SessionDispatchTest, UpdateOfANamespaceRequestIsRefusedAndEndsIt) {
+  connect();
+  bool cancelled = false;
+  sh.on_req = [&](IncomingRequest& r) {
+    r.set_on_cancel([&] { cancelled = true; });
+    r.accept();
+  };
+  const auto v = client->version();
+  auto bytes = encoded(v, wire::PublishNamespace{0, {{"a"}}, {}});
+  auto* s = client->transport().open_bidi();
+  RawReplies replies(v);
+  s->set_handler(&replies);
+  s->write(std::span<const std::uint8_t>(bytes));
+  run();
+  auto update = encoded(v, wire::RequestUpdate{2, {}});
+  s->write(std::span<const std::uint8_t>(update));
+  run();
+  auto got = replies.messages();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<wire::RequestOk>(got[0]));
+  ASSERT_TRUE(std::holds_alternative<wire::RequestError>(got[1]));
+  EXPECT_EQ(std::get<wire::RequestError>(got[1]).error_code,
+            static_cast<std::uint64_t>(wire::RequestErrorCode::kNotSupported));
+  EXPECT_TRUE(replies.finished);
+  EXPECT_TRUE(cancelled);
+  EXPECT_FALSE(sh.closed);
+}
+
+TEST_P(SessionDispatchTest, UpdateOfATrackStatusIsAViolation) {
+  connect();
+  const auto v = client->version();
+  auto bytes = encoded(v, wire::TrackStatus{0, track("live", "v"), {}});
+  auto more = encoded(v, wire::RequestUpdate{2, {}});
+  bytes.insert(bytes.end(), more.begin(), more.end());
+  raw_request(bytes);
+  expect_server_closed(SessionError::kProtocolViolation);
+}
+
 INSTANTIATE_TEST_SUITE_P(Drafts, SessionDispatchTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 
 }  // namespace

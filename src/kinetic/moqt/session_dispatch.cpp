@@ -426,10 +426,31 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
     }
     return unexpected();
   }
-  if (std::holds_alternative<std::shared_ptr<IncomingRequest>>(rs.target) ||
-      std::holds_alternative<std::shared_ptr<ServedFetch>>(rs.target) ||
-      std::holds_alternative<std::shared_ptr<Subscription>>(rs.target)) {
-    return unexpected();
+  if (auto* upd = std::get_if<wire::RequestUpdate>(&message); upd && rs.incoming()) {
+    auto* req = std::get_if<std::shared_ptr<IncomingRequest>>(&rs.target);
+    auto* fetch = std::get_if<std::shared_ptr<ServedFetch>>(&rs.target);
+    if ((req == nullptr || (*req)->kind_ == RequestKind::kTrackStatus) && fetch == nullptr) return unexpected();
+    std::vector<AuthToken> tokens;
+    if (!resolve_tokens(upd->parameters, tokens)) return;
+    // Requests other than subscriptions are not changed once made: the update is refused,
+    // which per the draft ends the request (FETCH: its data stream is reset; the others:
+    // the request stream is closed).
+    wire::RequestError e;
+    e.error_code = static_cast<std::uint64_t>(wire::RequestErrorCode::kNotSupported);
+    e.reason = "this request cannot be updated";
+    if (fetch != nullptr) {
+      auto keep = *fetch;
+      send(rs.stream(), e, true);
+      if (keep->state_ == RequestState::kActive) keep->reset(static_cast<std::uint64_t>(wire::StreamResetCode::kCancelled));
+      keep->state_ = RequestState::kDone;
+      if (keep->on_cancel_) keep->on_cancel_();
+      return;
+    }
+    auto keep = *req;
+    send(rs.stream(), e, true);
+    keep->state_ = RequestState::kDone;
+    if (keep->on_cancel_) keep->on_cancel_();
+    return;
   }
   unexpected();
 }

@@ -24,11 +24,21 @@ SubgroupWriter::SubgroupWriter(wire::Version v, transport::Stream& stream, std::
   h.properties = spec.properties;
   h.end_of_group = spec.end_of_group;
   codec_ = std::make_unique<Codec>(h);
-  std::vector<std::uint8_t> out;
-  wire::ByteWriter w(out);
-  wire::write_subgroup_header(w, h);
   stream.set_handler(this);
-  stream.write(std::span<const std::uint8_t>(out));
+}
+
+// The header waits for the first object because its FIRST_OBJECT bit (draft-18 and later)
+// depends on it: a stream that starts at Object 0 starts with the first object ever published
+// in its subgroup, whoever writes it (an original publisher or a relay forwarding), since
+// objects of a subgroup only ascend. Peers such as @moq/net drop a subgroup without the bit as
+// one joined partway through. A stream starting later leaves the bit clear, which is never
+// wrong for a relay that cannot know more.
+void SubgroupWriter::write_header(std::vector<std::uint8_t>& out, std::optional<std::uint64_t> first_object_id) {
+  if (header_written_) return;
+  header_written_ = true;
+  codec_->header.first_object = first_object_id == std::uint64_t{0};
+  wire::ByteWriter w(out);
+  wire::write_subgroup_header(w, codec_->header);
 }
 
 SubgroupWriter::~SubgroupWriter() {
@@ -45,10 +55,18 @@ bool SubgroupWriter::write(std::uint64_t object_id, const SharedBytes& payload, 
   if (!open()) return false;
   if (!spec_.properties && !properties.empty()) return false;
   std::vector<std::uint8_t> head;
+  const bool header_pending = !header_written_;
+  if (header_pending) write_header(head, object_id);
   wire::ByteWriter w(head);
   auto st = codec_->writer.write_object_head(w, object_id, properties, static_cast<wire::ObjectStatus>(status),
                                              payload.size());
-  if (!st) return false;
+  if (!st) {
+    if (header_pending) {
+      // Nothing went out: the next object decides the header.
+      header_written_ = false;
+    }
+    return false;
+  }
   last_object_ = object_id;
   stream_->write(std::span<const std::uint8_t>(head));
   if (!payload.empty()) stream_->write(payload);
@@ -57,14 +75,24 @@ bool SubgroupWriter::write(std::uint64_t object_id, const SharedBytes& payload, 
 
 void SubgroupWriter::finish() {
   if (!open()) return;
+  flush_header();
   finished_ = true;
   stream_->finish();
 }
 
 void SubgroupWriter::reset(std::uint64_t code) {
   if (stream_ == nullptr) return;
+  flush_header();
   finished_ = true;
   stream_->reset(code);
+}
+
+// A subgroup ended or abandoned before any object still names its group and subgroup.
+void SubgroupWriter::flush_header() {
+  if (header_written_ || stream_ == nullptr || finished_) return;
+  std::vector<std::uint8_t> out;
+  write_header(out, std::nullopt);
+  stream_->write(std::span<const std::uint8_t>(out));
 }
 
 std::size_t SubgroupWriter::queued_bytes() const noexcept { return stream_ != nullptr ? stream_->queued_bytes() : 0; }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "kinetic/moqt/types.hpp"
 #include "kinetic/transport/transport.hpp"
@@ -24,7 +25,7 @@ struct SubgroupSpec {
 
 class SubgroupWriter final : public transport::StreamHandler {
  public:
-  // Writes the SUBGROUP_HEADER on `stream` at once.
+  // The SUBGROUP_HEADER goes out with the first object (or on finish / reset without one).
   SubgroupWriter(wire::Version v, transport::Stream& stream, std::uint64_t track_alias, const SubgroupSpec& spec);
   ~SubgroupWriter() override;
   SubgroupWriter(const SubgroupWriter&) = delete;
@@ -66,6 +67,10 @@ class SubgroupWriter final : public transport::StreamHandler {
   std::unique_ptr<Codec> codec_;
   std::optional<std::uint64_t> last_object_;
   bool finished_ = false;
+  bool header_written_ = false;
+
+  void write_header(std::vector<std::uint8_t>& out, std::optional<std::uint64_t> first_object_id);
+  void flush_header();
 };
 
 }  // namespace kinetic::moqt
