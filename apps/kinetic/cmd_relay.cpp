@@ -1,5 +1,6 @@
 // `kinetic relay`: a MoQT relay on one UDP port, speaking raw QUIC (ALPN moqt-20 / moqt-18)
-// and WebTransport over HTTP/3 (any CONNECT path, e.g. /moq) to the same relay core. Without
+// and WebTransport over HTTP/3 (any CONNECT path, e.g. /moq) to the same relay core. With
+// --upstream it is also a client of a parent relay (origin ← regional ← edge). Without
 // --cert/--key it makes a short-lived ECDSA certificate and prints its SHA-256 for clients to
 // pin. SIGINT / SIGTERM close every session and exit 0.
 #include <sys/signalfd.h>
@@ -17,6 +18,7 @@
 #include "kinetic/relay/metrics_server.hpp"
 #include "kinetic/relay/relay.hpp"
 #include "kinetic/relay/relay_config.hpp"
+#include "kinetic/relay/upstream_connector.hpp"
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_server.hpp"
@@ -56,10 +58,6 @@ int run_relay(const relay::RelayFlags& flags) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
-  if (!config.upstream.empty()) {
-    std::cerr << "kinetic relay: --upstream (relay chaining) is not supported by this build\n";
-    return 2;
-  }
   if (!config.web_root.empty()) {
     std::cerr << "kinetic relay: --web-root (serving the web player) is not supported by this build\n";
     return 2;
@@ -88,6 +86,16 @@ int run_relay(const relay::RelayFlags& flags) {
   relay::RelayMetrics metrics;
   // Sessions go before the QUIC server whose connections carry them (see the end).
   auto core = std::make_unique<relay::Relay>(loop, config, metrics);
+  if (!config.upstream.empty()) {
+    relay::UpstreamConnector connector;
+    if (auto err = relay::make_network_connector(loop, config, connector); !err.empty()) {
+      std::cerr << "kinetic relay: " << err << "\n";
+      return 2;
+    }
+    relay::UpstreamPolicy policy;
+    if (const auto url = relay::parse_upstream_url(config.upstream)) policy.path = url->path;
+    core->set_upstream(std::move(connector), policy);
+  }
 
   std::unique_ptr<relay::MetricsServer> metrics_server;
   if (!config.metrics_listen.empty()) {
@@ -127,6 +135,7 @@ int run_relay(const relay::RelayFlags& flags) {
   std::cout << "relay listening on " << config.listen << " (moqt-20, moqt-18, h3 WebTransport)";
   if (hash) std::cout << "  certificate sha256 " << transport::to_hex(*hash);
   if (metrics_server) std::cout << "  metrics on port " << metrics_server->port();
+  if (!config.upstream.empty()) std::cout << "  upstream " << config.upstream;
   std::cout << std::endl;
 
   loop.run();

@@ -112,6 +112,45 @@ TEST(RelayConfig, FlagsOverrideTheFile) {
   std::filesystem::remove(path);
 }
 
+TEST(RelayConfig, UpstreamTrustAndLingerFromTomlAndFlags) {
+  RelayConfig c;
+  EXPECT_EQ(c.track_linger_ms, 5'000u) << "a few seconds by default";
+  const std::string pin(64, 'a');
+  ASSERT_EQ(apply_toml("upstream = \"moqt://127.0.0.1:4443\"\nupstream_pin = \"" + pin +
+                           "\"\nupstream_insecure = true\ntrack_linger_ms = 750\n",
+                       c),
+            "");
+  EXPECT_EQ(c.upstream_pin, pin);
+  EXPECT_TRUE(c.upstream_insecure);
+  EXPECT_EQ(c.track_linger_ms, 750u);
+  EXPECT_NE(apply_toml("upstream_insecure = 1\n", c).find("true or false"), std::string::npos);
+
+  CLI::App app;
+  RelayFlags flags;
+  add_relay_flags(app, flags);
+  std::vector<const char*> argv{"relay", "--track-linger-ms", "0", "--upstream-insecure"};
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  RelayConfig f = valid();
+  apply_flags(flags, f);
+  EXPECT_EQ(f.track_linger_ms, 0u);
+  EXPECT_TRUE(f.upstream_insecure);
+}
+
+TEST(RelayConfig, UpstreamPinMustBeASha256) {
+  auto c = valid();
+  c.upstream_pin = std::string(64, 'f');
+  EXPECT_EQ(validate(c), "");
+  c.upstream_pin = "abc";
+  EXPECT_NE(validate(c).find("upstream_pin"), std::string::npos);
+  c.upstream_pin = std::string(63, '0') + "g";
+  EXPECT_NE(validate(c), "");
+  const auto bytes = parse_sha256_hex("00ff" + std::string(60, '1'));
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ((*bytes)[0], 0x00);
+  EXPECT_EQ((*bytes)[1], 0xff);
+  EXPECT_EQ((*bytes)[2], 0x11);
+}
+
 TEST(RelayConfig, ExampleConfigLoads) {
   RelayConfig c;
   ASSERT_EQ(apply_toml_file(KINETIC_SOURCE_DIR "/config/relay.toml", c), "");

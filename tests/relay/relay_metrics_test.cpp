@@ -16,6 +16,13 @@ TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
             std::string::npos);
   EXPECT_NE(text.find("kinetic_relay_cache_bytes 42\n"), std::string::npos);
   EXPECT_NE(text.find("kinetic_relay_dropped_groups_total 0\n"), std::string::npos);
+  RelayMetrics::set(m.upstream_link, 2);
+  RelayMetrics::set(m.forwarded_interests, 5);
+  const auto chained = render_prometheus(m);
+  EXPECT_NE(chained.find("# TYPE kinetic_relay_upstream_link gauge\nkinetic_relay_upstream_link 2\n"),
+            std::string::npos);
+  EXPECT_NE(chained.find("kinetic_relay_forwarded_interests 5\n"), std::string::npos);
+  EXPECT_NE(chained.find("kinetic_relay_lingering_tracks 0\n"), std::string::npos);
   // Every sample line is preceded by its HELP and TYPE.
   std::size_t samples = 0, types = 0;
   for (std::size_t pos = 0; pos < text.size();) {
@@ -26,7 +33,7 @@ TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
     pos = end + 1;
   }
   EXPECT_EQ(samples, types);
-  EXPECT_EQ(samples, 14u);
+  EXPECT_EQ(samples, 21u);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The relay over the memory transport on simulated time: aggregation of identical
 // subscriptions, late join from cache, whole-group drops for a slow subscriber, refusals that
-// leave the session up, and PUBLISH_DONE when the publisher goes away. Both drafts.
+// leave the session up, PUBLISH_DONE when the publisher goes away, namespace interest passed
+// on to publishers, SUBSCRIBE_TRACKS, track linger, and relays chained to an upstream. Both
+// drafts.
 #include "kinetic/relay/relay.hpp"
 
 #include <gtest/gtest.h>
@@ -27,10 +29,13 @@ class RelayTest : public ::testing::TestWithParam<std::string> {
   static RelayConfig small_queues() {
     RelayConfig c;
     c.subscriber_queue_bytes = 64u << 10;
+    c.track_linger_ms = 0;  // tracks go with their last subscriber unless a test says otherwise
     return c;
   }
 
-  Client connect(transport::memory::LinkConfig link = {}) {
+  Client connect(transport::memory::LinkConfig link = {}) { return connect_to(relay, link); }
+
+  Client connect_to(Relay& r, transport::memory::LinkConfig link = {}) {
     link.protocol = GetParam();
     auto pair = network.pair(link);
     Client c;
@@ -38,14 +43,28 @@ class RelayTest : public ::testing::TestWithParam<std::string> {
     o.perspective = moqt::Perspective::kClient;
     o.path = "/moq";
     c.session = moqt::Session::create(pair.client, o, c.handler.get());
-    EXPECT_TRUE(relay.accept(pair.server));
+    EXPECT_TRUE(r.accept(pair.server));
     EXPECT_TRUE(loop.run_until([&] { return c.handler->ready; }, 1s));
     return c;
   }
 
+  // Makes `downstream` a client of `upstream_relay` over a memory link.
+  void chain(Relay& downstream, Relay& upstream_relay) {
+    downstream.set_upstream([this, &upstream_relay](const moqt::SessionOptions& o, moqt::SessionHandler* h) {
+      transport::memory::LinkConfig link;
+      link.protocol = GetParam();
+      auto pair = network.pair(link);
+      auto s = moqt::Session::create(pair.client, o, h);
+      upstream_relay.accept(pair.server);
+      return s;
+    });
+  }
+
   // A publisher that announces "live" and accepts every SUBSCRIBE, keeping them to write to.
-  Client publisher() {
-    auto p = connect();
+  Client publisher() { return publisher_at(relay); }
+
+  Client publisher_at(Relay& r) {
+    auto p = connect_to(r);
     p.handler->on_sub = [this](moqt::ServedSubscription& s) {
       moqt::TrackInfo info;
       if (last_) info.largest = *last_;
@@ -289,6 +308,337 @@ TEST_P(RelayTest, LastSubscriberLeavingCancelsTheUpstreamSubscription) {
   EXPECT_EQ(relay.track_count(), 0u);
   EXPECT_EQ(metrics.subscriptions.load(), 0);
   EXPECT_EQ(metrics.upstream_subscriptions.load(), 0);
+}
+
+
+// Counts what a session was asked of a given kind.
+std::size_t requests_of(const Client& c, moqt::RequestKind kind) {
+  std::size_t n = 0;
+  for (const auto& r : c.handler->requests) n += r->kind() == kind ? 1 : 0;
+  return n;
+}
+
+TEST_P(RelayTest, NamespaceInterestIsPassedOnceToEachOverlappingPublisherAndCancelledWithTheLast) {
+  auto live = connect();
+  auto other = connect();
+  // The publisher of "live" answers interest with the namespaces it has below it.
+  std::vector<std::shared_ptr<moqt::IncomingRequest>> held;
+  bool cancelled = false;
+  live.handler->on_req = [&](moqt::IncomingRequest& r) {
+    ASSERT_EQ(r.kind(), moqt::RequestKind::kSubscribeNamespace);
+    r.set_on_cancel([&] { cancelled = true; });
+    r.accept();
+    r.send_namespace({{"live", "cam1"}});
+    held.push_back(r.shared_from_this());
+  };
+  RecordingRequest live_ann, other_ann;
+  auto a1 = live.session->publish_namespace({{"live"}}, &live_ann);
+  auto a2 = other.session->publish_namespace({{"other"}}, &other_ann);
+  ASSERT_TRUE(loop.run_until([&] { return live_ann.ok && other_ann.ok; }, 1s));
+
+  auto w1 = connect();
+  auto w2 = connect();
+  RecordingRequest i1, i2;
+  auto r1 = w1.session->subscribe_namespace({{"live"}}, &i1);
+  auto r2 = w2.session->subscribe_namespace({{"live"}}, &i2);
+  ASSERT_TRUE(loop.run_until([&] { return i1.namespaces.size() == 2 && i2.namespaces.size() == 2; }, 1s));
+  // "live" itself (the announcement), then "live/cam1" learned through the passed-on interest.
+  EXPECT_EQ(i1.namespaces[0], (wire::TrackNamespace{}));
+  EXPECT_EQ(i1.namespaces[1], (wire::TrackNamespace{{"cam1"}}));
+  EXPECT_EQ(requests_of(live, moqt::RequestKind::kSubscribeNamespace), 1u) << "one request for two subscribers";
+  EXPECT_EQ(requests_of(other, moqt::RequestKind::kSubscribeNamespace), 0u) << "no overlap with 'other'";
+  EXPECT_EQ(metrics.forwarded_interests.load(), 1);
+
+  // A publisher arriving later under the prefix hears the interest too.
+  auto late = connect();
+  late.handler->on_req = [](moqt::IncomingRequest& r) { r.accept(); };
+  RecordingRequest late_ann;
+  auto a3 = late.session->publish_namespace({{"live", "cam2"}}, &late_ann);
+  ASSERT_TRUE(loop.run_until([&] { return late_ann.ok && requests_of(late, moqt::RequestKind::kSubscribeNamespace) == 1; }, 1s));
+  ASSERT_TRUE(loop.run_until([&] { return i1.namespaces.size() == 3; }, 1s));
+  EXPECT_EQ(i1.namespaces[2], (wire::TrackNamespace{{"cam2"}}));
+  EXPECT_EQ(metrics.forwarded_interests.load(), 2);
+
+  r1->cancel();
+  loop.run_for(100ms);
+  EXPECT_FALSE(cancelled) << "one subscriber is still interested";
+  r2->cancel();
+  ASSERT_TRUE(loop.run_until([&] { return cancelled; }, 1s));
+  EXPECT_EQ(metrics.forwarded_interests.load(), 0);
+  EXPECT_FALSE(live.handler->closed);
+}
+
+TEST_P(RelayTest, SubscribeTracksGetsAPublishForEveryTrackUnderThePrefixExistingAndNew) {
+  auto pub = connect();
+  pub.handler->on_req = [](moqt::IncomingRequest& r) { r.accept(); };
+  RecordingRequest ann;
+  auto a = pub.session->publish_namespace({{"live"}}, &ann);
+  ASSERT_TRUE(loop.run_until([&] { return ann.ok; }, 1s));
+  auto video = pub.session->publish(track("live", "video"), {}, nullptr);
+  auto elsewhere = pub.session->publish({{{"other"}}, "x"}, {}, nullptr);
+  ASSERT_TRUE(loop.run_until([&] {
+    return video->state() == moqt::RequestState::kActive && elsewhere->state() == moqt::RequestState::kActive;
+  }, 1s));
+
+  auto sub = connect();
+  std::vector<std::unique_ptr<RecordingSubscription>> recs;
+  sub.handler->on_pub = [&](moqt::Subscription& s) {
+    recs.push_back(std::make_unique<RecordingSubscription>());
+    s.accept(recs.back().get());
+  };
+  RecordingRequest tracks_req;
+  auto st = sub.session->subscribe_tracks({{"live"}}, &tracks_req);
+  ASSERT_TRUE(loop.run_until([&] { return tracks_req.ok && sub.handler->published.size() == 1; }, 1s));
+  EXPECT_EQ(sub.handler->published[0]->track(), track("live", "video"));
+  loop.run_for(50ms);
+  EXPECT_EQ(requests_of(pub, moqt::RequestKind::kSubscribeTracks), 1u) << "the interest reaches the publisher";
+
+  auto* w = video->open_subgroup({0, 0, moqt::kDefaultPriority, true, false});
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->write(0, moqt::SharedBytes::copy(std::string("frame"))));
+  ASSERT_TRUE(loop.run_until([&] { return !recs.empty() && recs[0]->objects.size() == 1; }, 1s));
+
+  // A new track under the prefix is offered as it starts; one outside it never is.
+  auto audio = pub.session->publish(track("live", "audio"), {}, nullptr);
+  ASSERT_TRUE(loop.run_until([&] { return sub.handler->published.size() == 2; }, 1s));
+  EXPECT_EQ(sub.handler->published[1]->track(), track("live", "audio"));
+  loop.run_for(100ms);
+  EXPECT_EQ(sub.handler->published.size(), 2u);
+  EXPECT_EQ(metrics.tracks_offered.load(), 2u);
+
+  // Overlapping SUBSCRIBE_TRACKS on one session is refused.
+  RecordingRequest overlap;
+  auto st2 = sub.session->subscribe_tracks({{"live", "deeper"}}, &overlap);
+  ASSERT_TRUE(loop.run_until([&] { return overlap.error.has_value(); }, 1s));
+  EXPECT_EQ(overlap.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kPrefixOverlap));
+}
+
+TEST_P(RelayTest, ASubscriberReturningWithinTheLingerIsServedFromTheKeptCache) {
+  RelayConfig c = small_queues();
+  c.track_linger_ms = 2'000;
+  RelayMetrics m;
+  Relay lingering{loop, c, m};
+  auto pub = publisher_at(lingering);
+  auto sub = connect_to(lingering);
+  RecordingSubscription first;
+  auto h = sub.session->subscribe(track("live", "video"), {}, &first);
+  ASSERT_TRUE(loop.run_until([&] { return first.ok; }, 1s));
+  for (std::uint64_t o = 0; o < 3; ++o) publish(0, o);
+  loop.run_for(100ms);
+  ASSERT_EQ(first.objects.size(), 3u);
+  h->unsubscribe();
+  loop.run_for(1s);
+  EXPECT_EQ(m.lingering_tracks.load(), 1);
+  EXPECT_EQ(pub.handler->served[0]->state(), moqt::RequestState::kActive) << "kept upstream while lingering";
+
+  RecordingSubscription again;
+  auto h2 = sub.session->subscribe(track("live", "video"), {}, &again);
+  ASSERT_TRUE(loop.run_until([&] { return again.ok && again.objects.size() == 3; }, 1s));
+  EXPECT_EQ(again.objects[0].location(), (moqt::Location{0, 0})) << "the cached group, at once";
+  EXPECT_EQ(pub.handler->served.size(), 1u) << "no new upstream subscription";
+  EXPECT_EQ(m.lingering_tracks.load(), 0);
+  // Leaving again restarts the linger from now, not from the first departure.
+  h2->unsubscribe();
+  loop.run_for(1500ms);
+  EXPECT_EQ(lingering.track_count(), 1u);
+  EXPECT_EQ(pub.handler->served[0]->state(), moqt::RequestState::kActive);
+}
+
+TEST_P(RelayTest, AfterTheLingerTheUpstreamSubscriptionIsCancelledAndTheCacheDropped) {
+  RelayConfig c = small_queues();
+  c.track_linger_ms = 2'000;
+  RelayMetrics m;
+  Relay lingering{loop, c, m};
+  auto pub = publisher_at(lingering);
+  auto sub = connect_to(lingering);
+  RecordingSubscription rec;
+  auto h = sub.session->subscribe(track("live", "video"), {}, &rec);
+  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
+  publish(0, 0);
+  loop.run_for(100ms);
+  h->unsubscribe();
+  loop.run_for(1900ms);
+  EXPECT_EQ(pub.handler->served[0]->state(), moqt::RequestState::kActive);
+  EXPECT_NE(lingering.cache().find(track("live", "video")), nullptr);
+  ASSERT_TRUE(loop.run_until([&] { return pub.handler->served[0]->state() != moqt::RequestState::kActive; }, 500ms));
+  EXPECT_EQ(lingering.track_count(), 0u);
+  EXPECT_EQ(lingering.cache().find(track("live", "video")), nullptr);
+  EXPECT_EQ(m.upstream_subscriptions.load(), 0);
+  EXPECT_EQ(m.lingering_tracks.load(), 0);
+}
+
+// origin ← regional ← edge, each a Relay on the same simulated network.
+struct Chain {
+  RelayMetrics origin_m, regional_m, edge_m;
+  Relay origin, regional, edge;
+  Chain(transport::EventLoop& loop, const RelayConfig& c)
+      : origin(loop, c, origin_m), regional(loop, c, regional_m), edge(loop, c, edge_m) {}
+};
+
+TEST_P(RelayTest, TenSubscribersAtTheEdgeMakeOneSubscriptionAtEachHop) {
+  Chain ch(loop, config);
+  chain(ch.regional, ch.origin);
+  chain(ch.edge, ch.regional);
+  ASSERT_TRUE(loop.run_until([&] {
+    return ch.regional.upstream_state() == UpstreamState::kUp && ch.edge.upstream_state() == UpstreamState::kUp;
+  }, 1s));
+  auto pub = publisher_at(ch.origin);
+  std::vector<Client> subs;
+  std::vector<std::unique_ptr<RecordingSubscription>> recs;
+  std::vector<std::shared_ptr<moqt::Subscription>> handles;
+  for (int i = 0; i < 10; ++i) {
+    subs.push_back(connect_to(ch.edge));
+    recs.push_back(std::make_unique<RecordingSubscription>());
+    handles.push_back(subs.back().session->subscribe(track("live", "video"), {}, recs.back().get()));
+  }
+  ASSERT_TRUE(loop.run_until([&] {
+    for (auto& r : recs) if (!r->ok) return false;
+    return true;
+  }, 2s));
+  EXPECT_EQ(pub.handler->served.size(), 1u);
+  EXPECT_EQ(ch.origin_m.upstream_subscriptions.load(), 1);
+  EXPECT_EQ(ch.regional_m.upstream_subscriptions.load(), 1);
+  EXPECT_EQ(ch.edge_m.upstream_subscriptions.load(), 1);
+  EXPECT_EQ(ch.origin_m.subscriptions.load(), 1) << "the regional relay is the origin's only subscriber";
+  EXPECT_EQ(ch.regional_m.subscriptions.load(), 1);
+  EXPECT_EQ(ch.edge_m.subscriptions.load(), 10);
+  for (std::uint64_t g = 0; g < 2; ++g) {
+    for (std::uint64_t o = 0; o < 3; ++o) publish(g, o);
+    loop.run_for(50ms);
+  }
+  loop.run_for(500ms);
+  for (auto& r : recs) {
+    ASSERT_EQ(r->objects.size(), 6u);
+    EXPECT_EQ(r->objects.back().location(), (moqt::Location{1, 2}));
+  }
+  EXPECT_EQ(ch.edge_m.objects_in.load(), 6u);
+  EXPECT_EQ(ch.edge_m.objects_out.load(), 60u);
+
+  // TRACK_STATUS and FETCH for what the edge does not hold go up the chain.
+  auto asker = connect_to(ch.edge);
+  RecordingRequest status;
+  auto st = asker.session->track_status(track("live", "audio"), &status);
+  ASSERT_TRUE(loop.run_until([&] { return status.ok || status.error.has_value(); }, 1s));
+  EXPECT_TRUE(status.error.has_value()) << "the publisher's own answer (it serves no TRACK_STATUS) comes back";
+  EXPECT_EQ(requests_of(pub, moqt::RequestKind::kTrackStatus), 1u);
+  pub.handler->on_fetch_fn = [](moqt::ServedFetch& f) {
+    moqt::FetchOkInfo info;
+    info.end_location = {0, 1};
+    f.accept(info);
+    for (std::uint64_t o = 0; o < 2; ++o) {
+      moqt::Object obj;
+      obj.object_id = o;
+      obj.payload = moqt::SharedBytes::copy(std::string("old"));
+      f.write(obj);
+    }
+    f.finish();
+  };
+  RecordingFetch fetch;
+  auto f = asker.session->fetch({track("live", "archive"), {0, 0}, 0, std::nullopt}, &fetch);
+  ASSERT_TRUE(loop.run_until([&] { return fetch.complete.has_value(); }, 1s));
+  ASSERT_TRUE(fetch.ok.has_value());
+  EXPECT_EQ(fetch.objects.size(), 2u);
+  EXPECT_EQ(pub.handler->fetches.size(), 1u);
+}
+
+TEST_P(RelayTest, APublisherAtTheEdgeReachesSubscribersAtTheOrigin) {
+  Chain ch(loop, config);
+  chain(ch.regional, ch.origin);
+  chain(ch.edge, ch.regional);
+  ASSERT_TRUE(loop.run_until([&] {
+    return ch.regional.upstream_state() == UpstreamState::kUp && ch.edge.upstream_state() == UpstreamState::kUp;
+  }, 1s));
+  auto pub = publisher_at(ch.edge);
+  ASSERT_TRUE(loop.run_until([&] { return ch.origin.registry().route({{"live"}}).has_value(); }, 1s));
+  // Announced upward once per hop, never back down.
+  EXPECT_EQ(ch.edge.upstream_announcement_count(), 1u);
+  EXPECT_EQ(ch.regional.upstream_announcement_count(), 1u);
+  EXPECT_EQ(ch.edge.registry().published_count(), 1u);
+  EXPECT_EQ(ch.regional.registry().published_count(), 1u);
+
+  std::vector<Client> subs;
+  std::vector<std::unique_ptr<RecordingSubscription>> recs;
+  std::vector<std::shared_ptr<moqt::Subscription>> handles;
+  for (int i = 0; i < 3; ++i) {
+    subs.push_back(connect_to(ch.origin));
+    recs.push_back(std::make_unique<RecordingSubscription>());
+    handles.push_back(subs.back().session->subscribe(track("live", "video"), {}, recs.back().get()));
+  }
+  ASSERT_TRUE(loop.run_until([&] {
+    for (auto& r : recs) if (!r->ok) return false;
+    return true;
+  }, 2s));
+  EXPECT_EQ(pub.handler->served.size(), 1u);
+  publish(0, 0);
+  publish(0, 1);
+  loop.run_for(300ms);
+  for (auto& r : recs) EXPECT_EQ(r->objects.size(), 2u);
+
+  // Withdrawing at the edge withdraws up the chain.
+  announce->cancel();
+  ASSERT_TRUE(loop.run_until([&] { return !ch.origin.registry().route({{"live"}}).has_value(); }, 1s));
+  EXPECT_EQ(ch.regional.upstream_announcement_count(), 0u);
+}
+
+TEST_P(RelayTest, NamespaceInterestAtTheEdgeHearsOfPublishersAtTheOrigin) {
+  Chain ch(loop, config);
+  chain(ch.regional, ch.origin);
+  chain(ch.edge, ch.regional);
+  ASSERT_TRUE(loop.run_until([&] {
+    return ch.regional.upstream_state() == UpstreamState::kUp && ch.edge.upstream_state() == UpstreamState::kUp;
+  }, 1s));
+  auto watcher = connect_to(ch.edge);
+  RecordingRequest interest;
+  auto req = watcher.session->subscribe_namespace({{"live"}}, &interest);
+  ASSERT_TRUE(loop.run_until([&] { return interest.ok; }, 1s));
+  auto pub = connect_to(ch.origin);
+  RecordingRequest ann;
+  auto a = pub.session->publish_namespace({{"live", "cam1"}}, &ann);
+  ASSERT_TRUE(loop.run_until([&] { return !interest.namespaces.empty(); }, 1s));
+  EXPECT_EQ(interest.namespaces[0], (wire::TrackNamespace{{"cam1"}}));
+  EXPECT_EQ(ch.edge_m.forwarded_interests.load(), 1);
+  EXPECT_EQ(ch.regional_m.forwarded_interests.load(), 1);
+  // What the edge learned from above is never announced back up.
+  EXPECT_EQ(ch.edge.upstream_announcement_count(), 0u);
+  EXPECT_EQ(ch.regional.upstream_announcement_count(), 0u);
+  pub.session->close(0, "bye");
+  ASSERT_TRUE(loop.run_until([&] { return !interest.done.empty(); }, 1s));
+  EXPECT_EQ(interest.done[0], (wire::TrackNamespace{{"cam1"}}));
+  req->cancel();
+  ASSERT_TRUE(loop.run_until([&] { return ch.regional_m.forwarded_interests.load() == 0; }, 1s));
+  EXPECT_EQ(ch.edge_m.forwarded_interests.load(), 0);
+}
+
+TEST_P(RelayTest, ALostUpstreamLinkIsReconnectedAndLocalNamespacesAnnouncedAgain) {
+  RelayMetrics origin_m, edge_m;
+  auto origin = std::make_unique<Relay>(loop, config, origin_m);
+  Relay edge{loop, config, edge_m};
+  Relay* current = origin.get();
+  edge.set_upstream([this, &current](const moqt::SessionOptions& o, moqt::SessionHandler* h) {
+    transport::memory::LinkConfig link;
+    link.protocol = GetParam();
+    auto pair = network.pair(link);
+    auto s = moqt::Session::create(pair.client, o, h);
+    current->accept(pair.server);
+    return s;
+  }, UpstreamPolicy{100ms, 1s, "/"});
+  ASSERT_TRUE(loop.run_until([&] { return edge.upstream_state() == UpstreamState::kUp; }, 1s));
+  EXPECT_EQ(edge_m.upstream_link.load(), 2);
+  auto pub = publisher_at(edge);
+  ASSERT_TRUE(loop.run_until([&] { return origin->registry().route({{"live"}}).has_value(); }, 1s));
+
+  // The origin restarts: the edge notices, waits, and comes back.
+  origin->close_all("restart");
+  ASSERT_TRUE(loop.run_until([&] { return edge.upstream_state() == UpstreamState::kDown; }, 1s));
+  EXPECT_EQ(edge_m.upstream_link.load(), 3);
+  origin.reset();
+  RelayMetrics fresh_m;
+  origin = std::make_unique<Relay>(loop, config, fresh_m);
+  current = origin.get();
+  ASSERT_TRUE(loop.run_until([&] { return edge.upstream_state() == UpstreamState::kUp; }, 2s));
+  ASSERT_TRUE(loop.run_until([&] { return origin->registry().route({{"live"}}).has_value(); }, 1s));
+  EXPECT_EQ(edge_m.upstream_connects.load(), 2u);
+  EXPECT_FALSE(pub.handler->closed) << "local sessions ride out the upstream's restart";
 }
 
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayTest, ::testing::Values("moqt-18", "moqt-20"), version_name);

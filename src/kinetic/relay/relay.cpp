@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -24,15 +25,34 @@ wire::TrackNamespace join(const wire::TrackNamespace& prefix, const wire::TrackN
   return full;
 }
 
+bool overlaps(const wire::TrackNamespace& a, const wire::TrackNamespace& b) {
+  return a.is_prefix_of(b) || b.is_prefix_of(a);
+}
+
+bool finished(moqt::RequestState s) { return s == moqt::RequestState::kDone || s == moqt::RequestState::kFailed; }
+
+std::string text(const wire::TrackNamespace& ns) {
+  std::string out;
+  for (const auto& f : ns.fields) {
+    if (!out.empty()) out += '/';
+    out += f;
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Relay::Peer final : moqt::SessionHandler {
   Relay* relay = nullptr;
   SessionId id = 0;
+  bool upstream = false;  // the session this relay opened to its upstream relay
   std::shared_ptr<moqt::Session> session;
   std::vector<std::shared_ptr<moqt::ServedFetch>> fetches;
   bool closed = false;
 
+  void on_ready(moqt::Session&) override {
+    if (upstream) relay->on_upstream_ready(*this);
+  }
   void on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) override {
     spdlog::debug("relay: session {} closed ({}: {})", id, code, reason);
     relay->on_closed(*this);
@@ -51,6 +71,107 @@ struct Relay::Peer final : moqt::SessionHandler {
   }
 };
 
+// SUBSCRIBE_NAMESPACE or SUBSCRIBE_TRACKS this relay sent to a publisher (or its upstream) for
+// the downstream interests in `downstream`. Namespaces it hears of become routes to `target`.
+struct Relay::Forward final : moqt::RequestHandler {
+  Relay* relay = nullptr;
+  SessionId target = 0;
+  moqt::RequestKind kind = moqt::RequestKind::kSubscribeNamespace;
+  wire::TrackNamespace prefix;
+  std::set<InterestKey> downstream;
+  std::shared_ptr<moqt::OutgoingRequest> request;
+  std::set<wire::TrackNamespace> learned;
+  // Cancelling a request still unanswered would make its late answer a protocol violation;
+  // it is cancelled once answered instead.
+  bool cancel_when_answered = false;
+
+  void cancel() {
+    if (!request || finished(request->state())) return;
+    if (request->state() == moqt::RequestState::kPending) {
+      cancel_when_answered = true;
+    } else {
+      request->cancel();
+    }
+  }
+  void on_ok(moqt::OutgoingRequest& r, const moqt::TrackInfo&) override {
+    if (cancel_when_answered) r.cancel();
+  }
+  void on_error(moqt::OutgoingRequest&, const moqt::RequestErrorInfo& e) override {
+    spdlog::debug("relay: interest in '{}' refused by session {} ({}: {})", text(prefix), target, e.code, e.reason);
+  }
+  void on_namespace(moqt::OutgoingRequest&, const wire::TrackNamespace& suffix) override {
+    if (!cancel_when_answered) relay->on_forwarded_namespace(*this, join(prefix, suffix), false);
+  }
+  void on_namespace_done(moqt::OutgoingRequest&, const wire::TrackNamespace& suffix) override {
+    relay->on_forwarded_namespace(*this, join(prefix, suffix), true);
+  }
+};
+
+// A PUBLISH the relay sent to a SUBSCRIBE_TRACKS subscriber, until PUBLISH_OK or an error.
+struct Relay::Offer final : moqt::ServedSubscriptionHandler {
+  Relay* relay = nullptr;
+  SessionId subscriber = 0;
+  moqt::FullTrackName name;
+  std::shared_ptr<moqt::ServedSubscription> sub;
+  bool answered = false;
+
+  void on_accepted(moqt::ServedSubscription&) override { relay->on_offer_answered(*this, true); }
+  void on_error(moqt::ServedSubscription&, const moqt::RequestErrorInfo&) override {
+    relay->on_offer_answered(*this, false);
+  }
+  void on_cancelled(moqt::ServedSubscription&) override { relay->on_offer_answered(*this, false); }
+};
+
+// A FETCH for something not cached here, passed to the track's route and streamed back.
+struct Relay::FetchProxy final : moqt::FetchHandler {
+  Relay* relay = nullptr;
+  SessionId asker = 0;
+  SessionId target = 0;
+  std::shared_ptr<moqt::ServedFetch> down;
+  std::shared_ptr<moqt::Fetch> up;
+  bool over = false;
+
+  void on_ok(moqt::Fetch&, const moqt::FetchOkInfo& info) override { down->accept(info); }
+  void on_error(moqt::Fetch&, const moqt::RequestErrorInfo& e) override {
+    down->reject(e);
+    over = true;
+  }
+  void on_object(moqt::Fetch&, const moqt::Object& o) override {
+    if (down->write(o)) {
+      RelayMetrics::add(relay->metrics_.objects_out);
+      RelayMetrics::add(relay->metrics_.bytes_out, o.payload.size());
+    }
+  }
+  void on_complete(moqt::Fetch&, bool complete) override {
+    if (complete) {
+      down->finish();
+    } else if (down->state() == moqt::RequestState::kPending) {
+      down->reject(request_error(wire::RequestErrorCode::kInternalError, "upstream fetch failed"));
+    } else {
+      down->reset(static_cast<std::uint64_t>(wire::StreamResetCode::kInternalError));
+    }
+    over = true;
+  }
+};
+
+// A TRACK_STATUS for a track not carried here, asked of its route.
+struct Relay::StatusProxy final : moqt::RequestHandler {
+  SessionId asker = 0;
+  SessionId target = 0;
+  std::shared_ptr<moqt::IncomingRequest> down;
+  std::shared_ptr<moqt::OutgoingRequest> up;
+  bool over = false;
+
+  void on_ok(moqt::OutgoingRequest&, const moqt::TrackInfo& info) override {
+    down->accept(info);
+    over = true;
+  }
+  void on_error(moqt::OutgoingRequest&, const moqt::RequestErrorInfo& e) override {
+    down->reject(e);
+    over = true;
+  }
+};
+
 Relay::Relay(transport::EventLoop& loop, const RelayConfig& config, RelayMetrics& metrics)
     : loop_(loop),
       config_(config),
@@ -59,14 +180,37 @@ Relay::Relay(transport::EventLoop& loop, const RelayConfig& config, RelayMetrics
 
 Relay::~Relay() {
   closing_ = true;
+  if (reconnect_timer_) loop_.cancel(*reconnect_timer_);
+  for (auto& [name, timer] : lingering_) loop_.cancel(timer);
+  lingering_.clear();
+  for (auto& o : offers_) {
+    if (o->sub) o->sub->set_handler(nullptr);
+  }
   tracks_.clear();
   interests_.clear();
+  track_interests_.clear();
   announcements_.clear();
   for (auto& [id, peer] : peers_) {
     if (peer->session && !peer->session->closed()) peer->session->close(0, "relay stopped");
   }
   RelayMetrics::add(metrics_.sessions, -static_cast<std::int64_t>(peers_.size()));
+  RelayMetrics::set(metrics_.forwarded_interests, 0);
+  RelayMetrics::set(metrics_.upstream_announcements, 0);
+  RelayMetrics::set(metrics_.upstream_link, 0);
+  RelayMetrics::set(metrics_.lingering_tracks, 0);
+  // The sessions are closed, so nothing calls these handlers any more.
+  forwards_.clear();
+  fetch_proxies_.clear();
+  status_proxies_.clear();
+  offers_.clear();
   peers_.clear();
+}
+
+void Relay::publish_metrics() {
+  RelayMetrics::set(metrics_.forwarded_interests, static_cast<std::int64_t>(forwards_.size()));
+  RelayMetrics::set(metrics_.upstream_announcements, static_cast<std::int64_t>(upstream_announcements_.size()));
+  RelayMetrics::set(metrics_.upstream_link, static_cast<std::int64_t>(upstream_state_));
+  RelayMetrics::set(metrics_.lingering_tracks, static_cast<std::int64_t>(lingering_.size()));
 }
 
 bool Relay::accept(transport::SessionPtr transport) {
@@ -93,10 +237,117 @@ bool Relay::accept(transport::SessionPtr transport) {
 }
 
 void Relay::close_all(std::string_view reason) {
+  if (reconnect_timer_) {
+    loop_.cancel(*reconnect_timer_);
+    reconnect_timer_.reset();
+  }
+  connector_ = nullptr;  // no reconnecting while shutting down
   for (auto& [id, peer] : peers_) {
     if (peer->session && !peer->session->closed()) peer->session->close(0, reason);
   }
 }
+
+// ------------------------------------------------------------------ upstream link
+
+void Relay::set_upstream(UpstreamConnector connector, UpstreamPolicy policy) {
+  connector_ = std::move(connector);
+  upstream_policy_ = std::move(policy);
+  backoff_ = Backoff{upstream_policy_.initial_backoff, upstream_policy_.max_backoff};
+  connect_upstream();
+}
+
+void Relay::connect_upstream() {
+  reconnect_timer_.reset();
+  if (closing_ || !connector_) return;
+  auto peer = std::make_unique<Peer>();
+  peer->relay = this;
+  peer->id = next_id_++;
+  peer->upstream = true;
+  moqt::SessionOptions options;
+  options.perspective = moqt::Perspective::kClient;
+  options.path = upstream_policy_.path;
+  options.max_incoming_requests = config_.max_requests;
+  upstream_state_ = UpstreamState::kConnecting;
+  RelayMetrics::add(metrics_.upstream_connects);
+  peer->session = connector_(options, peer.get());
+  if (!peer->session) {
+    on_upstream_lost();
+    return;
+  }
+  upstream_id_ = peer->id;
+  RelayMetrics::add(metrics_.sessions, 1);
+  peers_.emplace(peer->id, std::move(peer));
+  publish_metrics();
+}
+
+void Relay::on_upstream_ready(Peer& peer) {
+  if (closing_ || peer.closed || upstream_id_ != peer.id) return;
+  spdlog::info("relay: upstream link up");
+  upstream_state_ = UpstreamState::kUp;
+  backoff_.reset();
+  // Local publishers' namespaces go up, so the upstream routes their tracks here.
+  for (const auto& [key, request] : announcements_) {
+    if (key.first != peer.id) announce_upstream(key.second);
+  }
+  // Interest downstream subscribers already hold is asked of the upstream too.
+  for (const auto& [key, request] : interests_) {
+    if (key.first != peer.id) attach_interest(peer.id, key.first, moqt::RequestKind::kSubscribeNamespace, key.second);
+  }
+  for (const auto& [key, request] : track_interests_) {
+    if (key.first != peer.id) attach_interest(peer.id, key.first, moqt::RequestKind::kSubscribeTracks, key.second);
+  }
+  publish_metrics();
+}
+
+void Relay::on_upstream_lost() {
+  upstream_id_.reset();
+  upstream_announcements_.clear();
+  if (closing_ || !connector_) {
+    upstream_state_ = UpstreamState::kDown;
+    publish_metrics();
+    return;
+  }
+  upstream_state_ = UpstreamState::kDown;
+  const auto delay = backoff_.next();
+  spdlog::info("relay: upstream link down; reconnecting in {} ms", delay.count());
+  reconnect_timer_ = loop_.schedule_after(delay, [this] { connect_upstream(); });
+  publish_metrics();
+}
+
+void Relay::announce_upstream(const wire::TrackNamespace& ns) {
+  if (!upstream_id_ || upstream_state_ != UpstreamState::kUp) return;
+  auto& entry = upstream_announcements_[ns];
+  ++entry.holders;
+  if (entry.request) return;
+  auto it = peers_.find(*upstream_id_);
+  if (it == peers_.end() || it->second->closed) return;
+  entry.request = it->second->session->publish_namespace(ns, nullptr);
+  publish_metrics();
+}
+
+void Relay::withdraw_upstream(const wire::TrackNamespace& ns) {
+  auto it = upstream_announcements_.find(ns);
+  if (it == upstream_announcements_.end()) return;
+  if (--it->second.holders > 0) return;
+  if (it->second.request) it->second.request->cancel();
+  upstream_announcements_.erase(it);
+  publish_metrics();
+}
+
+Relay::Peer* Relay::route(const wire::TrackNamespace& ns, SessionId asker) {
+  if (auto local = registry_.route(ns, asker)) {
+    auto it = peers_.find(*local);
+    if (it != peers_.end() && !it->second->closed) return it->second.get();
+  }
+  // Nothing here: the upstream, unless that is who asked (a loop).
+  if (upstream_id_ && *upstream_id_ != asker) {
+    auto it = peers_.find(*upstream_id_);
+    if (it != peers_.end() && !it->second->closed) return it->second.get();
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------------------------ namespaces
 
 void Relay::notify(const std::vector<NamespaceNotice>& notices, const wire::TrackNamespace& full) {
   (void)full;
@@ -114,62 +365,265 @@ void Relay::notify(const std::vector<NamespaceNotice>& notices, const wire::Trac
 
 void Relay::on_request(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request) {
   if (closing_) return;
-  const auto ns = request->track_namespace();
-  const SessionId id = peer.id;
   switch (request->kind()) {
-    case moqt::RequestKind::kPublishNamespace: {
-      auto outcome = registry_.publish(id, ns);
-      if (!outcome) {
-        RelayMetrics::add(metrics_.requests_refused);
-        request->reject(request_error(outcome.error().code, outcome.error().what));
-        return;
-      }
-      request->set_on_cancel([this, id, ns] {
-        if (closing_) return;
-        notify(registry_.withdraw(id, ns), ns);
-        // Drop the request after this callback returns.
-        loop_.post([this, id, ns] { announcements_.erase({id, ns}); });
-      });
-      request->accept();
-      announcements_[{id, ns}] = request;
-      notify(*outcome, ns);
-      return;
-    }
-    case moqt::RequestKind::kSubscribeNamespace: {
-      auto outcome = registry_.subscribe(id, ns);
-      if (!outcome) {
-        RelayMetrics::add(metrics_.requests_refused);
-        request->reject(request_error(outcome.error().code, outcome.error().what));
-        return;
-      }
-      request->set_on_cancel([this, id, ns] {
-        if (closing_) return;
-        registry_.unsubscribe(id, ns);
-        loop_.post([this, id, ns] { interests_.erase({id, ns}); });
-      });
-      request->accept();
-      interests_[{id, ns}] = request;
-      for (const auto& suffix : outcome->existing) request->send_namespace(join(ns, suffix));
-      return;
-    }
-    case moqt::RequestKind::kTrackStatus: {
-      const auto* cached = cache_.find(request->track());
-      auto it = tracks_.find(request->track());
-      if (cached == nullptr && it == tracks_.end()) {
-        request->reject(request_error(wire::RequestErrorCode::kDoesNotExist, "track not carried by this relay"));
-        return;
-      }
-      moqt::TrackInfo info;
-      if (cached != nullptr) info.largest = cached->largest();
-      request->accept(info);
-      return;
-    }
-    case moqt::RequestKind::kSubscribeTracks:
-      RelayMetrics::add(metrics_.requests_refused);
-      request->reject(request_error(wire::RequestErrorCode::kNotSupported, "SUBSCRIBE_TRACKS not supported"));
-      return;
+    case moqt::RequestKind::kPublishNamespace: return on_publish_namespace(peer, std::move(request));
+    case moqt::RequestKind::kSubscribeNamespace: return on_subscribe_namespace(peer, std::move(request));
+    case moqt::RequestKind::kSubscribeTracks: return on_subscribe_tracks(peer, std::move(request));
+    case moqt::RequestKind::kTrackStatus: return on_track_status(peer, std::move(request));
   }
 }
+
+void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request) {
+  const auto ns = request->track_namespace();
+  const SessionId id = peer.id;
+  auto outcome = registry_.publish(id, ns);
+  if (!outcome) {
+    RelayMetrics::add(metrics_.requests_refused);
+    request->reject(request_error(outcome.error().code, outcome.error().what));
+    return;
+  }
+  const bool from_upstream = peer.upstream;
+  request->set_on_cancel([this, id, ns, from_upstream] {
+    if (closing_) return;
+    notify(registry_.withdraw(id, ns), ns);
+    if (!from_upstream) withdraw_upstream(ns);
+    // Drop the request after this callback returns.
+    loop_.post([this, id, ns] { announcements_.erase({id, ns}); });
+  });
+  request->accept();
+  spdlog::info("relay: namespace '{}' published by session {}", text(ns), id);
+  announcements_[{id, ns}] = request;
+  notify(*outcome, ns);
+  // What the upstream announced is never announced back to it.
+  if (!from_upstream) announce_upstream(ns);
+  // Interest already held here that this publisher may serve.
+  for (const auto& [key, req] : interests_) {
+    if (key.first != id && overlaps(key.second, ns))
+      attach_interest(id, key.first, moqt::RequestKind::kSubscribeNamespace, key.second);
+  }
+  for (const auto& [key, req] : track_interests_) {
+    if (key.first != id && overlaps(key.second, ns))
+      attach_interest(id, key.first, moqt::RequestKind::kSubscribeTracks, key.second);
+  }
+}
+
+void Relay::on_subscribe_namespace(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request) {
+  const auto ns = request->track_namespace();
+  const SessionId id = peer.id;
+  auto outcome = registry_.subscribe(id, ns);
+  if (!outcome) {
+    RelayMetrics::add(metrics_.requests_refused);
+    request->reject(request_error(outcome.error().code, outcome.error().what));
+    return;
+  }
+  request->set_on_cancel([this, id, ns] {
+    if (closing_) return;
+    registry_.unsubscribe(id, ns);
+    release_interest(id, moqt::RequestKind::kSubscribeNamespace, ns);
+    loop_.post([this, id, ns] { interests_.erase({id, ns}); });
+  });
+  request->accept();
+  interests_[{id, ns}] = request;
+  for (const auto& suffix : outcome->existing) request->send_namespace(join(ns, suffix));
+  forward_interest(id, moqt::RequestKind::kSubscribeNamespace, ns);
+}
+
+void Relay::on_subscribe_tracks(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request) {
+  const auto prefix = request->track_namespace();
+  const SessionId id = peer.id;
+  if (!prefix.fields.empty() && !wire::validate_namespace(prefix)) {
+    RelayMetrics::add(metrics_.requests_refused);
+    request->reject(request_error(wire::RequestErrorCode::kNamespaceTooLarge, "invalid namespace prefix"));
+    return;
+  }
+  // SUBSCRIBE_TRACKS has its own overlap space, apart from SUBSCRIBE_NAMESPACE.
+  for (const auto& [key, req] : track_interests_) {
+    if (key.first == id && overlaps(key.second, prefix)) {
+      RelayMetrics::add(metrics_.requests_refused);
+      request->reject(request_error(wire::RequestErrorCode::kPrefixOverlap, "prefix overlaps another SUBSCRIBE_TRACKS"));
+      return;
+    }
+  }
+  request->set_on_cancel([this, id, prefix] {
+    if (closing_) return;
+    release_interest(id, moqt::RequestKind::kSubscribeTracks, prefix);
+    loop_.post([this, id, prefix] { track_interests_.erase({id, prefix}); });
+  });
+  request->accept();
+  track_interests_[{id, prefix}] = request;
+  // Tracks already carried here, then whatever the publishers PUBLISH in answer to the
+  // interest passed on to them.
+  std::vector<moqt::FullTrackName> existing;
+  for (const auto& [name, track] : tracks_) {
+    if (!track->ended() && track->upstream_active() && track->publisher() != id &&
+        prefix.is_prefix_of(name.track_namespace))
+      existing.push_back(name);
+  }
+  for (const auto& name : existing) offer(id, name);
+  forward_interest(id, moqt::RequestKind::kSubscribeTracks, prefix);
+}
+
+void Relay::on_track_status(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request) {
+  const auto* cached = cache_.find(request->track());
+  auto it = tracks_.find(request->track());
+  if (cached != nullptr || it != tracks_.end()) {
+    moqt::TrackInfo info;
+    if (it != tracks_.end()) info = it->second->info();
+    if (cached != nullptr && cached->largest() && (!info.largest || *info.largest < *cached->largest()))
+      info.largest = cached->largest();
+    request->accept(info);
+    return;
+  }
+  auto* target = route(request->track().track_namespace, peer.id);
+  if (target == nullptr) {
+    request->reject(request_error(wire::RequestErrorCode::kDoesNotExist, "track not carried by this relay"));
+    return;
+  }
+  std::erase_if(status_proxies_, [](const auto& p) { return p->over; });
+  auto proxy = std::make_unique<StatusProxy>();
+  proxy->asker = peer.id;
+  proxy->target = target->id;
+  proxy->down = std::move(request);
+  proxy->up = target->session->track_status(proxy->down->track(), proxy.get(), proxy->down->tokens());
+  status_proxies_.push_back(std::move(proxy));
+}
+
+// ------------------------------------------------------------------ forwarded interest
+
+void Relay::forward_interest(SessionId subscriber, moqt::RequestKind kind, const wire::TrackNamespace& prefix) {
+  std::set<SessionId> targets;
+  for (const auto& [key, req] : announcements_) {
+    if (key.first != subscriber && overlaps(key.second, prefix)) targets.insert(key.first);
+  }
+  // The upstream may know namespaces under the prefix that nobody here announced.
+  if (upstream_id_ && upstream_state_ == UpstreamState::kUp && *upstream_id_ != subscriber) targets.insert(*upstream_id_);
+  for (SessionId t : targets) attach_interest(t, subscriber, kind, prefix);
+}
+
+void Relay::attach_interest(SessionId target, SessionId subscriber, moqt::RequestKind kind,
+                            const wire::TrackNamespace& prefix) {
+  auto peer = peers_.find(target);
+  if (peer == peers_.end() || peer->second->closed) return;
+  // One request per target for every prefix it covers: two overlapping prefixes on one
+  // session would be refused (PREFIX_OVERLAP).
+  for (auto& [key, fwd] : forwards_) {
+    if (fwd->target == target && fwd->kind == kind && fwd->prefix.is_prefix_of(prefix) && !fwd->cancel_when_answered) {
+      fwd->downstream.insert({subscriber, prefix});
+      return;
+    }
+  }
+  const ForwardKey key{target, kind, prefix};
+  if (auto it = forwards_.find(key); it != forwards_.end()) {
+    // A cancelled one still waiting for its answer; a fresh request takes its place.
+    it->second->downstream.clear();
+    parked_forwards_.push_back(std::move(it->second));
+    forwards_.erase(it);
+  }
+  auto fwd = std::make_unique<Forward>();
+  fwd->relay = this;
+  fwd->target = target;
+  fwd->kind = kind;
+  fwd->prefix = prefix;
+  fwd->downstream.insert({subscriber, prefix});
+  auto& session = *peer->second->session;
+  fwd->request = kind == moqt::RequestKind::kSubscribeNamespace ? session.subscribe_namespace(prefix, fwd.get())
+                                                                : session.subscribe_tracks(prefix, fwd.get());
+  RelayMetrics::add(metrics_.interests_forwarded);
+  forwards_.emplace(key, std::move(fwd));
+  publish_metrics();
+}
+
+void Relay::release_interest(SessionId subscriber, moqt::RequestKind kind, const wire::TrackNamespace& prefix) {
+  std::vector<ForwardKey> emptied;
+  for (auto& [key, fwd] : forwards_) {
+    if (fwd->kind != kind) continue;
+    if (fwd->downstream.erase({subscriber, prefix}) > 0 && fwd->downstream.empty()) emptied.push_back(key);
+  }
+  for (const auto& key : emptied) {
+    auto it = forwards_.find(key);
+    auto& fwd = *it->second;
+    fwd.cancel();
+    for (const auto& ns : fwd.learned) notify(registry_.withdraw(fwd.target, ns), ns);
+    fwd.learned.clear();
+    // The session may still deliver the answer to a cancelled request: its handler lives on
+    // until its session ends.
+    parked_forwards_.push_back(std::move(it->second));
+    forwards_.erase(it);
+  }
+  if (!emptied.empty()) publish_metrics();
+}
+
+void Relay::drop_forwards_to(SessionId target) {
+  std::erase_if(forwards_, [target](const auto& kv) { return kv.second->target == target; });
+  std::erase_if(parked_forwards_, [target](const auto& f) { return f->target == target; });
+  publish_metrics();
+}
+
+void Relay::on_forwarded_namespace(Forward& fwd, const wire::TrackNamespace& full, bool done) {
+  if (closing_) return;
+  if (done) {
+    if (fwd.learned.erase(full) > 0) notify(registry_.withdraw(fwd.target, full), full);
+    return;
+  }
+  if (fwd.learned.contains(full)) return;
+  // The namespace becomes a route to the session that told of it; an exact PUBLISH_NAMESPACE
+  // of its own already is one.
+  auto outcome = registry_.publish(fwd.target, full);
+  if (!outcome) return;
+  fwd.learned.insert(full);
+  notify(*outcome, full);
+}
+
+// ------------------------------------------------------------------ SUBSCRIBE_TRACKS offers
+
+void Relay::offer(SessionId subscriber, const moqt::FullTrackName& name) {
+  auto peer = peers_.find(subscriber);
+  auto track = tracks_.find(name);
+  if (peer == peers_.end() || peer->second->closed || track == tracks_.end()) return;
+  for (const auto& o : offers_) {
+    if (o->subscriber == subscriber && o->name == name && !o->answered) return;  // already on its way
+  }
+  auto o = std::make_unique<Offer>();
+  o->relay = this;
+  o->subscriber = subscriber;
+  o->name = name;
+  auto* handler = o.get();
+  offers_.push_back(std::move(o));
+  handler->sub = peer->second->session->publish(name, track->second->info(), handler);
+  RelayMetrics::add(metrics_.tracks_offered);
+}
+
+void Relay::offer_to_interested(const moqt::FullTrackName& name, SessionId publisher) {
+  std::set<SessionId> subscribers;
+  for (const auto& [key, req] : track_interests_) {
+    if (key.first != publisher && key.second.is_prefix_of(name.track_namespace)) subscribers.insert(key.first);
+  }
+  for (SessionId s : subscribers) offer(s, name);
+}
+
+void Relay::on_offer_answered(Offer& o, bool accepted) {
+  if (closing_ || o.answered) return;
+  o.answered = true;
+  auto sub = o.sub;
+  if (sub) sub->set_handler(nullptr);
+  if (accepted && sub) {
+    auto it = tracks_.find(o.name);
+    if (it != tracks_.end() && !it->second->ended()) {
+      if (auto l = lingering_.find(o.name); l != lingering_.end()) {
+        loop_.cancel(l->second);
+        lingering_.erase(l);
+        publish_metrics();
+      }
+      it->second->add_downstream(sub, true);
+    } else {
+      sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kGoingAway), "publisher went away");
+    }
+  }
+  // Never inside the subscription's own callback.
+  loop_.post([this] { std::erase_if(offers_, [](const auto& x) { return x->answered; }); });
+}
+
+// ------------------------------------------------------------------ tracks
 
 RelayTrack& Relay::make_track(const moqt::FullTrackName& name) {
   auto track = std::make_unique<RelayTrack>(name, cache_, metrics_, TrackLimits{config_.subscriber_queue_bytes},
@@ -185,27 +639,57 @@ RelayTrack& Relay::make_track(const moqt::FullTrackName& name) {
 void Relay::forget_if_empty(const moqt::FullTrackName& name) {
   auto it = tracks_.find(name);
   if (it == tracks_.end() || it->second->downstream_count() > 0) return;
+  auto& track = *it->second;
   // A PUBLISH the publisher started stays as long as it runs: late subscribers join it.
-  if (!it->second->ended() && it->second->upstream_active() && it->second->publisher() != 0 &&
-      it->second->downstream_count() == 0 && publisher_started_.contains(name)) {
+  if (!track.ended() && track.upstream_active() && track.publisher() != 0 && publisher_started_.contains(name)) {
     return;
+  }
+  // A live track lingers, so a subscriber coming back soon is served from the cache.
+  if (!track.ended() && track.upstream_active() && config_.track_linger_ms > 0 && !closing_) {
+    if (lingering_.contains(name)) return;
+    lingering_[name] = loop_.schedule_after(std::chrono::milliseconds(config_.track_linger_ms),
+                                            [this, name] { linger_expired(name); });
+    publish_metrics();
+    return;
+  }
+  if (auto l = lingering_.find(name); l != lingering_.end()) {
+    loop_.cancel(l->second);
+    lingering_.erase(l);
   }
   publisher_started_.erase(name);
   tracks_.erase(it);
   cache_.erase(name);
   RelayMetrics::set(metrics_.cache_bytes, static_cast<std::int64_t>(cache_.bytes()));
+  publish_metrics();
+}
+
+void Relay::linger_expired(const moqt::FullTrackName& name) {
+  lingering_.erase(name);
+  auto it = tracks_.find(name);
+  if (it != tracks_.end() && it->second->downstream_count() == 0) {
+    spdlog::debug("relay: track {} unwatched past its linger; unsubscribing upstream", name.name);
+    publisher_started_.erase(name);
+    tracks_.erase(it);
+    cache_.erase(name);
+    RelayMetrics::set(metrics_.cache_bytes, static_cast<std::int64_t>(cache_.bytes()));
+  }
+  publish_metrics();
 }
 
 void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> sub) {
   if (closing_) return;
   const auto name = sub->track();
   if (auto it = tracks_.find(name); it != tracks_.end() && !it->second->ended()) {
+    if (auto l = lingering_.find(name); l != lingering_.end()) {
+      loop_.cancel(l->second);
+      lingering_.erase(l);
+      publish_metrics();
+    }
     it->second->add_downstream(std::move(sub));
     return;
   }
-  auto route = registry_.route(name.track_namespace, peer.id);
-  auto publisher = route ? peers_.find(*route) : peers_.end();
-  if (publisher == peers_.end() || publisher->second->closed) {
+  auto* publisher = route(name.track_namespace, peer.id);
+  if (publisher == nullptr) {
     RelayMetrics::add(metrics_.requests_refused);
     sub->reject(request_error(wire::RequestErrorCode::kDoesNotExist, "no publisher for this namespace"));
     return;
@@ -219,7 +703,7 @@ void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> s
   auto& track = make_track(name);
   track.add_downstream(std::move(sub));
   moqt::SubscribeOptions upstream_options;  // from the newest object on; the cache serves the rest
-  track.set_upstream(publisher->second->session->subscribe(name, upstream_options, &track), *route);
+  track.set_upstream(publisher->session->subscribe(name, upstream_options, &track), publisher->id);
 }
 
 void Relay::on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub) {
@@ -240,19 +724,35 @@ void Relay::on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub) {
   sub->accept(&track);
   track.set_upstream(std::move(sub), peer.id);
   publisher_started_.insert(name);
+  offer_to_interested(name, peer.id);
 }
 
 void Relay::on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch) {
   if (closing_) return;
-  std::erase_if(peer.fetches, [](const auto& f) {
-    return f->state() == moqt::RequestState::kDone || f->state() == moqt::RequestState::kFailed;
-  });
+  std::erase_if(peer.fetches, [](const auto& f) { return finished(f->state()); });
   const auto* cached = cache_.find(fetch->track());
   const auto& range = fetch->range();
   const moqt::Location end = range.end_object ? moqt::Location{range.end_group, *range.end_object + 1}
                                               : moqt::Location{range.end_group + 1, 0};
   auto objects = cached ? cached->range(range.start, end) : std::vector<moqt::Object>{};
   if (objects.empty()) {
+    // Not here: a standalone FETCH goes where a SUBSCRIBE for the track would.
+    auto* target = fetch->kind() == moqt::FetchKind::kStandalone ? route(fetch->track().track_namespace, peer.id)
+                                                                 : nullptr;
+    if (target != nullptr) {
+      std::erase_if(fetch_proxies_, [](const auto& p) { return p->over; });
+      auto proxy = std::make_unique<FetchProxy>();
+      proxy->relay = this;
+      proxy->asker = peer.id;
+      proxy->target = target->id;
+      proxy->down = fetch;
+      proxy->up = target->session->fetch(range, proxy.get(), fetch->subscriber_priority(), fetch->tokens());
+      fetch->set_on_cancel([up = std::weak_ptr<moqt::Fetch>(proxy->up)] {
+        if (auto f = up.lock()) f->cancel();
+      });
+      fetch_proxies_.push_back(std::move(proxy));
+      return;
+    }
     RelayMetrics::add(metrics_.requests_refused);
     fetch->reject(request_error(cached ? wire::RequestErrorCode::kInvalidRange : wire::RequestErrorCode::kDoesNotExist,
                                 "nothing cached in that range"));
@@ -275,9 +775,22 @@ void Relay::on_closed(Peer& peer) {
   if (closing_ || peer.closed) return;
   peer.closed = true;
   const SessionId id = peer.id;
-  // Namespaces it published are withdrawn; its interests vanish.
+  // Namespaces it published (or told of) are withdrawn; its interests vanish.
+  for (const auto& [key, req] : announcements_) {
+    if (key.first == id && !peer.upstream) withdraw_upstream(key.second);
+  }
   auto notices = registry_.remove_session(id);
+  std::vector<InterestKey> gone_ns, gone_tracks;
+  for (const auto& [key, req] : interests_) if (key.first == id) gone_ns.push_back(key);
+  for (const auto& [key, req] : track_interests_) if (key.first == id) gone_tracks.push_back(key);
+  for (const auto& key : gone_ns) release_interest(id, moqt::RequestKind::kSubscribeNamespace, key.second);
+  for (const auto& key : gone_tracks) release_interest(id, moqt::RequestKind::kSubscribeTracks, key.second);
   std::erase_if(interests_, [id](const auto& kv) { return kv.first.first == id; });
+  std::erase_if(track_interests_, [id](const auto& kv) { return kv.first.first == id; });
+  // Interest held with it: the learned namespaces went with remove_session.
+  for (auto& [key, fwd] : forwards_) {
+    if (fwd->target == id) fwd->learned.clear();
+  }
   notify(notices, {});
   // Tracks it published end: their subscribers hear PUBLISH_DONE.
   for (auto& [name, track] : tracks_) {
@@ -286,10 +799,24 @@ void Relay::on_closed(Peer& peer) {
       loop_.post([this, n = name] { forget_if_empty(n); });
     }
   }
+  // Proxies whose target is gone get no more callbacks; those whose asker left are cancelled
+  // upstream but kept until their target ends, since an answer may still be on its way.
+  for (auto& p : fetch_proxies_) {
+    if (p->target == id) p->over = true;
+    if (p->asker == id && p->up) p->up->cancel();
+  }
+  for (auto& p : status_proxies_) {
+    if (p->target == id) p->over = true;
+  }
+  const bool was_upstream = peer.upstream && upstream_id_ == id;
   loop_.post([this, id] {
+    drop_forwards_to(id);
+    std::erase_if(fetch_proxies_, [](const auto& p) { return p->over; });
+    std::erase_if(status_proxies_, [](const auto& p) { return p->over; });
     std::erase_if(announcements_, [id](const auto& kv) { return kv.first.first == id; });
     if (peers_.erase(id) > 0) RelayMetrics::add(metrics_.sessions, -1);
   });
+  if (was_upstream) on_upstream_lost();
 }
 
 }  // namespace kinetic::relay

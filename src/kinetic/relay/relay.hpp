@@ -1,26 +1,49 @@
 // The relay: every accepted MoQT session is both a possible publisher and a possible
 // subscriber. PUBLISH_NAMESPACE registers a session as the route for a namespace;
-// SUBSCRIBE_NAMESPACE hears about namespaces under a prefix; SUBSCRIBE goes to the publisher
-// with the longest matching namespace, through one upstream subscription per track shared by
-// every downstream subscriber (RelayTrack). Limits from RelayConfig turn into clear refusals.
+// SUBSCRIBE_NAMESPACE hears about namespaces under a prefix (and is passed on to the publishers
+// that may own some, once per publisher and prefix however many subscribers ask);
+// SUBSCRIBE_TRACKS gets a PUBLISH for every track under a prefix, existing and new. SUBSCRIBE
+// goes to the publisher with the longest matching namespace, through one upstream subscription
+// per track shared by every downstream subscriber (RelayTrack), which outlives its last
+// subscriber by `track_linger_ms`.
+//
+// With an upstream relay (set_upstream), the relay is also a client of it: local namespaces are
+// announced there, and what has no local route (SUBSCRIBE, FETCH, TRACK_STATUS, namespace
+// interest) is asked there, so relays chain origin ← regional ← edge. Nothing learned from the
+// upstream is announced back to it. Limits from RelayConfig turn into clear refusals.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <chrono>
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
+#include <tuple>
+#include <vector>
+#include <string>
 #include <utility>
 
 #include "kinetic/moqt/session.hpp"
+#include "kinetic/relay/backoff.hpp"
 #include "kinetic/relay/namespace_registry.hpp"
 #include "kinetic/relay/relay_cache.hpp"
 #include "kinetic/relay/relay_config.hpp"
 #include "kinetic/relay/relay_metrics.hpp"
 #include "kinetic/relay/relay_track.hpp"
+#include "kinetic/relay/upstream_connector.hpp"
 #include "kinetic/transport/event_loop.hpp"
 
 namespace kinetic::relay {
+
+enum class UpstreamState : std::uint8_t { kNone = 0, kConnecting = 1, kUp = 2, kDown = 3 };
+
+struct UpstreamPolicy {
+  std::chrono::milliseconds initial_backoff{250};
+  std::chrono::milliseconds max_backoff{10'000};
+  std::string path = "/";  // SETUP PATH on raw QUIC
+};
 
 class Relay {
  public:
@@ -35,6 +58,16 @@ class Relay {
   bool accept(transport::SessionPtr transport);
   // Closes every session (GOAWAY is not waited for: this is shutdown).
   void close_all(std::string_view reason);
+  // Makes this relay a client of an upstream relay, connecting now and again (with backoff)
+  // whenever the link drops.
+  void set_upstream(UpstreamConnector connector, UpstreamPolicy policy = {});
+
+  [[nodiscard]] UpstreamState upstream_state() const noexcept { return upstream_state_; }
+  // Namespace interests (SUBSCRIBE_NAMESPACE / SUBSCRIBE_TRACKS) this relay has open with
+  // publishers and its upstream on its subscribers' behalf.
+  [[nodiscard]] std::size_t forwarded_interest_count() const noexcept { return forwards_.size(); }
+  // Namespaces announced to the upstream.
+  [[nodiscard]] std::size_t upstream_announcement_count() const noexcept { return upstream_announcements_.size(); }
 
   [[nodiscard]] std::size_t session_count() const noexcept { return peers_.size(); }
   [[nodiscard]] std::size_t track_count() const noexcept { return tracks_.size(); }
@@ -43,7 +76,18 @@ class Relay {
 
  private:
   struct Peer;
+  struct Forward;
+  struct Offer;
+  struct FetchProxy;
+  struct StatusProxy;
+  using ForwardKey = std::tuple<SessionId, moqt::RequestKind, wire::TrackNamespace>;
+  using InterestKey = std::pair<SessionId, wire::TrackNamespace>;
+
   void on_request(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request);
+  void on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request);
+  void on_subscribe_namespace(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request);
+  void on_subscribe_tracks(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request);
+  void on_track_status(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request);
   void on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> sub);
   void on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub);
   void on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch);
@@ -51,6 +95,29 @@ class Relay {
   void notify(const std::vector<NamespaceNotice>& notices, const wire::TrackNamespace& full);
   RelayTrack& make_track(const moqt::FullTrackName& name);
   void forget_if_empty(const moqt::FullTrackName& name);
+  void linger_expired(const moqt::FullTrackName& name);
+  // Where a request for `ns` from `asker` goes: the local publisher, else the upstream.
+  [[nodiscard]] Peer* route(const wire::TrackNamespace& ns, SessionId asker);
+
+  // Namespace interest passed on to publishers (and the upstream).
+  void forward_interest(SessionId subscriber, moqt::RequestKind kind, const wire::TrackNamespace& prefix);
+  void attach_interest(SessionId target, SessionId subscriber, moqt::RequestKind kind,
+                       const wire::TrackNamespace& prefix);
+  void release_interest(SessionId subscriber, moqt::RequestKind kind, const wire::TrackNamespace& prefix);
+  void drop_forwards_to(SessionId target);
+  void on_forwarded_namespace(Forward& fwd, const wire::TrackNamespace& full, bool done);
+  // SUBSCRIBE_TRACKS: PUBLISH `name` to `subscriber`.
+  void offer(SessionId subscriber, const moqt::FullTrackName& name);
+  void offer_to_interested(const moqt::FullTrackName& name, SessionId publisher);
+  void on_offer_answered(Offer& offer, bool accepted);
+
+  // The upstream link.
+  void connect_upstream();
+  void on_upstream_ready(Peer& peer);
+  void on_upstream_lost();
+  void announce_upstream(const wire::TrackNamespace& ns);
+  void withdraw_upstream(const wire::TrackNamespace& ns);
+  void publish_metrics();
 
   transport::EventLoop& loop_;
   RelayConfig config_;
@@ -66,6 +133,31 @@ class Relay {
   std::map<std::pair<SessionId, wire::TrackNamespace>, std::shared_ptr<moqt::IncomingRequest>> announcements_;
   // Tracks a publisher pushed with PUBLISH: kept while it runs, subscribed or not.
   std::set<moqt::FullTrackName> publisher_started_;
+  // Accepted SUBSCRIBE_TRACKS requests: new tracks under their prefixes are PUBLISHed to them.
+  std::map<InterestKey, std::shared_ptr<moqt::IncomingRequest>> track_interests_;
+  // Interest this relay holds with others, one per (target, kind, prefix), with the downstream
+  // interests it stands for.
+  std::map<ForwardKey, std::unique_ptr<Forward>> forwards_;
+  // Cancelled ones, kept until their target session ends (a late answer still reaches them).
+  std::vector<std::unique_ptr<Forward>> parked_forwards_;
+  std::vector<std::unique_ptr<Offer>> offers_;
+  std::vector<std::unique_ptr<FetchProxy>> fetch_proxies_;
+  std::vector<std::unique_ptr<StatusProxy>> status_proxies_;
+  // Tracks without subscribers that keep their upstream and cache until the timer fires.
+  std::map<moqt::FullTrackName, transport::TimerId> lingering_;
+
+  UpstreamConnector connector_;
+  UpstreamPolicy upstream_policy_;
+  Backoff backoff_{std::chrono::milliseconds{250}, std::chrono::milliseconds{10'000}};
+  UpstreamState upstream_state_ = UpstreamState::kNone;
+  std::optional<SessionId> upstream_id_;
+  std::optional<transport::TimerId> reconnect_timer_;
+  // Local namespaces announced upstream, with how many local publishers hold each.
+  struct UpstreamAnnouncement {
+    std::size_t holders = 0;
+    std::shared_ptr<moqt::OutgoingRequest> request;
+  };
+  std::map<wire::TrackNamespace, UpstreamAnnouncement> upstream_announcements_;
   // Set while the relay is being torn down: session callbacks then change nothing.
   bool closing_ = false;
 };

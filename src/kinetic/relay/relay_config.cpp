@@ -53,13 +53,32 @@ std::optional<UpstreamUrl> parse_upstream_url(std::string_view text) {
   return out;
 }
 
+std::optional<std::array<std::uint8_t, 32>> parse_sha256_hex(std::string_view hex) {
+  if (hex.size() != 64) return std::nullopt;
+  std::array<std::uint8_t, 32> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, v, 16);
+    if (ec != std::errc{} || end != hex.data() + 2 * i + 2) return std::nullopt;
+    out[i] = static_cast<std::uint8_t>(v);
+  }
+  return out;
+}
+
 namespace {
 
 template <typename T>
 std::string read_key(const toml::table& t, const char* key, T& out) {
   const toml::node* node = t.get(key);
   if (node == nullptr) return {};
-  if constexpr (std::is_same_v<T, std::string>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    // value<bool>() would also take an integer; only a TOML boolean is one.
+    if (const auto* b = node->as_boolean()) {
+      out = b->get();
+      return {};
+    }
+    return std::string("relay config: '") + key + "' must be true or false";
+  } else if constexpr (std::is_same_v<T, std::string>) {
     if (auto v = node->value<std::string>()) {
       out = *v;
       return {};
@@ -82,7 +101,8 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
   static constexpr const char* kKnown[] = {"listen", "cert", "key", "cache_bytes", "track_cache_bytes",
                                            "max_sessions", "max_requests", "max_tracks",
                                            "subscriber_queue_bytes", "metrics_listen", "upstream",
-                                           "log_level", "web_root"};
+                                           "log_level", "web_root", "upstream_pin",
+                                           "upstream_insecure", "track_linger_ms"};
   for (const auto& [k, v] : *t) {
     bool known = false;
     for (const char* name : kKnown) known = known || k.str() == name;
@@ -100,6 +120,9 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
   if (!(err = read_key(*t, "subscriber_queue_bytes", c.subscriber_queue_bytes)).empty()) return err;
   if (!(err = read_key(*t, "metrics_listen", c.metrics_listen)).empty()) return err;
   if (!(err = read_key(*t, "upstream", c.upstream)).empty()) return err;
+  if (!(err = read_key(*t, "upstream_pin", c.upstream_pin)).empty()) return err;
+  if (!(err = read_key(*t, "upstream_insecure", c.upstream_insecure)).empty()) return err;
+  if (!(err = read_key(*t, "track_linger_ms", c.track_linger_ms)).empty()) return err;
   if (!(err = read_key(*t, "log_level", c.log_level)).empty()) return err;
   if (!(err = read_key(*t, "web_root", c.web_root)).empty()) return err;
   return {};
@@ -137,6 +160,9 @@ std::string validate(const RelayConfig& c) {
     return "metrics_listen: expected host:port, got '" + c.metrics_listen + "'";
   if (!c.upstream.empty() && !parse_upstream_url(c.upstream))
     return "upstream: expected moqt://host:port or https://host:port/path, got '" + c.upstream + "'";
+  if (!c.upstream_pin.empty() && !parse_sha256_hex(c.upstream_pin))
+    return "upstream_pin: expected 64 hex digits (a certificate's SHA-256)";
+  if (c.track_linger_ms > 3'600'000) return "track_linger_ms must be at most one hour";
   if (c.cache_bytes == 0) return "cache_bytes must be positive";
   if (c.track_cache_bytes == 0 || c.track_cache_bytes > c.cache_bytes)
     return "track_cache_bytes must be positive and at most cache_bytes";
@@ -162,6 +188,10 @@ void add_relay_flags(CLI::App& app, RelayFlags& f) {
                  "Unsent bytes per subscriber before its oldest groups are dropped");
   app.add_option("--metrics-listen", f.metrics_listen, "TCP host:port for Prometheus GET /metrics");
   app.add_option("--upstream", f.upstream, "Parent relay: moqt://host:port or https://host:port/path");
+  app.add_option("--upstream-pin", f.upstream_pin, "SHA-256 (hex) of the upstream relay's certificate");
+  app.add_flag("--upstream-insecure", f.upstream_insecure, "Do not verify the upstream relay's certificate");
+  app.add_option("--track-linger-ms", f.track_linger_ms,
+                 "Keep an unwatched track's upstream subscription and cache this long, ms");
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error, critical or off");
   app.add_option("--web-root", f.web_root, "Directory served over HTTP/3 GET (the web player)");
 }
@@ -181,6 +211,9 @@ void apply_flags(const RelayFlags& f, RelayConfig& c) {
   set(f.subscriber_queue_bytes, c.subscriber_queue_bytes);
   set(f.metrics_listen, c.metrics_listen);
   set(f.upstream, c.upstream);
+  set(f.upstream_pin, c.upstream_pin);
+  if (f.upstream_insecure) c.upstream_insecure = true;
+  set(f.track_linger_ms, c.track_linger_ms);
   set(f.log_level, c.log_level);
   set(f.web_root, c.web_root);
 }

@@ -3,6 +3,7 @@
 // and every rule is testable without a process.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -35,6 +36,9 @@ struct UpstreamUrl {
 // "moqt://host:port" or "https://host:port/path".
 std::optional<UpstreamUrl> parse_upstream_url(std::string_view text);
 
+// 64 hex digits → the 32 bytes of a SHA-256; nullopt otherwise.
+std::optional<std::array<std::uint8_t, 32>> parse_sha256_hex(std::string_view hex);
+
 struct RelayConfig {
   std::string listen = "[::]:4443";
   std::string cert;  // PEM certificate chain
@@ -48,6 +52,13 @@ struct RelayConfig {
   std::size_t subscriber_queue_bytes = 4u << 20;
   std::string metrics_listen;  // empty: no metrics endpoint
   std::string upstream;        // empty: this relay is an origin
+  // Trust for the upstream relay's certificate: its SHA-256 (hex), or no check at all.
+  std::string upstream_pin;
+  bool upstream_insecure = false;
+  // How long a track nobody subscribes to any more keeps its upstream subscription and cache,
+  // so that a subscriber coming back soon starts from the cached group without a new upstream
+  // round trip.
+  std::uint64_t track_linger_ms = 5'000;
   std::string log_level = "info";
   std::string web_root;        // empty: no static files over HTTP/3
 };
@@ -63,9 +74,11 @@ std::string validate(const RelayConfig& config);
 // Flags override the file; every flag is optional so that unset flags leave the file's value.
 struct RelayFlags {
   std::string config_file;
-  std::optional<std::string> listen, cert, key, metrics_listen, upstream, log_level, web_root;
+  std::optional<std::string> listen, cert, key, metrics_listen, upstream, upstream_pin, log_level, web_root;
   std::optional<std::size_t> cache_bytes, track_cache_bytes, max_sessions, max_requests, max_tracks,
       subscriber_queue_bytes;
+  std::optional<std::uint64_t> track_linger_ms;
+  bool upstream_insecure = false;
 };
 
 void add_relay_flags(CLI::App& app, RelayFlags& flags);

@@ -16,7 +16,7 @@ void sample(std::string& out, const char* name, const char* type, const char* he
 
 std::string render_prometheus(const RelayMetrics& m) {
   std::string out;
-  out.reserve(2048);
+  out.reserve(4096);
   sample(out, "kinetic_relay_sessions", "gauge", "MoQT sessions open.", m.sessions);
   sample(out, "kinetic_relay_sessions_total", "counter", "MoQT sessions accepted.", m.sessions_total);
   sample(out, "kinetic_relay_sessions_refused_total", "counter", "Sessions refused by max_sessions.",
@@ -36,6 +36,20 @@ std::string render_prometheus(const RelayMetrics& m) {
          m.dropped_groups);
   sample(out, "kinetic_relay_requests_refused_total", "counter", "Requests refused (limits, unknown tracks).",
          m.requests_refused);
+  sample(out, "kinetic_relay_upstream_link", "gauge",
+         "Upstream relay link: 0 none, 1 connecting, 2 up, 3 down.", m.upstream_link);
+  sample(out, "kinetic_relay_upstream_connects_total", "counter", "Connection attempts to the upstream relay.",
+         m.upstream_connects);
+  sample(out, "kinetic_relay_upstream_announcements", "gauge", "Local namespaces announced to the upstream relay.",
+         m.upstream_announcements);
+  sample(out, "kinetic_relay_forwarded_interests", "gauge",
+         "SUBSCRIBE_NAMESPACE / SUBSCRIBE_TRACKS held with publishers and the upstream.", m.forwarded_interests);
+  sample(out, "kinetic_relay_interests_forwarded_total", "counter", "Namespace interests passed on.",
+         m.interests_forwarded);
+  sample(out, "kinetic_relay_tracks_offered_total", "counter", "PUBLISH sent to SUBSCRIBE_TRACKS subscribers.",
+         m.tracks_offered);
+  sample(out, "kinetic_relay_lingering_tracks", "gauge", "Unwatched tracks kept with their cache for track_linger.",
+         m.lingering_tracks);
   return out;
 }
 

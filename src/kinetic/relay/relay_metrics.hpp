@@ -24,6 +24,14 @@ struct RelayMetrics {
   std::atomic<std::uint64_t> cache_evicted_groups{0};
   std::atomic<std::uint64_t> dropped_groups{0};   // groups reset on slow subscribers
   std::atomic<std::uint64_t> requests_refused{0};
+  // Relay chaining: 0 no upstream, 1 connecting, 2 up, 3 down (waiting to reconnect).
+  std::atomic<std::int64_t> upstream_link{0};         // gauge
+  std::atomic<std::uint64_t> upstream_connects{0};    // attempts
+  std::atomic<std::int64_t> upstream_announcements{0};  // gauge: namespaces announced upstream
+  std::atomic<std::int64_t> forwarded_interests{0};   // gauge: namespace interests held with others
+  std::atomic<std::uint64_t> interests_forwarded{0};  // counter
+  std::atomic<std::uint64_t> tracks_offered{0};       // PUBLISH sent for SUBSCRIBE_TRACKS
+  std::atomic<std::int64_t> lingering_tracks{0};      // gauge: unwatched tracks kept warm
 
   static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
     c.fetch_add(n, std::memory_order_relaxed);

@@ -79,7 +79,7 @@ void RelayTrack::prune() {
   });
 }
 
-void RelayTrack::add_downstream(std::shared_ptr<moqt::ServedSubscription> sub) {
+void RelayTrack::add_downstream(std::shared_ptr<moqt::ServedSubscription> sub, bool accepted) {
   prune();
   auto d = std::make_unique<Downstream>();
   d->track = this;
@@ -87,11 +87,11 @@ void RelayTrack::add_downstream(std::shared_ptr<moqt::ServedSubscription> sub) {
   d->sub->set_handler(d.get());
   RelayMetrics::add(metrics_.subscriptions, 1);
   auto& down = *downstream_.emplace_back(std::move(d));
-  if (active_) start(down);
+  if (active_ || accepted) start(down, accepted);
 }
 
-void RelayTrack::start(Downstream& down) {
-  down.sub->accept(current_info());
+void RelayTrack::start(Downstream& down, bool accepted) {
+  if (!accepted) down.sub->accept(current_info());
   const auto* cached = cache_.find(name_);
   const auto latest = cached ? cached->latest_group() : std::nullopt;
   if (!latest) return;
@@ -166,7 +166,7 @@ void RelayTrack::on_ok(moqt::Subscription& sub, const moqt::TrackInfo& info) {
   active_ = true;
   upstream_info_ = info;
   for (auto& d : downstream_) {
-    if (!d->gone && d->sub->state() == moqt::RequestState::kPending) start(*d);
+    if (!d->gone && d->sub->state() == moqt::RequestState::kPending) start(*d, false);
   }
 }
 

@@ -43,8 +43,12 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   [[nodiscard]] std::size_t downstream_count() const noexcept;
 
   // A downstream SUBSCRIBE for this track: answered now when the upstream is active (late
-  // joiners get the latest cached group first), or once the upstream answers.
-  void add_downstream(std::shared_ptr<moqt::ServedSubscription> sub);
+  // joiners get the latest cached group first), or once the upstream answers. A PUBLISH the
+  // relay sent (SUBSCRIBE_TRACKS) arrives already accepted: it only starts.
+  void add_downstream(std::shared_ptr<moqt::ServedSubscription> sub, bool accepted = false);
+  // What SUBSCRIBE_OK / PUBLISH tells about the track now: upstream's answer, raised to the
+  // largest location received or cached.
+  [[nodiscard]] moqt::TrackInfo info() const { return current_info(); }
   // The publisher is gone or ended the track: every downstream gets PUBLISH_DONE.
   void end(std::uint64_t status, std::string_view reason);
 
@@ -56,7 +60,7 @@ class RelayTrack final : public moqt::SubscriptionHandler {
 
  private:
   struct Downstream;
-  void start(Downstream& down);
+  void start(Downstream& down, bool accepted);
   void forward(Downstream& down, const moqt::Object& object);
   void remove(Downstream& down);
   void prune();
