@@ -1,5 +1,8 @@
 // Hand-checked control message encodings, written byte by byte from the draft text
-// (draft-ietf-moq-transport-18 and the draft-20 editor's copy), each field annotated.
+// (draft-ietf-moq-transport-18 and the draft-20 editor's copy), each field annotated. One
+// departure, decided by interop with @moq/net: LARGEST_OBJECT (0x09) and INCLUDE_PROPERTIES
+// (0x35) carry a length, as every odd-typed Key-Value-Pair does, though their sections give
+// the bare Location / uint8.
 // Shared by the codec and parser tests and by the fuzz corpus writer.
 #pragma once
 
@@ -108,7 +111,7 @@ inline std::vector<ControlVector> control_vectors() {
     m.parameters.group_order = GroupOrder::kDescending;
     m.parameters.include_properties = false;
     out.push_back({"subscribe", V::kDraft20,
-                   {0x03, 0x00, 0x16,                    // type 0x3, length 22
+                   {0x03, 0x00, 0x17,                    // type 0x3, length 23
                     0x02,                                // Request ID 2
                     0x02, 0x02, 'a', 'b', 0x01, 'c',     // Track Namespace ("ab", "c")
                     0x01, 'v',                           // Track Name "v"
@@ -117,7 +120,7 @@ inline std::vector<ControlVector> control_vectors() {
                     0x10, 0x40,                          // SUBSCRIBER_PRIORITY = 64
                     0x01, 0x02, 0x05, 0x00,              // LOCATION_FILTER (0x21): StartGroup 5, StartObject 0
                     0x01, 0x02,                          // GROUP_ORDER = Descending
-                    0x13, 0x00},                         // +0x13 = INCLUDE_PROPERTIES (0x35) = 0
+                    0x13, 0x01, 0x00},                   // +0x13 = INCLUDE_PROPERTIES (0x35), length 1, = 0
                    m});
   }
 
@@ -127,11 +130,11 @@ inline std::vector<ControlVector> control_vectors() {
     m.parameters.expires = 1000;
     m.parameters.largest_object = Location{3, 4};
     out.push_back({"subscribe_ok", v,
-                   {0x04, 0x00, 0x0a,                    // type 0x4, length 10
+                   {0x04, 0x00, 0x0b,                    // type 0x4, length 11
                     0x07,                                // Track Alias 7
                     0x02,                                // 2 parameters
                     0x08, 0x83, 0xe8,                    // EXPIRES (0x08) = 1000 ms
-                    0x01, 0x03, 0x04,                    // +1 = LARGEST_OBJECT (0x09) = {3, 4}
+                    0x01, 0x02, 0x03, 0x04,              // +1 = LARGEST_OBJECT (0x09), length 2, = {3, 4}
                     0x0e, 0x20},                         // Track Properties: DEFAULT_PUBLISHER_PRIORITY (0x0E) = 32
                    m});
   }
@@ -345,9 +348,9 @@ inline std::vector<ControlVector> control_vectors() {
     m.parameters.largest_object = Location{7, 0};
     m.parameters.forward = true;
     out.push_back({"publish_state_notify", V::kDraft20,
-                   {0x22, 0x00, 0x06,                    // type 0x22, length 6
+                   {0x22, 0x00, 0x07,                    // type 0x22, length 7
                     0x02,                                // 2 parameters
-                    0x09, 0x07, 0x00,                    // LARGEST_OBJECT (0x09) = {7, 0}
+                    0x09, 0x02, 0x07, 0x00,              // LARGEST_OBJECT (0x09), length 2, = {7, 0}
                     0x07, 0x01},                         // +7 = FORWARD (0x10) = 1
                    m});
   }
@@ -357,8 +360,8 @@ inline std::vector<ControlVector> control_vectors() {
     RequestOk ok{{}, {KeyValuePair::varint(0x0e, 0x10)}};
     ok.parameters.largest_object = Location{2, 3};
     out.push_back({"request_ok", v,
-                   {0x07, 0x00, 0x06,                    // type 0x7, length 6
-                    0x01, 0x09, 0x02, 0x03,              // 1 parameter: LARGEST_OBJECT = {2, 3}
+                   {0x07, 0x00, 0x07,                    // type 0x7, length 7
+                    0x01, 0x09, 0x02, 0x02, 0x03,        // 1 parameter: LARGEST_OBJECT, length 2, = {2, 3}
                     0x0e, 0x10},                         // Track Properties: DEFAULT_PUBLISHER_PRIORITY = 16
                    ok});
     out.push_back({"request_error", v,

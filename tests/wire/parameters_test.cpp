@@ -63,7 +63,7 @@ TEST(Parameters, MalformedTokensAreKeyValueFormattingErrors) {
 TEST(Parameters, EncodingsFollowEachParameterDefinition) {
   MessageParameters p;
   p.object_delivery_timeout = 300;                      // varint
-  p.largest_object = Location{1, 2};                   // Location: two varints, no length
+  p.largest_object = Location{1, 2};                   // Location, length-prefixed (odd type)
   p.forward = true;                                    // uint8
   p.subscriber_priority = 200;                         // uint8, a single byte even above 127
   p.track_namespace_prefix = TrackNamespace{{"a"}};    // Track Namespace, no length
@@ -78,9 +78,35 @@ TEST(Parameters, EncodingsFollowEachParameterDefinition) {
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, p);
 
+  // LARGEST_OBJECT and INCLUDE_PROPERTIES have odd types, so they carry a length as every odd
+  // Key-Value-Pair does; @moq/net requires it (its SUBSCRIBE_OK from a live track has it).
   MessageParameters ok;
   ok.largest_object = Location{1, 2};
-  EXPECT_EQ(write(kD18, MessageType::kSubscribeOk, ok), (Bytes{0x01, 0x09, 0x01, 0x02}));
+  const Bytes largest = {0x01, 0x09, 0x02, 0x01, 0x02};
+  for (auto v : {kD18, kD20}) {
+    EXPECT_EQ(write(v, MessageType::kSubscribeOk, ok), largest);
+    auto back_ok = read(v, MessageType::kSubscribeOk, largest);
+    ASSERT_TRUE(back_ok.ok());
+    EXPECT_EQ(*back_ok, ok);
+  }
+  // As @moq/net 0.3.4 wrote it in a SUBSCRIBE_OK: group 2, object 1.
+  auto moqnet = read(kD20, MessageType::kSubscribeOk, {0x01, 0x09, 0x02, 0x02, 0x01});
+  ASSERT_TRUE(moqnet.ok());
+  EXPECT_EQ(moqnet->largest_object, (Location{2, 1}));
+  // The bare two-varint form, and a length that does not hold exactly one Location, are refused.
+  EXPECT_EQ(read_error(kD20, MessageType::kSubscribeOk, {0x01, 0x09, 0x01, 0x02}), Errc::kProtocolViolation);
+  EXPECT_EQ(read_error(kD20, MessageType::kSubscribeOk, {0x01, 0x09, 0x03, 0x01, 0x02, 0x03}),
+            Errc::kProtocolViolation);
+
+  MessageParameters props;
+  props.include_properties = false;
+  const Bytes include = {0x01, 0x35, 0x01, 0x00};
+  EXPECT_EQ(write(kD20, MessageType::kSubscribe, props), include);
+  auto back_props = read(kD20, MessageType::kSubscribe, include);
+  ASSERT_TRUE(back_props.ok());
+  EXPECT_EQ(*back_props, props);
+  EXPECT_EQ(read_error(kD20, MessageType::kSubscribe, {0x01, 0x35, 0x01, 0x02}), Errc::kProtocolViolation);
+  EXPECT_EQ(read_error(kD20, MessageType::kSubscribe, {0x01, 0x35, 0x02, 0x00, 0x00}), Errc::kProtocolViolation);
 }
 
 TEST(Parameters, UnknownRepeatedOrMisplacedParametersAreProtocolViolations) {
@@ -109,7 +135,7 @@ TEST(Parameters, OutOfRangeValues) {
   EXPECT_EQ(read_error(kD18, MessageType::kSubscribe, {0x01, 0x10, 0x02}), Errc::kProtocolViolation);  // FORWARD 2
   EXPECT_EQ(read_error(kD18, MessageType::kSubscribe, {0x01, 0x22, 0x00}), Errc::kProtocolViolation);  // GROUP_ORDER 0
   EXPECT_EQ(read_error(kD18, MessageType::kSubscribe, {0x01, 0x22, 0x03}), Errc::kProtocolViolation);  // GROUP_ORDER 3
-  EXPECT_EQ(read_error(kD20, MessageType::kSubscribe, {0x01, 0x35, 0x02}), Errc::kProtocolViolation);  // INCLUDE_PROPERTIES 2
+  EXPECT_EQ(read_error(kD20, MessageType::kSubscribe, {0x01, 0x35, 0x01, 0x02}), Errc::kProtocolViolation);  // INCLUDE_PROPERTIES 2
 }
 
 TEST(Parameters, ScopeDiffersBetweenDrafts) {

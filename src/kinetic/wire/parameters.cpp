@@ -429,8 +429,15 @@ Status read_parameters(ByteReader& r, Version v, MessageType message, MessagePar
       case ParameterType::kFillTimeout: KINETIC_CHECK(read_varint_into(r, out.fill_timeout)); break;
       case ParameterType::kNewGroupRequest: KINETIC_CHECK(read_varint_into(r, out.new_group_request)); break;
       case ParameterType::kLargestObject: {
+        // Its section calls the value a Location (two varints), but the type is odd, and the
+        // Key-Value-Pair rule gives every odd type a length: @moq/net writes and reads it
+        // with one, on every draft, so interop decides for the length.
+        KINETIC_TRY(auto block, read_block(r));
+        ByteReader lr(block);
         Location loc;
-        KINETIC_CHECK(read_location(r, loc));
+        if (!read_location(lr, loc) || !lr.empty()) {
+          return Error{Errc::kProtocolViolation, "LARGEST_OBJECT is not exactly one Location"};
+        }
         out.largest_object = loc;
         break;
       }
@@ -452,8 +459,12 @@ Status read_parameters(ByteReader& r, Version v, MessageType message, MessagePar
         break;
       }
       case ParameterType::kIncludeProperties: {
-        KINETIC_TRY(const std::uint8_t b, r.u8());
-        if (b > 1) return Error{Errc::kProtocolViolation, "INCLUDE_PROPERTIES is neither 0 nor 1"};
+        // A uint8 in its own section, length-prefixed as an odd type, as LARGEST_OBJECT is.
+        KINETIC_TRY(auto block, read_block(r));
+        if (block.size() != 1 || block[0] > 1) {
+          return Error{Errc::kProtocolViolation, "INCLUDE_PROPERTIES is neither 0 nor 1"};
+        }
+        const std::uint8_t b = block[0];
         out.include_properties = b == 1;
         break;
       }
@@ -563,7 +574,11 @@ Status write_parameters(ByteWriter& w, Version v, MessageType message, const Mes
     w.varint(*p.subgroup_delivery_timeout);
   }
   if (p.expires) { type(ParameterType::kExpires); w.varint(*p.expires); }
-  if (p.largest_object) { type(ParameterType::kLargestObject); write_location(w, *p.largest_object); }
+  if (p.largest_object) {
+    type(ParameterType::kLargestObject);
+    w.varint(varint_size(p.largest_object->group) + varint_size(p.largest_object->object));
+    write_location(w, *p.largest_object);
+  }
   if (p.fill_timeout) { type(ParameterType::kFillTimeout); w.varint(*p.fill_timeout); }
   if (p.forward) { type(ParameterType::kForward); w.u8(*p.forward ? 1 : 0); }
   if (p.subscriber_priority) { type(ParameterType::kSubscriberPriority); w.u8(*p.subscriber_priority); }
@@ -593,7 +608,11 @@ Status write_parameters(ByteWriter& w, Version v, MessageType message, const Mes
     type(ParameterType::kTrackNamespacePrefix);
     KINETIC_CHECK(write_namespace(w, *p.track_namespace_prefix));
   }
-  if (p.include_properties) { type(ParameterType::kIncludeProperties); w.u8(*p.include_properties ? 1 : 0); }
+  if (p.include_properties) {
+    type(ParameterType::kIncludeProperties);
+    w.varint(1);
+    w.u8(*p.include_properties ? 1 : 0);
+  }
   return ok_status();
 }
 
