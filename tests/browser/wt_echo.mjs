@@ -79,7 +79,9 @@ try {
 const rejected = chromiumLogLines().filter(
   (l) => l.includes('VALIDATION_ERROR') || l.includes('rejected by interface network.mojom.WebTransportClient'));
 for (const line of rejected) console.log('chromium: ' + line);
-result.chromium_rejected_close = rejected.some((l) => l.includes('network.mojom.WebTransportClient'));
+result.chromium_rejected_close = result.step === 'server close' &&
+  rejected.some((l) => l.includes('VALIDATION_ERROR_UNEXPECTED_NULL_POINTER')) &&
+  rejected.some((l) => l.includes('network.mojom.WebTransportClient'));
 rmSync(log_dir, { recursive: true, force: true });
 console.log('RESULT ' + JSON.stringify(result));
 const ok = result.protocol === 'moqt-20' && result.bidi === 'hello bidi' && result.uni === 'hello uni' &&
