@@ -29,6 +29,7 @@ await new Promise((r) => http.listen(0, '127.0.0.1', r));
 // variables are read when playwright-core loads, hence the late import.
 const log_dir = mkdtempSync(join(tmpdir(), 'kinetic-chromium-'));
 const chromium_log = join(log_dir, 'browser.log');
+process.on('exit', () => rmSync(log_dir, { recursive: true, force: true }));
 process.env.DEBUG = [process.env.DEBUG, 'pw:browser'].filter(Boolean).join(',');
 process.env.DEBUG_FILE = chromium_log;
 const { chromium } = await import('playwright-core');
@@ -82,7 +83,6 @@ for (const line of rejected) console.log('chromium: ' + line);
 result.chromium_rejected_close = result.step === 'server close' &&
   rejected.some((l) => l.includes('VALIDATION_ERROR_UNEXPECTED_NULL_POINTER')) &&
   rejected.some((l) => l.includes('network.mojom.WebTransportClient'));
-rmSync(log_dir, { recursive: true, force: true });
 console.log('RESULT ' + JSON.stringify(result));
 const ok = result.protocol === 'moqt-20' && result.bidi === 'hello bidi' && result.uni === 'hello uni' &&
            result.datagram === 'hello datagram' && result.server_close?.code === 77 &&
