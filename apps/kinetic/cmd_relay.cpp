@@ -1,6 +1,7 @@
 // `kinetic relay`: a MoQT relay on one UDP port, speaking raw QUIC (ALPN moqt-20 / moqt-18)
 // and WebTransport over HTTP/3 (any CONNECT path, e.g. /moq) to the same relay core. With
-// --upstream it is also a client of a parent relay (origin ← regional ← edge). Without
+// --upstream it is also a client of a parent relay (origin ← regional ← edge); with --web-root
+// it answers HTTP/3 GETs on the same port with the files of that directory. Without
 // --cert/--key it makes a short-lived ECDSA certificate and prints its SHA-256 for clients to
 // pin. SIGINT / SIGTERM close every session and exit 0.
 #include <sys/signalfd.h>
@@ -11,6 +12,7 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@
 #include "kinetic/relay/metrics_server.hpp"
 #include "kinetic/relay/relay.hpp"
 #include "kinetic/relay/relay_config.hpp"
+#include "kinetic/relay/static_files.hpp"
 #include "kinetic/relay/upstream_connector.hpp"
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
@@ -58,9 +61,12 @@ int run_relay(const relay::RelayFlags& flags) {
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  std::optional<relay::StaticFiles> web_root;
   if (!config.web_root.empty()) {
-    std::cerr << "kinetic relay: --web-root (serving the web player) is not supported by this build\n";
-    return 2;
+    if (auto err = relay::StaticFiles::open(config.web_root, web_root); !err.empty()) {
+      std::cerr << "kinetic relay: " << err << "\n";
+      return 2;
+    }
   }
   const auto listen = relay::parse_host_port(config.listen);
   if (!listen) {
@@ -113,6 +119,9 @@ int run_relay(const relay::RelayFlags& flags) {
   transport::webtransport::ServerOptions h3;
   h3.on_session = [&core](transport::SessionPtr s) { core->accept(std::move(s)); };
   h3.max_sessions = config.max_sessions;
+  if (web_root) {
+    h3.static_content = [&web_root](std::string_view path) { return web_root->get(path); };
+  }
   // An HTTP/3 connection keeps itself alive until its QUIC connection closes; these only let
   // shutdown reach the ones still open.
   std::vector<std::weak_ptr<transport::webtransport::H3Connection>> h3_connections;
@@ -136,6 +145,7 @@ int run_relay(const relay::RelayFlags& flags) {
   if (hash) std::cout << "  certificate sha256 " << transport::to_hex(*hash);
   if (metrics_server) std::cout << "  metrics on port " << metrics_server->port();
   if (!config.upstream.empty()) std::cout << "  upstream " << config.upstream;
+  if (web_root) std::cout << "  serving " << config.web_root << " over HTTP/3";
   std::cout << std::endl;
 
   loop.run();
