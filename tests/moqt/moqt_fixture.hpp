@@ -30,6 +30,9 @@ struct RecordingSessionHandler : moqt::SessionHandler {
     reason = std::string(r);
   }
   void on_goaway(Session&, std::string_view uri) override { goaway_uri = std::string(uri); }
+  void on_request_goaway(Session&, std::uint64_t rid, std::string_view uri) override {
+    request_goaways.emplace_back(rid, std::string(uri));
+  }
   void on_subscribe(Session& s, std::shared_ptr<ServedSubscription> sub) override {
     served.push_back(sub);
     if (on_sub) on_sub(*sub); else moqt::SessionHandler::on_subscribe(s, sub);
@@ -52,6 +55,7 @@ struct RecordingSessionHandler : moqt::SessionHandler {
   std::uint64_t code = 0;
   std::string reason;
   std::optional<std::string> goaway_uri;
+  std::vector<std::pair<std::uint64_t, std::string>> request_goaways;
   std::function<void(ServedSubscription&)> on_sub;
   std::function<void(Subscription&)> on_pub;
   std::function<void(ServedFetch&)> on_fetch_fn;

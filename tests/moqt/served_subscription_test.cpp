@@ -118,6 +118,35 @@ TEST_P(ServedSubscriptionTest, SlowSubscriberDropsWholeGroups) {
   EXPECT_TRUE(arr.last.count(1));
 }
 
+// GOAWAY on one request stream migrates that subscription alone; one left in place is reset
+// with GOING_AWAY after the timeout, while the session and other subscriptions go on.
+TEST_P(ServedSubscriptionTest, GoawayOnOneSubscriptionMovesOnlyIt) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription moved, stays;
+  auto a = client->subscribe(track("live", "moved"), {}, &moved);
+  auto b = client->subscribe(track("live", "stays"), {}, &stays);
+  run();
+  ASSERT_EQ(sh.served.size(), 2u);
+  EXPECT_TRUE(sh.served[0]->goaway("moqt://edge-2.example/moq", 1s));
+  EXPECT_FALSE(sh.served[0]->goaway("moqt://again.example/"));
+  auto* w = sh.served[0]->open_subgroup({0, 0});
+  ASSERT_NE(w, nullptr);
+  w->write(0, bytes("still flowing"));
+  run();
+  ASSERT_EQ(ch.request_goaways.size(), 1u);
+  EXPECT_EQ(ch.request_goaways[0].first, a->request_id());
+  EXPECT_EQ(ch.request_goaways[0].second, "moqt://edge-2.example/moq");
+  EXPECT_FALSE(ch.goaway_uri);  // not a session GOAWAY
+  EXPECT_EQ(moved.objects.size(), 1u);
+  run(1500ms);
+  EXPECT_EQ(sh.served[0]->state(), RequestState::kDone);
+  EXPECT_EQ(a->state(), RequestState::kDone);
+  EXPECT_EQ(sh.served[1]->state(), RequestState::kActive);
+  EXPECT_EQ(b->state(), RequestState::kActive);
+  EXPECT_FALSE(ch.closed);
+}
+
 // Draft-20 LOCATION_FILTER's starts some groups back and its end object; draft-18 cannot say
 // either, so they are refused before anything is sent.
 TEST_P(ServedSubscriptionTest, LocationFiltersOfDraft20) {

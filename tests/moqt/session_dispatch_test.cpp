@@ -233,6 +233,27 @@ TEST_P(SessionDispatchTest, UpdateOfANamespaceRequestIsRefusedAndEndsIt) {
   EXPECT_FALSE(sh.closed);
 }
 
+TEST_P(SessionDispatchTest, SecondGoawayOnARequestStream) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  const auto v = client->version();
+  auto bytes = encoded(v, wire::Subscribe{0, track("live", "v"), {}});
+  auto g = encoded(v, wire::Goaway{});
+  bytes.insert(bytes.end(), g.begin(), g.end());
+  raw_request(bytes);
+  EXPECT_FALSE(sh.closed);
+  ASSERT_EQ(sh.request_goaways.size(), 1u);
+  EXPECT_EQ(sh.request_goaways[0].first, 0u);
+  // Same stream again: a second GOAWAY there.
+  auto* s = client->transport().open_bidi();
+  auto again = encoded(v, wire::Subscribe{2, track("live", "w"), {}});
+  again.insert(again.end(), g.begin(), g.end());
+  again.insert(again.end(), g.begin(), g.end());
+  s->write(std::span<const std::uint8_t>(again));
+  run();
+  expect_server_closed(SessionError::kProtocolViolation);
+}
+
 TEST_P(SessionDispatchTest, UpdateOfATrackStatusIsAViolation) {
   connect();
   const auto v = client->version();

@@ -4,6 +4,8 @@
 
 #include "fake_stream.hpp"
 #include "kinetic/moqt/data_reader.hpp"
+#include "kinetic/wire/byte_reader.hpp"
+#include "kinetic/wire/data_subgroup.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
 namespace kinetic::moqt::testing {
@@ -71,6 +73,46 @@ TEST_P(SubgroupWriterTest, ClosedStreamDetachesTheWriter) {
   EXPECT_FALSE(w.open());
   EXPECT_FALSE(w.write(0, bytes("a")));
   EXPECT_EQ(w.queued_bytes(), 0u);
+}
+
+wire::SubgroupHeader header_of(const FakeStream& stream, wire::Version v) {
+  wire::ByteReader r(std::span<const std::uint8_t>(stream.bytes.data(), stream.bytes.size()));
+  auto h = wire::read_subgroup_header(r, v);
+  EXPECT_TRUE(h.ok());
+  return h.ok() ? *h : wire::SubgroupHeader{};
+}
+
+// FIRST_OBJECT: set when the stream starts at Object 0 (nothing in the subgroup can precede
+// it), clear when it starts later, as a subscriber that joined partway through sees it.
+TEST_P(SubgroupWriterTest, FirstObjectBitFollowsTheFirstObjectWritten) {
+  FakeStream from_start;
+  {
+    SubgroupWriter w(GetParam(), from_start, 1, {4, 0});
+    EXPECT_TRUE(from_start.bytes.empty());  // the header waits for the first object
+    ASSERT_TRUE(w.write(0, bytes("a")));
+    ASSERT_TRUE(w.write(1, bytes("b")));
+    w.finish();
+  }
+  EXPECT_TRUE(header_of(from_start, GetParam()).first_object);
+
+  FakeStream partway;
+  {
+    SubgroupWriter w(GetParam(), partway, 1, {4, 0});
+    ASSERT_TRUE(w.write(7, bytes("h")));
+    w.finish();
+  }
+  const auto h = header_of(partway, GetParam());
+  EXPECT_FALSE(h.first_object);
+  EXPECT_EQ(h.group_id, 4u);
+
+  // Finished without an object: the header still names the group.
+  FakeStream empty;
+  {
+    SubgroupWriter w(GetParam(), empty, 1, {9, 0});
+    w.finish();
+  }
+  EXPECT_TRUE(empty.fin_);
+  EXPECT_EQ(header_of(empty, GetParam()).group_id, 9u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drafts, SubgroupWriterTest, ::testing::Values(wire::Version::kDraft18, wire::Version::kDraft20));

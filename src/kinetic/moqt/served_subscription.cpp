@@ -214,6 +214,30 @@ std::size_t ServedSubscription::queued_bytes() const noexcept {
   return n;
 }
 
+bool ServedSubscription::goaway(std::string_view new_uri, std::chrono::milliseconds timeout) {
+  auto s = session_.lock();
+  if (!s || state_ != RequestState::kActive || goaway_sent_ || stream_ == nullptr) return false;
+  if (s->perspective() == Perspective::kClient && !new_uri.empty()) return false;
+  goaway_sent_ = true;
+  wire::Goaway g;
+  g.new_session_uri = std::string(new_uri.substr(0, wire::kMaxNewSessionUriLength));
+  g.timeout = static_cast<std::uint64_t>(timeout.count());
+  s->impl_->send(stream_, g);
+  if (timeout.count() > 0) {
+    s->loop().schedule_after(timeout, [w = weak_from_this()] {
+      auto self = w.lock();
+      if (!self || self->state_ != RequestState::kActive) return;
+      const auto code = static_cast<std::uint64_t>(wire::StreamResetCode::kGoingAway);
+      for (auto& [key, writer] : self->writers_) writer->reset(code);
+      self->writers_.clear();
+      self->state_ = RequestState::kDone;
+      if (self->stream_ != nullptr) self->stream_->reset(static_cast<transport::ErrorCode>(code));
+      if (self->handler_ != nullptr) self->handler_->on_cancelled(*self);
+    });
+  }
+  return true;
+}
+
 void ServedSubscription::done(std::uint64_t status, std::string_view reason) {
   auto s = session_.lock();
   if (!s || state_ != RequestState::kActive) return;

@@ -81,6 +81,11 @@ class SessionHandler {
   }
   // The peer sent GOAWAY: move to `new_uri` (empty: the same URI) before the timeout.
   virtual void on_goaway(Session& session, std::string_view new_uri) { (void)session; (void)new_uri; }
+  // The peer sent GOAWAY on one request's stream: re-issue that request at `new_uri` (empty:
+  // on this session) and end the old one.
+  virtual void on_request_goaway(Session& session, std::uint64_t request_id, std::string_view new_uri) {
+    (void)session; (void)request_id; (void)new_uri;
+  }
   // Incoming requests. Defaults refuse them (DOES_NOT_EXIST / NOT_SUPPORTED); handlers that
   // keep the shared_ptr may answer later.
   virtual void on_subscribe(Session& session, std::shared_ptr<ServedSubscription> sub);

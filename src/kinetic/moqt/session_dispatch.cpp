@@ -220,10 +220,24 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
     fail(SessionError::kProtocolViolation, "request message in the middle of a request stream");
     return;
   }
-  if (std::holds_alternative<wire::Goaway>(message)) {
-    if (!wire::features(v).goaway_request_id) {
-      fail(SessionError::kProtocolViolation, "GOAWAY on a request stream");
+  if (auto* g = std::get_if<wire::Goaway>(&message)) {
+    // Migration of this one request (both drafts): at most one per stream, and only a server
+    // may name a new URI.
+    if (rs.goaway_seen) {
+      fail(SessionError::kProtocolViolation, "second GOAWAY on a request stream");
+      return;
     }
+    if (session.options_.perspective == Perspective::kServer && !g->new_session_uri.empty()) {
+      fail(SessionError::kProtocolViolation, "client GOAWAY with a URI");
+      return;
+    }
+    rs.goaway_seen = true;
+    std::uint64_t rid = 0;
+    std::visit([&rid](const auto& t) {
+      using T = std::decay_t<decltype(t)>;
+      if constexpr (!std::is_same_v<T, std::monostate>) rid = t->request_id_;
+    }, rs.target);
+    if (session.handler_ != nullptr) session.handler_->on_request_goaway(session, rid, g->new_session_uri);
     return;
   }
   auto unexpected = [this] { fail(SessionError::kProtocolViolation, "unexpected message on a request stream"); };

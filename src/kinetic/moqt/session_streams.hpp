@@ -90,6 +90,7 @@ class RequestStream final : public transport::StreamHandler {
   RequestTarget target;
   bool counted = false;   // counts against max_incoming_requests
   bool ended = false;     // on_request_ended ran
+  bool goaway_seen = false;  // the peer sent GOAWAY on this stream
 
  private:
   Session::Impl& impl_;

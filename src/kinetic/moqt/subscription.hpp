@@ -3,6 +3,7 @@
 // objects and the publisher holds a `ServedSubscription` that sends them.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -158,6 +159,10 @@ class ServedSubscription : public std::enable_shared_from_this<ServedSubscriptio
   [[nodiscard]] std::size_t open_subgroups() const noexcept { return writers_.size(); }
   // PUBLISH_DONE with a wire::PublishDoneCode; streams still open are finished first.
   void done(std::uint64_t status, std::string_view reason = {});
+  // GOAWAY on this request's stream: the subscriber should move this subscription to
+  // `new_uri` (server only; empty: this session). After `timeout` (if not zero) a subscription
+  // still here is reset with GOING_AWAY. False when not active or already sent.
+  bool goaway(std::string_view new_uri, std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
 
  private:
   friend class Session;
@@ -183,6 +188,7 @@ class ServedSubscription : public std::enable_shared_from_this<ServedSubscriptio
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::unique_ptr<SubgroupWriter>> writers_;
   std::uint64_t streams_opened_ = 0;
   std::uint64_t unanswered_updates_ = 0;  // REQUEST_UPDATEs applied, REQUEST_OKs not yet sent
+  bool goaway_sent_ = false;
 };
 
 }  // namespace kinetic::moqt
