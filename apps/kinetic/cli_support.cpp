@@ -68,6 +68,13 @@ wire::Result<transport::quic::QuicClientConfig> client_trust(std::string_view pi
   return c;
 }
 
+void add_trust_options(CLI::App& command, std::string& pin, bool& insecure, std::string_view peer) {
+  const std::string who(peer);
+  command.add_option("--pin", pin,
+                     "trust the " + who + " certificate with this SHA-256 (64 hex digits, ':' between bytes allowed)");
+  command.add_flag("--insecure", insecure, "do not verify the " + who + " certificate");
+}
+
 std::shared_ptr<moqt::Session> dial_moqt(transport::EpollLoop& loop, std::string_view tool, std::string_view url,
                                          std::string_view pin, bool insecure, moqt::SessionHandler* handler,
                                          int& exit_code) {

@@ -4,6 +4,8 @@
 // value, so a typo is a message rather than an exception out of std::stoi.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,6 +31,9 @@ wire::Result<transport::Sha256> parse_sha256_pin(std::string_view text);
 
 // How a client trusts the server named by --pin / --insecure: an empty pin means the system CAs.
 wire::Result<transport::quic::QuicClientConfig> client_trust(std::string_view pin, bool insecure);
+
+// --pin and --insecure, worded alike in every client subcommand; `peer` names the server ("relay").
+void add_trust_options(CLI::App& command, std::string& pin, bool& insecure, std::string_view peer);
 
 // A MoQT client session to a moqt:// URL, trusting the server as --pin / --insecure say. On
 // failure it has told stderr why ("<tool>: ...") and `exit_code` says how the tool should end:

@@ -185,8 +185,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--namespace", opts->ns, "track namespace, fields separated by '/'");
   sub->add_option("--track", opts->track, "track name");
   sub->add_option("--listen", opts->listen, "pub: serve subscribers directly on HOST:PORT");
-  sub->add_option("--pin", opts->pin, "trust the server certificate with this SHA-256 (hex)");
-  sub->add_flag("--insecure", opts->insecure, "do not verify the server certificate");
+  app::add_trust_options(*sub, opts->pin, opts->insecure, "relay or publisher");
   sub->add_option("--seconds", opts->seconds, "stop after this many seconds (0: on Ctrl-C)");
   sub->footer(
       "pub sends one object a second: its payload is the publisher's wall clock, UTC, as\n"

@@ -28,7 +28,6 @@ namespace {
 
 using kinetic::app::split_namespace;
 using kinetic::app::stop_on_signals;
-
 using kinetic::app::unix_us;
 
 using namespace kinetic;
@@ -264,8 +263,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_flag("--loop", opts->loop, "restart a file at its end, continuing timestamps and groups");
   sub->add_option("--listen", opts->listen, "serve subscribers directly on HOST:PORT instead of a relay");
   sub->add_option("--wait-for", opts->wait_for, "hold the first frame until this many track subscriptions exist");
-  sub->add_option("--pin", opts->pin, "trust the relay certificate with this SHA-256 (hex)");
-  sub->add_flag("--insecure", opts->insecure, "do not verify the relay certificate");
+  app::add_trust_options(*sub, opts->pin, opts->insecure, "relay");
   return app::Command{sub, [opts] {
     if (opts->listen.empty() && opts->url.empty()) {
       std::cerr << "pub needs a moqt:// URL or --listen\n";

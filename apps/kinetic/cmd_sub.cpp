@@ -281,8 +281,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--output", opts->output, "fragmented MP4 file, or - for stdout");
   sub->add_flag("--stats", opts->stats, "print latency and rates once a second (stderr)");
   sub->add_option("--duration", opts->duration, "stop after this many seconds (0: when the broadcast ends)");
-  sub->add_option("--pin", opts->pin, "trust the server certificate with this SHA-256 (hex)");
-  sub->add_flag("--insecure", opts->insecure, "do not verify the server certificate");
+  app::add_trust_options(*sub, opts->pin, opts->insecure, "relay or publisher");
   sub->footer(
       "--stats prints to stderr, once a second and once more at the end, one line per track:\n"
       "  TRACK: F frames/s R kbit/s latency avg A min M max X ms (N frames, total T)\n"

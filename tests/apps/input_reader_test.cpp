@@ -73,7 +73,6 @@ TEST(InputReader, HandsEveryFrameOfAFileToTheLoopInOrderThenTheEnd) {
   ASSERT_TRUE(loop.run_until([&] { return drain.end.has_value(); }, 10s));
   EXPECT_FALSE(drain.end->error) << drain.end->message;
   ASSERT_EQ(static_cast<int>(drain.objects.size()), expected);
-  EXPECT_GT(drain.wakeups, 0);
   EXPECT_TRUE(drain.objects.front().new_group);
   for (std::size_t i = 1; i < drain.objects.size(); ++i) {
     const auto& a = drain.objects[i - 1];
@@ -154,14 +153,29 @@ TEST(InputReader, LoopingAFileContinuesTimeAndGroupsPastItsEnd) {
             drain.objects[static_cast<std::size_t>(per_pass) - 1].group);
 }
 
+TEST(InputReader, ObjectsAfterAnEmptyPopWakeTheLoop) {
+  transport::EpollLoop loop;
+  int calls = 0;
+  // One object at a time: the reader cannot get ahead of a loop that keeps taking.
+  auto reader = InputReader::open(kClip, false, InputLimits{1, 16u << 20});
+  ASSERT_TRUE(reader);
+  (*reader)->start(loop, [&] { ++calls; });
+  while (auto item = (*reader)->pop()) {
+    ASSERT_FALSE(std::holds_alternative<InputEnd>(*item)) << "the whole clip was read between two pops";
+  }
+  EXPECT_TRUE(loop.run_until([&] { return calls > 0; }, 5s));
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(InputReader, ReadyNeverRunsAfterStop) {
-  auto reader = InputReader::open(kClip, false);
+  auto reader = InputReader::open(kClip, false, InputLimits{1, 16u << 20});
   ASSERT_TRUE(reader);
   transport::EpollLoop loop;
   int calls = 0;
   (*reader)->start(loop, [&] { ++calls; });
   // Empty it: the last pop finds nothing and asks to be woken, so the next object posts ready().
-  while ((*reader)->pop()) {
+  while (auto item = (*reader)->pop()) {
+    ASSERT_FALSE(std::holds_alternative<InputEnd>(*item)) << "the whole clip was read between two pops";
   }
   ASSERT_TRUE(eventually([&] { return (*reader)->queued() > 0; }, 5s));
   (*reader)->stop();
@@ -257,7 +271,8 @@ TEST(InputReader, StopDoesNotWaitForAQuietPipe) {
   EXPECT_FALSE(drain.end.has_value());
   const auto start = std::chrono::steady_clock::now();
   (*reader)->stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  // Bounded by the reader's short grace, far under the writer's silence (which never ends by itself).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
   reader->reset();
 }
 
