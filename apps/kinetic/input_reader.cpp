@@ -19,6 +19,12 @@ struct InputReader::Shared {
   std::string path;  // reopened at its end when loop_file
   bool loop_file = false;
   InputLimits limits;
+  int owned_fd = -1;  // closed after the demuxer that reads it
+
+  ~Shared() {
+    demux.reset();
+    if (owned_fd >= 0) ::close(owned_fd);
+  }
 
   mutable std::mutex mu;
   std::condition_variable room;      // the reader waits here while the queue is full
@@ -103,19 +109,23 @@ InputReader::InputReader(std::shared_ptr<Shared> shared, media::Broadcast initia
 wire::Result<std::unique_ptr<InputReader>> InputReader::open(const std::string& input, bool loop_file,
                                                              InputLimits limits) {
   if (input == "-") return open_fd(STDIN_FILENO, limits);
-  return make(media::CmafDemuxer::open_file(input), input, loop_file, limits);
+  return make(media::CmafDemuxer::open_file(input), input, loop_file, limits, -1);
 }
 
-wire::Result<std::unique_ptr<InputReader>> InputReader::open_fd(int fd, InputLimits limits) {
-  return make(media::CmafDemuxer::open_fd(fd), {}, false, limits);
+wire::Result<std::unique_ptr<InputReader>> InputReader::open_fd(int fd, InputLimits limits, bool owns_fd) {
+  auto demux = media::CmafDemuxer::open_fd(fd);
+  if (!demux && owns_fd) ::close(fd);
+  return make(std::move(demux), {}, false, limits, owns_fd ? fd : -1);
 }
 
 wire::Result<std::unique_ptr<InputReader>> InputReader::make(wire::Result<std::unique_ptr<media::CmafDemuxer>> demux,
-                                                             std::string path, bool loop_file, InputLimits limits) {
+                                                             std::string path, bool loop_file, InputLimits limits,
+                                                             int owned_fd) {
   if (!demux) return demux.error();
-  KINETIC_TRY(auto broadcast, media::Broadcast::create((*demux)->streams()));
   auto shared = std::make_shared<Shared>();
+  shared->owned_fd = owned_fd;
   shared->demux = std::move(*demux);
+  KINETIC_TRY(auto broadcast, media::Broadcast::create(shared->demux->streams()));
   shared->broadcast = broadcast;
   shared->path = std::move(path);
   shared->loop_file = loop_file;

@@ -44,8 +44,9 @@ class InputReader {
   // again at its end, continuing timestamps and groups (ignored for stdin, which cannot rewind).
   static wire::Result<std::unique_ptr<InputReader>> open(const std::string& input, bool loop_file,
                                                          InputLimits limits = {});
-  // The same over a descriptor it does not own, such as a pipe.
-  static wire::Result<std::unique_ptr<InputReader>> open_fd(int fd, InputLimits limits = {});
+  // The same over a descriptor such as a pipe. With `owns_fd` the descriptor is closed once
+  // nothing reads it any more, which after stop() may be later than the reader's destruction.
+  static wire::Result<std::unique_ptr<InputReader>> open_fd(int fd, InputLimits limits = {}, bool owns_fd = false);
 
   ~InputReader();
   InputReader(const InputReader&) = delete;
@@ -75,7 +76,8 @@ class InputReader {
  private:
   InputReader(std::shared_ptr<Shared> shared, media::Broadcast initial);
   static wire::Result<std::unique_ptr<InputReader>> make(wire::Result<std::unique_ptr<media::CmafDemuxer>> demux,
-                                                         std::string path, bool loop_file, InputLimits limits);
+                                                         std::string path, bool loop_file, InputLimits limits,
+                                                         int owned_fd);
 
   std::shared_ptr<Shared> shared_;
   media::Broadcast initial_;

@@ -204,7 +204,8 @@ std::string fragmented_clip() {
 }
 
 // A pipe with a writer thread that writes the first `count` bytes, then closes its end, or with
-// `hold` keeps it open (an encoder gone quiet) until release() or the feed's end.
+// `hold` keeps it open (an encoder gone quiet) until release() or the feed's end. The read end
+// is the reader's to close (open_fd's owns_fd).
 class PipeFeed {
  public:
   PipeFeed(const std::string& bytes, std::size_t count, bool hold) {
@@ -224,9 +225,6 @@ class PipeFeed {
   ~PipeFeed() {
     release();
     if (writer_.joinable()) writer_.join();
-    // A reader thread let go by stop() ends at the EOF that closing the write end gave it.
-    std::this_thread::sleep_for(100ms);
-    if (fds_[0] >= 0) ::close(fds_[0]);
   }
   PipeFeed(const PipeFeed&) = delete;
   PipeFeed& operator=(const PipeFeed&) = delete;
@@ -244,7 +242,7 @@ TEST(InputReader, APipeIsReadToItsEnd) {
   const std::string bytes = fragmented_clip();
   if (bytes.empty()) GTEST_SKIP() << "ffmpeg cannot make a fragmented clip";
   PipeFeed feed(bytes, bytes.size(), false);
-  auto reader = InputReader::open_fd(feed.read_end());
+  auto reader = InputReader::open_fd(feed.read_end(), {}, true);
   ASSERT_TRUE(reader) << reader.error().what;
   transport::EpollLoop loop;
   Drain drain;
@@ -252,6 +250,9 @@ TEST(InputReader, APipeIsReadToItsEnd) {
   ASSERT_TRUE(loop.run_until([&] { return drain.end.has_value(); }, 10s));
   EXPECT_FALSE(drain.end->error) << drain.end->message;
   EXPECT_EQ(static_cast<int>(drain.objects.size()), frames_by_demuxer(kClip));
+  // The reader owned the read end: once it is gone, so is the descriptor.
+  reader->reset();
+  EXPECT_EQ(::fcntl(feed.read_end(), F_GETFD), -1);
 }
 
 // SIGINT while the encoder upstream is quiet: stop() must not wait for the pipe's next bytes.
@@ -259,7 +260,7 @@ TEST(InputReader, StopDoesNotWaitForAQuietPipe) {
   const std::string bytes = fragmented_clip();
   if (bytes.empty()) GTEST_SKIP() << "ffmpeg cannot make a fragmented clip";
   PipeFeed feed(bytes, bytes.size() / 2, true);
-  auto reader = InputReader::open_fd(feed.read_end());
+  auto reader = InputReader::open_fd(feed.read_end(), {}, true);
   ASSERT_TRUE(reader) << reader.error().what;
   transport::EpollLoop loop;
   Drain drain;
