@@ -307,37 +307,6 @@ const cases = {
     return { ok: a.response === 'REQUEST_OK', ...p.info, publish_namespace: a, written, close };
   },
 
-  // Subscribes to o.path / o.track until o.count frames arrived, retrying while the relay
-  // does not have the track yet, and reports each frame's location and UTF-8 text.
-  async 'subscribe-media'(o) {
-    const s = await open(o, 'subscriber');
-    const deadline = Date.now() + o.durationMs;
-    const frames = [];
-    let attempts = 0;
-    let lastError = null;
-    while (frames.length < o.count && Date.now() < deadline) {
-      ++attempts;
-      const sub = s.conn.consume(Moq.Path.from(o.path)).track(o.track).subscribe();
-      try {
-        while (frames.length < o.count) {
-          const left = deadline - Date.now();
-          if (left <= 0) break;
-          const f = await Promise.race([sub.readFrameSequence(), timeout(left, 'next frame')]);
-          if (f === undefined) break;
-          frames.push({ group: f.group, frame: f.frame, bytes: f.payload.byteLength, text: new TextDecoder().decode(f.payload) });
-        }
-      } catch (e) {
-        lastError = String(e);
-        await sleep(300);
-      } finally {
-        sub.close();
-      }
-    }
-    const subscribes = s.tap.view().filter((x) => x.request === 'SUBSCRIBE');
-    const close = await s.close();
-    return { ok: frames.length >= o.count, ...s.info, attempts, lastError, subscribes, frames, close };
-  },
-
   // An MSF broadcast: reads the catalog track of o.path (retrying until the publisher is
   // there), parses it, subscribes to the first video track it names and reports o.count of its
   // objects: location, size and first bytes. With o.videoTrack the catalog is skipped: before
