@@ -90,9 +90,8 @@ TEST_P(SessionDispatchTest, MessageLongerThanItsFields) {
 
 TEST_P(SessionDispatchTest, StreamEndingInsideAMessage) {
   connect();
-  auto msg = frame(0x06, {0x00, 0x01, 0x01, 'a', 0x00});
-  msg.resize(msg.size() - 2);
-  raw_request(msg, true);
+  const auto msg = frame(0x06, {0x00, 0x01, 0x01, 'a', 0x00});
+  raw_request(std::vector<std::uint8_t>(msg.begin(), msg.end() - 2), true);
   expect_server_closed(SessionError::kProtocolViolation);
 }
 
