@@ -609,6 +609,44 @@ TEST_P(RelayTest, NamespaceInterestAtTheEdgeHearsOfPublishersAtTheOrigin) {
   EXPECT_EQ(ch.edge_m.forwarded_interests.load(), 0);
 }
 
+TEST_P(RelayTest, SubscribeTracksAtTheEdgeGetsTracksPublishedAtTheOrigin) {
+  Chain ch(loop, config);
+  chain(ch.regional, ch.origin);
+  chain(ch.edge, ch.regional);
+  ASSERT_TRUE(loop.run_until([&] {
+    return ch.regional.upstream_state() == UpstreamState::kUp && ch.edge.upstream_state() == UpstreamState::kUp;
+  }, 1s));
+  // The publisher starts its track when asked for the tracks under its namespace.
+  auto pub = connect_to(ch.origin);
+  std::shared_ptr<moqt::ServedSubscription> video;
+  pub.handler->on_req = [&](moqt::IncomingRequest& r) {
+    r.accept();
+    if (r.kind() == moqt::RequestKind::kSubscribeTracks && !video)
+      video = pub.session->publish(track("live", "video"), {}, nullptr);
+  };
+  RecordingRequest ann;
+  auto a = pub.session->publish_namespace({{"live"}}, &ann);
+  ASSERT_TRUE(loop.run_until([&] { return ann.ok; }, 1s));
+
+  auto sub = connect_to(ch.edge);
+  RecordingSubscription rec;
+  sub.handler->on_pub = [&](moqt::Subscription& s) { s.accept(&rec); };
+  RecordingRequest req;
+  auto st = sub.session->subscribe_tracks({{"live"}}, &req);
+  ASSERT_TRUE(loop.run_until([&] { return sub.handler->published.size() == 1; }, 2s));
+  EXPECT_EQ(sub.handler->published[0]->track(), track("live", "video"));
+  ASSERT_TRUE(video);
+  ASSERT_TRUE(loop.run_until([&] { return video->state() == moqt::RequestState::kActive; }, 1s));
+  loop.run_for(50ms);
+  auto* w = video->open_subgroup({0, 0, moqt::kDefaultPriority, true, false});
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->write(0, moqt::SharedBytes::copy(std::string("hello"))));
+  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 1; }, 1s));
+  EXPECT_EQ(requests_of(pub, moqt::RequestKind::kSubscribeTracks), 1u);
+  EXPECT_EQ(ch.edge.track_count(), 1u);
+  EXPECT_EQ(ch.regional.track_count(), 1u);
+}
+
 TEST_P(RelayTest, ALostUpstreamLinkIsReconnectedAndLocalNamespacesAnnouncedAgain) {
   RelayMetrics origin_m, edge_m;
   auto origin = std::make_unique<Relay>(loop, config, origin_m);

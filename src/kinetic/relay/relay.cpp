@@ -626,6 +626,12 @@ void Relay::on_offer_answered(Offer& o, bool accepted) {
 // ------------------------------------------------------------------ tracks
 
 RelayTrack& Relay::make_track(const moqt::FullTrackName& name) {
+  // An ended track's linger timer must not outlive it into its successor.
+  if (auto l = lingering_.find(name); l != lingering_.end()) {
+    loop_.cancel(l->second);
+    lingering_.erase(l);
+    publish_metrics();
+  }
   auto track = std::make_unique<RelayTrack>(name, cache_, metrics_, TrackLimits{config_.subscriber_queue_bytes},
                                             [this](RelayTrack& t) {
                                               // Never inside the track's own callback.
