@@ -108,9 +108,15 @@ class Publisher final : public moqt::SessionHandler {
  private:
   // Sends every frame that is due, then sleeps until the next one is or, with nothing read yet,
   // until the reader posts that there is. At most one of those two wake-ups is ever pending.
+  // Frames that are all overdue (a source slower than real time catching up) go out in bounded
+  // bursts, so the loop still turns for the connections in between.
   void pump() {
     if (!releasing_ || ended_) return;
-    for (;;) {
+    for (int burst = 0;; ++burst) {
+      if (burst == kMaxBurst) {
+        resume_after(std::chrono::microseconds(0));
+        return;
+      }
       if (!pending_) {
         auto item = input_.pop();
         if (!item) return;
@@ -126,16 +132,20 @@ class Publisher final : public moqt::SessionHandler {
       const std::int64_t due = *anchor_us_ + pending_->media_time_us;
       const std::int64_t wait = due - steady_us();
       if (wait > 1000) {
-        timer_pending_ = true;
-        loop_.schedule_after(std::chrono::microseconds(wait), [this] {
-          timer_pending_ = false;
-          pump();
-        });
+        resume_after(std::chrono::microseconds(wait));
         return;
       }
       send(*pending_, static_cast<std::uint64_t>(unix_us()));
       pending_.reset();
     }
+  }
+
+  void resume_after(std::chrono::microseconds wait) {
+    timer_pending_ = true;
+    loop_.schedule_after(wait, [this] {
+      timer_pending_ = false;
+      pump();
+    });
   }
 
   [[nodiscard]] std::int64_t steady_us() const {
@@ -184,6 +194,8 @@ class Publisher final : public moqt::SessionHandler {
     // Give the last streams a moment to drain before the connection goes.
     loop_.schedule_after(std::chrono::milliseconds(500), [this] { loop_.stop(); });
   }
+
+  static constexpr int kMaxBurst = 32;
 
   transport::EpollLoop& loop_;
   const PubOptions& opts_;
