@@ -18,7 +18,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -80,11 +79,12 @@ class RelayProcess {
   // The certificate hash from the relay's "listening" line, once it is printed.
   std::optional<std::string> wait_ready(std::chrono::milliseconds timeout) {
     const auto end = std::chrono::steady_clock::now() + timeout;
-    const std::regex line("relay listening on .*certificate sha256 ([0-9a-f]{64})");
+    constexpr std::string_view kHash = "certificate sha256 ";
     while (std::chrono::steady_clock::now() < end && running()) {
-      std::smatch m;
       const std::string text = output();
-      if (std::regex_search(text, m, line)) return m[1].str();
+      const auto line = text.find("relay listening on ");
+      const auto at = line == std::string::npos ? line : text.find(kHash, line);
+      if (at != std::string::npos && text.size() >= at + kHash.size() + 64) return text.substr(at + kHash.size(), 64);
       std::this_thread::sleep_for(20ms);
     }
     return std::nullopt;
