@@ -276,6 +276,14 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--listen", opts->listen, "serve subscribers directly on HOST:PORT instead of a relay");
   sub->add_option("--wait-for", opts->wait_for, "hold the first frame until this many track subscriptions exist");
   app::add_trust_options(*sub, opts->pin, opts->insecure, "relay");
+  sub->footer(
+      "Frames are released in real time by their media timestamps; each carries the wall clock\n"
+      "of its release (LOC property 0x4B10, Unix microseconds), from which `kinetic sub --stats`\n"
+      "computes latency. The input is read and demuxed on a thread of its own, at most " +
+      std::to_string(app::InputLimits{}.max_objects) + "\nframes or " +
+      std::to_string(app::InputLimits{}.max_bytes >> 20) +
+      " MiB ahead, so a slow or stalled pipe never holds up the connections.\n"
+      "Exit status: 0 input ended or Ctrl-C, 1 error, 2 bad arguments.");
   return app::Command{sub, [opts] {
     if (opts->listen.empty() && opts->url.empty()) {
       std::cerr << "pub needs a moqt:// URL or --listen\n";
