@@ -368,6 +368,52 @@ TEST_P(RelayTest, NamespaceInterestIsPassedOnceToEachOverlappingPublisherAndCanc
   EXPECT_FALSE(live.handler->closed);
 }
 
+TEST_P(RelayTest, AWiderNamespaceInterestReplacesNarrowerOnesAtThePublisher) {
+  auto pub = connect();
+  // A publisher that enforces the draft's PREFIX_OVERLAP rule among its open requests.
+  std::vector<std::shared_ptr<moqt::IncomingRequest>> open;
+  pub.handler->on_req = [&](moqt::IncomingRequest& r) {
+    std::erase_if(open, [](const auto& x) { return x->state() != moqt::RequestState::kActive; });
+    for (const auto& o : open) {
+      if (o->track_namespace().is_prefix_of(r.track_namespace()) || r.track_namespace().is_prefix_of(o->track_namespace())) {
+        moqt::RequestErrorInfo e;
+        e.code = static_cast<std::uint64_t>(wire::RequestErrorCode::kPrefixOverlap);
+        r.reject(e);
+        return;
+      }
+    }
+    r.accept();
+    r.send_namespace({{"live", "cam1"}});
+    open.push_back(r.shared_from_this());
+  };
+  RecordingRequest ann;
+  auto a = pub.session->publish_namespace({{"live"}}, &ann);
+  ASSERT_TRUE(loop.run_until([&] { return ann.ok; }, 1s));
+
+  auto narrow = connect();
+  RecordingRequest n;
+  auto rn = narrow.session->subscribe_namespace({{"live", "cam1"}}, &n);
+  ASSERT_TRUE(loop.run_until([&] { return n.ok && open.size() == 1; }, 1s));
+  auto wide = connect();
+  RecordingRequest w;
+  auto rw = wide.session->subscribe_namespace({{"live"}}, &w);
+  ASSERT_TRUE(loop.run_until([&] {
+    std::erase_if(open, [](const auto& x) { return x->state() != moqt::RequestState::kActive; });
+    return open.size() == 1 && open[0]->track_namespace() == wire::TrackNamespace{{"live"}};
+  }, 2s));
+  ASSERT_TRUE(loop.run_until([&] { return w.namespaces.size() == 2; }, 1s));
+  EXPECT_EQ(w.namespaces[1], (wire::TrackNamespace{{"cam1"}}));
+  EXPECT_EQ(metrics.forwarded_interests.load(), 1);
+  // The narrow subscriber is now served by the wide request: it stays until both leave.
+  rw->cancel();
+  loop.run_for(200ms);
+  EXPECT_EQ(open[0]->state(), moqt::RequestState::kActive);
+  rn->cancel();
+  ASSERT_TRUE(loop.run_until([&] { return open[0]->state() != moqt::RequestState::kActive; }, 1s));
+  EXPECT_EQ(metrics.forwarded_interests.load(), 0);
+  EXPECT_FALSE(pub.handler->closed);
+}
+
 TEST_P(RelayTest, SubscribeTracksGetsAPublishForEveryTrackUnderThePrefixExistingAndNew) {
   auto pub = connect();
   pub.handler->on_req = [](moqt::IncomingRequest& r) { r.accept(); };

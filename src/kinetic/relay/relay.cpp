@@ -84,6 +84,7 @@ struct Relay::Forward final : moqt::RequestHandler {
   // Cancelling a request still unanswered would make its late answer a protocol violation;
   // it is cancelled once answered instead.
   bool cancel_when_answered = false;
+  int retries = 0;
 
   void cancel() {
     if (!request || finished(request->state())) return;
@@ -98,6 +99,7 @@ struct Relay::Forward final : moqt::RequestHandler {
   }
   void on_error(moqt::OutgoingRequest&, const moqt::RequestErrorInfo& e) override {
     spdlog::debug("relay: interest in '{}' refused by session {} ({}: {})", text(prefix), target, e.code, e.reason);
+    relay->on_forward_refused(*this, e.code);
   }
   void on_namespace(moqt::OutgoingRequest&, const wire::TrackNamespace& suffix) override {
     if (!cancel_when_answered) relay->on_forwarded_namespace(*this, join(prefix, suffix), false);
@@ -182,6 +184,7 @@ Relay::~Relay() {
   closing_ = true;
   if (reconnect_timer_) loop_.cancel(*reconnect_timer_);
   for (auto& [name, timer] : lingering_) loop_.cancel(timer);
+  for (auto timer : retry_timers_) loop_.cancel(timer);
   lingering_.clear();
   for (auto& o : offers_) {
     if (o->sub) o->sub->set_handler(nullptr);
@@ -525,12 +528,49 @@ void Relay::attach_interest(SessionId target, SessionId subscriber, moqt::Reques
   fwd->kind = kind;
   fwd->prefix = prefix;
   fwd->downstream.insert({subscriber, prefix});
-  auto& session = *peer->second->session;
-  fwd->request = kind == moqt::RequestKind::kSubscribeNamespace ? session.subscribe_namespace(prefix, fwd.get())
-                                                                : session.subscribe_tracks(prefix, fwd.get());
-  RelayMetrics::add(metrics_.interests_forwarded);
+  // Narrower requests to the same target give way to this wider one: their subscribers and
+  // the namespaces they learned move over, and they are cancelled.
+  std::vector<ForwardKey> narrower;
+  for (const auto& [k, f] : forwards_) {
+    if (f->target == target && f->kind == kind && prefix.is_prefix_of(f->prefix)) narrower.push_back(k);
+  }
+  for (const auto& k : narrower) {
+    auto it = forwards_.find(k);
+    fwd->downstream.merge(it->second->downstream);
+    fwd->learned.merge(it->second->learned);
+    it->second->cancel();
+    parked_forwards_.push_back(std::move(it->second));
+    forwards_.erase(it);
+  }
+  send_forward(*fwd);
   forwards_.emplace(key, std::move(fwd));
   publish_metrics();
+}
+
+void Relay::send_forward(Forward& fwd) {
+  auto peer = peers_.find(fwd.target);
+  if (peer == peers_.end() || peer->second->closed) return;
+  auto& session = *peer->second->session;
+  fwd.request = fwd.kind == moqt::RequestKind::kSubscribeNamespace ? session.subscribe_namespace(fwd.prefix, &fwd)
+                                                                   : session.subscribe_tracks(fwd.prefix, &fwd);
+  RelayMetrics::add(metrics_.interests_forwarded);
+}
+
+void Relay::on_forward_refused(Forward& fwd, std::uint64_t code) {
+  // A narrower request it replaced may not have been cancelled at the target yet.
+  if (closing_ || code != static_cast<std::uint64_t>(wire::RequestErrorCode::kPrefixOverlap) || fwd.retries >= 5 ||
+      fwd.cancel_when_answered)
+    return;
+  ++fwd.retries;
+  const ForwardKey key{fwd.target, fwd.kind, fwd.prefix};
+  auto id = std::make_shared<transport::TimerId>(0);
+  *id = loop_.schedule_after(std::chrono::milliseconds(50 << fwd.retries), [this, id, key, f = &fwd, n = fwd.retries] {
+    retry_timers_.erase(*id);
+    auto it = forwards_.find(key);
+    if (closing_ || it == forwards_.end() || it->second.get() != f || f->retries != n) return;
+    send_forward(*f);
+  });
+  retry_timers_.insert(*id);
 }
 
 void Relay::release_interest(SessionId subscriber, moqt::RequestKind kind, const wire::TrackNamespace& prefix) {

@@ -103,6 +103,8 @@ class Relay {
   void forward_interest(SessionId subscriber, moqt::RequestKind kind, const wire::TrackNamespace& prefix);
   void attach_interest(SessionId target, SessionId subscriber, moqt::RequestKind kind,
                        const wire::TrackNamespace& prefix);
+  void send_forward(Forward& fwd);
+  void on_forward_refused(Forward& fwd, std::uint64_t code);
   void release_interest(SessionId subscriber, moqt::RequestKind kind, const wire::TrackNamespace& prefix);
   void drop_forwards_to(SessionId target);
   void on_forwarded_namespace(Forward& fwd, const wire::TrackNamespace& full, bool done);
@@ -140,6 +142,8 @@ class Relay {
   std::map<ForwardKey, std::unique_ptr<Forward>> forwards_;
   // Cancelled ones, kept until their target session ends (a late answer still reaches them).
   std::vector<std::unique_ptr<Forward>> parked_forwards_;
+  // Forwards refused with PREFIX_OVERLAP are asked again shortly (see on_forward_refused).
+  std::set<transport::TimerId> retry_timers_;
   std::vector<std::unique_ptr<Offer>> offers_;
   std::vector<std::unique_ptr<FetchProxy>> fetch_proxies_;
   std::vector<std::unique_ptr<StatusProxy>> status_proxies_;
