@@ -587,6 +587,8 @@ struct Options {
   std::uint64_t raw_mb = 300;
   double unpaced_s = 3.0;
   int repeats = 2;  // goodput baselines: best of this many
+  double unpaced_in_flight_mib = 3;
+  std::vector<std::string> relay_args;  // passed on to every `kinetic relay`
   bool quick = false;
   bool skip_baselines = false;
   std::string json_path;
@@ -644,9 +646,11 @@ struct GoodputRow {
   bool ok = false;
   std::string error;
   double mbps = 0;
-  double cpu_s_per_gb = 0;           // of the server (raw) or relay process
-  double receiver_cpu_s_per_gb = 0;  // raw: the quic-perf client
-  double sent_mbps = 0;              // unpaced: what the publisher sent into the relay
+  double cpu_s_per_gb = 0;                 // of the server (raw) or relay process
+  double receiver_cpu_s_per_gb = 0;        // raw: the quic-perf client
+  double sent_mbps = 0;                    // unpaced: what the publisher sent into the relay
+  transport::SessionStats publisher_link;  // unpaced: the publisher's connection at the end
+  double bench_cpu_pct = 0;                // unpaced: publisher and subscriber threads
   double relay_cpu_pct = 0;
 };
 
@@ -666,9 +670,11 @@ transport::quic::QuicClientConfig client_config(const Run& run) {
 
 std::unique_ptr<Child> start_relay(const Run& run, std::uint16_t port, const std::string& tag) {
   const std::string listen = "127.0.0.1:" + std::to_string(port);
-  auto relay = Child::spawn({run.opts.kinetic, "relay", "--listen", listen, "--cert", run.cert, "--key",
-                             run.key, "--log-level", run.opts.relay_log_level},
-                            (run.dir / ("relay-" + tag + ".log")).string());
+  std::vector<std::string> argv{
+      run.opts.kinetic, "relay", "--listen", listen,        "--cert",
+      run.cert,         "--key", run.key,    "--log-level", run.opts.relay_log_level};
+  argv.insert(argv.end(), run.opts.relay_args.begin(), run.opts.relay_args.end());
+  auto relay = Child::spawn(argv, (run.dir / ("relay-" + tag + ".log")).string());
   if (!relay) die("cannot start " + run.opts.kinetic);
   if (!relay->wait_for_output("relay listening", 10s)) {
     die("the relay did not start: " + relay->errors());
@@ -715,6 +721,43 @@ bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, in
   return true;
 }
 
+// Connects the publisher to the relay on `port` and waits until the relay accepts its
+// namespace. An error message, or empty.
+std::string publish_via_relay(const Run& run, PublisherSide& pub, std::uint16_t port) {
+  pub.thread.call([&] {
+    auto s = moqt::connect_quic(pub.thread.loop(), {"127.0.0.1", port, "/"}, client_config(run), {},
+                                pub.publisher.get());
+    if (!s) return;
+    pub.announce = (*s)->publish_namespace(bench_track().track_namespace, &pub.announce_status);
+    pub.sessions.push_back(std::move(*s));
+  });
+  const auto deadline = SteadyClock::now() + 10s;
+  while (pub.announce_status.state == 0 && SteadyClock::now() < deadline) std::this_thread::sleep_for(5ms);
+  return pub.announce_status.state == 1 ? "" : "the relay did not accept the namespace";
+}
+
+// Starts the publisher's own QUIC server, for subscribers that reach it without a relay, and
+// sets `port` to where it listens. An error message, or empty.
+std::string serve_directly(const Run& run, PublisherSide& pub, std::uint16_t& port) {
+  pub.thread.call([&] {
+    transport::quic::QuicServerConfig sc;
+    sc.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
+    sc.certificate = run.pair;
+    auto* side = &pub;
+    auto server = transport::quic::QuicServer::start(pub.thread.loop(), sc, [side](transport::SessionPtr t) {
+      moqt::SessionOptions so;
+      so.perspective = moqt::Perspective::kServer;
+      if (auto s = moqt::Session::create(std::move(t), so, side->publisher.get())) {
+        side->sessions.push_back(std::move(s));
+      }
+    });
+    if (!server) return;
+    port = (*server)->local_address().port();
+    pub.server = std::move(*server);
+  });
+  return pub.server ? "" : "cannot start the direct publisher";
+}
+
 // One publisher at the track's rate → (relay →) `n` subscribers; statistics over the objects
 // sent in the measured window.
 PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, double window_s) {
@@ -736,42 +779,8 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
   }
 
   auto pub = std::make_unique<PublisherSide>(shape);
-  if (via_relay) {
-    pub->thread.call([&] {
-      auto s = moqt::connect_quic(pub->thread.loop(), {"127.0.0.1", port, "/"}, client_config(run), {},
-                                  pub->publisher.get());
-      if (!s) return;
-      pub->announce = (*s)->publish_namespace(bench_track().track_namespace, &pub->announce_status);
-      pub->sessions.push_back(std::move(*s));
-    });
-    const auto deadline = SteadyClock::now() + 10s;
-    while (pub->announce_status.state == 0 && SteadyClock::now() < deadline) std::this_thread::sleep_for(5ms);
-    if (pub->announce_status.state != 1) {
-      row.error = "the relay did not accept the namespace";
-      return row;
-    }
-  } else {
-    pub->thread.call([&] {
-      transport::quic::QuicServerConfig sc;
-      sc.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
-      sc.certificate = run.pair;
-      auto* side = pub.get();
-      auto server =
-          transport::quic::QuicServer::start(pub->thread.loop(), sc, [side](transport::SessionPtr t) {
-            moqt::SessionOptions so;
-            so.perspective = moqt::Perspective::kServer;
-            if (auto s = moqt::Session::create(std::move(t), so, side->publisher.get()))
-              side->sessions.push_back(std::move(s));
-          });
-      if (!server) return;
-      port = (*server)->local_address().port();
-      pub->server = std::move(*server);
-    });
-    if (!pub->server) {
-      row.error = "cannot start the direct publisher";
-      return row;
-    }
-  }
+  row.error = via_relay ? publish_via_relay(run, *pub, port) : serve_directly(run, *pub, port);
+  if (!row.error.empty()) return row;
   pub->thread.call([&] { pub->publisher->start_paced(); });
 
   std::vector<std::unique_ptr<SubscriberSide>> sides;
@@ -843,47 +852,46 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
   return row;
 }
 
-// One publisher as fast as the relay drains it → relay → one subscriber.
-GoodputRow run_unpaced_relay(const Run& run) {
+// One publisher as fast as the path delivers → (relay →) one subscriber.
+GoodputRow run_unpaced(const Run& run, bool via_relay) {
   const Options& o = run.opts;
   GoodputRow row;
   TrackShape shape{2'000'000, o.objects_per_second, o.objects_per_second};
-  const std::uint16_t port = free_udp_port();
-  auto relay = start_relay(run, port, "unpaced");
-  auto pub = std::make_unique<PublisherSide>(shape);
-  pub->thread.call([&] {
-    auto s = moqt::connect_quic(pub->thread.loop(), {"127.0.0.1", port, "/"}, client_config(run), {},
-                                pub->publisher.get());
-    if (!s) return;
-    pub->announce = (*s)->publish_namespace(bench_track().track_namespace, &pub->announce_status);
-    pub->sessions.push_back(std::move(*s));
-  });
-  const auto deadline = SteadyClock::now() + 10s;
-  while (pub->announce_status.state == 0 && SteadyClock::now() < deadline) std::this_thread::sleep_for(5ms);
-  if (pub->announce_status.state != 1) {
-    row.error = "the relay did not accept the namespace";
-    return row;
+  std::uint16_t port = 0;
+  std::unique_ptr<Child> relay;
+  if (via_relay) {
+    port = free_udp_port();
+    relay = start_relay(run, port, "unpaced");
   }
+  auto pub = std::make_unique<PublisherSide>(shape);
+  row.error = via_relay ? publish_via_relay(run, *pub, port) : serve_directly(run, *pub, port);
+  if (!row.error.empty()) return row;
   std::vector<std::unique_ptr<SubscriberSide>> sides;
   sides.push_back(std::make_unique<SubscriberSide>());
   if (!connect_subscribers(sides, 1, {"127.0.0.1", port, "/"}, client_config(run), row.error)) return row;
-  // Up to 3 MiB of objects in flight end to end: below the relay's 4 MiB per-subscriber queue
-  // budget, so the relay never has to drop a group and the figure is its sustained goodput.
-  const std::uint64_t in_flight = (3u << 20) / shape.object_bytes();
+  // By default 3 MiB of objects in flight end to end: below the relay's 4 MiB per-subscriber
+  // queue budget, so the relay never has to drop a group and the figure is its sustained goodput.
+  const auto in_flight =
+      static_cast<std::uint64_t>(o.unpaced_in_flight_mib * (1 << 20)) / shape.object_bytes();
   const auto* delivered = &sides[0]->counters.delivered_seq;
   pub->thread.call([&] { pub->publisher->start_unpaced(delivered, in_flight); });
   sleep_for_s(o.warmup_s);
   const std::int64_t t0 = now_ns();
-  const ProcSample r0 = sample_process(relay->pid());
+  const ProcSample r0 = relay ? sample_process(relay->pid()) : ProcSample{};
+  const double b0 = self_cpu_s();
   sleep_for_s(o.unpaced_s);
   const std::int64_t t1 = now_ns();
-  const ProcSample r1 = sample_process(relay->pid());
+  const ProcSample r1 = relay ? sample_process(relay->pid()) : ProcSample{};
+  const double b1 = self_cpu_s();
   std::vector<std::int64_t> sent;
-  pub->thread.call([&] { sent = pub->publisher->sent_ns; });
+  pub->thread.call([&] {
+    sent = pub->publisher->sent_ns;
+    if (!pub->sessions.empty()) row.publisher_link = pub->sessions[0]->transport().stats();
+  });
   auto records = sides[0]->take_records();
   sides.clear();
   pub.reset();
-  relay->terminate();
+  if (relay) relay->terminate();
 
   const double window = static_cast<double>(t1 - t0) / 1e9;
   std::uint64_t bytes = 0;
@@ -895,6 +903,7 @@ GoodputRow run_unpaced_relay(const Run& run) {
   row.sent_mbps = static_cast<double>(offered) * static_cast<double>(shape.object_bytes()) * 8 / window / 1e6;
   row.cpu_s_per_gb = bytes > 0 ? (r1.cpu_s - r0.cpu_s) / (static_cast<double>(bytes) / 1e9) : 0;
   row.relay_cpu_pct = (r1.cpu_s - r0.cpu_s) / window * 100;
+  row.bench_cpu_pct = (b1 - b0) / window * 100;
   row.ok = bytes > 0;
   if (!row.ok) row.error = "nothing delivered";
   return row;
@@ -978,6 +987,10 @@ nlohmann::json to_json(const GoodputRow& r) {
           {"mbps", r.mbps},
           {"cpu_s_per_gb", r.cpu_s_per_gb},
           {"receiver_cpu_s_per_gb", r.receiver_cpu_s_per_gb},
+          {"bench_cpu_percent", r.bench_cpu_pct},
+          {"publisher_link_srtt_us", r.publisher_link.smoothed_rtt.count()},
+          {"publisher_link_cwnd", r.publisher_link.congestion_window},
+          {"publisher_link_packets_lost", r.publisher_link.packets_lost},
           {"publisher_sent_mbps", r.sent_mbps},
           {"relay_cpu_percent", r.relay_cpu_pct}};
 }
@@ -1036,7 +1049,7 @@ int run_all(Options& o) {
   report["objects_per_second"] = o.objects_per_second;
   report["subscriber_threads"] = o.sub_threads;
 
-  GoodputRow raw, unpaced;
+  GoodputRow raw, unpaced, unpaced_direct;
   PacedRow direct;
   if (!o.skip_baselines) {
     std::fprintf(stderr, "raw QUIC baseline (%llu MB)...\n", static_cast<unsigned long long>(o.raw_mb));
@@ -1048,14 +1061,21 @@ int run_all(Options& o) {
     }
     std::fprintf(stderr, "relay, unpaced publisher...\n");
     for (int i = 0; i < o.repeats; ++i) {
-      auto r = run_unpaced_relay(run);
+      auto r = run_unpaced(run, true);
       if (r.ok && (!unpaced.ok || r.mbps > unpaced.mbps)) unpaced = r;
       if (!unpaced.ok) unpaced = r;
+    }
+    std::fprintf(stderr, "unpaced publisher → subscriber (no relay)...\n");
+    for (int i = 0; i < o.repeats; ++i) {
+      auto r = run_unpaced(run, false);
+      if (r.ok && (!unpaced_direct.ok || r.mbps > unpaced_direct.mbps)) unpaced_direct = r;
+      if (!unpaced_direct.ok) unpaced_direct = r;
     }
     std::fprintf(stderr, "direct publisher → subscriber (no relay)...\n");
     direct = run_paced(run, 1, 2'000'000, false, window_for(o, 1));
     report["raw_quic"] = to_json(raw);
     report["relay_unpaced"] = to_json(unpaced);
+    report["direct_unpaced"] = to_json(unpaced_direct);
     report["direct"] = to_json(direct);
   }
 
@@ -1096,12 +1116,30 @@ int run_all(Options& o) {
     if (unpaced.ok) {
       fmt::print(
           "| relay 1 pub → 1 sub, unpaced publisher | {:.0f} | {:.2f} | relay process (receives and sends); "
-          "publisher sent {:.0f} Mbit/s, relay CPU {:.0f}% |\n",
-          unpaced.mbps, unpaced.cpu_s_per_gb, unpaced.sent_mbps, unpaced.relay_cpu_pct);
+          "publisher sent {:.0f} Mbit/s, relay CPU {:.0f}%, bench CPU {:.0f}% |\n",
+          unpaced.mbps, unpaced.cpu_s_per_gb, unpaced.sent_mbps, unpaced.relay_cpu_pct,
+          unpaced.bench_cpu_pct);
     } else {
       fmt::print("| relay unpaced | failed: {} | | |\n", unpaced.error);
     }
-    if (raw.ok && unpaced.ok) fmt::print("\nrelay / raw goodput: {:.2f}×\n", unpaced.mbps / raw.mbps);
+    if (unpaced_direct.ok) {
+      fmt::print(
+          "| MoQT 1 pub → 1 sub, unpaced, no relay (same objects, same closed loop) | {:.0f} | - | "
+          "bench CPU {:.0f}% (publisher and subscriber) |\n",
+          unpaced_direct.mbps, unpaced_direct.bench_cpu_pct);
+    } else {
+      fmt::print("| MoQT unpaced, no relay | failed: {} | | |\n", unpaced_direct.error);
+    }
+    if (unpaced.ok) {
+      fmt::print(
+          "\nunpaced publisher → relay connection at the end: srtt {} µs, cwnd {} bytes, {} packets lost\n",
+          unpaced.publisher_link.smoothed_rtt.count(), unpaced.publisher_link.congestion_window,
+          unpaced.publisher_link.packets_lost);
+    }
+    if (raw.ok && unpaced.ok) fmt::print("relay / raw goodput: {:.2f}×\n", unpaced.mbps / raw.mbps);
+    if (unpaced_direct.ok && unpaced.ok) {
+      fmt::print("relay / MoQT without relay: {:.2f}×\n", unpaced.mbps / unpaced_direct.mbps);
+    }
     if (direct.ok) {
       fmt::print(
           "direct publisher → subscriber at 2 Mbit/s (no relay): p50 {:.3f} ms, p99 {:.3f} ms, max {:.3f} "
@@ -1191,7 +1229,7 @@ int run_all(Options& o) {
   std::error_code ec;
   std::filesystem::remove_all(run.dir, ec);
   const bool all_ok = std::all_of(rows.begin(), rows.end(), [](const auto& r) { return r.ok; }) &&
-                      (o.skip_baselines || (raw.ok && unpaced.ok && direct.ok));
+                      (o.skip_baselines || (raw.ok && unpaced.ok && unpaced_direct.ok && direct.ok));
   return all_ok ? 0 : 1;
 }
 
@@ -1212,6 +1250,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("--raw-mb", o.raw_mb, "MB for the raw QUIC baseline");
   app.add_option("--unpaced", o.unpaced_s, "measured seconds of the unpaced relay baseline");
+  app.add_option("--unpaced-in-flight-mib", o.unpaced_in_flight_mib,
+                 "unpaced baseline: MiB of objects sent but not yet received (keep below the relay's "
+                 "--subscriber-queue-bytes)");
+  app.add_option("--relay-arg", o.relay_args, "an extra argument for `kinetic relay` (repeat for several)")
+      ->allow_extra_args(false);
   app.add_option("--repeats", o.repeats, "goodput baselines: best of this many runs")
       ->check(CLI::Range(1, 10));
   app.add_flag("--quick", o.quick, "smoke run: N = 1 and 10, short windows");
