@@ -1154,15 +1154,17 @@ int run_all(Options& o) {
   fmt::print(
       "| subscribers | track | delivered Mbit/s (sum) | per sub avg / min | objects lost | relay CPU % | "
       "relay CPU µs per sub·s | relay CPU s/GB | relay RSS idle / steady / peak MB | "
-      "latency p50 / p99 / max ms | added p99 ms | bench CPU % | CPU wait % relay / bench |\n"
+      "latency p50 / p99 / max ms | added p50 / p99 ms | bench CPU % | CPU wait % relay / bench |\n"
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : rows) {
     if (!r.ok) {
       fmt::print("| {} | {:.0f} kbit/s | failed: {} |\n", r.subscribers, r.bitrate_bps / 1000, r.error);
       continue;
     }
-    const std::string added =
-        direct.ok ? fmt::format("{:.3f}", r.latency.p99_ms - direct.latency.p99_ms) : "-";
+    const std::string added = direct.ok
+                                  ? fmt::format("{:.3f} / {:.3f}", r.latency.p50_ms - direct.latency.p50_ms,
+                                                r.latency.p99_ms - direct.latency.p99_ms)
+                                  : "-";
     fmt::print("| {} | {:.0f} kbit/s | {:.1f} | {:.3f} / {:.3f} | {} of {} | {:.1f} | {:.1f} | {:.2f} | ",
                r.subscribers, r.bitrate_bps / 1000, r.delivered_mbps, r.per_sub_mbps, r.min_sub_mbps, r.lost,
                r.sent * static_cast<std::uint64_t>(r.subscribers), r.relay_cpu_pct, r.relay_cpu_us_per_sub_s,
