@@ -584,6 +584,10 @@ struct Options {
   double grace_s = 0.5;
   int sub_threads = 1;
   int objects_per_second = 30;
+  int group_objects = 0;  // 0: one group per second
+  [[nodiscard]] int objects_per_group() const {
+    return group_objects > 0 ? group_objects : objects_per_second;
+  }
   std::uint64_t raw_mb = 300;
   double unpaced_s = 3.0;
   int repeats = 2;  // goodput baselines: best of this many
@@ -768,7 +772,7 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
   row.bitrate_bps = bitrate_bps;
   row.label = via_relay ? fmt::format("relay N={} @ {:.0f} kbit/s", n, bitrate_bps / 1000)
                         : fmt::format("direct N={} @ {:.0f} kbit/s", n, bitrate_bps / 1000);
-  TrackShape shape{bitrate_bps, o.objects_per_second, o.objects_per_second};
+  TrackShape shape{bitrate_bps, o.objects_per_second, o.objects_per_group()};
 
   std::unique_ptr<Child> relay;
   std::uint16_t port = 0;
@@ -856,7 +860,7 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
 GoodputRow run_unpaced(const Run& run, bool via_relay) {
   const Options& o = run.opts;
   GoodputRow row;
-  TrackShape shape{2'000'000, o.objects_per_second, o.objects_per_second};
+  TrackShape shape{2'000'000, o.objects_per_second, o.objects_per_group()};
   std::uint16_t port = 0;
   std::unique_ptr<Child> relay;
   if (via_relay) {
@@ -1250,6 +1254,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 16));
   app.add_option("--fps", o.objects_per_second, "objects per second (one group per second)")
       ->check(CLI::Range(1, 1000));
+  app.add_option("--group-objects", o.group_objects,
+                 "objects per group, so per subgroup stream (0: one second's)");
   app.add_option("--raw-mb", o.raw_mb, "MB for the raw QUIC baseline");
   app.add_option("--unpaced", o.unpaced_s, "measured seconds of the unpaced relay baseline");
   app.add_option("--unpaced-in-flight-mib", o.unpaced_in_flight_mib,
