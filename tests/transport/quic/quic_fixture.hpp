@@ -193,8 +193,15 @@ struct ClientApp : SessionHandler {
   bool ready = false;
   std::optional<CloseInfo> closed;
   std::vector<std::vector<std::uint8_t>> datagrams;
+  // Not to be dereferenced later: a peer's uni stream is released once its fin has been
+  // delivered, and its address may then be reused by the next stream.
   std::vector<Stream*> incoming;
-  std::map<Stream*, std::unique_ptr<Collector>> collectors;
+  struct Kind {
+    bool bidirectional;
+    bool locally_opened;
+  };
+  std::vector<Kind> incoming_kinds;
+  std::vector<std::unique_ptr<Collector>> collectors;  // one per incoming stream, same order
 
   void on_ready(Session& s) override {
     (void)s;
@@ -203,9 +210,10 @@ struct ClientApp : SessionHandler {
   void on_incoming_stream(Session& s, Stream& stream) override {
     (void)s;
     incoming.push_back(&stream);
+    incoming_kinds.push_back({stream.bidirectional(), stream.locally_opened()});
     auto c = std::make_unique<Collector>();
     stream.set_handler(c.get());
-    collectors[&stream] = std::move(c);
+    collectors.push_back(std::move(c));
   }
   void on_datagram(Session& s, std::span<const std::uint8_t> data) override {
     (void)s;

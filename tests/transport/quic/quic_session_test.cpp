@@ -10,6 +10,9 @@ std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()
 class QuicSessionTest : public QuicFixture {
  protected:
   void SetUp() override { start_server(); }
+
+ public:
+  bool run(const std::function<bool()>& done, Duration timeout) { return run_until(done, timeout); }
 };
 
 TEST_F(QuicSessionTest, HandshakeNegotiatesNewestMoqtAndReportsPeer) {
@@ -49,11 +52,11 @@ TEST_F(QuicSessionTest, EchoOverUniStreams) {
   ASSERT_NE(s, nullptr);
   EXPECT_FALSE(s->bidirectional());
   s->write(bytes("one way"), true);
-  ASSERT_TRUE(run_until([&] { return !app.incoming.empty() && app.collectors[app.incoming[0]]->fin; }));
-  auto& c = *app.collectors[app.incoming[0]];
+  ASSERT_TRUE(run_until([&] { return !app.incoming.empty() && app.collectors[0]->fin; }));
+  auto& c = *app.collectors[0];
   EXPECT_EQ(std::string(c.data.begin(), c.data.end()), "one way");
-  EXPECT_FALSE(app.incoming[0]->bidirectional());
-  EXPECT_FALSE(app.incoming[0]->locally_opened());
+  EXPECT_FALSE(app.incoming_kinds[0].bidirectional);
+  EXPECT_FALSE(app.incoming_kinds[0].locally_opened);
 }
 
 TEST_F(QuicSessionTest, OneMegabyteUploadMatchesSha256) {
@@ -262,8 +265,8 @@ TEST_F(QuicSessionTest, LowerSendOrderGoesFirst) {
   }
   std::vector<std::uint8_t> finish_order;
   ASSERT_TRUE(run_until([&] {
-    for (auto* in : app.incoming) {
-      auto& col = *app.collectors[in];
+    for (auto& c : app.collectors) {
+      auto& col = *c;
       if (col.fin && !col.data.empty() &&
           std::find(finish_order.begin(), finish_order.end(), col.data[0]) == finish_order.end())
         finish_order.push_back(col.data[0]);
@@ -317,6 +320,100 @@ TEST_F(QuicSessionTest, ManyStreamsBeyondPeerLimitWaitForCredit) {
   app.available = 0;
   ASSERT_TRUE(run_until([&] { return app.available > 0; }));
   EXPECT_NE(session->open_bidi(), nullptr);
+}
+
+
+// Counts what arrives on incoming streams without answering, so only the client spends
+// stream credit.
+struct SinkApp : SessionHandler, StreamHandler {
+  int fins = 0;
+  std::uint64_t bytes = 0;
+  void on_incoming_stream(Session& s, Stream& stream) override {
+    (void)s;
+    stream.set_handler(this);
+  }
+  void on_data(Stream& s, std::span<const std::uint8_t> data, bool fin) override {
+    bytes += data.size();
+    if (fin) ++fins;
+    // Bidi streams are answered with an empty fin so both sides can close them.
+    if (fin && s.bidirectional()) s.finish();
+  }
+  void on_closed(Session& s, const CloseInfo& info) override {
+    (void)s;
+    (void)info;
+  }
+  void on_closed(Stream& s) override { (void)s; ++closed; }
+  int closed = 0;
+};
+
+// A peer's credit for new streams must come back as streams finish, or a long-lived
+// session that opens one stream per group stops after max_streams of them.
+void open_many_finished_streams(QuicSessionTest& f, Session& session, bool bidi, int total, SinkApp& sink,
+                                int& available) {
+  std::vector<std::unique_ptr<Collector>> collectors;
+  int opened = 0;
+  auto open_what_credit_allows = [&] {
+    while (opened < total) {
+      Stream* s = bidi ? session.open_bidi() : session.open_uni();
+      if (s == nullptr) return;
+      if (bidi) {
+        collectors.push_back(std::make_unique<Collector>());
+        s->set_handler(collectors.back().get());
+      }
+      s->write(bytes("group"), true);
+      ++opened;
+    }
+  };
+  open_what_credit_allows();
+  EXPECT_LT(opened, total);  // the peer's limit was reached
+  int seen = -1;
+  bool done = f.run(
+      [&] {
+        if (available != seen) {
+          seen = available;
+          open_what_credit_allows();
+        }
+        return sink.fins == total;
+      },
+      5s);
+  EXPECT_TRUE(done) << "opened " << opened << ", peer saw " << sink.fins << " of " << total << ", closed " << sink.closed << ", credit callbacks " << available;
+  EXPECT_EQ(sink.bytes, static_cast<std::uint64_t>(total) * 5);
+}
+
+struct CreditApp : ClientApp {
+  int available = 0;
+  void on_streams_available(Session& s) override {
+    (void)s;
+    ++available;
+  }
+};
+
+TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
+  server_.reset();
+  QuicServerConfig config;
+  config.settings.max_streams_uni = 100;
+  start_server(config);
+  CreditApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
+  SinkApp sink;
+  server_sessions_[0]->set_handler(&sink);
+  open_many_finished_streams(*this, *session, false, 300, sink, app.available);
+}
+
+TEST_F(QuicSessionTest, BidiStreamCreditReturnsAsStreamsFinish) {
+  server_.reset();
+  QuicServerConfig config;
+  config.settings.max_streams_bidi = 100;
+  start_server(config);
+  CreditApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
+  SinkApp sink;
+  server_sessions_[0]->set_handler(&sink);
+  open_many_finished_streams(*this, *session, true, 300, sink, app.available);
 }
 
 }  // namespace

@@ -799,6 +799,7 @@ int QuicSession::cb_recv_stream_data(ngtcp2_conn* conn, std::uint32_t flags, std
     ngtcp2_conn_extend_max_stream_offset(conn, id, len);
     ngtcp2_conn_extend_max_offset(conn, len);
   }
+  if (fin) s->retire_remote_uni(id);
   return 0;
 }
 
@@ -828,22 +829,38 @@ int QuicSession::cb_stream_close(ngtcp2_conn* conn, std::uint32_t flags, std::in
   (void)flags;
   (void)code;
   (void)stream_user;
-  auto* s = self_of(user);
-  auto it = s->streams_.find(id);
-  if (it == s->streams_.end()) return 0;
+  self_of(user)->release_stream(id);
+  return 0;
+}
+
+void QuicSession::release_stream(std::int64_t id) {
+  auto it = streams_.find(id);
+  // Absent: already released, and its credit already returned (see retire_remote_uni).
+  if (it == streams_.end()) return;
   auto* stream = it->second.get();
   stream->write_closed_ = true;
-  s->update_ready(*stream);
+  update_ready(*stream);
   if (stream->handler_ != nullptr) stream->handler_->on_closed(*stream);
-  s->writable_.erase(std::remove(s->writable_.begin(), s->writable_.end(), stream), s->writable_.end());
-  s->stopped_.erase(std::remove(s->stopped_.begin(), s->stopped_.end(), stream), s->stopped_.end());
-  s->streams_.erase(id);
-  if (!ngtcp2_conn_is_local_stream(s->conn_, id)) {
+  writable_.erase(std::remove(writable_.begin(), writable_.end(), stream), writable_.end());
+  stopped_.erase(std::remove(stopped_.begin(), stopped_.end(), stream), stopped_.end());
+  if (conn_ != nullptr) ngtcp2_conn_set_stream_user_data(conn_, id, nullptr);
+  streams_.erase(it);
+  if (conn_ != nullptr && !ngtcp2_conn_is_local_stream(conn_, id)) {
     // Let the peer open another in its place.
-    if ((id & 0x2) == 0) ngtcp2_conn_extend_max_streams_bidi(s->conn_, 1);
-    else ngtcp2_conn_extend_max_streams_uni(s->conn_, 1);
+    if ((id & 0x2) == 0) ngtcp2_conn_extend_max_streams_bidi(conn_, 1);
+    else ngtcp2_conn_extend_max_streams_uni(conn_, 1);
   }
-  return 0;
+}
+
+void QuicSession::retire_remote_uni(std::int64_t id) {
+  // ngtcp2 0.12 never calls stream_close for a peer's unidirectional stream (it waits for
+  // an acknowledged FIN of a send side that does not exist; fixed upstream in 0.13), so
+  // the peer's stream credit would never come back and a session opening one stream per
+  // group would stall after max_streams_uni of them. Once the peer's direction is over
+  // (FIN delivered or RESET_STREAM), the stream is done for us: release it and return the
+  // credit here. ngtcp2 keeps its own small record of the stream until the connection ends.
+  if (conn_ == nullptr || (id & 0x2) == 0 || ngtcp2_conn_is_local_stream(conn_, id)) return;
+  release_stream(id);
 }
 
 int QuicSession::cb_stream_reset(ngtcp2_conn* conn, std::int64_t id, std::uint64_t final_size, std::uint64_t code,
@@ -853,6 +870,7 @@ int QuicSession::cb_stream_reset(ngtcp2_conn* conn, std::int64_t id, std::uint64
   auto* stream = static_cast<QuicStream*>(stream_user);
   if (stream == nullptr) stream = self_of(user)->find_stream(id);
   if (stream != nullptr && stream->handler_ != nullptr) stream->handler_->on_reset(*stream, code);
+  self_of(user)->retire_remote_uni(id);
   return 0;
 }
 

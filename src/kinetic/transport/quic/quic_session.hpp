@@ -132,6 +132,10 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   void run_deferred();
   QuicStream* next_ready_stream();
   QuicStream* find_stream(std::int64_t id);
+  // Drops our stream (handler told), and returns the peer's credit for a stream it opened.
+  void release_stream(std::int64_t id);
+  // A peer's uni stream whose incoming direction has ended: released here, not by ngtcp2.
+  void retire_remote_uni(std::int64_t id);
   Stream* open_stream(bool bidi);
   void register_cid(const ngtcp2_cid& cid);
 
