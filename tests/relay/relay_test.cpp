@@ -725,6 +725,37 @@ TEST_P(RelayTest, ALostUpstreamLinkIsReconnectedAndLocalNamespacesAnnouncedAgain
   EXPECT_FALSE(pub.handler->closed) << "local sessions ride out the upstream's restart";
 }
 
+TEST_P(RelayTest, RangeFiltersLimitWhatEachSubscriberGetsIncludingALateJoinerFromTheCache) {
+  if (GetParam() == "moqt-18") GTEST_SKIP() << "draft-18 has no Range Filters";
+  auto pub = publisher();
+  auto plain = connect();
+  RecordingSubscription everything;
+  auto h1 = plain.session->subscribe(track("live", "video"), {}, &everything);
+  ASSERT_TRUE(loop.run_until([&] { return everything.ok; }, 1s));
+  for (std::uint64_t o = 0; o < 4; ++o) publish(0, o);
+  loop.run_for(100ms);
+
+  // Joins while group 0 is cached: objects 0 and 1 of it, then of every later group.
+  auto filtered = connect();
+  RecordingSubscription some;
+  moqt::SubscribeOptions opts;
+  opts.range_filters = {{moqt::RangeField::kObjectId, 0, 0, {{0, 1}}}};
+  auto h2 = filtered.session->subscribe(track("live", "video"), opts, &some);
+  ASSERT_TRUE(loop.run_until([&] { return some.ok; }, 1s));
+  EXPECT_EQ(pub.handler->served.size(), 1u) << "the filter stays at the relay; one upstream subscription";
+  publish(0, 4);
+  for (std::uint64_t o = 0; o < 4; ++o) publish(1, o);
+  loop.run_for(200ms);
+
+  EXPECT_EQ(everything.objects.size(), 9u);
+  ASSERT_EQ(some.objects.size(), 4u);
+  const moqt::Location want[] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(some.objects[i].group_id, want[i].group) << i;
+    EXPECT_EQ(some.objects[i].object_id, want[i].object) << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 
 }  // namespace

@@ -97,7 +97,10 @@ bool passes_one(const RangeFilter& f, const Object& o) {
 }  // namespace
 
 bool ServedSubscription::passes(const Object& object) const noexcept {
-  if (!sending() || !in_filter(object.location())) return false;
+  return sending() && in_filter(object.location()) && passes_range_filters(object);
+}
+
+bool ServedSubscription::passes_range_filters(const Object& object) const noexcept {
   const auto& filters = options_.range_filters;
   if (filters.empty()) return true;
   // OR over SetIDs of the AND within each set.

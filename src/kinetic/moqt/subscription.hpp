@@ -137,6 +137,9 @@ class ServedSubscription : public std::enable_shared_from_this<ServedSubscriptio
   // Whether `object` is to be sent: forwarding, inside the location filter and passing the
   // draft-20 Range Filters (subgroup, object ID, publisher priority, object properties).
   [[nodiscard]] bool passes(const Object& object) const noexcept;
+  // The Range Filters alone: a relay starting a late joiner at a cached group bypasses the
+  // location filter but not these.
+  [[nodiscard]] bool passes_range_filters(const Object& object) const noexcept;
   // Whether the subscription is active and forwarding.
   [[nodiscard]] bool sending() const noexcept { return state_ == RequestState::kActive && options_.forward; }
 

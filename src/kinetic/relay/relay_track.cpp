@@ -104,7 +104,9 @@ void RelayTrack::forward(Downstream& down, const moqt::Object& object) {
   auto& sub = *down.sub;
   if (down.gone || !sub.sending()) return;
   const bool joined = down.from_group && object.group_id >= *down.from_group;
-  if (!joined && !sub.in_filter(object.location())) return;
+  // A late joiner starts at the cached group whatever its location filter says; the draft-20
+  // Range Filters (subgroup, object ID, publisher priority, properties) apply either way.
+  if (joined ? !sub.passes_range_filters(object) : !sub.passes(object)) return;
 
   if (object.datagram) {
     if (sub.send_datagram(object)) {
