@@ -388,6 +388,11 @@ struct CreditApp : ClientApp {
   }
 };
 
+struct SessionDetach {
+  Session& session;
+  ~SessionDetach() { session.set_handler(nullptr); }
+};
+
 TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
   server_.reset();
   QuicServerConfig config;
@@ -399,6 +404,8 @@ TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
   ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
   SinkApp sink;
   server_sessions_[0]->set_handler(&sink);
+  // The server session outlives this test body: it must not call back into `sink` afterwards.
+  SessionDetach detach{*server_sessions_[0]};
   open_many_finished_streams(*this, *session, false, 300, sink, app.available);
 }
 
@@ -413,6 +420,8 @@ TEST_F(QuicSessionTest, BidiStreamCreditReturnsAsStreamsFinish) {
   ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
   SinkApp sink;
   server_sessions_[0]->set_handler(&sink);
+  // The server session outlives this test body: it must not call back into `sink` afterwards.
+  SessionDetach detach{*server_sessions_[0]};
   open_many_finished_streams(*this, *session, true, 300, sink, app.available);
 }
 
