@@ -4,18 +4,16 @@
 // it answers HTTP/3 GETs on the same port with the files of that directory. Without
 // --cert/--key it makes a short-lived ECDSA certificate and prints its SHA-256 for clients to
 // pin. SIGINT / SIGTERM close every session and exit 0.
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
 #include "command.hpp"
 #include "kinetic/relay/metrics_server.hpp"
 #include "kinetic/relay/relay.hpp"
@@ -30,17 +28,6 @@
 namespace {
 
 using namespace kinetic;
-
-bool stop_on_signals(transport::EpollLoop& loop) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return false;
-  const int fd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) return false;
-  return loop.watch(fd, 1 /* EPOLLIN */, [&loop](std::uint32_t) { loop.stop(); });
-}
 
 int run_relay(const relay::RelayFlags& flags) {
   relay::RelayConfig config;
@@ -88,7 +75,7 @@ int run_relay(const relay::RelayFlags& flags) {
   const auto hash = cert->sha256();
 
   transport::EpollLoop loop;
-  stop_on_signals(loop);
+  app::stop_on_signals(loop);
   relay::RelayMetrics metrics;
   // Sessions go before the QUIC server whose connections carry them (see the end).
   auto core = std::make_unique<relay::Relay>(loop, config, metrics);
