@@ -13,6 +13,11 @@ class QuicSessionTest : public QuicFixture {
 
  public:
   bool run(const std::function<bool()>& done, Duration timeout) { return run_until(done, timeout); }
+
+ protected:
+  // Restarts the server with `config` (its stream limit) and opens three times that many
+  // finished streams of one kind from a client.
+  void check_credit_returns(QuicServerConfig config, bool bidi);
 };
 
 TEST_F(QuicSessionTest, HandshakeNegotiatesNewestMoqtAndReportsPeer) {
@@ -393,10 +398,8 @@ struct SessionDetach {
   ~SessionDetach() { session.set_handler(nullptr); }
 };
 
-TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
+void QuicSessionTest::check_credit_returns(QuicServerConfig config, bool bidi) {
   server_.reset();
-  QuicServerConfig config;
-  config.settings.max_streams_uni = 100;
   start_server(config);
   CreditApp app;
   auto session = connect(app);
@@ -404,25 +407,21 @@ TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
   ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
   SinkApp sink;
   server_sessions_[0]->set_handler(&sink);
-  // The server session outlives this test body: it must not call back into `sink` afterwards.
+  // The server session outlives this function: it must not call back into `sink` afterwards.
   SessionDetach detach{*server_sessions_[0]};
-  open_many_finished_streams(*this, *session, false, 300, sink, app.available);
+  open_many_finished_streams(*this, *session, bidi, 300, sink, app.available);
+}
+
+TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
+  QuicServerConfig config;
+  config.settings.max_streams_uni = 100;
+  check_credit_returns(config, false);
 }
 
 TEST_F(QuicSessionTest, BidiStreamCreditReturnsAsStreamsFinish) {
-  server_.reset();
   QuicServerConfig config;
   config.settings.max_streams_bidi = 100;
-  start_server(config);
-  CreditApp app;
-  auto session = connect(app);
-  ASSERT_TRUE(app.ready);
-  ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
-  SinkApp sink;
-  server_sessions_[0]->set_handler(&sink);
-  // The server session outlives this test body: it must not call back into `sink` afterwards.
-  SessionDetach detach{*server_sessions_[0]};
-  open_many_finished_streams(*this, *session, true, 300, sink, app.available);
+  check_credit_returns(config, true);
 }
 
 }  // namespace
