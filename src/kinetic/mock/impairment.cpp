@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include <fmt/format.h>
+
+#include "kinetic/mock/seeded_draw.hpp"
 
 namespace kinetic::mock {
 namespace {
@@ -12,53 +13,14 @@ namespace {
 using wire::Errc;
 using wire::Error;
 
-// The standard distributions (uniform_real, gamma, ...) are not specified bit for bit, so a
-// trace made with them would differ between standard libraries. mt19937_64 is, so every draw
-// here is built from its raw output.
-class Draw {
- public:
-  explicit Draw(std::uint64_t seed) : engine_(seed) {}
-
-  // Uniform in (0, 1): never 0, so logs and powers stay finite.
-  double open01() { return (static_cast<double>(engine_() >> 11) + 0.5) * 0x1.0p-53; }
-
-  double normal() {  // Box–Muller, one value per call for a fixed draw count
-    const double u1 = open01();
-    const double u2 = open01();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2);
-  }
-
-  // Marsaglia–Tsang (2000); shapes below 1 use the Gamma(k+1)·U^(1/k) identity.
-  double gamma(double shape, double scale) {
-    if (shape < 1.0) return gamma(shape + 1.0, scale) * std::pow(open01(), 1.0 / shape);
-    const double d = shape - 1.0 / 3.0;
-    const double c = 1.0 / std::sqrt(9.0 * d);
-    for (;;) {
-      double x;
-      double v;
-      do {
-        x = normal();
-        v = 1.0 + c * x;
-      } while (v <= 0.0);
-      v = v * v * v;
-      const double u = open01();
-      if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v * scale;
-    }
-  }
-
-  double pareto_excess(double alpha, double xm) { return xm * std::pow(open01(), -1.0 / alpha) - xm; }
-
-  bool chance(double p) { return open01() < p; }
-
- private:
-  std::mt19937_64 engine_;
-};
-
 bool probability(double p) { return p >= 0.0 && p <= 1.0; }
 
-wire::Status validate(const ImpairmentParams& p) {
-  if (!(p.base_delay_ms >= 0) || !(p.max_jitter_ms >= 0) || !(p.rto_ms >= 0)) {
-    return Error{Errc::kInvalidValue, "delays must be non-negative"};
+}  // namespace
+
+wire::Status validate_impairment(const ImpairmentParams& p) {
+  if (!(p.base_delay_ms >= 0) || !(p.max_jitter_ms >= 0) || !(p.rto_ms >= 0) || !std::isfinite(p.base_delay_ms) ||
+      !std::isfinite(p.max_jitter_ms) || !std::isfinite(p.rto_ms)) {
+    return Error{Errc::kInvalidValue, "delays must be finite and non-negative"};
   }
   if (p.jitter == JitterShape::kGamma && !(p.gamma_shape > 0 && p.gamma_scale_ms >= 0)) {
     return Error{Errc::kInvalidValue, "gamma jitter needs shape > 0 and scale >= 0"};
@@ -75,6 +37,8 @@ wire::Status validate(const ImpairmentParams& p) {
   }
   return wire::ok_status();
 }
+
+namespace {
 
 std::int64_t ms_to_us(double ms) { return static_cast<std::int64_t>(std::llround(ms * 1000.0)); }
 
@@ -182,12 +146,12 @@ wire::Result<ImpairmentParams> impairment_preset(std::string_view name) {
 
 wire::Result<std::vector<ObjectArrival>> make_arrivals(const ImpairmentParams& params, std::uint64_t seed,
                                                        const std::vector<std::int64_t>& send_us, int group_size) {
-  KINETIC_CHECK(validate(params));
+  KINETIC_CHECK(validate_impairment(params));
   if (group_size < 1) return Error{Errc::kInvalidValue, "group_size must be >= 1"};
   for (std::size_t i = 1; i < send_us.size(); ++i) {
     if (send_us[i] < send_us[i - 1]) return Error{Errc::kInvalidValue, "send times must not decrease"};
   }
-  Draw draw(seed);
+  SeededDraw draw(seed);
   const double retransmit_loss = params.stationary_loss();
   bool bad = false;
   std::vector<ObjectArrival> out(send_us.size());

@@ -45,6 +45,9 @@ struct ImpairmentParams {
   [[nodiscard]] std::string describe() const;
 };
 
+// Every delay finite and non-negative, every probability in [0, 1], jitter parameters usable.
+wire::Status validate_impairment(const ImpairmentParams& params);
+
 // Named presets: "clean" (no impairment at all), "wifi", "lte", "congested".
 wire::Result<ImpairmentParams> impairment_preset(std::string_view name);
 std::vector<std::string_view> impairment_preset_names();
