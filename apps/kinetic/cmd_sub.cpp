@@ -4,10 +4,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-extern "C" {
-#include <libavcodec/codec_id.h>
-}
-
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -16,6 +12,7 @@ extern "C" {
 #include <string>
 #include <vector>
 
+#include "catalog_streams.hpp"
 #include "cli_support.hpp"
 #include "command.hpp"
 #include "receive_stats.hpp"
@@ -32,6 +29,7 @@ extern "C" {
 namespace {
 
 using kinetic::app::split_namespace;
+using kinetic::app::stream_from_catalog;
 using kinetic::app::stop_on_signals;
 
 using namespace kinetic;
@@ -53,33 +51,6 @@ std::int64_t steady_us() {
       .count();
 }
 
-
-// The decoder setup a catalog track promises, in the muxer's terms.
-std::optional<media::StreamInfo> stream_from_catalog(const media::Catalog& c, const media::CatalogTrack& t) {
-  if (t.packaging != "loc" || !t.codec || !t.timescale || *t.timescale > INT32_MAX) return std::nullopt;
-  media::StreamInfo s;
-  const std::string& codec = *t.codec;
-  if (codec.rfind("avc1.", 0) == 0 || codec.rfind("avc3.", 0) == 0) {
-    s.kind = media::StreamKind::kVideo;
-    s.codec_id = AV_CODEC_ID_H264;
-  } else if (codec.rfind("mp4a.40.", 0) == 0) {
-    s.kind = media::StreamKind::kAudio;
-    s.codec_id = AV_CODEC_ID_AAC;
-  } else if (codec == "opus") {
-    s.kind = media::StreamKind::kAudio;
-    s.codec_id = AV_CODEC_ID_OPUS;
-  } else {
-    return std::nullopt;
-  }
-  s.timescale = static_cast<std::uint32_t>(*t.timescale);
-  s.width = static_cast<int>(t.width.value_or(0));
-  s.height = static_cast<int>(t.height.value_or(0));
-  s.sample_rate = static_cast<int>(t.samplerate.value_or(0));
-  s.channels = t.channel_config ? std::atoi(t.channel_config->c_str()) : 0;
-  s.framerate = t.framerate.value_or(0);
-  if (auto init = c.init_bytes(t)) s.extradata = *init;
-  return s;
-}
 
 class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionHandler {
  public:
