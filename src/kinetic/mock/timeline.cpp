@@ -235,6 +235,21 @@ void fill_common(DisplayOutput& out, const Timeline::Track& tr, std::int64_t t, 
   out.latency_us = t - slot - tr.policy.clock_offset_us();
 }
 
+// Real frames that arrived after their own slot was presented substituted are still the
+// freshest evidence of motion: the engine gets them, in order, before it predicts a later slot,
+// and a freeze repeats the newest of them.
+void feed_late_reals(Timeline::Track& tr) {
+  for (auto r = tr.received.begin(); r != tr.received.end() && tr.shown_any && r->first <= tr.last_shown + tr.half();) {
+    if (!tr.pushed_any || r->first > tr.last_pushed) {
+      if (tr.engine != nullptr) tr.engine->push_real(*r->second.frame);
+      tr.pushed_any = true;
+      tr.last_pushed = r->first;
+      tr.last_real = r->second.frame;
+    }
+    r = tr.received.erase(r);
+  }
+}
+
 // kStall policy: hold media time at the missing slot. Returns true when the slot is given up
 // (stalled long enough while later objects are already here).
 bool stall_or_give_up(Timeline::Track& tr, std::int64_t t, std::int64_t media, std::int64_t slot) {
@@ -288,6 +303,7 @@ wire::Result<DisplayOutput> Timeline::display_at(std::uint64_t track, std::int64
         return out;
       }
       Track::Object* obj = tr.find(slot);
+      if (obj == nullptr) feed_late_reals(tr);
       if (obj != nullptr) {
         // Feed the engine every real frame up to this slot, in order: it only ever sees real
         // pictures.
@@ -323,7 +339,11 @@ wire::Result<DisplayOutput> Timeline::display_at(std::uint64_t track, std::int64
         return out;
       } else if (!tr.last_real) {
         out.kind = DisplayKind::kStall;  // nothing to freeze on, nothing to predict from
-      } else if (conjecture_allowed && tr.engine != nullptr && tr.conjecture_run < tr.config.max_conjecture_run) {
+      } else if (conjecture_allowed && tr.engine != nullptr &&
+                 slot - tr.last_pushed <= tr.config.max_conjecture_run * tr.config.frame_interval_us) {
+        // Distance from the newest real frame, not the length of the run, bounds extrapolation:
+        // a player presenting ahead (lead) is always short of the slot's own frame, yet keeps
+        // receiving fresh ones to predict from.
         const std::int64_t k64 = std::max<std::int64_t>(
             1, (slot - tr.last_pushed + tr.half()) / tr.config.frame_interval_us);
         Conjecture c = tr.engine->predict(static_cast<int>(std::min<std::int64_t>(k64, 1 << 20)));

@@ -56,7 +56,7 @@ struct TrackConfig {
   LatePolicy late_policy = LatePolicy::kConjecture;
   DeadlineConfig deadline;
   KineticsConfig kinetics;
-  int max_conjecture_run = 8;               // consecutive conjectured slots before freezing
+  int max_conjecture_run = 8;               // farthest conjecture, in intervals past the newest real frame
   // kStall only: a missing object is given up (shown as a freeze) after stalling this long
   // while a later object is already here.
   std::int64_t stall_give_up_us = 1'000'000;
