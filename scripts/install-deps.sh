@@ -13,6 +13,7 @@ PACKAGES=(
   libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev gnutls-bin
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libopus-dev
+  libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core xvfb xauth
   ffmpeg gnuplot-nox
   chromium ngtcp2-server ngtcp2-client
 )
