@@ -100,6 +100,28 @@ TEST_P(ServedSubscriptionTest, DeliveryTimeoutResetsLateSubgroups) {
   EXPECT_EQ(sh.served[0]->queued_bytes(), 0u);
 }
 
+// A live subgroup on a link with room for it always has its newest object in flight; that is
+// not lateness, and the timeout must not cut the stream for it.
+TEST_P(ServedSubscriptionTest, DeliveryTimeoutSparesAStreamThatKeepsUp) {
+  slow_link(1'000'000);
+  Arrivals arr(loop);
+  SubscribeOptions o;
+  o.delivery_timeout_ms = 100;
+  auto sub = client->subscribe(track("live", "v"), o, &arr);
+  run();
+  auto* w = sh.served[0]->open_subgroup({0, 0, 128});
+  ASSERT_NE(w, nullptr);
+  // 2000 bytes every 30 ms is half the link: each object spends ~16 ms queued behind the wire.
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE(w->write(static_cast<std::uint64_t>(i), bytes(std::string(2000, 'p'))));
+    run(30ms);
+  }
+  w->finish();
+  run(1s);
+  EXPECT_TRUE(arr.resets.empty());
+  EXPECT_EQ(arr.count, 60);
+}
+
 TEST_P(ServedSubscriptionTest, SlowSubscriberDropsWholeGroups) {
   slow_link(500'000);
   Arrivals arr(loop);

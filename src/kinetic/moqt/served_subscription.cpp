@@ -148,27 +148,30 @@ SubgroupWriter* ServedSubscription::open_subgroup(const SubgroupSpec& spec) {
   auto* raw = writer.get();
   writers_[key] = std::move(writer);
   ++streams_opened_;
-  if (options_.delivery_timeout_ms) schedule_timeout(spec.group_id, spec.subgroup_id);
+  if (options_.delivery_timeout_ms) schedule_timeout(spec.group_id, spec.subgroup_id, 0);
   return raw;
 }
 
-void ServedSubscription::schedule_timeout(std::uint64_t group, std::uint64_t subgroup) {
+void ServedSubscription::schedule_timeout(std::uint64_t group, std::uint64_t subgroup, std::uint64_t written_before) {
   auto s = session_.lock();
   if (!s) return;
   const auto timeout = std::chrono::milliseconds(*options_.delivery_timeout_ms);
   std::weak_ptr<ServedSubscription> weak = weak_from_this();
-  s->loop().schedule_after(timeout, [weak, group, subgroup] {
+  s->loop().schedule_after(timeout, [weak, group, subgroup, written_before] {
     auto self = weak.lock();
     if (!self) return;
     auto it = self->writers_.find({group, subgroup});
     if (it == self->writers_.end()) return;
     auto& w = *it->second;
-    // Bytes still queued after the timeout will arrive too late to be of use.
-    if (w.queued_bytes() > 0) {
+    // Bytes written before the previous check that are still queued have waited a whole
+    // timeout: they would arrive too late to be of use. Bytes written since are younger and
+    // keep the stream alive; a stream with something merely queued is not cut.
+    const std::uint64_t left = w.bytes_written() - std::min<std::uint64_t>(w.bytes_written(), w.queued_bytes());
+    if (left < written_before) {
       w.reset(static_cast<std::uint64_t>(wire::StreamResetCode::kDeliveryTimeout));
       self->writers_.erase(it);
-    } else if (w.open()) {
-      self->schedule_timeout(group, subgroup);
+    } else if (w.open() || w.queued_bytes() > 0) {
+      self->schedule_timeout(group, subgroup, w.bytes_written());
     }
   });
 }

@@ -70,6 +70,7 @@ bool SubgroupWriter::write(std::uint64_t object_id, const SharedBytes& payload, 
   last_object_ = object_id;
   stream_->write(std::span<const std::uint8_t>(head));
   if (!payload.empty()) stream_->write(payload);
+  bytes_written_ += head.size() + payload.size();
   return true;
 }
 
@@ -93,6 +94,7 @@ void SubgroupWriter::flush_header() {
   std::vector<std::uint8_t> out;
   write_header(out, std::nullopt);
   stream_->write(std::span<const std::uint8_t>(out));
+  bytes_written_ += out.size();
 }
 
 std::size_t SubgroupWriter::queued_bytes() const noexcept { return stream_ != nullptr ? stream_->queued_bytes() : 0; }

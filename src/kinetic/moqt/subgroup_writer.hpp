@@ -50,6 +50,8 @@ class SubgroupWriter final : public transport::StreamHandler {
   // RESET_STREAM with a stream reset code (wire::StreamResetCode), abandoning what is queued.
   void reset(std::uint64_t code);
   [[nodiscard]] std::size_t queued_bytes() const noexcept;
+  // Every byte handed to the stream so far; less queued_bytes() is what has left.
+  [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   void set_send_order(std::uint64_t order);
   [[nodiscard]] transport::StreamId stream_id() const noexcept { return stream_id_; }
 
@@ -68,6 +70,7 @@ class SubgroupWriter final : public transport::StreamHandler {
   std::optional<std::uint64_t> last_object_;
   bool finished_ = false;
   bool header_written_ = false;
+  std::uint64_t bytes_written_ = 0;
 
   void write_header(std::vector<std::uint8_t>& out, std::optional<std::uint64_t> first_object_id);
   void flush_header();

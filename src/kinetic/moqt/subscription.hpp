@@ -172,7 +172,9 @@ class ServedSubscription : public std::enable_shared_from_this<ServedSubscriptio
   friend class RequestStream;
   friend class IncomingUniStream;
   std::uint64_t send_order(std::uint64_t group, std::uint8_t publisher_priority) const noexcept;
-  void schedule_timeout(std::uint64_t group, std::uint64_t subgroup);
+  // Checks every delivery timeout whether bytes written before the previous check (at
+  // `written_before`) are still queued; if so the subgroup is reset.
+  void schedule_timeout(std::uint64_t group, std::uint64_t subgroup, std::uint64_t written_before);
   void refresh_send_orders();
   void resolve_filter();
   void prune();
