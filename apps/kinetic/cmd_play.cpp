@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -52,6 +53,8 @@ struct PlayOptions {
 
 // The display clock ticks this often; a slot is presented within one tick of falling due.
 constexpr auto kTick = 4ms;
+// The shortest DELIVERY_TIMEOUT play asks for by default.
+constexpr std::uint64_t kMinDeliveryTimeoutMs = 500;
 // A subscribed track with nothing after this long is reported once.
 constexpr std::int64_t kSilentTrackUs = 5'000'000;
 
@@ -115,11 +118,14 @@ int run_play(const PlayOptions& o) {
   app::PlaySubscriberOptions so;
   so.ns = o.ns;
   so.tracks = o.tracks;
-  // What can no longer be shown need not be sent: the relay drops objects older than this.
+  // What can no longer be shown need not be sent: the relay drops objects older than this. A
+  // frame past its own deadline is still the reference the rest of its group decodes from (and
+  // what a conjecture is reconciled with), so the timeout spans a few budgets, not one.
   if (o.delivery_timeout_ms > 0) {
     so.delivery_timeout_ms = static_cast<std::uint64_t>(o.delivery_timeout_ms);
   } else if (o.delivery_timeout_ms < 0) {
-    so.delivery_timeout_ms = config.budget_us ? static_cast<std::uint64_t>(o.budget_ms) : 2000u;
+    so.delivery_timeout_ms = config.budget_us ? std::max<std::uint64_t>(kMinDeliveryTimeoutMs, 3u * static_cast<std::uint64_t>(o.budget_ms))
+                                              : 2000u;
   }
   app::PlaySubscriber subscriber(loop, so, feed);
   int exit_code = 0;
@@ -229,7 +235,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   cmd->add_option("--lead-ms", opts->lead_ms, "present the slot due this much later (conjectured ahead)")
       ->check(CLI::Range(0, 2000));
   cmd->add_option("--delivery-timeout-ms", opts->delivery_timeout_ms,
-                  "DELIVERY_TIMEOUT asked of the relay (default: the budget, 2000 when adaptive; 0: none)")
+                  "DELIVERY_TIMEOUT asked of the relay (default: 3 budgets, at least 500; 2000 when adaptive; 0: none)")
       ->check(CLI::Range(0, 600000));
   cmd->add_flag("--no-gpu", opts->no_gpu, "conjecture on the CPU even when CUDA is available");
   cmd->add_flag("--headless", opts->headless, "no window: play, measure and log only");
