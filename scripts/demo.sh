@@ -35,6 +35,8 @@ Kinetic demo running
   logs      $run_dir/{relay,pub}.log
 
 Watch it (another terminal):
+  $K play moqt://127.0.0.1:$port --namespace demo --insecure              (a window with MOCK; o: overlay)
+  $K play moqt://127.0.0.1:$port --namespace demo --insecure --headless --duration 10 --log slots.jsonl
   $K sub moqt://127.0.0.1:$port --namespace demo --insecure --stats --output - | ffplay -
   $K sub moqt://127.0.0.1:$port --namespace demo --insecure --stats --output demo.mp4 --duration 10
 Ctrl-C stops the demo.

@@ -14,7 +14,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libcpp-httplib-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libopus-dev
   libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core xvfb xauth
-  ffmpeg gnuplot-nox
+  ffmpeg gnuplot-nox python3
   chromium ngtcp2-server ngtcp2-client
 )
 # Node.js + npm for the browser tests and the web player; a machine that already has a

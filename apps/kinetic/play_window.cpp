@@ -52,7 +52,7 @@ class WindowView final : public PlayView {
       error = SDL_GetError();
       return false;
     }
-    window_ = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, 640, 360,
+    window_ = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 640, 360,
                                SDL_WINDOW_RESIZABLE);
     if (window_ == nullptr) {
       error = SDL_GetError();
@@ -93,6 +93,7 @@ class WindowView final : public PlayView {
         tex_w_ = f.width;
         tex_h_ = f.height;
         SDL_SetWindowSize(window_, f.width, f.height);
+        SDL_SetWindowPosition(window_, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
       }
       if (texture_ != nullptr) {
         SDL_UpdateYUVTexture(texture_, nullptr, f.y.data(), f.width, f.u.data(), f.chroma_width(), f.v.data(),
