@@ -244,8 +244,9 @@ PlayTick PlayEngine::tick(std::int64_t now_us) {
     auto shown = timeline_.display_at(t.index, now_us + config_.lead_us);
     const double cost = steady_ms() - started;
     if (!shown) continue;
+    // Waiting for the first picture is start-up, not a stall.
     const bool stall_starts = shown->kind == DisplayKind::kStall && t.shown_any && !t.stalled;
-    if (!shown->new_slot && !stall_starts) continue;
+    if (shown->kind == DisplayKind::kStall ? !stall_starts : !shown->new_slot) continue;
     t.stalled = shown->kind == DisplayKind::kStall;
     if (shown->new_slot && shown->frame) t.shown_any = true;
     Presented p;

@@ -66,7 +66,9 @@ for late, s in rows:
           + (f"{s['predict_ms']:.1f} ms" if s['predictions'] else "-") + " |")
 stall = rows[0][1]; mock = rows[2][1]
 if stall and mock:
-    base = stall["freezes"]
-    red = 1 - mock["freezes"] / base if base else 1.0
-    print(f"\nW3C freezes, conjecture vs stall: {mock['freezes']} vs {base} ({100*red:.0f}% fewer)")
+    def fewer(a, b):
+        return f"{100 * (1 - a / b):.0f}% fewer" if b else "none to compare"
+    print(f"\nstalls (the timeline waited), conjecture vs stall policy: {mock['stall_events']} vs {stall['stall_events']} "
+          f"({fewer(mock['stall_events'], stall['stall_events'])}), at latency p50 {mock['latency_p50_ms']:.0f} vs {stall['latency_p50_ms']:.0f} ms")
+    print(f"W3C freezes, conjecture vs stall policy: {mock['freezes']} vs {stall['freezes']}")
 PY
