@@ -218,8 +218,10 @@ TEST_F(UdpImpairProxyTest, RateLimitPacesAndQueueDrops) {
   ASSERT_TRUE(loop.run_until([&] { return client.got.size() + proxy->stats().to_upstream.queue_dropped == 10; }, 2s));
   EXPECT_GE(proxy->stats().to_upstream.queue_dropped, 1u);
   ASSERT_GE(server.arrived.size(), 3u);
-  // Paced by the link: at least 10 ms apart (less a little for timer slack).
-  for (std::size_t i = 1; i < server.arrived.size(); ++i) EXPECT_GE(server.arrived[i] - server.arrived[i - 1], 8ms);
+  // Paced by the link: 10 ms apart on average. One gap alone may look shorter when the
+  // receiving side was late to read the packet before it, so the span is what is checked.
+  const auto span = server.arrived.back() - server.arrived.front();
+  EXPECT_GE(span, 9ms * static_cast<int>(server.arrived.size() - 1));
 }
 
 TEST(UdpImpairProxy, WorksOverIpv6) {
