@@ -102,8 +102,7 @@ void QuicServer::dispatch(const Datagram& dg) {
   }
   auto it = cids_.find(std::string(reinterpret_cast<const char*>(vc.dcid), vc.dcidlen));
   if (it != cids_.end()) {
-    QuicSession* s = it->second;
-    if (!s->on_packet(dg)) forget(s);
+    deliver(it->second, dg);
     return;
   }
   if ((dg.data[0] & 0x80) != 0) {
@@ -113,9 +112,40 @@ void QuicServer::dispatch(const Datagram& dg) {
   }
 }
 
+void QuicServer::deliver(QuicSession* session, const Datagram& dg) {
+  switch (session->on_packet(dg)) {
+    case QuicSession::Verdict::kKeep:
+      return;
+    case QuicSession::Verdict::kRetry:
+      retry_for(dg);
+      forget(session);
+      return;
+    case QuicSession::Verdict::kDiscard:
+      forget(session);
+      return;
+  }
+}
+
+void QuicServer::retry_for(const Datagram& dg) {
+  ngtcp2_pkt_hd hd{};
+  int rv = ngtcp2_accept(&hd, dg.data, dg.size);
+  // A client acts on one Retry only (RFC 9000 §17.2.5.2): one that already holds a token
+  // gets nothing, and its retransmission makes the connection.
+  if ((rv != 0 && rv != NGTCP2_ERR_RETRY) || hd.token.len > 0) {
+    ++counters_.dropped;
+    return;
+  }
+  send_retry(dg, hd);
+}
+
 void QuicServer::accept_initial(const Datagram& dg) {
   ngtcp2_pkt_hd hd{};
-  if (ngtcp2_accept(&hd, dg.data, dg.size) != 0) {
+  int accepted = ngtcp2_accept(&hd, dg.data, dg.size);
+  if (accepted == NGTCP2_ERR_RETRY) {
+    retry_for(dg);
+    return;
+  }
+  if (accepted != 0) {
     ++counters_.dropped;
     spdlog::debug("quic: unacceptable long-header packet from {}", dg.remote.to_string());
     return;
@@ -168,7 +198,7 @@ void QuicServer::accept_initial(const Datagram& dg) {
   handshaking_.emplace(raw, ip);
   ++handshakes_per_ip_[ip];
   ++counters_.handshakes_started;
-  if (!raw->on_packet(dg)) forget(raw);
+  deliver(raw, dg);
 }
 
 void QuicServer::send_version_negotiation(const Datagram& dg, const std::uint8_t* dcid, std::size_t dcidlen,

@@ -1,5 +1,6 @@
 // A QUIC server: one UDP socket, many connections told apart by their connection IDs.
-// New Initials become sessions (after an optional Retry round trip), packets for unknown
+// New Initials become sessions (after a Retry round trip when configured, or when ngtcp2
+// asks for one because the start of the ClientHello went missing), packets for unknown
 // connections get a stateless reset, unknown versions a version negotiation, and junk is
 // dropped with bounded work so one noisy source cannot starve the others.
 #pragma once
@@ -63,6 +64,10 @@ class QuicServer final : public QuicEndpoint {
   void on_events(std::uint32_t events);
   void dispatch(const Datagram& dg);
   void accept_initial(const Datagram& dg);
+  // Feeds `dg` to `session` and acts on its verdict (forget it; answer with a Retry first).
+  void deliver(QuicSession* session, const Datagram& dg);
+  // Answers an Initial without a token with a Retry (the address is then validated).
+  void retry_for(const Datagram& dg);
   void send_version_negotiation(const Datagram& dg, const std::uint8_t* dcid, std::size_t dcidlen,
                                 const std::uint8_t* scid, std::size_t scidlen);
   void send_stateless_reset(const Datagram& dg, const std::uint8_t* dcid, std::size_t dcidlen);

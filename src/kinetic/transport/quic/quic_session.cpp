@@ -312,15 +312,15 @@ SessionStats QuicSession::stats() const {
 
 // ---- packets in -------------------------------------------------------------------------
 
-bool QuicSession::on_packet(const Datagram& dg) {
-  if (state_ == State::kClosed) return true;
+QuicSession::Verdict QuicSession::on_packet(const Datagram& dg) {
+  if (state_ == State::kClosed) return Verdict::kKeep;
   bytes_received_ += dg.size;
-  if (state_ == State::kDraining) return true;
+  if (state_ == State::kDraining) return Verdict::kKeep;
   if (state_ == State::kClosing) {
     // RFC 9000 §10.2.1: answer packets in the closing period with the close again.
     if (!close_packet_.empty() && endpoint_ != nullptr)
       endpoint_->send(remote_, close_packet_.data(), close_packet_.size(), close_packet_.size(), 0);
-    return true;
+    return Verdict::kKeep;
   }
   auto self = shared_from_this();
   bool first = server_ && bytes_received_ == dg.size;
@@ -334,8 +334,17 @@ bool QuicSession::on_packet(const Datagram& dg) {
   if (first && t_decrypted == 0) {
     spdlog::debug("quic: first packet from {} is not a valid Initial ({})", dg.remote.to_string(),
                   rv != 0 ? ngtcp2_strerror(rv) : "undecryptable");
-    state_ = State::kClosed;
-    return false;
+    discard();
+    return Verdict::kDiscard;
+  }
+  if (server_ && rv == NGTCP2_ERR_RETRY) {
+    // ngtcp2_conn_read_pkt: "perform address validation by sending Retry packet and discard
+    // the connection state". It asks for this when the first Initial to arrive lacks the
+    // start of the ClientHello (the client's first datagram was lost or reordered behind a
+    // later one): the client's next Initial, with the token, makes a fresh connection.
+    spdlog::debug("quic: Initial from {} without the start of its ClientHello: Retry", dg.remote.to_string());
+    discard();
+    return Verdict::kRetry;
   }
   if (rv != 0) {
     handle_error(rv);
@@ -344,7 +353,19 @@ bool QuicSession::on_packet(const Datagram& dg) {
   }
   run_deferred();
   schedule_flush();
-  return true;
+  return Verdict::kKeep;
+}
+
+void QuicSession::discard() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;  // no CONNECTION_CLOSE, not even from the destructor
+  closed_notified_ = true;  // never handed out: nobody to tell
+  if (timer_ != 0) loop_.cancel(timer_);
+  timer_ = 0;
+  ready_.clear();
+  for (auto& [id, s] : streams_) s->in_ready_ = false;
+  datagrams_.clear();
+  pending_tx_.clear();
 }
 
 void QuicSession::run_deferred() {
@@ -650,7 +671,10 @@ void QuicSession::handle_error(int rv) {
       notify_closed(info);
       return;
     }
+    case NGTCP2_ERR_RETRY:  // only on_packet knows the packet to answer; never expected here
     case NGTCP2_ERR_DROP_CONN:
+      // Dropped silently, no CONNECTION_CLOSE (ngtcp2_conn_read_pkt's contract).
+      spdlog::debug("quic: connection to {} dropped: {}", remote_.to_string(), ngtcp2_strerror(rv));
       finish();
       notify_closed(CloseInfo{0, "connection dropped", false, false});
       return;

@@ -67,9 +67,16 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   [[nodiscard]] EventLoop& loop() override { return loop_; }
 
   // Endpoint side.
-  // Feeds one packet; false when it was the server's first packet and did not decrypt
-  // (the endpoint then forgets the session at once).
-  bool on_packet(const Datagram& datagram);
+  // What the endpoint must do with a session after feeding it a packet.
+  enum class Verdict {
+    kKeep,     // carry on
+    kDiscard,  // server: its first packet did not decrypt; forget the session silently
+    kRetry,    // server: ngtcp2 wants the address validated first (NGTCP2_ERR_RETRY, e.g. the
+               // first Initial that arrived lacks the start of the ClientHello): answer the
+               // packet with a Retry and forget the session, without a CONNECTION_CLOSE
+  };
+  // Feeds one packet.
+  Verdict on_packet(const Datagram& datagram);
   void on_socket_writable();
   // The endpoint is going away: send CONNECTION_CLOSE if open, then stop touching it.
   void detach(bool notify_peer);
@@ -123,6 +130,8 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   void on_timer();
   void update_timer();
   void handle_error(int rv);
+  // Gone without a word to the peer (Retry, junk first packet): the endpoint forgets us.
+  void discard();
   void close_with(const ngtcp2_connection_close_error& ccerr, CloseInfo info);
   void enter_closing_period(State state);
   void finish();
