@@ -31,6 +31,7 @@ struct Options {
   int max_lead = 5;
   int sweep_stride = 1;
   bool cpu_only = false;
+  std::vector<double> blend;  // w1, horizon, confidence power; empty: the engine's defaults
   bool no_audio = false;
 };
 
@@ -43,6 +44,7 @@ std::string command_line(const Options& o) {
                      "--sweep-stride {}",
                      o.seconds, o.trace, o.seed, budgets, o.out, o.max_width, o.max_lead, o.sweep_stride);
   if (o.cpu_only) cmd += " --cpu";
+  if (!o.blend.empty()) cmd += fmt::format(" --blend {:g},{:g},{:g}", o.blend[0], o.blend[1], o.blend[2]);
   if (o.no_audio) cmd += " --no-audio";
   return cmd;
 }
@@ -67,7 +69,15 @@ int run(const Options& o) {
   // FFmpeg's warnings about the clips' containers (packed B-frames and the like) would bury
   // the table; errors still show.
   av_log_set_level(AV_LOG_ERROR);
-  const EngineFactory factory = [cpu = o.cpu_only] { return make_video_conjecturer({}, !cpu); };
+  VideoConjectureConfig engine_config;
+  if (!o.blend.empty()) {
+    if (o.blend.size() != 3) {
+      std::cerr << "mock-eval: --blend takes W1,HORIZON,POWER\n";
+      return 2;
+    }
+    engine_config.blend = {o.blend[0], o.blend[1], o.blend[2]};
+  }
+  const EngineFactory factory = [cpu = o.cpu_only, engine_config] { return make_video_conjecturer(engine_config, !cpu); };
   std::cout << "seed " << o.seed << "\ntrace " << trace->describe() << "\nbudgets";
   for (int b : o.budgets) std::cout << " " << b << " ms";
   std::cout << "\nvideo engine backend: " << factory()->backend() << "\n";
@@ -170,6 +180,10 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   sub->add_flag("--cpu", opts->cpu_only, "Use the CPU video engine even when CUDA is available");
+  sub->add_option("--blend", opts->blend,
+                  "Hedge conjectures toward the newest real frame: W1,HORIZON,POWER (1,1e9,0 turns it off)")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1e12));
   sub->add_flag("--no-audio", opts->no_audio, "Skip the audio (Opus PLC/FEC vs silence) evaluation");
   return kinetic::app::Command{sub, [opts] { return run(*opts); }};
 });

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "kinetic/mock/frame.hpp"
+#include "kinetic/mock/video_conjecture_blend_config.hpp"
 
 namespace kinetic::mock {
 
@@ -15,6 +16,8 @@ struct VideoConjectureConfig {
   int search_radius = 8;        // per pyramid level, in that level's pixels
   int pyramid_levels = 3;       // 1 = full resolution only
   float min_confidence = 0.35f; // below it the engine freezes the last frame instead
+  // make_video_conjecturer hedges the engine's predictions toward the newest real frame.
+  BlendConfig blend;
 };
 
 struct Conjecture {
@@ -36,7 +39,7 @@ class VideoConjecturer {
 };
 
 // The CPU engine always exists; make_video_conjecturer picks CUDA when it was built and a
-// GPU is present, unless `prefer_gpu` is false.
+// GPU is present, unless `prefer_gpu` is false, and wraps it in the blend (config.blend).
 std::unique_ptr<VideoConjecturer> make_cpu_video_conjecturer(const VideoConjectureConfig& config = {});
 std::unique_ptr<VideoConjecturer> make_video_conjecturer(const VideoConjectureConfig& config = {},
                                                          bool prefer_gpu = true);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "kinetic/mock/video_conjecture_blend.hpp"
 #include "kinetic/mock/video_frame_check.hpp"
 #include "kinetic/mock/video_warp.hpp"
 
@@ -88,14 +89,15 @@ std::unique_ptr<VideoConjecturer> make_cpu_video_conjecturer(const VideoConjectu
 }
 
 std::unique_ptr<VideoConjecturer> make_video_conjecturer(const VideoConjectureConfig& config, bool prefer_gpu) {
+  std::unique_ptr<VideoConjecturer> engine;
 #if defined(KINETIC_HAVE_CUDA)
-  if (prefer_gpu && cuda::video_device_available()) {
-    if (auto gpu = cuda::make_cuda_video_conjecturer(config)) return gpu;
-  }
+  if (prefer_gpu && cuda::video_device_available()) engine = cuda::make_cuda_video_conjecturer(config);
 #else
   (void)prefer_gpu;
 #endif
-  return make_cpu_video_conjecturer(config);
+  if (!engine) engine = make_cpu_video_conjecturer(config);
+  if (!config.blend.enabled()) return engine;
+  return make_blending_conjecturer(std::move(engine), config.blend);
 }
 
 }  // namespace kinetic::mock
