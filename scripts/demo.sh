@@ -22,14 +22,20 @@ trap cleanup EXIT INT TERM
 pids+=($!)
 for _ in $(seq 50); do grep -q "listening" "$run_dir/relay.log" && break; sleep 0.1; done
 
-"$K" pub "moqt://127.0.0.1:$port" --namespace demo --input assets/vtest_10s.mp4 --loop --insecure \
+# The clip is silent; a beeping 440 Hz tone in Opus (in-band FEC on) gives the player something to
+# play and to conceal.
+clip="$run_dir/demo.mp4"
+ffmpeg -v error -y -i assets/vtest_10s.mp4 -f lavfi -i "sine=frequency=440:beep_factor=4:duration=10" \
+  -map 0:v -map 1:a -c:v copy -c:a libopus -b:a 48k -ac 1 -frame_duration 20 -fec 1 -packet_loss 10 \
+  -movflags cmaf+frag_keyframe+empty_moov -shortest "$clip"
+"$K" pub "moqt://127.0.0.1:$port" --namespace demo --input "$clip" --loop --insecure \
   >"$run_dir/pub.log" 2>&1 &
 pids+=($!)
 
 cat <<MSG
 Kinetic demo running
   relay     moqt://127.0.0.1:$port  and  https://127.0.0.1:$port/moq (WebTransport)
-  broadcast namespace "demo": catalog, video0 (assets/vtest_10s.mp4 in a loop, H.264, LOC)
+  broadcast namespace "demo": catalog, video0 (assets/vtest_10s.mp4 in a loop, H.264, LOC), audio0 (Opus tone)
   metrics   curl http://127.0.0.1:9464/metrics
   cert      $(cat "$run_dir/cert.txt" | tr '\n' ' ')
   logs      $run_dir/{relay,pub}.log

@@ -155,7 +155,11 @@ int run_play(const PlayOptions& o) {
         engine_track.push_back(std::nullopt);
       } else {
         engine_track.push_back(*added);
-        if (t.stream.kind == media::StreamKind::kVideo) report.add_track(*added, t.name);
+        if (t.stream.kind == media::StreamKind::kVideo) {
+          report.add_track(*added, t.name);
+        } else {
+          report.add_audio_track(*added, t.name, engine.audio_rate(), engine.audio_channels());
+        }
       }
       silent_since.push_back(app::unix_us());
     }
@@ -178,8 +182,9 @@ int run_play(const PlayOptions& o) {
           }
         }
       }
-      if (view) {
-        for (auto& a : tick.audio) view->play_audio(a);
+      for (auto& a : tick.audio) {
+        report.on_audio(a);
+        if (view) view->play_audio(a);
       }
       for (std::size_t i = 0; i < engine_track.size(); ++i) {
         if (!engine_track[i] || silent_since[i] < 0) continue;
@@ -207,6 +212,10 @@ int run_play(const PlayOptions& o) {
     j["late"] = o.late;
     j["backend"] = engine.backend();
     summary.push_back(std::move(j));
+  }
+  for (const auto& a : report.audio_summaries()) {
+    std::cerr << "play: " << app::format_audio_summary(a) << "\n";
+    summary.push_back(app::audio_summary_json(a));
   }
   for (std::size_t i = 0; i < engine.tracks(); ++i) {
     const auto& st = engine.stats(i);

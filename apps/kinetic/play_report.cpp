@@ -133,6 +133,43 @@ void PlayReport::on_reconciled(const Reconciled& r) {
   *log_ << line.dump() << '\n';
 }
 
+void PlayReport::add_audio_track(std::size_t index, std::string name, int sample_rate, int channels) {
+  Audio& a = audio_[index];
+  a.s.track = std::move(name);
+  a.samples_per_ms = static_cast<double>(sample_rate) * std::max(1, channels) / 1000.0;
+}
+
+void PlayReport::on_audio(const AudioOut& a) {
+  auto it = audio_.find(a.track);
+  if (it == audio_.end() || it->second.samples_per_ms <= 0) return;
+  const double ms = static_cast<double>(a.pcm.size()) / it->second.samples_per_ms;
+  switch (a.kind) {
+    case mock::DisplayKind::kReal: it->second.s.real_ms += ms; break;
+    case mock::DisplayKind::kConjecture: it->second.s.concealed_ms += ms; break;
+    default: it->second.s.silent_ms += ms; break;
+  }
+}
+
+std::vector<AudioSummary> PlayReport::audio_summaries() const {
+  std::vector<AudioSummary> out;
+  for (const auto& [index, a] : audio_) out.push_back(a.s);
+  return out;
+}
+
+std::string format_audio_summary(const AudioSummary& s) {
+  return fmt::format("{}: {:.1f} s played: {:.2f} s real, {:.2f} s concealed, {:.2f} s silent", s.track,
+                     (s.real_ms + s.concealed_ms + s.silent_ms) / 1000.0, s.real_ms / 1000.0, s.concealed_ms / 1000.0,
+                     s.silent_ms / 1000.0);
+}
+
+nlohmann::json audio_summary_json(const AudioSummary& s) {
+  return nlohmann::json{{"track", s.track},
+                        {"kind", "audio"},
+                        {"real_ms", round3(s.real_ms)},
+                        {"concealed_ms", round3(s.concealed_ms)},
+                        {"silent_ms", round3(s.silent_ms)}};
+}
+
 std::vector<PlaySummary> PlayReport::summaries() const {
   std::vector<PlaySummary> out;
   for (const auto& [index, t] : tracks_) {

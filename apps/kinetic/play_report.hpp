@@ -51,6 +51,15 @@ struct PlaySummary {
   double substituted_ssim = 0;
 };
 
+// Audio as played: how many milliseconds came from real packets, from concealment (Opus PLC/FEC,
+// --late conjecture) and from silence (--late freeze).
+struct AudioSummary {
+  std::string track;
+  double real_ms = 0;
+  double concealed_ms = 0;
+  double silent_ms = 0;
+};
+
 class PlayReport {
  public:
   // `log` (may be null) receives the JSON lines; `reference` (may be null) scores each slot.
@@ -59,6 +68,9 @@ class PlayReport {
   void add_track(std::size_t index, std::string name);
   void on_presented(const Presented& p);
   void on_reconciled(const Reconciled& r);
+  void add_audio_track(std::size_t index, std::string name, int sample_rate, int channels);
+  void on_audio(const AudioOut& a);
+  [[nodiscard]] std::vector<AudioSummary> audio_summaries() const;
 
   [[nodiscard]] std::vector<PlaySummary> summaries() const;
 
@@ -78,10 +90,17 @@ class PlayReport {
   std::ostream* log_;
   const PlayReference* reference_;
   std::map<std::size_t, Track> tracks_;
+  struct Audio {
+    AudioSummary s;
+    double samples_per_ms = 48.0;
+  };
+  std::map<std::size_t, Audio> audio_;
 };
 
 // Human-readable, a few lines, for stderr at exit.
 std::string format_summary(const PlaySummary& s);
 nlohmann::json summary_json(const PlaySummary& s);
+std::string format_audio_summary(const AudioSummary& s);
+nlohmann::json audio_summary_json(const AudioSummary& s);
 
 }  // namespace kinetic::app
