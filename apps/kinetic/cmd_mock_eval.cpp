@@ -1,6 +1,7 @@
 // `kinetic mock-eval`: replays real clips through a seeded impairment trace and compares the
 // jitter buffer, freeze-frame and MOCK at the same latency budgets. Prints the table, writes
 // DIR/mock-eval.json and the plots.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "play_arrivals.hpp"
 #include "kinetic/media/ffmpeg_decoder.hpp"
 #include "kinetic/mock/evaluation.hpp"
 #include "kinetic/mock/evaluation_report.hpp"
@@ -32,6 +34,8 @@ struct Options {
   int sweep_stride = 1;
   bool cpu_only = false;
   std::vector<double> blend;  // w1, horizon, confidence power; empty: the engine's defaults
+  std::string arrivals;       // a kinetic play --log whose recorded arrivals replace --trace
+  std::string arrivals_track = "video0";
   bool no_audio = false;
 };
 
@@ -45,6 +49,7 @@ std::string command_line(const Options& o) {
                      o.seconds, o.trace, o.seed, budgets, o.out, o.max_width, o.max_lead, o.sweep_stride);
   if (o.cpu_only) cmd += " --cpu";
   if (!o.blend.empty()) cmd += fmt::format(" --blend {:g},{:g},{:g}", o.blend[0], o.blend[1], o.blend[2]);
+  if (!o.arrivals.empty()) cmd += " --arrivals " + o.arrivals + " --arrivals-track " + o.arrivals_track;
   if (o.no_audio) cmd += " --no-audio";
   return cmd;
 }
@@ -92,6 +97,18 @@ int run(const Options& o) {
                              clip->frames.size(), clip->fps, clip->frames.front().width, clip->frames.front().height,
                              clip->source_width, clip->source_height,
                              clip->frames.front().width != clip->source_width ? ", scaled" : "");
+    if (!o.arrivals.empty()) {
+      auto records = kinetic::app::read_arrivals(o.arrivals, o.arrivals_track);
+      if (!records) {
+        std::cerr << "mock-eval: " << o.arrivals << ": " << records.error().what << "\n";
+        return 1;
+      }
+      std::size_t matched = 0;
+      const auto interval = static_cast<std::int64_t>(std::llround(1e6 / clip->fps));
+      report.config.recorded_delay_us = kinetic::app::delays_for_clip(*records, clip->frames.size(), interval, matched);
+      std::cout << fmt::format("arrivals: {} recorded for track {}, {} of {} clip frames matched (the rest never arrive)\n",
+                               records->size(), o.arrivals_track, matched, clip->frames.size());
+    }
     std::cout.flush();
     auto result = evaluate_clip(*clip, report.config, factory);
     if (!result) {
@@ -180,6 +197,10 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   sub->add_flag("--cpu", opts->cpu_only, "Use the CPU video engine even when CUDA is available");
+  sub->add_option("--arrivals", opts->arrivals,
+                  "Replay the arrivals a `kinetic play --log` recorded instead of --trace (one clip: the published one)")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--arrivals-track", opts->arrivals_track, "Track of the log to replay")->capture_default_str();
   sub->add_option("--blend", opts->blend,
                   "Hedge conjectures toward the newest real frame: W1,HORIZON,POWER (1,1e9,0 turns it off)")
       ->delimiter(',')

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -165,7 +166,15 @@ int run_play(const PlayOptions& o) {
     }
     for (auto& f : batch.frames) {
       if (f.track < engine_track.size() && engine_track[f.track]) {
-        engine.on_frame(*engine_track[f.track], f.group, f.object, f.frame, f.arrival_us);
+        const std::size_t track = *engine_track[f.track];
+        if (f.frame.kind == media::StreamKind::kVideo && f.frame.timescale > 0) {
+          const auto pts_us = static_cast<std::int64_t>(
+              std::llround(static_cast<double>(f.frame.pts) * 1e6 / static_cast<double>(f.frame.timescale)));
+          report.on_arrival(track, f.group, f.object, pts_us,
+                            f.frame.capture_time_us ? static_cast<std::int64_t>(*f.frame.capture_time_us) : -1,
+                            f.arrival_us);
+        }
+        engine.on_frame(track, f.group, f.object, f.frame, f.arrival_us);
       }
     }
     if (batch.dropped > 0) spdlog::warn("play: {} frames dropped: the player fell behind the network", batch.dropped);

@@ -133,6 +133,15 @@ void PlayReport::on_reconciled(const Reconciled& r) {
   *log_ << line.dump() << '\n';
 }
 
+void PlayReport::on_arrival(std::size_t track, std::uint64_t group, std::uint64_t object, std::int64_t pts_us,
+                            std::int64_t capture_us, std::int64_t arrival_us) {
+  Track* t = this->track(track);
+  if (t == nullptr || log_ == nullptr) return;
+  nlohmann::json line{{"type", "arrival"}, {"track", t->s.track}, {"group", group},           {"object", object},
+                      {"pts_us", pts_us},   {"capture_us", capture_us}, {"arrival_us", arrival_us}};
+  *log_ << line.dump() << '\n';
+}
+
 void PlayReport::add_audio_track(std::size_t index, std::string name, int sample_rate, int channels) {
   Audio& a = audio_[index];
   a.s.track = std::move(name);

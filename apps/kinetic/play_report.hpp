@@ -68,6 +68,9 @@ class PlayReport {
   void add_track(std::size_t index, std::string name);
   void on_presented(const Presented& p);
   void on_reconciled(const Reconciled& r);
+  // One video frame read off the network (logged only): what mock-eval --arrivals replays.
+  void on_arrival(std::size_t track, std::uint64_t group, std::uint64_t object, std::int64_t pts_us,
+                  std::int64_t capture_us, std::int64_t arrival_us);
   void add_audio_track(std::size_t index, std::string name, int sample_rate, int channels);
   void on_audio(const AudioOut& a);
   [[nodiscard]] std::vector<AudioSummary> audio_summaries() const;

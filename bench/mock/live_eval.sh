@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # MOCK measured live: kinetic pub → kinetic relay → kinetic impair → kinetic play --headless, once per
 # late policy (stall, freeze, conjecture), each run behind a fresh proxy with the same preset and seed
-# and at the same budget, and prints the per-policy table from the players' summaries.
+# and at the same budget, and prints the per-policy table from the players' summaries. Then each live
+# run's recorded arrivals are replayed offline by `kinetic mock-eval --arrivals` (the same clip,
+# frames and budget, mock-eval's players), and the two are put side by side.
 #   bench/mock/live_eval.sh [--preset lte] [--seed 7] [--budget-ms 100] [--seconds 20] [--clip FILE]
 # Needs a built tree (build/apps/kinetic/kinetic) and python3 for the table.
 set -euo pipefail
@@ -43,6 +45,11 @@ for late in stall freeze conjecture; do
   kill "$ip" 2>/dev/null || true; wait "$ip" 2>/dev/null || true
 done
 
+for late in stall freeze conjecture; do
+  "$K" mock-eval --clip "$clip" --seconds 0 --max-width 0 --budget-ms "$budget" --max-lead 0 --no-audio --cpu \
+    --arrivals "$out/$late.jsonl" --out "$out/offline-$late" >"$out/offline-$late.log" 2>&1 || true
+done
+
 echo "live MOCK evaluation: $(basename "$clip"), preset $preset, seed $seed, budget $budget ms, $seconds s per policy"
 echo "(logs and per-slot JSON lines in $out)"
 python3 - "$out" <<'PY'
@@ -71,4 +78,24 @@ if stall and mock:
     print(f"\nstalls (the timeline waited), conjecture vs stall policy: {mock['stall_events']} vs {stall['stall_events']} "
           f"({fewer(mock['stall_events'], stall['stall_events'])}), at latency p50 {mock['latency_p50_ms']:.0f} vs {stall['latency_p50_ms']:.0f} ms")
     print(f"W3C freezes, conjecture vs stall policy: {mock['freezes']} vs {stall['freezes']}")
+
+# The same arrivals replayed offline: mock-eval's player for each policy, on the clip's frames.
+names = {"stall": "jitter-buffer", "freeze": "freeze-frame", "conjecture": "mock"}
+print("\nlive vs offline replay of the same recorded arrivals (per-clip-frame delays; offline covers each clip frame once):")
+print("| policy | live: substituted share | offline: substituted share | live: substituted PSNR | offline: substituted PSNR | live: mean PSNR | offline: mean PSNR |")
+print("|---|---|---|---|---|---|---|")
+for late, s in rows:
+    p = os.path.join(out, f"offline-{late}", "mock-eval.json")
+    if s is None or not os.path.exists(p):
+        print(f"| {late} | (missing) | | | | | |")
+        continue
+    players = [x for x in json.load(open(p))["clips"][0]["players"] if x["player"] == names[late]]
+    if not players:
+        print(f"| {late} | (no offline row) | | | | | |")
+        continue
+    o = players[0]
+    live_sub = (s["slots"] - s["real"]) / s["slots"] if s["slots"] else 0
+    off_sub = o["substituted"] / o["slots"] if o["slots"] else 0
+    print(f"| {late} | {100*live_sub:.1f}% | {100*off_sub:.1f}% | {s['substituted_psnr_db']:.2f} dB | {o['substituted_psnr_db']:.2f} dB | "
+          f"{s['psnr_db']:.2f} dB | {o['mean_psnr_db']:.2f} dB |")
 PY

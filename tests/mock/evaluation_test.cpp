@@ -246,3 +246,28 @@ TEST_F(Evaluation, BadConfigIsAnError) {
 
 }  // namespace
 }  // namespace kinetic::mock
+
+namespace kinetic::mock {
+namespace {
+
+// A live run's recorded arrivals replace the trace: frames recorded late are substituted at a
+// budget they miss, the rest shown; a recording that does not cover the clip is refused.
+TEST_F(Evaluation, RecordedArrivalsReplaceTheTrace) {
+  const Clip& clip = *vtest_;
+  auto cfg = config("clean");
+  cfg.max_lead = 0;
+  cfg.recorded_delay_us.assign(clip.frames.size(), 20'000);
+  cfg.recorded_delay_us[10] = 300'000;  // late for both budgets
+  cfg.recorded_delay_us[20] = kNeverArrives;
+  auto e = evaluate_clip(clip, cfg, cpu_engine());
+  ASSERT_TRUE(e.ok()) << e.error().what;
+  const auto& mock = find(*e, PlayerKind::kMock, 100);
+  EXPECT_EQ(mock.substituted, 2u);
+  EXPECT_EQ(mock.real, clip.frames.size() - 2);
+  EXPECT_EQ(e->trace.never_arrived, 1u);
+  cfg.recorded_delay_us.pop_back();
+  EXPECT_FALSE(evaluate_clip(clip, cfg, cpu_engine()).ok());
+}
+
+}  // namespace
+}  // namespace kinetic::mock

@@ -236,7 +236,20 @@ wire::Result<ClipEvaluation> evaluate_clip(const Clip& clip, const EvaluationCon
   // The source sends each frame at its capture instant: the container's presentation time.
   std::vector<std::int64_t> capture(clip.frames.size());
   for (std::size_t i = 0; i < clip.frames.size(); ++i) capture[i] = clip.frames[i].pts_us;
-  KINETIC_TRY(auto arrivals, make_arrivals(config.trace, config.seed, capture, out.group_size));
+  std::vector<ObjectArrival> arrivals;
+  if (config.recorded_delay_us.empty()) {
+    KINETIC_TRY(arrivals, make_arrivals(config.trace, config.seed, capture, out.group_size));
+  } else {
+    if (config.recorded_delay_us.size() != clip.frames.size()) {
+      return Error{Errc::kInvalidValue, "recorded arrivals do not cover the clip frame for frame"};
+    }
+    arrivals.resize(capture.size());
+    for (std::size_t i = 0; i < capture.size(); ++i) {
+      const std::int64_t d = config.recorded_delay_us[i];
+      arrivals[i].send_us = capture[i];
+      arrivals[i].arrival_us = d == kNeverArrives ? kNeverArrives : capture[i] + std::max<std::int64_t>(0, d);
+    }
+  }
   out.trace = summarize(arrivals);
   std::vector<std::int64_t> arrival(arrivals.size());
   for (std::size_t i = 0; i < arrivals.size(); ++i) arrival[i] = arrivals[i].arrival_us;

@@ -45,6 +45,9 @@ struct EvaluationConfig {
   int sweep_stride = 1;             // sweep every n-th frame (the sweep costs max_lead predictions each)
   PlayerConfig player;
   bool keep_series = true;          // keep per-slot records (plots need them)
+  // Per clip frame, arrival − capture as a live run recorded it (kNeverArrives: it never came).
+  // When given it replaces `trace`, so a live run can be replayed offline on the same arrivals.
+  std::vector<std::int64_t> recorded_delay_us;
 };
 
 struct SlotRecord {
