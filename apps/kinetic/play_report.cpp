@@ -104,6 +104,15 @@ void PlayReport::on_presented(const Presented& p) {
           ++s.substituted_scored;
           t->sub_psnr_sum += q->combined;
           t->sub_ssim_sum += *ss;
+          const mock::Frame* before = reference_->at(p.slot_us - reference_->frame_interval_us());
+          if (before != nullptr && before != ref && before->same_size(*ref)) {
+            auto moving = mock::psnr_moving(*p.frame, *ref, *before);
+            if (moving && *moving) {
+              ++s.moving_scored;
+              t->moving_psnr_sum += **moving;
+              line["moving_psnr"] = round3(**moving);
+            }
+          }
         }
         line["psnr"] = round3(q->combined);
         line["ssim"] = std::round(*ss * 1e5) / 1e5;
@@ -194,6 +203,7 @@ std::vector<PlaySummary> PlayReport::summaries() const {
     s.ssim = mean(t.ssim_sum, s.scored);
     s.substituted_psnr_db = mean(t.sub_psnr_sum, s.substituted_scored);
     s.substituted_ssim = mean(t.sub_ssim_sum, s.substituted_scored);
+    s.substituted_moving_psnr_db = mean(t.moving_psnr_sum, s.moving_scored);
     out.push_back(std::move(s));
   }
   return out;
@@ -210,8 +220,8 @@ std::string format_summary(const PlaySummary& s) {
   if (s.scored > 0) {
     out += fmt::format("; vs reference {:.2f} dB SSIM {:.4f} over {} slots", s.psnr_db, s.ssim, s.scored);
     if (s.substituted_scored > 0) {
-      out += fmt::format(" (substituted {:.2f} dB SSIM {:.4f} over {})", s.substituted_psnr_db, s.substituted_ssim,
-                         s.substituted_scored);
+      out += fmt::format(" (substituted {:.2f} dB SSIM {:.4f} over {}; moving blocks {:.2f} dB)", s.substituted_psnr_db,
+                         s.substituted_ssim, s.substituted_scored, s.substituted_moving_psnr_db);
     }
   }
   return out;
@@ -241,7 +251,9 @@ nlohmann::json summary_json(const PlaySummary& s) {
                         {"ssim", std::round(s.ssim * 1e5) / 1e5},
                         {"substituted_scored", s.substituted_scored},
                         {"substituted_psnr_db", round3(s.substituted_psnr_db)},
-                        {"substituted_ssim", std::round(s.substituted_ssim * 1e5) / 1e5}};
+                        {"substituted_ssim", std::round(s.substituted_ssim * 1e5) / 1e5},
+                        {"moving_scored", s.moving_scored},
+                        {"substituted_moving_psnr_db", round3(s.substituted_moving_psnr_db)}};
 }
 
 }  // namespace kinetic::app

@@ -49,6 +49,10 @@ struct PlaySummary {
   std::size_t substituted_scored = 0;
   double substituted_psnr_db = 0;    // conjectures and freezes only
   double substituted_ssim = 0;
+  // PSNR of substituted slots over the moving blocks only (mock::psnr_moving against the
+  // reference frame before the slot's).
+  std::size_t moving_scored = 0;
+  double substituted_moving_psnr_db = 0;
 };
 
 // Audio as played: how many milliseconds came from real packets, from concealment (Opus PLC/FEC,
@@ -88,6 +92,7 @@ class PlayReport {
     std::int64_t stall_started_us = -1;
     bool in_concealment = false;
     double psnr_sum = 0, ssim_sum = 0, sub_psnr_sum = 0, sub_ssim_sum = 0, predict_sum = 0, rec_psnr_sum = 0;
+    double moving_psnr_sum = 0;
   };
   Track* track(std::size_t index);
   std::ostream* log_;

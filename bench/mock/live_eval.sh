@@ -60,16 +60,16 @@ for late in ("stall", "freeze", "conjecture"):
     p = os.path.join(out, late + ".json")
     s = json.load(open(p))[0] if os.path.exists(p) and os.path.getsize(p) > 0 else None
     rows.append((late, s))
-print("| policy | slots | real | conjectured | frozen | concealment events | W3C freezes | freeze time | stalls | stall time | latency p50 / p95 | PSNR | SSIM | substituted PSNR / SSIM | conjecture cost |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| policy | slots | real | conjectured | frozen | concealment events | W3C freezes | freeze time | stalls | stall time | latency p50 / p95 | PSNR | SSIM | substituted PSNR / SSIM | substituted, moving blocks | conjecture cost |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for late, s in rows:
     if s is None:
-        print(f"| {late} | (no summary) |" + " |" * 13)
+        print(f"| {late} | (no summary) |" + " |" * 14)
         continue
     print(f"| {late} | {s['slots']} | {s['real']} | {s['conjectured']} | {s['frozen']} | {s['concealment_events']} | "
           f"{s['freezes']} | {s['freeze_ms']/1000:.2f} s | {s['stall_events']} | {s['stall_ms']/1000:.2f} s | "
           f"{s['latency_p50_ms']:.0f} / {s['latency_p95_ms']:.0f} ms | {s['psnr_db']:.2f} dB | {s['ssim']:.4f} | "
-          f"{s['substituted_psnr_db']:.2f} dB / {s['substituted_ssim']:.4f} | "
+          f"{s['substituted_psnr_db']:.2f} dB / {s['substituted_ssim']:.4f} | {s['substituted_moving_psnr_db']:.2f} dB | "
           + (f"{s['predict_ms']:.1f} ms" if s['predictions'] else "-") + " |")
 stall = rows[0][1]; mock = rows[2][1]
 if stall and mock:

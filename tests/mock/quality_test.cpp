@@ -144,3 +144,35 @@ TEST(Quality, SnrOfAScaledSignalIsAnalytic) {
 
 }  // namespace
 }  // namespace kinetic::mock
+
+namespace kinetic::mock {
+namespace {
+
+TEST(PsnrMoving, ScoresOnlyTheBlocksThatMoved) {
+  Frame prev(32, 32), ref(32, 32), shown(32, 32);
+  for (auto* f : {&prev, &ref, &shown}) {
+    std::fill(f->y.begin(), f->y.end(), 100);
+    std::fill(f->u.begin(), f->u.end(), 128);
+    std::fill(f->v.begin(), f->v.end(), 128);
+  }
+  // The top-left block moves (ref differs from prev); the shown picture is wrong there by 10
+  // and wrong by 50 in a static block, which the measure must ignore.
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 0; x < 16; ++x) {
+      ref.luma(x, y) = 150;
+      shown.luma(x, y) = 140;
+    }
+  }
+  for (int y = 16; y < 32; ++y) shown.luma(20, y) = 150;
+  auto m = psnr_moving(shown, ref, prev);
+  ASSERT_TRUE(m);
+  ASSERT_TRUE(*m);
+  EXPECT_NEAR(**m, 10.0 * std::log10(255.0 * 255.0 / 100.0), 1e-9);
+  auto still = psnr_moving(shown, prev, prev);
+  ASSERT_TRUE(still);
+  EXPECT_FALSE(*still) << "nothing moved";
+  EXPECT_FALSE(psnr_moving(shown, ref, Frame(16, 16)));
+}
+
+}  // namespace
+}  // namespace kinetic::mock

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 namespace kinetic::mock {
@@ -56,6 +57,38 @@ wire::Result<FramePsnr> psnr(const Frame& a, const Frame& b) {
   r.v = psnr_from_mse(mv);
   r.combined = psnr_from_mse((6.0 * my + mu + mv) / 8.0);
   return r;
+}
+
+wire::Result<std::optional<double>> psnr_moving(const Frame& shown, const Frame& reference, const Frame& previous,
+                                                int block, double threshold) {
+  KINETIC_CHECK(check_pair(shown, reference));
+  KINETIC_CHECK(check_pair(reference, previous));
+  if (block < 1) return wire::Error{wire::Errc::kInvalidValue, "block size must be positive"};
+  const int w = reference.width;
+  const int h = reference.height;
+  double squared = 0;
+  std::size_t pixels = 0;
+  for (int by = 0; by < h; by += block) {
+    for (int bx = 0; bx < w; bx += block) {
+      const int ey = std::min(h, by + block);
+      const int ex = std::min(w, bx + block);
+      double moved = 0;
+      for (int y = by; y < ey; ++y) {
+        for (int x = bx; x < ex; ++x) moved += std::abs(int{reference.luma(x, y)} - int{previous.luma(x, y)});
+      }
+      const auto n = static_cast<std::size_t>(ey - by) * static_cast<std::size_t>(ex - bx);
+      if (moved / static_cast<double>(n) <= threshold) continue;
+      for (int y = by; y < ey; ++y) {
+        for (int x = bx; x < ex; ++x) {
+          const double d = int{shown.luma(x, y)} - int{reference.luma(x, y)};
+          squared += d * d;
+        }
+      }
+      pixels += n;
+    }
+  }
+  if (pixels == 0) return std::optional<double>{};
+  return std::optional<double>{psnr_from_mse(squared / static_cast<double>(pixels))};
 }
 
 wire::Result<double> ssim_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,

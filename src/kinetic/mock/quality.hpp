@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "kinetic/mock/frame.hpp"
@@ -44,6 +45,14 @@ wire::Result<double> ssim_plane(std::span<const std::uint8_t> a, std::span<const
 
 // SSIM of the luma planes of two frames of the same size.
 wire::Result<double> ssim(const Frame& a, const Frame& b);
+
+// Luma PSNR over the moving parts of the picture only: the `block`×`block` blocks where
+// `reference` differs from `previous` (the source frame before it) by a mean absolute
+// difference above `threshold`. A static background scores the same for every player and
+// dilutes the difference between a conjecture and a freeze; this measure leaves it out.
+// nullopt when no block moves. Frames of one size.
+wire::Result<std::optional<double>> psnr_moving(const Frame& shown, const Frame& reference, const Frame& previous,
+                                                int block = 16, double threshold = 3.0);
 
 // Signal-to-noise ratio of `test` against `reference` in dB: 10·log10(Σref² / Σ(ref − test)²),
 // capped at kSnrCapDb. Sequences of different length: an error.
