@@ -128,7 +128,7 @@ int run_play(const PlayOptions& o) {
     so.delivery_timeout_ms = config.budget_us ? std::max<std::uint64_t>(kMinDeliveryTimeoutMs, 3u * static_cast<std::uint64_t>(o.budget_ms))
                                               : 2000u;
   }
-  app::PlaySubscriber subscriber(loop, so, feed);
+  app::PlaySubscriber subscriber([&loop] { loop.stop(); }, so, feed);
   int exit_code = 0;
   auto session = app::dial_moqt(loop, "play", o.url, o.pin, o.insecure, &subscriber, exit_code);
   if (!session) return exit_code;

@@ -18,8 +18,8 @@ constexpr std::uint64_t kMaxBadObjectLogs = 5;
 
 }  // namespace
 
-PlaySubscriber::PlaySubscriber(transport::EpollLoop& loop, PlaySubscriberOptions options, PlayFeed& feed)
-    : loop_(loop), options_(std::move(options)), feed_(feed) {}
+PlaySubscriber::PlaySubscriber(std::function<void()> finish, PlaySubscriberOptions options, PlayFeed& feed)
+    : finish_(std::move(finish)), options_(std::move(options)), feed_(feed) {}
 
 void PlaySubscriber::attach(std::shared_ptr<moqt::Session> session) {
   session_ = std::move(session);
@@ -32,14 +32,14 @@ void PlaySubscriber::attach(std::shared_ptr<moqt::Session> session) {
 void PlaySubscriber::fail(const std::string& why) {
   spdlog::error("play: {}", why);
   failed_ = true;
-  loop_.stop();
+  finish_();
 }
 
 void PlaySubscriber::on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) {
   if (code != 0) {
     fail(fmt::format("session closed ({}: {})", code, reason));
   } else {
-    loop_.stop();
+    finish_();
   }
 }
 
@@ -67,7 +67,7 @@ void PlaySubscriber::on_done(moqt::Subscription& sub, std::uint64_t code, std::s
 void PlaySubscriber::track_ended(Track& t) {
   if (t.ended) return;
   t.ended = true;
-  if (std::all_of(tracks_.begin(), tracks_.end(), [](const Track& x) { return x.ended; })) loop_.stop();
+  if (std::all_of(tracks_.begin(), tracks_.end(), [](const Track& x) { return x.ended; })) finish_();
 }
 
 void PlaySubscriber::on_object(moqt::Subscription& sub, const moqt::Object& o) {

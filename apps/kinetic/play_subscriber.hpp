@@ -1,17 +1,18 @@
 // The network side of `kinetic play`: subscribes to an MSF broadcast through its catalog (the
 // video and audio tracks Kinetic can decode), asks for a delivery timeout matching the
 // player's budget so the relay stops sending what can no longer be shown, and hands every LOC
-// frame to the player's feed with its arrival time. Runs on the network loop's thread.
+// frame to the player's feed with its arrival time. Runs on the network loop's thread; `finish`
+// is called (on it) when there is nothing more to receive: every track ended, or a failure.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "kinetic/moqt/session.hpp"
-#include "kinetic/transport/epoll_loop.hpp"
 #include "play_feed.hpp"
 
 namespace kinetic::app {
@@ -24,7 +25,7 @@ struct PlaySubscriberOptions {
 
 class PlaySubscriber final : public moqt::SessionHandler, public moqt::SubscriptionHandler {
  public:
-  PlaySubscriber(transport::EpollLoop& loop, PlaySubscriberOptions options, PlayFeed& feed);
+  PlaySubscriber(std::function<void()> finish, PlaySubscriberOptions options, PlayFeed& feed);
 
   // Subscribes to the catalog; media tracks follow once it arrives.
   void attach(std::shared_ptr<moqt::Session> session);
@@ -48,7 +49,7 @@ class PlaySubscriber final : public moqt::SessionHandler, public moqt::Subscript
   void track_ended(Track& t);
   void fail(const std::string& why);
 
-  transport::EpollLoop& loop_;
+  std::function<void()> finish_;
   PlaySubscriberOptions options_;
   PlayFeed& feed_;
   std::shared_ptr<moqt::Session> session_;
