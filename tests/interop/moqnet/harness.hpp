@@ -205,14 +205,51 @@ class Relay {
   std::uint16_t port_ = 0;
 };
 
-// The argv of one run.mjs invocation.
-inline std::vector<std::string> runner_args(const Relay& relay, const std::string& protocol, const std::string& cases,
+// `kinetic impair` in front of a relay: the browser dials the proxy, which impairs every
+// datagram both ways. The proxy picks its own port and says which.
+class ImpairProxy {
+ public:
+  ~ImpairProxy() {
+    child_.stop();
+    child_.remove_output();
+  }
+  // Empty on success, else what went wrong. `args`: the impairment (--preset, --seed, ...).
+  std::string start(const Relay& relay, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{KINETIC_CLI, "impair", "--listen", "127.0.0.1:0", "--to",
+                                  "127.0.0.1:" + std::to_string(relay.port())};
+    argv.insert(argv.end(), args.begin(), args.end());
+    if (!child_.start(argv)) return "cannot spawn " + std::string(KINETIC_CLI);
+    const std::string marker = "impair listening on 127.0.0.1:";
+    const auto end = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < end) {
+      const std::string out = child_.output();
+      const auto at = out.find(marker);
+      if (at != std::string::npos) {
+        port_ = static_cast<std::uint16_t>(std::atoi(out.c_str() + at + marker.size()));
+        if (port_ != 0) return "";
+      }
+      if (child_.exited()) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    return "kinetic impair did not start:\n" + child_.output();
+  }
+  [[nodiscard]] std::string webtransport_url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/moq"; }
+  [[nodiscard]] std::string log() const { return child_.output(); }
+
+ private:
+  Child child_;
+  std::uint16_t port_ = 0;
+};
+
+// The argv of one run.mjs invocation against `url` (the relay's, or a proxy's in front of it).
+inline std::vector<std::string> runner_args_to(const Relay& relay, const std::string& url, const std::string& protocol,
+                                            const std::string& cases,
                                             const nlohmann::json& options = nlohmann::json::object(),
                                             int case_timeout_ms = 10000) {
   return {node_path(),
           (harness_dir() / "run.mjs").string(),
           "--url",
-          relay.webtransport_url(),
+          url,
           "--hash",
           relay.hash_hex(),
           "--protocol",
@@ -223,6 +260,12 @@ inline std::vector<std::string> runner_args(const Relay& relay, const std::strin
           options.dump(),
           "--case-timeout-ms",
           std::to_string(case_timeout_ms)};
+}
+
+inline std::vector<std::string> runner_args(const Relay& relay, const std::string& protocol, const std::string& cases,
+                                            const nlohmann::json& options = nlohmann::json::object(),
+                                            int case_timeout_ms = 10000) {
+  return runner_args_to(relay, relay.webtransport_url(), protocol, cases, options, case_timeout_ms);
 }
 
 // Case name → the JSON the page reported, from "RESULT <case> <json>" lines.
