@@ -145,6 +145,7 @@ int run_play(const PlayOptions& o) {
   app::PlayReport report(log, reference ? &*reference : nullptr);
   std::vector<std::optional<std::size_t>> engine_track;  // feed index → engine index
   std::vector<std::int64_t> silent_since;
+  std::optional<std::size_t> shown_track;
   std::size_t presented = 0;
   auto next_tick = std::chrono::steady_clock::now();
   for (;;) {
@@ -158,6 +159,7 @@ int run_play(const PlayOptions& o) {
         engine_track.push_back(*added);
         if (t.stream.kind == media::StreamKind::kVideo) {
           report.add_track(*added, t.name);
+          if (!shown_track) shown_track = *added;  // the window draws the first video track
         } else {
           report.add_audio_track(*added, t.name, engine.audio_rate(), engine.audio_channels());
         }
@@ -185,11 +187,7 @@ int run_play(const PlayOptions& o) {
       for (auto& p : tick.video) {
         report.on_presented(p);
         if (p.kind != mock::DisplayKind::kStall) ++presented;
-        if (view) {
-          for (const auto& s : report.summaries()) {
-            if (s.track == engine.stats(p.track).name) view->present(p, s);
-          }
-        }
+        if (view && shown_track && p.track == *shown_track) view->present(p, report.running(p.track));
       }
       for (auto& a : tick.audio) {
         report.on_audio(a);

@@ -209,6 +209,19 @@ std::vector<PlaySummary> PlayReport::summaries() const {
   return out;
 }
 
+PlaySummary PlayReport::running(std::size_t index) const {
+  constexpr std::size_t kRecent = 300;
+  auto it = tracks_.find(index);
+  if (it == tracks_.end()) return {};
+  const Track& t = it->second;
+  PlaySummary s = t.s;
+  const std::size_t n = std::min(kRecent, t.latencies_ms.size());
+  std::vector<double> recent(t.latencies_ms.end() - static_cast<std::ptrdiff_t>(n), t.latencies_ms.end());
+  s.latency_p50_ms = percentile(recent, 0.50);
+  s.latency_p95_ms = percentile(std::move(recent), 0.95);
+  return s;
+}
+
 std::string format_summary(const PlaySummary& s) {
   std::string out = fmt::format(
       "{}: {} slots in {:.1f} s: {} real, {} conjectured ({} concealment events), {} frozen; "

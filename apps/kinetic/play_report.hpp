@@ -80,6 +80,9 @@ class PlayReport {
   [[nodiscard]] std::vector<AudioSummary> audio_summaries() const;
 
   [[nodiscard]] std::vector<PlaySummary> summaries() const;
+  // The overlay's view of one video track, cheap enough for every frame: the counts so far and
+  // latency percentiles over the last few hundred slots.
+  [[nodiscard]] PlaySummary running(std::size_t track) const;
 
  private:
   struct Track {

@@ -113,3 +113,20 @@ TEST(PlayReport, ScoresAgainstTheReferenceFrameOfTheSlot) {
 
 }  // namespace
 }  // namespace kinetic::app
+
+namespace kinetic::app {
+namespace {
+
+TEST(PlayReport, RunningViewCountsEverythingAndTakesRecentLatencies) {
+  PlayReport r(nullptr, nullptr);
+  r.add_track(0, "video0");
+  std::int64_t t = 0;
+  for (int i = 0; i < 400; ++i) r.on_presented(slot(t += 100, DisplayKind::kReal, i < 100 ? 1000 : 100));
+  const auto s = r.running(0);
+  EXPECT_EQ(s.real, 400u);
+  EXPECT_DOUBLE_EQ(s.latency_p95_ms, 100.0) << "the first 100 slots are older than the window";
+  EXPECT_EQ(r.running(7).slots, 0u);
+}
+
+}  // namespace
+}  // namespace kinetic::app
