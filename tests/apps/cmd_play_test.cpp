@@ -90,17 +90,25 @@ TEST_F(PlayProcess, CleanPathPresentsTheSourceFrames) {
   EXPECT_EQ(s["real"].get<int>(), s["slots"].get<int>()) << logs();
   EXPECT_EQ(s["scored"].get<int>(), s["slots"].get<int>());
   EXPECT_DOUBLE_EQ(s["psnr_db"].get<double>(), 100.0) << "a presented frame differs from the decoded source";
-  // Every JSON line parses and names what was shown.
+  // Every JSON line parses: slots name what was shown, arrivals when a frame came.
   std::istringstream lines(slurp(dir_ / "play.jsonl"));
   std::string line;
-  int parsed = 0;
+  int slots = 0, arrivals = 0;
   while (std::getline(lines, line)) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     ASSERT_FALSE(j.is_discarded()) << line;
-    ASSERT_TRUE(j.contains("shown")) << line;
-    ++parsed;
+    const std::string type = j.value("type", "");
+    if (type == "slot") {
+      ASSERT_TRUE(j.contains("shown")) << line;
+      ++slots;
+    } else {
+      ASSERT_EQ(type, "arrival") << line;
+      ASSERT_GE(j.value("arrival_us", std::int64_t{0}), j.value("capture_us", std::int64_t{0})) << line;
+      ++arrivals;
+    }
   }
-  EXPECT_GE(parsed, 30);
+  EXPECT_GE(slots, 30);
+  EXPECT_GE(arrivals, slots);
 }
 
 TEST_F(PlayProcess, LossAndJitterBringConjectures) {
