@@ -6,21 +6,13 @@
 #include <cmath>
 #include <numeric>
 
+#include "kinetic/mock/percentile.hpp"
 #include "kinetic/mock/quality.hpp"
 
 namespace kinetic::app {
 namespace {
 
 constexpr std::size_t kFreezeWindow = 30;  // rendered intervals averaged, as webrtc-stats does
-
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const auto hi = std::min(v.size() - 1, lo + 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
 
 double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
@@ -195,8 +187,8 @@ std::vector<PlaySummary> PlayReport::summaries() const {
     auto mean = [](double sum, std::size_t n) { return n > 0 ? sum / static_cast<double>(n) : 0.0; };
     s.seconds = t.first_us >= 0 ? static_cast<double>(t.last_us - t.first_us) / 1e6 : 0.0;
     s.latency_mean_ms = mean(std::accumulate(t.latencies_ms.begin(), t.latencies_ms.end(), 0.0), t.latencies_ms.size());
-    s.latency_p50_ms = percentile(t.latencies_ms, 0.50);
-    s.latency_p95_ms = percentile(t.latencies_ms, 0.95);
+    s.latency_p50_ms = mock::percentile(t.latencies_ms, 0.50);
+    s.latency_p95_ms = mock::percentile(t.latencies_ms, 0.95);
     s.predict_ms = mean(t.predict_sum, s.predictions);
     s.reconciled_psnr_db = mean(t.rec_psnr_sum, s.reconciled);
     s.psnr_db = mean(t.psnr_sum, s.scored);
@@ -217,8 +209,8 @@ PlaySummary PlayReport::running(std::size_t index) const {
   PlaySummary s = t.s;
   const std::size_t n = std::min(kRecent, t.latencies_ms.size());
   std::vector<double> recent(t.latencies_ms.end() - static_cast<std::ptrdiff_t>(n), t.latencies_ms.end());
-  s.latency_p50_ms = percentile(recent, 0.50);
-  s.latency_p95_ms = percentile(std::move(recent), 0.95);
+  s.latency_p50_ms = mock::percentile(recent, 0.50);
+  s.latency_p95_ms = mock::percentile(std::move(recent), 0.95);
   return s;
 }
 

@@ -15,35 +15,20 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "kinetic/media/ffmpeg_ptr.hpp"
+
 namespace kinetic::media {
 namespace {
 
 using wire::Errc;
 using wire::Error;
 
-struct FormatCloser {
-  void operator()(AVFormatContext* c) const noexcept { avformat_close_input(&c); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const noexcept { avcodec_free_context(&c); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
-};
-struct SwrFreer {
-  void operator()(SwrContext* s) const noexcept { swr_free(&s); }
-};
-struct SwsFreer {
-  void operator()(SwsContext* s) const noexcept { sws_freeContext(s); }
-};
-
-using FormatPtr = std::unique_ptr<AVFormatContext, FormatCloser>;
-using CodecPtr = std::unique_ptr<AVCodecContext, CodecFreer>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketFreer>;
-using FramePtr = std::unique_ptr<AVFrame, FrameFreer>;
+using ffmpeg::CodecPtr;
+using ffmpeg::FormatPtr;
+using ffmpeg::FramePtr;
+using ffmpeg::PacketPtr;
+using ffmpeg::SwrFreer;
+using ffmpeg::SwsFreer;
 
 // Opens `path` and a decoder for its best stream of `type`.
 struct OpenStream {

@@ -10,27 +10,13 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "kinetic/media/ffmpeg_ptr.hpp"
+
 namespace kinetic::media {
 namespace {
 
 using wire::Errc;
 using wire::Error;
-
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const noexcept { avcodec_free_context(&c); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
-};
-struct SwrFreer {
-  void operator()(SwrContext* s) const noexcept { swr_free(&s); }
-};
-struct SwsFreer {
-  void operator()(SwsContext* s) const noexcept { sws_freeContext(s); }
-};
 
 constexpr AVRational kMicroseconds{1, 1'000'000};
 
@@ -38,11 +24,11 @@ constexpr AVRational kMicroseconds{1, 1'000'000};
 
 struct StreamDecoder::Impl {
   StreamKind kind = StreamKind::kVideo;
-  std::unique_ptr<AVCodecContext, CodecFreer> codec;
-  std::unique_ptr<AVPacket, PacketFreer> packet{av_packet_alloc()};
-  std::unique_ptr<AVFrame, FrameFreer> frame{av_frame_alloc()};
-  std::unique_ptr<SwsContext, SwsFreer> sws;
-  std::unique_ptr<SwrContext, SwrFreer> swr;
+  ffmpeg::CodecPtr codec;
+  ffmpeg::PacketPtr packet{av_packet_alloc()};
+  ffmpeg::FramePtr frame{av_frame_alloc()};
+  ffmpeg::SwsPtr sws;
+  ffmpeg::SwrPtr swr;
   int out_rate = 48000;
   int out_channels = 1;
 

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "kinetic/mock/audio_conjecture.hpp"
+#include "kinetic/mock/percentile.hpp"
 #include "kinetic/mock/quality.hpp"
 
 namespace kinetic::mock {
@@ -13,15 +14,6 @@ namespace {
 
 using wire::Errc;
 using wire::Error;
-
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const auto hi = std::min(v.size() - 1, lo + 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
 
 double mean_of(double sum, std::size_t n) { return n == 0 ? 0.0 : sum / static_cast<double>(n); }
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "kinetic/mock/percentile.hpp"
 #include "kinetic/mock/seeded_draw.hpp"
 
 namespace kinetic::mock {
@@ -41,15 +42,6 @@ wire::Status validate_impairment(const ImpairmentParams& p) {
 namespace {
 
 std::int64_t ms_to_us(double ms) { return static_cast<std::int64_t>(std::llround(ms * 1000.0)); }
-
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const auto hi = std::min(v.size() - 1, lo + 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
 
 }  // namespace
 
