@@ -13,42 +13,20 @@
 #include <sstream>
 #include <string>
 
+#include "../process_fixture.hpp"
+
+namespace kinetic {
 namespace {
 
-const std::string kKinetic = std::string(KINETIC_BINARY_DIR) + "/apps/kinetic/kinetic";
+using test::slurp;
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-class ImpairProcess : public ::testing::Test {
+class ImpairProcess : public test::ProcessTest {
  protected:
-  void SetUp() override {
-    if (!std::filesystem::exists(kKinetic)) GTEST_SKIP() << "kinetic binary not built: " << kKinetic;
-    dir = std::filesystem::temp_directory_path() /
-          ("kinetic-impair-" + std::to_string(getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override {
-    if (!dir.empty() && !HasFailure()) std::filesystem::remove_all(dir);
-  }
-  // Runs `body` in `dir` with $K set to the binary; returns the shell's exit status.
-  int sh(const std::string& body) {
-    std::ofstream(dir / "run.sh") << "cd '" << dir.string() << "' || exit 99\nK='" << kKinetic << "'\n"
-                                  << body << "\n";
-    const int status = std::system(("bash '" + (dir / "run.sh").string() + "'").c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
   // The port a process printed as "<prefix>127.0.0.1:PORT"; waits for it up to 10 s.
   static std::string wait_port(const std::string& file, const std::string& prefix) {
     return "for i in $(seq 100); do grep -q '" + prefix + "' " + file + " 2>/dev/null && break; sleep 0.1; done; " +
            "grep -o '" + prefix + "127.0.0.1:[0-9]*' " + file + " | head -1 | sed 's/.*://'";
   }
-  std::filesystem::path dir;
 };
 
 TEST_F(ImpairProcess, BadArgumentsEndWithAMessage) {
@@ -121,3 +99,4 @@ TEST_F(ImpairProcess, WebTransportThroughALossyRateLimitedPath) {
 }
 
 }  // namespace
+}  // namespace kinetic

@@ -13,30 +13,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../process_fixture.hpp"
+
+namespace kinetic {
 namespace {
 
 const std::string kClip = std::string(KINETIC_SOURCE_DIR) + "/assets/vtest_10s.mp4";
-const std::string kKinetic = std::string(KINETIC_BINARY_DIR) + "/apps/kinetic/kinetic";
+const std::string kKinetic = test::kinetic_binary();
+using test::shell_wait_for;
+using test::slurp;
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class PlayProcess : public ::testing::Test {
+class PlayProcess : public test::ProcessTest {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(kKinetic)) GTEST_SKIP() << "kinetic binary not built: " << kKinetic;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("kinetic-play-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
+    test::ProcessTest::SetUp();
     // Ports of their own, apart from the ranges the other process tests use.
     base_ = 30000 + static_cast<int>(getpid() % 5000) * 2;
-  }
-  void TearDown() override {
-    if (!dir_.empty() && !::testing::Test::HasFailure()) std::filesystem::remove_all(dir_);
   }
 
   // Starts relay, publisher and impairment proxy, then runs `player` (a shell command line
@@ -44,32 +36,29 @@ class PlayProcess : public ::testing::Test {
   int run(const std::string& impair_args, const std::string& player) {
     const std::string k = "'" + kKinetic + "'";
     const std::string relay = std::to_string(base_), proxy = std::to_string(base_ + 1);
-    auto wait_for = [](const std::string& file, const std::string& text) {
-      return "for i in $(seq 100); do grep -q \"" + text + "\" " + file + " 2>/dev/null && break; sleep 0.1; done; ";
-    };
     std::ostringstream script;
-    script << "cd '" << dir_.string() << "' || exit 1; URL=moqt://127.0.0.1:" << proxy << "; "
+    script << "cd '" << dir.string() << "' || exit 1; URL=moqt://127.0.0.1:" << proxy << "; "
            << "timeout 60 " << k << " relay --listen 127.0.0.1:" << relay << " >relay.log 2>&1 & R=$!; "
-           << wait_for("relay.log", "relay listening")
+           << shell_wait_for("relay.log", "relay listening")
            << "timeout 60 " << k << " pub moqt://127.0.0.1:" << relay << " --namespace demo --input '" << kClip
            << "' --loop --insecure >pub.log 2>&1 & P=$!; "
            << "timeout 60 " << k << " impair --listen 127.0.0.1:" << proxy << " --to 127.0.0.1:" << relay << " "
            << impair_args << " >impair.log 2>&1 & I=$!; "
-           << wait_for("relay.log", "namespace 'demo' published") << wait_for("impair.log", "impair listening")
+           << shell_wait_for("relay.log", "namespace 'demo' published") << shell_wait_for("impair.log", "impair listening")
            << player << "; echo $? >play.rc; "
            << "kill $I $P $R 2>/dev/null; wait";
-    std::ofstream(dir_ / "run.sh") << script.str() << "\n";
-    std::system(("bash '" + (dir_ / "run.sh").string() + "'").c_str());
-    const std::string rc = slurp(dir_ / "play.rc");
+    std::ofstream(dir / "run.sh") << script.str() << "\n";
+    std::system(("bash '" + (dir / "run.sh").string() + "'").c_str());
+    const std::string rc = slurp(dir / "play.rc");
     return rc.empty() ? -1 : std::atoi(rc.c_str());
   }
   std::string logs() const {
     std::string all;
-    for (const char* f : {"play.err", "impair.log", "pub.log", "relay.log"}) all += std::string("--- ") + f + "\n" + slurp(dir_ / f);
+    for (const char* f : {"play.err", "impair.log", "pub.log", "relay.log"}) all += std::string("--- ") + f + "\n" + slurp(dir / f);
     return all;
   }
   nlohmann::json summary() const {
-    auto j = nlohmann::json::parse(slurp(dir_ / "summary.json"), nullptr, false);
+    auto j = nlohmann::json::parse(slurp(dir / "summary.json"), nullptr, false);
     return j.is_array() && !j.empty() ? j[0] : nlohmann::json{};
   }
   std::string headless(const std::string& extra) const {
@@ -77,7 +66,6 @@ class PlayProcess : public ::testing::Test {
            "--summary summary.json --reference '" + kClip + "' " + extra + " 2>play.err";
   }
 
-  std::filesystem::path dir_;
   int base_ = 0;
 };
 
@@ -91,7 +79,7 @@ TEST_F(PlayProcess, CleanPathPresentsTheSourceFrames) {
   EXPECT_EQ(s["scored"].get<int>(), s["slots"].get<int>());
   EXPECT_DOUBLE_EQ(s["psnr_db"].get<double>(), 100.0) << "a presented frame differs from the decoded source";
   // Every JSON line parses: slots name what was shown, arrivals when a frame came.
-  std::istringstream lines(slurp(dir_ / "play.jsonl"));
+  std::istringstream lines(slurp(dir / "play.jsonl"));
   std::string line;
   int slots = 0, arrivals = 0;
   while (std::getline(lines, line)) {
@@ -126,7 +114,7 @@ TEST_F(PlayProcess, UnknownNamespaceIsAClearError) {
   const int rc = run("--preset clean", "timeout 20 '" + kKinetic +
                                            "' play $URL --namespace nothing-here --insecure --headless --duration 4 2>play.err");
   EXPECT_EQ(rc, 1) << logs();
-  EXPECT_NE(slurp(dir_ / "play.err").find("no catalog"), std::string::npos) << logs();
+  EXPECT_NE(slurp(dir / "play.err").find("no catalog"), std::string::npos) << logs();
 }
 
 TEST_F(PlayProcess, WindowShowsThePictureAndTheOverlay) {
@@ -139,7 +127,7 @@ TEST_F(PlayProcess, WindowShowsThePictureAndTheOverlay) {
       "' play $URL --namespace demo --insecure --budget-ms 200 --duration 6 2>play.err & "
       "sleep 4; ffmpeg -v error -y -f x11grab -video_size 1024x768 -i \\$DISPLAY -frames:v 1 screen.png; wait\"";
   ASSERT_EQ(run("--preset clean", player), 0) << logs();
-  ASSERT_EQ(std::system(("cd '" + dir_.string() + "' && ffmpeg -v error -i screen.png -vf crop=360:60:144:108,format=gray -f rawvideo overlay.gray && " +
+  ASSERT_EQ(std::system(("cd '" + dir.string() + "' && ffmpeg -v error -i screen.png -vf crop=360:60:144:108,format=gray -f rawvideo overlay.gray && " +
                          "ffmpeg -v error -i screen.png -vf crop=300:150:428:396,format=gray -f rawvideo picture.gray")
                             .c_str()),
             0);
@@ -155,11 +143,12 @@ TEST_F(PlayProcess, WindowShowsThePictureAndTheOverlay) {
     const double mean = n > 0 ? sum / n : 0;
     return std::pair<double, double>{mean, n > 0 ? sq / n - mean * mean : 0};
   };
-  const auto overlay = stats(slurp(dir_ / "overlay.gray"));
-  const auto picture = stats(slurp(dir_ / "picture.gray"));
+  const auto overlay = stats(slurp(dir / "overlay.gray"));
+  const auto picture = stats(slurp(dir / "picture.gray"));
   EXPECT_GT(overlay.second, 500.0) << "no text in the overlay box";
   EXPECT_GT(picture.first, 20.0) << "the picture is black";
   EXPECT_GT(picture.second, 100.0) << "the picture is flat";
 }
 
 }  // namespace
+}  // namespace kinetic

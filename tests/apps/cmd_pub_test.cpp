@@ -11,17 +11,13 @@
 #include <sstream>
 #include <string>
 
+#include "../process_fixture.hpp"
+
 namespace {
 
 const std::string kClip = std::string(KINETIC_SOURCE_DIR) + "/assets/vtest_10s.mp4";
-const std::string kKinetic = std::string(KINETIC_BINARY_DIR) + "/apps/kinetic/kinetic";
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+const std::string kKinetic = kinetic::test::kinetic_binary();
+using kinetic::test::slurp;
 
 TEST(PubProcess, ServesSubscribersAndStopsWhileItsPipeIsSilent) {
   if (std::system("ffmpeg -version >/dev/null 2>&1") != 0) GTEST_SKIP() << "ffmpeg not installed";

@@ -12,16 +12,12 @@
 #include <sstream>
 #include <string>
 
+#include "../process_fixture.hpp"
+
 namespace {
 
-const std::string kKinetic = std::string(KINETIC_BINARY_DIR) + "/apps/kinetic/kinetic";
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+const std::string kKinetic = kinetic::test::kinetic_binary();
+using kinetic::test::slurp;
 
 TEST(RelayChainProcess, ClockCrossesThreeChainedRelaysBothWays) {
   if (!std::filesystem::exists(kKinetic)) GTEST_SKIP() << "kinetic binary not built: " << kKinetic;
@@ -32,9 +28,7 @@ TEST(RelayChainProcess, ClockCrossesThreeChainedRelaysBothWays) {
   const std::string origin = std::to_string(base), regional = std::to_string(base + 1),
                     edge = std::to_string(base + 2);
   const std::string k = "'" + kKinetic + "'";
-  auto wait_for = [](const std::string& file, const std::string& text) {
-    return "for i in $(seq 100); do grep -q \"" + text + "\" " + file + " 2>/dev/null && break; sleep 0.1; done; ";
-  };
+  const auto wait_for = kinetic::test::shell_wait_for;
   std::ostringstream script;
   script << "cd '" << dir.string() << "' || exit 1; "
          << "timeout 30 " << k << " relay --listen 127.0.0.1:" << origin << " >origin.log 2>&1 & O=$!; "
