@@ -36,6 +36,7 @@ struct Options {
   std::vector<double> blend;  // w1, horizon, confidence power; empty: the engine's defaults
   std::string arrivals;       // a kinetic play --log whose recorded arrivals replace --trace
   std::string arrivals_track = "video0";
+  bool no_gap_scaling = false;
   bool no_audio = false;
 };
 
@@ -50,6 +51,7 @@ std::string command_line(const Options& o) {
   if (o.cpu_only) cmd += " --cpu";
   if (!o.blend.empty()) cmd += fmt::format(" --blend {:g},{:g},{:g}", o.blend[0], o.blend[1], o.blend[2]);
   if (!o.arrivals.empty()) cmd += " --arrivals " + o.arrivals + " --arrivals-track " + o.arrivals_track;
+  if (o.no_gap_scaling) cmd += " --no-gap-scaling";
   if (o.no_audio) cmd += " --no-audio";
   return cmd;
 }
@@ -75,6 +77,7 @@ int run(const Options& o) {
   // the table; errors still show.
   av_log_set_level(AV_LOG_ERROR);
   VideoConjectureConfig engine_config;
+  engine_config.scale_by_gap = !o.no_gap_scaling;
   if (!o.blend.empty()) {
     if (o.blend.size() != 3) {
       std::cerr << "mock-eval: --blend takes W1,HORIZON,POWER\n";
@@ -201,6 +204,8 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
                   "Replay the arrivals a `kinetic play --log` recorded instead of --trace (one clip: the published one)")
       ->check(CLI::ExistingFile);
   sub->add_option("--arrivals-track", opts->arrivals_track, "Track of the log to replay")->capture_default_str();
+  sub->add_flag("--no-gap-scaling", opts->no_gap_scaling,
+                "Extrapolate motion measured across a missing frame as if it spanned one interval");
   sub->add_option("--blend", opts->blend,
                   "Hedge conjectures toward the newest real frame: W1,HORIZON,POWER (1,1e9,0 turns it off)")
       ->delimiter(',')

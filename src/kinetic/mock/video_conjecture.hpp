@@ -16,8 +16,10 @@ struct VideoConjectureConfig {
   int search_radius = 8;        // per pyramid level, in that level's pixels
   int pyramid_levels = 3;       // 1 = full resolution only
   float min_confidence = 0.35f; // below it the engine freezes the last frame instead
-  // make_video_conjecturer hedges the engine's predictions toward the newest real frame.
+  // make_video_conjecturer hedges the engine's predictions toward the newest real frame, and
+  // (scale_by_gap) scales motion measured across a missing frame down to one interval.
   BlendConfig blend;
+  bool scale_by_gap = true;
 };
 
 struct Conjecture {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "kinetic/mock/video_conjecture_blend.hpp"
+#include "kinetic/mock/video_conjecture_gap.hpp"
 #include "kinetic/mock/video_frame_check.hpp"
 #include "kinetic/mock/video_warp.hpp"
 
@@ -96,6 +97,7 @@ std::unique_ptr<VideoConjecturer> make_video_conjecturer(const VideoConjectureCo
   (void)prefer_gpu;
 #endif
   if (!engine) engine = make_cpu_video_conjecturer(config);
+  if (config.scale_by_gap) engine = make_gap_scaled_conjecturer(std::move(engine));
   if (!config.blend.enabled()) return engine;
   return make_blending_conjecturer(std::move(engine), config.blend);
 }
