@@ -360,6 +360,10 @@ void QuicSession::discard() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;  // no CONNECTION_CLOSE, not even from the destructor
   closed_notified_ = true;  // never handed out: nobody to tell
+  drop_pending();
+}
+
+void QuicSession::drop_pending() {
   if (timer_ != 0) loop_.cancel(timer_);
   timer_ = 0;
   ready_.clear();
@@ -732,12 +736,7 @@ void QuicSession::enter_closing_period(State state) {
 void QuicSession::finish() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
-  if (timer_ != 0) loop_.cancel(timer_);
-  timer_ = 0;
-  ready_.clear();
-  for (auto& [id, s] : streams_) s->in_ready_ = false;
-  datagrams_.clear();
-  pending_tx_.clear();
+  drop_pending();
   if (endpoint_ != nullptr) {
     for (const auto& cid : cids_) endpoint_->remove_cid(cid);
     endpoint_->on_session_finished(*this);

@@ -132,6 +132,8 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   void handle_error(int rv);
   // Gone without a word to the peer (Retry, junk first packet): the endpoint forgets us.
   void discard();
+  // Cancels the timer and drops what waits to be sent: nothing more leaves a closed session.
+  void drop_pending();
   void close_with(const ngtcp2_connection_close_error& ccerr, CloseInfo info);
   void enter_closing_period(State state);
   void finish();
