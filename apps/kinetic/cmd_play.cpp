@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -170,9 +169,7 @@ int run_play(const PlayOptions& o) {
       if (f.track < engine_track.size() && engine_track[f.track]) {
         const std::size_t track = *engine_track[f.track];
         if (f.frame.kind == media::StreamKind::kVideo && f.frame.timescale > 0) {
-          const auto pts_us = static_cast<std::int64_t>(
-              std::llround(static_cast<double>(f.frame.pts) * 1e6 / static_cast<double>(f.frame.timescale)));
-          report.on_arrival(track, f.group, f.object, pts_us,
+          report.on_arrival(track, f.group, f.object, media::loc_pts_us(f.frame),
                             f.frame.capture_time_us ? static_cast<std::int64_t>(*f.frame.capture_time_us) : -1,
                             f.arrival_us);
         }

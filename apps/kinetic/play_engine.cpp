@@ -21,10 +21,6 @@ constexpr std::int64_t kDefaultFrameIntervalUs = 33'333;
 // Logged at most this many times per track and kind, so a garbage stream cannot flood stderr.
 constexpr std::uint64_t kMaxWarnings = 5;
 
-std::int64_t to_us(std::int64_t pts, std::uint64_t timescale) {
-  return static_cast<std::int64_t>(std::llround(static_cast<double>(pts) * 1e6 / static_cast<double>(timescale)));
-}
-
 double steady_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -161,7 +157,7 @@ void PlayEngine::on_video(Track& t, std::uint64_t group, std::uint64_t object, c
     t.decoder->flush();
     t.need_keyframe = false;
   }
-  const std::int64_t pts_us = to_us(frame.pts, frame.timescale);
+  const std::int64_t pts_us = media::loc_pts_us(frame);
   if (!t.offset_set) {
     // The sender's mapping from media time to its wall clock: deadlines then sit at capture
     // time + budget, and latency is glass-to-glass on the shared clock.
@@ -186,7 +182,7 @@ void PlayEngine::on_video(Track& t, std::uint64_t group, std::uint64_t object, c
 
 void PlayEngine::on_audio(Track& t, std::uint64_t group, std::uint64_t object, const media::LocFrame& frame,
                           std::int64_t arrival_us) {
-  const std::int64_t pts_us = to_us(frame.pts, frame.timescale);
+  const std::int64_t pts_us = media::loc_pts_us(frame);
   if (t.opus) {
     if (!t.in_timeline) {
       const int samples = opus_packet_get_nb_samples(frame.payload.data(), static_cast<opus_int32>(frame.payload.size()),

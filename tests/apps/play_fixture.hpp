@@ -45,7 +45,7 @@ inline ClipFrames load_clip_frames(std::size_t count, std::int64_t capture_base_
     f.pts = (*p)->pts;
     f.timescale = out.stream.timescale;
     f.keyframe = (*p)->keyframe;
-    const auto pts_us = static_cast<std::int64_t>(std::llround(static_cast<double>(f.pts) * 1e6 / static_cast<double>(f.timescale)));
+    const std::int64_t pts_us = media::loc_pts_us(f);
     f.capture_time_us = static_cast<std::uint64_t>(capture_base_us + pts_us);
     if (f.keyframe && !first) {
       ++group;

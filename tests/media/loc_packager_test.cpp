@@ -87,3 +87,18 @@ TEST(LocPackager, RefusesBadFramesAndObjects) {
 
 }  // namespace
 }  // namespace kinetic::media
+
+namespace kinetic::media {
+namespace {
+
+TEST(LocPtsUs, MediaTimeInMicroseconds) {
+  LocFrame f;
+  f.pts = 3003;
+  f.timescale = 90000;
+  EXPECT_EQ(loc_pts_us(f), 33'367);
+  f.timescale = 0;
+  EXPECT_EQ(loc_pts_us(f), 0);
+}
+
+}  // namespace
+}  // namespace kinetic::media

@@ -1,5 +1,7 @@
 #include "kinetic/media/loc_packager.hpp"
 
+#include <cmath>
+
 #include "kinetic/wire/loc.hpp"
 
 namespace kinetic::media {
@@ -58,6 +60,12 @@ wire::Result<LocFrame> unpackage_loc(StreamKind kind, const wire::SharedBytes& p
     }
   }
   return f;
+}
+
+std::int64_t loc_pts_us(const LocFrame& frame) noexcept {
+  if (frame.timescale == 0) return 0;
+  return static_cast<std::int64_t>(
+      std::llround(static_cast<double>(frame.pts) * 1e6 / static_cast<double>(frame.timescale)));
 }
 
 }  // namespace kinetic::media

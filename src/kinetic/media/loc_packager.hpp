@@ -43,6 +43,9 @@ struct LocObject {
 wire::Result<LocObject> package_loc(const LocFrame& frame);
 // Reads a LOC object back. The kind comes from the catalog (LOC does not say it); a missing
 // Timestamp or Timescale is kInvalidValue, malformed LOC properties kKeyValueFormatting.
+// The frame's media time in microseconds (0 for a zero timescale): what players key slots on.
+std::int64_t loc_pts_us(const LocFrame& frame) noexcept;
+
 wire::Result<LocFrame> unpackage_loc(StreamKind kind, const wire::SharedBytes& payload,
                                      const wire::KeyValueList& properties);
 
