@@ -128,7 +128,7 @@ int run_relay(const relay::RelayFlags& flags) {
     std::cerr << "kinetic relay: cannot listen on " << config.listen << ": " << server.error().what << "\n";
     return 1;
   }
-  std::cout << "relay listening on " << config.listen << " (moqt-20, moqt-18, h3 WebTransport)";
+  std::cout << "relay listening on " << config.listen << " (moqt-22/21/20, moqt-18, h3 WebTransport)";
   if (hash) std::cout << "  certificate sha256 " << transport::to_hex(*hash);
   if (metrics_server) std::cout << "  metrics on port " << metrics_server->port();
   if (!config.upstream.empty()) std::cout << "  upstream " << config.upstream;

@@ -170,7 +170,9 @@ inline std::vector<std::uint8_t> encoded(wire::Version v, const wire::ControlMes
 }
 
 inline std::string version_name(const ::testing::TestParamInfo<std::string>& info) {
-  return info.param == "moqt-18" ? "Draft18" : "Draft20";
+  if (info.param == "moqt-18") return "Draft18";
+  if (info.param == "moqt-22") return "Draft22";
+  return "Draft20";
 }
 
 }  // namespace kinetic::moqt::testing

@@ -15,7 +15,11 @@ constexpr std::uint64_t code_of_no_error() { return static_cast<std::uint64_t>(S
 
 TEST_P(SessionTest, SetupExchangesOptionsAndPicksTheDraft) {
   connect();
-  EXPECT_EQ(client->version(), GetParam() == "moqt-18" ? wire::Version::kDraft18 : wire::Version::kDraft20);
+  const auto expected = GetParam() == "moqt-18"   ? wire::Version::kDraft18
+                        : GetParam() == "moqt-22" ? wire::Version::kDraft22
+                                                  : wire::Version::kDraft20;
+  EXPECT_EQ(client->version(), expected);
+  EXPECT_EQ(server->version(), expected);
   EXPECT_EQ(server->peer_setup().path, "/moq");
   EXPECT_EQ(server->peer_setup().authority, "relay.example");
   EXPECT_EQ(server->peer_setup().implementation, "kinetic");
@@ -226,7 +230,8 @@ TEST_P(SessionTest, PeerClosingEndsEveryRequest) {
   EXPECT_EQ(sub->state(), RequestState::kDone);
 }
 
-INSTANTIATE_TEST_SUITE_P(Drafts, SessionTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+// moqt-22 (wire-identical to 20) runs the whole session suite too.
+INSTANTIATE_TEST_SUITE_P(Drafts, SessionTest, ::testing::Values("moqt-18", "moqt-20", "moqt-22"), version_name);
 
 }  // namespace
 }  // namespace kinetic::moqt::testing

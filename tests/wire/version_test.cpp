@@ -10,7 +10,10 @@ TEST(Version, AlpnTokens) {
   EXPECT_EQ(alpn(Version::kDraft20), "moqt-20");
   EXPECT_EQ(version_from_alpn("moqt-20"), Version::kDraft20);
   EXPECT_EQ(version_from_alpn("moqt-18"), Version::kDraft18);
+  EXPECT_EQ(version_from_alpn("moqt-21"), Version::kDraft21);
+  EXPECT_EQ(version_from_alpn("moqt-22"), Version::kDraft22);
   EXPECT_FALSE(version_from_alpn("moqt-19"));
+  EXPECT_FALSE(version_from_alpn("moqt-23"));
   EXPECT_FALSE(version_from_alpn("h3"));
 }
 
@@ -33,6 +36,16 @@ TEST(Version, FeaturesFollowTheChangelog) {
   EXPECT_EQ(d20.stream_count_unknown, ~0ull);
   EXPECT_TRUE(d18.publish_ok_message && !d20.publish_ok_message);
   EXPECT_TRUE(d20.publish_state_notify && !d18.publish_state_notify);
+}
+
+// Drafts 21 and 22 changed no wire format: they negotiate as their own ALPN tokens and
+// encode exactly as draft 20.
+TEST(Version, Drafts21And22AreWireIdenticalTo20) {
+  const auto& d20 = features(Version::kDraft20);
+  for (Version v : {Version::kDraft21, Version::kDraft22}) {
+    EXPECT_EQ(&features(v), &d20) << alpn(v);
+  }
+  EXPECT_EQ(supported_alpns(), (std::vector<std::string>{"moqt-22", "moqt-21", "moqt-20", "moqt-18"}));
 }
 
 }  // namespace

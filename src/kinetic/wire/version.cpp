@@ -65,6 +65,8 @@ std::string_view alpn(Version v) noexcept {
   switch (v) {
     case Version::kDraft18: return "moqt-18";
     case Version::kDraft20: return "moqt-20";
+    case Version::kDraft21: return "moqt-21";
+    case Version::kDraft22: return "moqt-22";
   }
   return "";
 }
@@ -73,6 +75,8 @@ std::string_view version_name(Version v) noexcept {
   switch (v) {
     case Version::kDraft18: return "draft-ietf-moq-transport-18";
     case Version::kDraft20: return "draft-ietf-moq-transport-20 (editor's copy 2026-08-21)";
+    case Version::kDraft21: return "draft-ietf-moq-transport-21 (wire-identical to 20)";
+    case Version::kDraft22: return "draft-ietf-moq-transport-22 (wire-identical to 20)";
   }
   return "";
 }
@@ -84,10 +88,18 @@ std::optional<Version> version_from_alpn(std::string_view token) noexcept {
   return std::nullopt;
 }
 
+std::vector<std::string> supported_alpns() {
+  std::vector<std::string> out;
+  for (Version v : kSupportedVersions) out.emplace_back(alpn(v));
+  return out;
+}
+
 const VersionFeatures& features(Version v) noexcept {
   switch (v) {
     case Version::kDraft18: return kDraft18Features;
-    case Version::kDraft20: return kDraft20Features;
+    case Version::kDraft20:
+    case Version::kDraft21:
+    case Version::kDraft22: return kDraft20Features;
   }
   return kDraft20Features;
 }

@@ -6,21 +6,29 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace kinetic::wire {
 
 enum class Version : std::uint8_t {
   kDraft18,
   kDraft20,
+  kDraft21,  // wire-identical to draft 20 (the WG's notes for -21 and -22 change no wire format)
+  kDraft22,
 };
 
-inline constexpr std::array<Version, 2> kSupportedVersions = {Version::kDraft20, Version::kDraft18};
+// Newest first: a server picks the first of these the client offers.
+inline constexpr std::array<Version, 4> kSupportedVersions = {Version::kDraft22, Version::kDraft21,
+                                                              Version::kDraft20, Version::kDraft18};
 
 // ALPN token for raw QUIC and the WebTransport protocol token (draft-18 §3.1).
 std::string_view alpn(Version v) noexcept;
 std::string_view version_name(Version v) noexcept;
 std::optional<Version> version_from_alpn(std::string_view alpn) noexcept;
+// The ALPN / WebTransport protocol tokens of kSupportedVersions, in that order.
+std::vector<std::string> supported_alpns();
 
 // Every wire-visible difference between the drafts. Codecs branch on these flags, never
 // on the Version itself, so a new draft is a new row in version.cpp.

@@ -13,7 +13,7 @@
 
 namespace kinetic::transport::quic {
 
-// moqt-20, moqt-18 (newest first) and h3, the ALPNs a Kinetic server answers on one port.
+// moqt-22, moqt-21, moqt-20, moqt-18 (newest first) and h3, the ALPNs a Kinetic server answers on one port.
 std::vector<std::string> default_alpn();
 
 enum class CongestionControl { kCubic, kReno, kBbr };

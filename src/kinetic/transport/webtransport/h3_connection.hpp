@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kinetic/transport/transport.hpp"
+#include "kinetic/wire/version.hpp"
 #include "kinetic/transport/webtransport/headers.hpp"
 #include "kinetic/transport/webtransport/qpack.hpp"
 #include "kinetic/transport/webtransport/settings.hpp"
@@ -33,7 +34,7 @@ using StaticHandler = std::function<std::optional<StaticResponse>(std::string_vi
 
 struct ServerOptions {
   // Subprotocols we speak, most preferred first; matched against wt-available-protocols.
-  std::vector<std::string> protocols = {"moqt-20", "moqt-18"};
+  std::vector<std::string> protocols = wire::supported_alpns();
   // Receives each accepted WebTransport session; set its handler here. Required for
   // WebTransport: without it every CONNECT is refused with 501.
   AcceptCallback on_session;
@@ -47,7 +48,7 @@ struct ServerOptions {
 struct ClientOptions {
   std::string authority;  // host:port for :authority
   std::string path = "/";
-  std::vector<std::string> protocols = {"moqt-20", "moqt-18"};
+  std::vector<std::string> protocols = wire::supported_alpns();
   std::size_t max_field_section_size = 16 * 1024;
 };
 

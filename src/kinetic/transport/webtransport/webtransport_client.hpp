@@ -11,13 +11,14 @@
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_config.hpp"
 #include "kinetic/transport/transport.hpp"
+#include "kinetic/wire/version.hpp"
 #include "kinetic/wire/result.hpp"
 
 namespace kinetic::transport::webtransport {
 
 struct WebTransportClientConfig {
   std::string url;  // https://host[:port]/path (port 443 when absent)
-  std::vector<std::string> protocols = {"moqt-20", "moqt-18"};
+  std::vector<std::string> protocols = wire::supported_alpns();
   // Like the browser's serverCertificateHashes: accept exactly these certificates.
   std::vector<Sha256> pinned_sha256;
   std::string ca_file;  // trust anchors when nothing is pinned; empty: the system store
