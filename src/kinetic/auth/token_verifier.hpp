@@ -1,0 +1,43 @@
+// Turns a token's bytes into Grants: tells JWT from CAT by its header (JSON or CBOR), finds the
+// configured key by key id (or, without one, every key of the token's algorithm), checks the
+// signature, then exp and nbf against the time it is given. Every failure is a TokenError;
+// nothing here throws or aborts on untrusted input.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "kinetic/auth/grants.hpp"
+#include "kinetic/auth/jwk.hpp"
+#include "kinetic/auth/token_error.hpp"
+
+namespace kinetic::auth {
+
+enum class TokenFormat : std::uint8_t { kJwt, kCat };
+
+// Token types of the AUTHORIZATION TOKEN parameter: 0 is "negotiated out of band" in MoQT
+// (Kinetic's JWTs travel as it), 1 is CAT (draft-ietf-moq-c4m).
+inline constexpr std::uint64_t kTokenTypeJwt = 0x0;
+inline constexpr std::uint64_t kTokenTypeCat = 0x1;
+
+inline constexpr std::size_t kMaxTokenBytes = 8192;
+
+TokenResult<TokenFormat> detect_format(std::string_view token);
+
+class TokenVerifier {
+ public:
+  explicit TokenVerifier(std::vector<Jwk> keys) : keys_(std::move(keys)) {}
+  // `now`: seconds since the epoch.
+  [[nodiscard]] TokenResult<Grants> verify(std::string_view token, std::int64_t now) const;
+  [[nodiscard]] bool empty() const noexcept { return keys_.empty(); }
+  [[nodiscard]] const std::vector<Jwk>& keys() const noexcept { return keys_; }
+
+ private:
+  [[nodiscard]] TokenResult<const Jwk*> check_signature(KeyAlg alg, const std::string& kid, std::string_view input,
+                                                        const std::vector<std::uint8_t>& signature) const;
+  std::vector<Jwk> keys_;
+};
+
+}  // namespace kinetic::auth
