@@ -1,0 +1,217 @@
+#include "kinetic/webrtc/live_publisher.hpp"
+
+extern "C" {
+#include <libavcodec/codec_id.h>
+}
+
+#include <spdlog/spdlog.h>
+
+#include "kinetic/media/catalog.hpp"
+#include "kinetic/wire/error_codes.hpp"
+
+namespace kinetic::webrtc {
+
+namespace {
+
+constexpr int kVideoIndex = 0;
+constexpr int kAudioIndex = 1;
+constexpr std::uint32_t kVideoTimescale = 90'000;  // RTP's H.264 clock
+constexpr std::uint32_t kAudioTimescale = 48'000;  // Opus
+
+std::int64_t ticks(std::uint64_t ns, std::uint32_t timescale) {
+  // Split so the product never overflows 64 bits, however long the session runs.
+  return static_cast<std::int64_t>((ns / 1'000'000'000u) * timescale + (ns % 1'000'000'000u) * timescale / 1'000'000'000u);
+}
+
+moqt::RequestErrorInfo does_not_exist(std::string reason) {
+  moqt::RequestErrorInfo e;
+  e.code = static_cast<std::uint64_t>(wire::RequestErrorCode::kDoesNotExist);
+  e.reason = std::move(reason);
+  return e;
+}
+
+}  // namespace
+
+std::string opus_head(unsigned channels) {
+  std::string h = "OpusHead";
+  h.push_back(1);                                   // version
+  h.push_back(static_cast<char>(channels));
+  h.push_back(static_cast<char>(312 & 0xff));       // pre-skip, little endian
+  h.push_back(static_cast<char>(312 >> 8));
+  for (int shift = 0; shift < 32; shift += 8) h.push_back(static_cast<char>((48000u >> shift) & 0xff));
+  h.push_back(0);                                   // output gain
+  h.push_back(0);
+  h.push_back(0);                                   // channel mapping family 0
+  return h;
+}
+
+LivePublisher::LivePublisher(moqt::TrackNamespace ns, LivePublisherOptions options, std::function<void()> want_keyframe)
+    : ns_(std::move(ns)), options_(options), want_keyframe_(std::move(want_keyframe)) {}
+
+bool LivePublisher::start(const IngestFrame& keyframe) {
+  std::vector<media::StreamInfo> streams;
+  media::StreamInfo v;
+  v.index = kVideoIndex;
+  v.kind = media::StreamKind::kVideo;
+  v.codec_name = "h264";
+  v.codec_id = AV_CODEC_ID_H264;
+  v.extradata = keyframe.config;
+  v.timescale = kVideoTimescale;
+  v.width = keyframe.width;
+  v.height = keyframe.height;
+  streams.push_back(v);
+  if (options_.audio) {
+    media::StreamInfo a;
+    a.index = kAudioIndex;
+    a.kind = media::StreamKind::kAudio;
+    a.codec_name = "opus";
+    a.codec_id = AV_CODEC_ID_OPUS;
+    a.extradata = opus_head(options_.audio_channels);
+    a.timescale = kAudioTimescale;
+    a.sample_rate = 48'000;
+    a.channels = static_cast<int>(options_.audio_channels);
+    streams.push_back(a);
+  }
+  auto b = media::Broadcast::create(streams);
+  if (!b) {
+    spdlog::warn("whip: cannot describe the stream: {}", b.error().what);
+    return false;
+  }
+  broadcast_ = std::move(*b);
+  config_ = keyframe.config;
+  const auto generated = static_cast<std::uint64_t>(wall_us() / 1000);
+  catalog_payload_ = wire::SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated))));
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  for (auto& sub : waiting) accept(sub);
+  return true;
+}
+
+void LivePublisher::add(IngestFrame&& frame) {
+  if (ended_) return;
+  const bool video = frame.kind == media::StreamKind::kVideo;
+  if (!video && !options_.audio) return;
+  if (!broadcast_) {
+    if (!video || !frame.keyframe || frame.config.empty() || !start(frame)) {
+      ++stats_.dropped;
+      if (video) want_keyframe_();
+      return;
+    }
+  }
+  if (video && frame.keyframe && !frame.config.empty() && frame.config != config_) {
+    // The catalog keeps the first configuration; the keyframe's own LOC property carries the
+    // new one, which is what a decoder joining there uses.
+    spdlog::info("whip: H.264 configuration changed ({}x{})", frame.width, frame.height);
+    config_ = frame.config;
+  }
+  media::Packet p;
+  p.stream_index = video ? kVideoIndex : kAudioIndex;
+  p.pts = ticks(frame.pts_ns, video ? kVideoTimescale : kAudioTimescale);
+  p.dts = p.pts;
+  p.keyframe = frame.keyframe;
+  p.data = std::move(frame.data);
+  const auto capture = static_cast<std::uint64_t>(frame.capture_us.value_or(frame.received_us));
+  auto placed = broadcast_->add(p, capture);
+  if (!placed || !*placed) {
+    ++stats_.dropped;
+    return;
+  }
+  auto& obj = **placed;
+  const auto now = std::chrono::steady_clock::now();
+  if (video && obj.new_group) {
+    ++stats_.groups;
+    group_started_ = now;
+  } else if (video && now - group_started_ > options_.max_group) {
+    ++stats_.keyframe_requests;
+    want_keyframe_();
+  }
+  send(obj);
+}
+
+void LivePublisher::send(media::BroadcastObject& obj) {
+  largest_[obj.track] = moqt::Location{obj.group, obj.object};
+  auto& group = current_group_[obj.track];
+  if (obj.new_group) group.clear();
+  group.push_back(obj);
+  auto& list = subs_[obj.track];
+  std::erase_if(list, [](const auto& s) {
+    return s->state() == moqt::RequestState::kDone || s->state() == moqt::RequestState::kFailed;
+  });
+  for (auto& sub : list) deliver(*sub, obj);
+  ++stats_.objects;
+  last_sent_us_ = wall_us();
+}
+
+void LivePublisher::deliver(moqt::ServedSubscription& sub, const media::BroadcastObject& obj) {
+  if (!sub.sending() || !sub.in_filter({obj.group, obj.object})) return;
+  auto* w = sub.subgroup(obj.group, 0);
+  if (w == nullptr || !w->open()) {
+    if (!obj.new_group) return;  // joined mid-group without its keyframe: wait for the next
+    sub.close_groups_before(obj.group, false);
+    w = sub.open_subgroup({obj.group, 0, moqt::kDefaultPriority, true, false});
+    if (w == nullptr) return;
+  }
+  w->write(obj.object, obj.loc.payload, obj.loc.properties);
+}
+
+bool LivePublisher::on_subscribe(const std::shared_ptr<moqt::ServedSubscription>& sub) {
+  const std::string& name = sub->track().name;
+  const bool known = name == media::kCatalogTrackName || name == "video0" || (options_.audio && name == "audio0");
+  if (!known || ended_) return false;
+  if (!broadcast_) {
+    waiting_.push_back(sub);
+    return true;
+  }
+  accept(sub);
+  return true;
+}
+
+void LivePublisher::accept(const std::shared_ptr<moqt::ServedSubscription>& sub) {
+  if (sub->state() != moqt::RequestState::kPending) return;
+  const std::string& name = sub->track().name;
+  moqt::TrackInfo info;
+  if (name == media::kCatalogTrackName) {
+    info.largest = moqt::Location{0, 0};
+    info.publisher_priority = 0;  // the catalog first: nothing decodes without it
+    sub->accept(info);
+    if (auto* w = sub->open_subgroup({0, 0, 0, false, true})) {
+      w->write(0, catalog_payload_);
+      w->finish();
+    }
+    return;
+  }
+  const auto& tracks = broadcast_->tracks();
+  for (std::size_t i = 0; i < tracks.size(); ++i) {
+    if (tracks[i].name != name) continue;
+    if (auto it = largest_.find(i); it != largest_.end()) info.largest = it->second;
+    sub->accept(info);
+    subs_[i].push_back(sub);
+    // Mid-group joiners get the group from its keyframe and can start at once.
+    for (const auto& obj : current_group_[i]) deliver(*sub, obj);
+    spdlog::info("whip: subscriber for {}", name);
+    return;
+  }
+  sub->reject(does_not_exist("no such track"));
+}
+
+void LivePublisher::end(std::string_view reason) {
+  if (ended_) return;
+  ended_ = true;
+  for (auto& sub : waiting_) {
+    if (sub->state() == moqt::RequestState::kPending) {
+      sub->reject(does_not_exist(std::string(reason)));
+    }
+  }
+  waiting_.clear();
+  for (auto& [track, list] : subs_) {
+    for (auto& sub : list) {
+      if (sub->state() == moqt::RequestState::kActive) {
+        sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), reason);
+      }
+    }
+  }
+  subs_.clear();
+  current_group_.clear();
+}
+
+}  // namespace kinetic::webrtc

@@ -1,0 +1,277 @@
+#include "kinetic/webrtc/whip_gateway.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+#include "kinetic/webrtc/sdp_offer.hpp"
+#include "kinetic/webrtc/namespace_path.hpp"
+
+namespace kinetic::webrtc {
+
+namespace {
+
+HttpResponse text(unsigned status, std::string body) { return {status, "text/plain", std::move(body) + "\n", {}}; }
+
+// Resource ids are unguessable: the URL is what lets a client end its own session.
+std::string new_resource_id() {
+  static std::mutex mu;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard lock(mu);
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+bool equal_constant_time(const std::string& a, const std::string& b) {
+  unsigned diff = a.size() == b.size() ? 0u : 1u;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
+}
+
+}  // namespace
+
+// Asks the ingest for keyframes from the loop thread while the GLib thread may be ending it.
+struct KeyframeSlot {
+  std::mutex mu;
+  std::weak_ptr<WhipIngest> ingest;
+  void request() {
+    std::shared_ptr<WhipIngest> i;
+    {
+      std::lock_guard lock(mu);
+      i = ingest.lock();
+    }
+    if (i) i->request_keyframe();
+  }
+};
+
+struct WhipGateway::Entry {
+  std::string id;
+  std::string ns_text;
+  moqt::TrackNamespace ns;
+  std::shared_ptr<WhipIngest> ingest;  // GLib thread
+  std::shared_ptr<LivePublisher> publisher;
+  std::shared_ptr<std::atomic<std::int64_t>> last_frame_us = std::make_shared<std::atomic<std::int64_t>>(0);
+  std::int64_t created_us = wall_us();
+};
+
+// The loop thread's side of one session: its broadcast and the PUBLISH_NAMESPACE that announces it.
+struct WhipGateway::Published final : moqt::RequestHandler {
+  WhipGateway* gateway = nullptr;
+  std::string id;
+  std::string ns_text;
+  std::shared_ptr<LivePublisher> publisher;
+  std::shared_ptr<moqt::OutgoingRequest> announce;
+
+  void on_ok(moqt::OutgoingRequest&, const moqt::TrackInfo&) override {
+    spdlog::info("whip: namespace {} announced", ns_text);
+  }
+  void on_error(moqt::OutgoingRequest&, const moqt::RequestErrorInfo& e) override {
+    spdlog::warn("whip: relay refused namespace {} ({}: {})", ns_text, e.code, e.reason);
+    auto* g = gateway;
+    g->glib_->post([g, session_id = id, reason = "relay refused the namespace: " + e.reason] {
+      g->end_session(session_id, reason);
+    });
+  }
+  // The session calls back until the request is over, so a withdrawn one is kept until then.
+  void on_closed(moqt::OutgoingRequest&) override {
+    auto* g = gateway;
+    g->loop_.post([g, self = this] { std::erase_if(g->retired_, [self](const auto& p) { return p.get() == self; }); });
+  }
+};
+
+WhipGateway::WhipGateway(transport::EpollLoop& loop, WhipGatewayOptions options)
+    : loop_(loop), options_(std::move(options)) {}
+
+Outcome<std::unique_ptr<WhipGateway>> WhipGateway::start(transport::EpollLoop& loop, WhipGatewayOptions options) {
+  if (auto ready = init_gstreamer(); !ready) return ready.error();
+  std::unique_ptr<WhipGateway> self(new WhipGateway(loop, std::move(options)));
+  self->glib_ = std::make_unique<GlibThread>();
+  auto* raw = self.get();
+  auto http = HttpServer::listen(*self->glib_, self->options_.http_host, self->options_.http_port,
+                                 [raw](const HttpRequest& r) { return raw->handle(r); });
+  if (!http) return http.error();
+  self->http_ = std::move(*http);
+  self->glib_->every(250, [raw] { raw->check_idle(); });
+  return Outcome<std::unique_ptr<WhipGateway>>(std::move(self));
+}
+
+WhipGateway::~WhipGateway() {
+  http_.reset();
+  if (glib_) {
+    glib_->run_sync([this] {
+      std::vector<std::string> ids;
+      {
+        std::lock_guard lock(mu_);
+        for (const auto& [id, e] : by_id_) ids.push_back(id);
+      }
+      for (const auto& id : ids) end_session(id, "gateway stopping");
+    });
+    glib_.reset();
+  }
+}
+
+void WhipGateway::attach(std::shared_ptr<moqt::Session> session) { session_ = std::move(session); }
+
+std::size_t WhipGateway::sessions() const {
+  std::lock_guard lock(mu_);
+  return by_id_.size();
+}
+
+bool WhipGateway::authorized(const HttpRequest& request) const {
+  if (options_.token.empty()) return true;
+  return equal_constant_time(request.authorization, "Bearer " + options_.token);
+}
+
+HttpResponse WhipGateway::handle(const HttpRequest& r) {
+  if (r.method == "OPTIONS") {
+    HttpResponse ok{204, "text/plain", "", {{"Accept-Post", "application/sdp"}}};
+    return ok;
+  }
+  constexpr std::string_view kPrefix = "/whip/";
+  if (r.path.rfind(kPrefix, 0) != 0) return text(404, "no such endpoint (WHIP is POST /whip/<namespace>)");
+  const std::string rest = r.path.substr(kPrefix.size());
+  if (!authorized(r)) {
+    HttpResponse denied = text(401, "missing or wrong Bearer token");
+    denied.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return denied;
+  }
+  if (r.method == "POST") return post(rest, r);
+  if (r.method == "DELETE") {
+    const auto slash = rest.rfind('/');
+    if (slash == std::string::npos) return text(404, "DELETE needs the session URL from Location");
+    return remove(rest.substr(0, slash), rest.substr(slash + 1));
+  }
+  // Trickle ICE and ICE restarts are not taken: the answer already holds every candidate.
+  HttpResponse refused = text(405, "method not allowed");
+  refused.headers.emplace_back("Allow", "POST, DELETE, OPTIONS");
+  return refused;
+}
+
+HttpResponse WhipGateway::post(const std::string& ns_text, const HttpRequest& r) {
+  auto ns = namespace_from_path(ns_text);
+  if (!ns) return text(400, "bad namespace in the URL (fields of A-Z a-z 0-9 . _ - joined by /)");
+  if (r.content_type != "application/sdp") return text(415, "the offer must be Content-Type: application/sdp");
+  auto offer = check_offer(r.body, OfferRole::kPublish, options_.ingest.ice.loopback_only());
+  if (!offer) return text(400, "bad offer: " + offer.error().what);
+
+  auto entry = std::make_shared<Entry>();
+  entry->ns_text = ns_text;
+  entry->ns = *ns;
+  auto keyframes = std::make_shared<KeyframeSlot>();
+  LivePublisherOptions popts;
+  popts.audio = offer->opus.has_value();
+  popts.audio_channels = offer->opus ? std::max(1u, offer->opus->channels) : 2u;
+  popts.max_group = options_.max_group;
+  entry->publisher = std::make_shared<LivePublisher>(entry->ns, popts, [keyframes] { keyframes->request(); });
+  {
+    std::lock_guard lock(mu_);
+    if (id_by_namespace_.count(ns_text) != 0) return text(409, "namespace " + ns_text + " already has a publisher");
+    if (by_id_.size() >= options_.max_sessions) return text(503, "too many sessions");
+    entry->id = new_resource_id();
+    by_id_[entry->id] = entry;
+    id_by_namespace_[ns_text] = entry->id;
+    // Posted under the lock, so it reaches the loop before any withdrawal of this namespace.
+    loop_.post([this, id = entry->id, ns_text, pub = entry->publisher] {
+      auto p = std::make_unique<Published>();
+      p->gateway = this;
+      p->id = id;
+      p->ns_text = ns_text;
+      p->publisher = pub;
+      if (session_ && !session_->closed()) p->announce = session_->publish_namespace(pub->track_namespace(), p.get());
+      published_[pub->track_namespace()] = std::move(p);
+    });
+  }
+  auto last = entry->last_frame_us;
+  auto pub = entry->publisher;
+  auto& loop = loop_;
+  auto ingest = WhipIngest::create(
+      *offer, options_.ingest, *glib_,
+      [&loop, pub, last](IngestFrame&& f) {
+        last->store(wall_us());
+        loop.post([pub, frame = std::move(f)]() mutable { pub->add(std::move(frame)); });
+      },
+      [this, id = entry->id](std::string reason) { end_session(id, reason); });
+  if (!ingest) {
+    end_session(entry->id, "no answer: " + ingest.error().what);
+    const bool client_fault = ingest.error().client_fault;
+    return text(client_fault ? 400 : 500, "cannot answer the offer: " + ingest.error().what);
+  }
+  entry->ingest = std::shared_ptr<WhipIngest>(std::move(*ingest));
+  {
+    std::lock_guard lock(keyframes->mu);
+    keyframes->ingest = entry->ingest;
+  }
+  spdlog::info("whip: session {} publishes {} (video pt {}, {}; {} remote candidates dropped)", entry->id, ns_text,
+               offer->h264.payload, offer->opus ? "Opus audio" : "no audio", offer->candidates_dropped);
+  HttpResponse created{201, "application/sdp", entry->ingest->answer(), {}};
+  created.headers.emplace_back("Location", "/whip/" + ns_text + "/" + entry->id);
+  created.headers.emplace_back("ETag", "\"" + entry->id + "\"");
+  return created;
+}
+
+HttpResponse WhipGateway::remove(const std::string& ns_text, const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || it->second->ns_text != ns_text) return text(404, "no such WHIP session");
+  }
+  end_session(id, "DELETE from the client");
+  return text(200, "session ended");
+}
+
+void WhipGateway::end_session(const std::string& id, const std::string& reason) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return;
+    entry = it->second;
+    by_id_.erase(it);
+    id_by_namespace_.erase(entry->ns_text);
+    loop_.post([this, ns = entry->ns, reason] {
+      auto it2 = published_.find(ns);
+      if (it2 == published_.end()) return;
+      it2->second->publisher->end(reason);
+      if (it2->second->announce) it2->second->announce->cancel();
+      const auto& s = it2->second->publisher->stats();
+      spdlog::info("whip: namespace {} withdrawn: {} objects in {} groups, {} frames dropped, {} keyframe requests",
+                   it2->second->ns_text, s.objects, s.groups, s.dropped, s.keyframe_requests);
+      retired_.push_back(std::move(it2->second));
+      published_.erase(it2);
+    });
+  }
+  const std::uint64_t frames = entry->ingest ? entry->ingest->frames() : 0;
+  entry->ingest.reset();  // the pipeline stops here, on the GLib thread
+  spdlog::info("whip: session {} for {} ended ({}) after {} frames", id, entry->ns_text, reason, frames);
+}
+
+void WhipGateway::check_idle() {
+  const std::int64_t now = wall_us();
+  const std::int64_t limit = std::chrono::duration_cast<std::chrono::microseconds>(options_.idle_timeout).count();
+  std::vector<std::string> idle;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, e] : by_id_) {
+      const std::int64_t last = std::max(e->last_frame_us->load(), e->created_us);
+      if (e->ingest && now - last > limit) idle.push_back(id);
+    }
+  }
+  for (const auto& id : idle) {
+    end_session(id, "no media for " + std::to_string(options_.idle_timeout.count()) + " ms");
+  }
+}
+
+void WhipGateway::on_subscribe(moqt::Session& session, std::shared_ptr<moqt::ServedSubscription> sub) {
+  auto it = published_.find(sub->track().track_namespace);
+  if (it != published_.end() && it->second->publisher->on_subscribe(sub)) return;
+  moqt::SessionHandler::on_subscribe(session, sub);
+}
+
+void WhipGateway::on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) {
+  spdlog::error("whip: relay session closed ({}: {})", code, reason);
+  loop_.stop();
+}
+
+}  // namespace kinetic::webrtc

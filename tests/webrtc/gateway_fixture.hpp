@@ -1,0 +1,64 @@
+// What the gateway's process tests share: a relay and `kinetic whip` in front of it, started by
+// a shell preamble that leaves $RELAY (moqt:// URL), $HTTP (http://127.0.0.1:PORT) and $WHIP_PID
+// set (and $RELAY_PID); the browser drivers under tests/browser; counting what ffprobe decodes from `kinetic sub`'s
+// MP4. Every process is bounded by `timeout`.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "../process_fixture.hpp"
+
+namespace kinetic::test {
+
+inline std::string run_capture(const std::string& cmd) {
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (f == nullptr) return out;
+  char buf[256];
+  while (fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  pclose(f);
+  return out;
+}
+
+// Frames (video) or packets (audio) of the first stream of `kind` ('v' or 'a') ffprobe reads; -1 when none.
+inline int ffprobe_count(const std::string& path, char kind) {
+  const std::string entry = kind == 'v' ? "nb_read_frames" : "nb_read_packets";
+  const std::string count = kind == 'v' ? "-count_frames" : "-count_packets";
+  const std::string out = run_capture("ffprobe -v error " + count + " -select_streams " + std::string(1, kind) +
+                                      ":0 -show_entries stream=" + entry + " -of csv=p=0 '" + path + "' 2>/dev/null");
+  return out.empty() ? -1 : std::atoi(out.c_str());
+}
+
+class GatewayTest : public ProcessTest {
+ protected:
+  void SetUp() override {
+    ProcessTest::SetUp();
+    if (IsSkipped()) return;
+    if (std::system("ffprobe -version >/dev/null 2>&1") != 0) GTEST_SKIP() << "ffprobe not installed";
+    if (std::system("test -x /usr/bin/chromium || test -n \"$CHROMIUM\"") != 0) GTEST_SKIP() << "chromium not installed";
+    if (!std::filesystem::exists(browser_dir() + "/node_modules/playwright-core")) {
+      GTEST_SKIP() << "tests/browser/node_modules missing (npm ci)";
+    }
+  }
+
+  static std::string browser_dir() { return std::string(KINETIC_SOURCE_DIR) + "/tests/browser"; }
+
+  // Relay on a port of its own, then the gateway on any HTTP port with `gateway_args`.
+  static std::string preamble(const std::string& gateway_args, int seconds = 50) {
+    const std::string port = std::to_string(30000 + getpid() % 10000);
+    const std::string t = std::to_string(seconds);
+    return "RELAY=moqt://127.0.0.1:" + port + "\n"
+           "timeout " + t + " \"$K\" relay --listen 127.0.0.1:" + port + " >relay.log 2>&1 & RELAY_PID=$!\n" +
+           shell_wait_for("relay.log", "relay listening") + "\n"
+           "timeout " + t + " \"$K\" whip \"$RELAY\" --http 127.0.0.1:0 --insecure " + gateway_args +
+           " >whip.log 2>&1 & WHIP_PID=$!\n" + shell_wait_for("whip.log", "WHIP on") + "\n"
+           "HTTP=$(grep -o 'http://127.0.0.1:[0-9]*' whip.log | head -1)\n"
+           "B='" + browser_dir() + "'\n";
+  }
+};
+
+}  // namespace kinetic::test
