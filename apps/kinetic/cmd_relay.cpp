@@ -3,7 +3,8 @@
 // --upstream it is also a client of a parent relay (origin ← regional ← edge); with --web-root
 // it answers HTTP/3 GETs on the same port with the files of that directory. Without
 // --cert/--key it makes a short-lived ECDSA certificate and prints its SHA-256 for clients to
-// pin. SIGINT / SIGTERM close every session and exit 0.
+// pin. With --auth-key it requires JWT / CAT tokens (see relay_auth.hpp); without, it listens on
+// loopback only unless told --public. SIGINT / SIGTERM close every session and exit 0.
 
 #include <spdlog/spdlog.h>
 
@@ -16,7 +17,9 @@
 #include "cli_support.hpp"
 #include "command.hpp"
 #include "kinetic/relay/metrics_server.hpp"
+#include "kinetic/auth/token_verifier.hpp"
 #include "kinetic/relay/relay.hpp"
+#include "kinetic/relay/relay_auth.hpp"
 #include "kinetic/relay/relay_config.hpp"
 #include "kinetic/relay/static_files.hpp"
 #include "kinetic/relay/upstream_connector.hpp"
@@ -73,12 +76,25 @@ int run_relay(const relay::RelayFlags& flags) {
     return 2;
   }
   const auto hash = cert->sha256();
+  std::vector<auth::Jwk> keys;
+  if (auto err = relay::load_jwk_files(config.auth_keys, keys); !err.empty()) {
+    std::cerr << "kinetic relay: --auth-key: " << err << "\n";
+    return 2;
+  }
+  std::string upstream_token;
+  if (!config.upstream_token.empty()) {
+    if (auto err = relay::resolve_token_arg(config.upstream_token, upstream_token); !err.empty()) {
+      std::cerr << "kinetic relay: --upstream-token: " << err << "\n";
+      return 2;
+    }
+  }
 
   transport::EpollLoop loop;
   app::stop_on_signals(loop);
   relay::RelayMetrics metrics;
   // Sessions go before the QUIC server whose connections carry them (see the end).
   auto core = std::make_unique<relay::Relay>(loop, config, metrics);
+  if (!keys.empty()) core->set_auth(std::make_shared<auth::TokenVerifier>(std::move(keys)));
   if (!config.upstream.empty()) {
     relay::UpstreamConnector connector;
     if (auto err = relay::make_network_connector(loop, config, connector); !err.empty()) {
@@ -87,6 +103,7 @@ int run_relay(const relay::RelayFlags& flags) {
     }
     relay::UpstreamPolicy policy;
     if (const auto url = relay::parse_upstream_url(config.upstream)) policy.path = url->path;
+    if (!upstream_token.empty()) policy.tokens.push_back(relay::auth_token_param(upstream_token));
     core->set_upstream(std::move(connector), policy);
   }
 
@@ -134,6 +151,15 @@ int run_relay(const relay::RelayFlags& flags) {
   if (!config.upstream.empty()) std::cout << "  upstream " << config.upstream;
   if (web_root) std::cout << "  serving " << config.web_root << " over HTTP/3";
   std::cout << std::endl;
+  if (!config.auth_keys.empty()) {
+    std::cout << "auth: tokens required (JWT or CAT) for every session and request; keys from "
+              << config.auth_keys.size() << " file(s)" << std::endl;
+  } else if (relay::is_loopback_host(listen->host)) {
+    std::cout << "auth: none - open to anyone on this machine (loopback only; give --auth-key to require tokens)"
+              << std::endl;
+  } else {
+    std::cout << "auth: none - open to anyone who can reach " << config.listen << " (--public)" << std::endl;
+  }
 
   loop.run();
   spdlog::info("relay: stopping");

@@ -11,6 +11,7 @@ namespace {
 
 RelayConfig valid() {
   RelayConfig c;
+  c.listen = "127.0.0.1:4443";
   c.cert = "cert.pem";
   c.key = "key.pem";
   return c;
@@ -89,6 +90,47 @@ TEST(RelayConfig, ValidateChecksEveryRule) {
   EXPECT_NE(validate(c), "");
   c.log_level = "off";
   EXPECT_EQ(validate(c), "");
+}
+
+// A relay without auth starts on loopback only, unless told --public.
+TEST(RelayConfig, NoAuthOnlyOnLoopbackUnlessPublic) {
+  for (const char* host : {"127.0.0.1:4443", "127.1.2.3:1", "[::1]:4443", "localhost:4443"}) {
+    auto c = valid();
+    c.listen = host;
+    EXPECT_EQ(validate(c), "") << host;
+  }
+  for (const char* host : {"[::]:4443", "0.0.0.0:4443", "192.168.1.5:4443", "relay.example:4443", "127.0.0.1.example:1"}) {
+    auto c = valid();
+    c.listen = host;
+    const auto err = validate(c);
+    EXPECT_NE(err.find("--public"), std::string::npos) << host << ": " << err;
+    c.public_access = true;
+    EXPECT_EQ(validate(c), "") << host;
+    c.public_access = false;
+    c.auth_keys = {"keys.jwk"};
+    EXPECT_EQ(validate(c), "") << host;
+  }
+}
+
+TEST(RelayConfig, AuthKeysPublicAndUpstreamTokenFromTomlAndFlags) {
+  RelayConfig c;
+  ASSERT_EQ(apply_toml("auth_keys = [\"a.jwk\", \"b.jwk\"]\npublic = true\nupstream_token = \"@t.jwt\"\n", c), "");
+  EXPECT_EQ(c.auth_keys, (std::vector<std::string>{"a.jwk", "b.jwk"}));
+  EXPECT_TRUE(c.public_access);
+  EXPECT_EQ(c.upstream_token, "@t.jwt");
+  ASSERT_EQ(apply_toml("auth_keys = \"c.jwk\"\n", c), "");
+  EXPECT_EQ(c.auth_keys, (std::vector<std::string>{"c.jwk"}));
+  EXPECT_NE(apply_toml("auth_keys = 5\n", c).find("auth_keys"), std::string::npos);
+  EXPECT_NE(apply_toml("public = \"yes\"\n", c).find("true or false"), std::string::npos);
+
+  CLI::App app;
+  RelayFlags flags;
+  add_relay_flags(app, flags);
+  std::vector<const char*> argv{"relay", "--auth-key", "d.jwk", "--auth-key", "e.jwk", "--public", "--upstream-token", "tok"};
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  apply_flags(flags, c);
+  EXPECT_EQ(c.auth_keys, (std::vector<std::string>{"c.jwk", "d.jwk", "e.jwk"}));
+  EXPECT_EQ(c.upstream_token, "tok");
 }
 
 TEST(RelayConfig, FlagsOverrideTheFile) {

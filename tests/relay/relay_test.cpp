@@ -705,7 +705,7 @@ TEST_P(RelayTest, ALostUpstreamLinkIsReconnectedAndLocalNamespacesAnnouncedAgain
     auto s = moqt::Session::create(pair.client, o, h);
     current->accept(pair.server);
     return s;
-  }, UpstreamPolicy{100ms, 1s, "/"});
+  }, UpstreamPolicy{100ms, 1s, "/", {}});
   ASSERT_TRUE(loop.run_until([&] { return edge.upstream_state() == UpstreamState::kUp; }, 1s));
   EXPECT_EQ(edge_m.upstream_link.load(), 2);
   auto pub = publisher_at(edge);

@@ -173,9 +173,21 @@ std::int64_t cose_alg(KeyAlg alg) {
   return 0;
 }
 
+// The shortest encoding (RFC 8949 §4.2.1), as the draft's vectors use.
 Item int_item(std::int64_t v) {
-  if (v >= 0) return Item(cbor_build_uint64(static_cast<std::uint64_t>(v)));
-  return Item(cbor_build_negint64(static_cast<std::uint64_t>(-1 - v)));
+  const bool negative = v < 0;
+  const auto n = static_cast<std::uint64_t>(negative ? -1 - v : v);
+  cbor_item_t* item = nullptr;
+  if (n <= 0xFF) {
+    item = negative ? cbor_build_negint8(static_cast<std::uint8_t>(n)) : cbor_build_uint8(static_cast<std::uint8_t>(n));
+  } else if (n <= 0xFFFF) {
+    item = negative ? cbor_build_negint16(static_cast<std::uint16_t>(n)) : cbor_build_uint16(static_cast<std::uint16_t>(n));
+  } else if (n <= 0xFFFFFFFF) {
+    item = negative ? cbor_build_negint32(static_cast<std::uint32_t>(n)) : cbor_build_uint32(static_cast<std::uint32_t>(n));
+  } else {
+    item = negative ? cbor_build_negint64(n) : cbor_build_uint64(n);
+  }
+  return Item(item);
 }
 
 Item bytes_item(const std::string& s) {

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "kinetic/relay/relay_auth.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
 namespace kinetic::relay {
@@ -49,9 +50,20 @@ struct Relay::Peer final : moqt::SessionHandler {
   std::shared_ptr<moqt::Session> session;
   std::vector<std::shared_ptr<moqt::ServedFetch>> fetches;
   bool closed = false;
+  // Auth: the session's own token was looked at; what it grants; when the first token that
+  // admitted the session or allowed one of its requests expires, and the timer for it.
+  bool admitted = false;
+  bool refused = false;
+  std::optional<auth::Grants> grants;
+  std::optional<std::int64_t> deadline;
+  std::optional<transport::TimerId> expiry_timer;
 
   void on_ready(moqt::Session&) override {
-    if (upstream) relay->on_upstream_ready(*this);
+    if (upstream) {
+      relay->on_upstream_ready(*this);
+    } else {
+      relay->admit(*this);
+    }
   }
   void on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) override {
     spdlog::debug("relay: session {} closed ({}: {})", id, code, reason);
@@ -182,6 +194,9 @@ Relay::Relay(transport::EventLoop& loop, const RelayConfig& config, RelayMetrics
 
 Relay::~Relay() {
   closing_ = true;
+  for (auto& [id, peer] : peers_) {
+    if (peer->expiry_timer) loop_.cancel(*peer->expiry_timer);
+  }
   if (reconnect_timer_) loop_.cancel(*reconnect_timer_);
   for (auto& [name, timer] : lingering_) loop_.cancel(timer);
   for (auto timer : retry_timers_) loop_.cancel(timer);
@@ -239,6 +254,82 @@ bool Relay::accept(transport::SessionPtr transport) {
   return true;
 }
 
+// ------------------------------------------------------------------ auth
+
+void Relay::set_auth(std::shared_ptr<const auth::TokenVerifier> verifier) {
+  verifier_ = std::move(verifier);
+  unix_anchor_ = std::chrono::duration_cast<std::chrono::seconds>(
+                     std::chrono::system_clock::now().time_since_epoch()).count();
+  loop_anchor_ = loop_.now();
+}
+
+std::int64_t Relay::unix_now() const {
+  return unix_anchor_ + std::chrono::duration_cast<std::chrono::seconds>(loop_.now() - loop_anchor_).count();
+}
+
+bool Relay::admit(Peer& peer) {
+  if (!verifier_ || peer.upstream) return true;
+  if (peer.admitted) return !peer.refused;
+  peer.admitted = true;
+  std::vector<std::string> tokens;
+  // WebTransport carries the URL's path; raw QUIC carries PATH in SETUP.
+  std::string_view path = peer.session->transport().path();
+  if (path.empty() && peer.session->peer_setup().path) path = *peer.session->peer_setup().path;
+  if (auto t = token_from_path(path)) tokens.push_back(std::move(*t));
+  for (const auto& t : peer.session->peer_setup().tokens) tokens.push_back(t.value);
+  auto verdict = verify_session_tokens(*verifier_, tokens, unix_now());
+  if (verdict.error) {
+    spdlog::info("relay: session {} refused: {}", peer.id, verdict.error->what);
+    RelayMetrics::add(metrics_.sessions_refused);
+    peer.refused = true;
+    peer.session->close(static_cast<std::uint64_t>(session_error_for(verdict.error->code)),
+                        "token refused: " + verdict.error->what);
+    return false;
+  }
+  peer.grants = std::move(verdict.grants);
+  if (peer.grants) {
+    spdlog::debug("relay: session {} admitted by key '{}' ({} scopes)", peer.id, peer.grants->key_id,
+                  peer.grants->scopes.size());
+    if (peer.grants->expires_at) expire_at(peer, *peer.grants->expires_at);
+  }
+  return true;
+}
+
+bool Relay::authorized(Peer& peer, auth::Action action, const wire::TrackNamespace& ns,
+                       std::optional<std::string_view> track, const std::vector<moqt::AuthToken>& tokens,
+                       moqt::RequestErrorInfo& refusal) {
+  if (!verifier_ || peer.upstream) return true;
+  if (!admit(peer)) {
+    refusal = request_error(wire::RequestErrorCode::kUnauthorized, "session refused");
+    return false;
+  }
+  const auto now = unix_now();
+  auto d = authorize_request(*verifier_, action, ns, track, tokens, peer.grants, now);
+  if (!d.allowed) {
+    spdlog::info("relay: session {}: {} refused ({})", peer.id, auth::action_name(action), d.reason);
+    RelayMetrics::add(metrics_.requests_refused);
+    refusal.code = d.code;
+    refusal.reason = d.reason;
+    return false;
+  }
+  if (d.expires_at) expire_at(peer, *d.expires_at);
+  return true;
+}
+
+void Relay::expire_at(Peer& peer, std::int64_t unix_seconds) {
+  if (peer.deadline && *peer.deadline <= unix_seconds) return;
+  peer.deadline = unix_seconds;
+  if (peer.expiry_timer) loop_.cancel(*peer.expiry_timer);
+  const auto wait = std::chrono::seconds(std::max<std::int64_t>(0, unix_seconds - unix_now()));
+  peer.expiry_timer = loop_.schedule_after(wait, [this, id = peer.id] {
+    auto it = peers_.find(id);
+    if (it == peers_.end() || it->second->closed) return;
+    it->second->expiry_timer.reset();
+    spdlog::info("relay: session {} closed: its token expired", id);
+    it->second->session->close(static_cast<std::uint64_t>(wire::SessionError::kExpiredAuthToken), "token expired");
+  });
+}
+
 void Relay::close_all(std::string_view reason) {
   if (reconnect_timer_) {
     loop_.cancel(*reconnect_timer_);
@@ -269,6 +360,7 @@ void Relay::connect_upstream() {
   moqt::SessionOptions options;
   options.perspective = moqt::Perspective::kClient;
   options.path = upstream_policy_.path;
+  options.setup_tokens = upstream_policy_.tokens;
   options.max_incoming_requests = config_.max_requests;
   upstream_state_ = UpstreamState::kConnecting;
   RelayMetrics::add(metrics_.upstream_connects);
@@ -368,6 +460,33 @@ void Relay::notify(const std::vector<NamespaceNotice>& notices, const wire::Trac
 
 void Relay::on_request(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request) {
   if (closing_) return;
+  moqt::RequestErrorInfo refusal;
+  bool ok = true;
+  switch (request->kind()) {
+    case moqt::RequestKind::kPublishNamespace:
+      ok = authorized(peer, auth::Action::kPublishNamespace, request->track_namespace(), std::nullopt,
+                      request->tokens(), refusal);
+      break;
+    case moqt::RequestKind::kSubscribeNamespace:
+      ok = authorized(peer, auth::Action::kSubscribeNamespace, request->track_namespace(), std::nullopt,
+                      request->tokens(), refusal);
+      break;
+    case moqt::RequestKind::kSubscribeTracks:
+      // Namespace interest that PUBLISHes every track under the prefix: both grants.
+      ok = authorized(peer, auth::Action::kSubscribeNamespace, request->track_namespace(), std::nullopt,
+                      request->tokens(), refusal) &&
+           authorized(peer, auth::Action::kSubscribe, request->track_namespace(), std::nullopt, request->tokens(),
+                      refusal);
+      break;
+    case moqt::RequestKind::kTrackStatus:
+      ok = authorized(peer, auth::Action::kTrackStatus, request->track().track_namespace, request->track().name,
+                      request->tokens(), refusal);
+      break;
+  }
+  if (!ok) {
+    request->reject(refusal);
+    return;
+  }
   switch (request->kind()) {
     case moqt::RequestKind::kPublishNamespace: return on_publish_namespace(peer, std::move(request));
     case moqt::RequestKind::kSubscribeNamespace: return on_subscribe_namespace(peer, std::move(request));
@@ -725,6 +844,11 @@ void Relay::linger_expired(const moqt::FullTrackName& name) {
 void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> sub) {
   if (closing_) return;
   const auto name = sub->track();
+  if (moqt::RequestErrorInfo refusal;
+      !authorized(peer, auth::Action::kSubscribe, name.track_namespace, name.name, sub->options().tokens, refusal)) {
+    sub->reject(refusal);
+    return;
+  }
   if (auto it = tracks_.find(name); it != tracks_.end() && !it->second->ended()) {
     if (auto l = lingering_.find(name); l != lingering_.end()) {
       loop_.cancel(l->second);
@@ -755,6 +879,11 @@ void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> s
 void Relay::on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub) {
   if (closing_) return;
   const auto name = sub->track();
+  if (moqt::RequestErrorInfo refusal;
+      !authorized(peer, auth::Action::kPublish, name.track_namespace, name.name, sub->options().tokens, refusal)) {
+    sub->reject(refusal);
+    return;
+  }
   if (auto it = tracks_.find(name); it != tracks_.end() && !it->second->ended()) {
     RelayMetrics::add(metrics_.requests_refused);
     sub->reject(request_error(wire::RequestErrorCode::kInternalError, "track already has a publisher here"));
@@ -775,6 +904,11 @@ void Relay::on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub) {
 
 void Relay::on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch) {
   if (closing_) return;
+  if (moqt::RequestErrorInfo refusal; !authorized(peer, auth::Action::kFetch, fetch->track().track_namespace,
+                                                  fetch->track().name, fetch->tokens(), refusal)) {
+    fetch->reject(refusal);
+    return;
+  }
   std::erase_if(peer.fetches, [](const auto& f) { return finished(f->state()); });
   const auto* cached = cache_.find(fetch->track());
   const auto& range = fetch->range();
@@ -820,6 +954,10 @@ void Relay::on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch) {
 void Relay::on_closed(Peer& peer) {
   if (closing_ || peer.closed) return;
   peer.closed = true;
+  if (peer.expiry_timer) {
+    loop_.cancel(*peer.expiry_timer);
+    peer.expiry_timer.reset();
+  }
   const SessionId id = peer.id;
   // Namespaces it published (or told of) are withdrawn; its interests vanish.
   for (const auto& [key, req] : announcements_) {

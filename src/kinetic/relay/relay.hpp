@@ -25,6 +25,7 @@
 #include <string>
 #include <utility>
 
+#include "kinetic/auth/token_verifier.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/relay/backoff.hpp"
 #include "kinetic/relay/namespace_registry.hpp"
@@ -43,6 +44,7 @@ struct UpstreamPolicy {
   std::chrono::milliseconds initial_backoff{250};
   std::chrono::milliseconds max_backoff{10'000};
   std::string path = "/";  // SETUP PATH on raw QUIC
+  std::vector<moqt::AuthToken> tokens;  // SETUP AUTHORIZATION TOKENs for the parent relay
 };
 
 class Relay {
@@ -61,6 +63,14 @@ class Relay {
   // Makes this relay a client of an upstream relay, connecting now and again (with backoff)
   // whenever the link drops.
   void set_upstream(UpstreamConnector connector, UpstreamPolicy policy = {});
+  // Requires tokens from downstream sessions: each session's token (URL ?jwt= / ?cat=, or SETUP
+  // AUTHORIZATION TOKEN) is verified at SETUP, and every PUBLISH_NAMESPACE, PUBLISH, SUBSCRIBE,
+  // FETCH, TRACK_STATUS, SUBSCRIBE_NAMESPACE and SUBSCRIBE_TRACKS is checked against the grants
+  // of its own tokens or else the session's; refusals carry UNAUTHORIZED / MALFORMED_AUTH_TOKEN /
+  // EXPIRED_AUTH_TOKEN. A session is closed (EXPIRED_AUTH_TOKEN) when a token that admitted it
+  // or authorized one of its requests expires. The upstream session is trusted. Call before
+  // accepting sessions.
+  void set_auth(std::shared_ptr<const auth::TokenVerifier> verifier);
 
   [[nodiscard]] UpstreamState upstream_state() const noexcept { return upstream_state_; }
   // Namespace interests (SUBSCRIBE_NAMESPACE / SUBSCRIBE_TRACKS) this relay has open with
@@ -92,6 +102,13 @@ class Relay {
   void on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub);
   void on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch);
   void on_closed(Peer& peer);
+  // Auth (no-ops without a verifier): a session's own token at SETUP, then each request.
+  bool admit(Peer& peer);
+  bool authorized(Peer& peer, auth::Action action, const wire::TrackNamespace& ns,
+                  std::optional<std::string_view> track, const std::vector<moqt::AuthToken>& tokens,
+                  moqt::RequestErrorInfo& refusal);
+  void expire_at(Peer& peer, std::int64_t unix_seconds);
+  [[nodiscard]] std::int64_t unix_now() const;
   void notify(const std::vector<NamespaceNotice>& notices, const wire::TrackNamespace& full);
   RelayTrack& make_track(const moqt::FullTrackName& name);
   void forget_if_empty(const moqt::FullTrackName& name);
@@ -164,6 +181,10 @@ class Relay {
   std::map<wire::TrackNamespace, UpstreamAnnouncement> upstream_announcements_;
   // Set while the relay is being torn down: session callbacks then change nothing.
   bool closing_ = false;
+  std::shared_ptr<const auth::TokenVerifier> verifier_;
+  // Token times are wall-clock seconds; the loop's clock (simulated in tests) moves them on.
+  std::int64_t unix_anchor_ = 0;
+  transport::TimePoint loop_anchor_{};
 };
 
 }  // namespace kinetic::relay

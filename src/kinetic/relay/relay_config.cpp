@@ -102,7 +102,8 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
                                            "max_sessions", "max_requests", "max_tracks",
                                            "subscriber_queue_bytes", "metrics_listen", "upstream",
                                            "log_level", "web_root", "upstream_pin",
-                                           "upstream_insecure", "track_linger_ms"};
+                                           "upstream_insecure", "track_linger_ms", "auth_keys", "public",
+                                           "upstream_token"};
   for (const auto& [k, v] : *t) {
     bool known = false;
     for (const char* name : kKnown) known = known || k.str() == name;
@@ -125,6 +126,24 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
   if (!(err = read_key(*t, "track_linger_ms", c.track_linger_ms)).empty()) return err;
   if (!(err = read_key(*t, "log_level", c.log_level)).empty()) return err;
   if (!(err = read_key(*t, "web_root", c.web_root)).empty()) return err;
+  if (!(err = read_key(*t, "public", c.public_access)).empty()) return err;
+  if (!(err = read_key(*t, "upstream_token", c.upstream_token)).empty()) return err;
+  if (const toml::node* keys = t->get("auth_keys")) {
+    // A list of JWK files, or one.
+    std::vector<std::string> files;
+    if (auto one = keys->value<std::string>()) {
+      files.push_back(*one);
+    } else if (const auto* arr = keys->as_array()) {
+      for (const auto& item : *arr) {
+        auto f = item.value<std::string>();
+        if (!f) return "relay config: 'auth_keys' must be a string or an array of strings";
+        files.push_back(*f);
+      }
+    } else {
+      return "relay config: 'auth_keys' must be a string or an array of strings";
+    }
+    c.auth_keys = std::move(files);
+  }
   return {};
 }
 
@@ -153,8 +172,25 @@ std::string apply_toml_file(const std::string& path, RelayConfig& config) {
   }
 }
 
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1") return true;
+  // 127.0.0.0/8 in dotted quad.
+  if (host.substr(0, 4) != "127.") return false;
+  int dots = 0;
+  for (char ch : host) {
+    if (ch == '.') ++dots;
+    else if (ch < '0' || ch > '9') return false;
+  }
+  return dots == 3;
+}
+
 std::string validate(const RelayConfig& c) {
-  if (!parse_host_port(c.listen)) return "listen: expected host:port or [v6]:port, got '" + c.listen + "'";
+  const auto listen = parse_host_port(c.listen);
+  if (!listen) return "listen: expected host:port or [v6]:port, got '" + c.listen + "'";
+  if (c.auth_keys.empty() && !c.public_access && !is_loopback_host(listen->host))
+    return "listen: " + c.listen +
+           " is reachable from other machines and no auth is configured; give --auth-key <jwk file> "
+           "(auth_keys) to require tokens, or --public (public = true) to serve anyone on purpose";
   if (c.cert.empty() || c.key.empty()) return "cert and key are required (make them with `kinetic cert`)";
   if (!c.metrics_listen.empty() && !parse_host_port(c.metrics_listen))
     return "metrics_listen: expected host:port, got '" + c.metrics_listen + "'";
@@ -194,6 +230,12 @@ void add_relay_flags(CLI::App& app, RelayFlags& f) {
                  "Keep an unwatched track's upstream subscription and cache this long, ms");
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error, critical or off");
   app.add_option("--web-root", f.web_root, "Directory served over HTTP/3 GET (the web player)");
+  app.add_option("--auth-key", f.auth_keys,
+                 "JWK file (a key or a key set) verifying JWT/CAT tokens; repeatable. Sessions and requests "
+                 "then need a token");
+  app.add_flag("--public", f.public_access, "Serve without tokens on a non-loopback address, on purpose");
+  app.add_option("--upstream-token", f.upstream_token,
+                 "Token presented to the upstream relay in SETUP (@file reads it from a file)");
 }
 
 void apply_flags(const RelayFlags& f, RelayConfig& c) {
@@ -216,6 +258,9 @@ void apply_flags(const RelayFlags& f, RelayConfig& c) {
   set(f.track_linger_ms, c.track_linger_ms);
   set(f.log_level, c.log_level);
   set(f.web_root, c.web_root);
+  c.auth_keys.insert(c.auth_keys.end(), f.auth_keys.begin(), f.auth_keys.end());
+  if (f.public_access) c.public_access = true;
+  set(f.upstream_token, c.upstream_token);
 }
 
 std::string load_relay_config(const RelayFlags& flags, RelayConfig& config) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -61,7 +62,17 @@ struct RelayConfig {
   std::uint64_t track_linger_ms = 5'000;
   std::string log_level = "info";
   std::string web_root;        // empty: no static files over HTTP/3
+  // Authorization: JWK files (one key or a key set each) whose keys verify JWT and CAT tokens.
+  // Empty: no tokens are asked for, which is allowed on a loopback address or with `public_access`.
+  std::vector<std::string> auth_keys;
+  bool public_access = false;  // --public: no auth on a non-loopback address, on purpose
+  // The token this relay presents to its upstream in SETUP ("@path" reads it from a file).
+  std::string upstream_token;
 };
+
+// Loopback listen addresses (127.0.0.0/8, ::1, localhost): the only place a relay without
+// auth_keys starts unless told public_access.
+bool is_loopback_host(std::string_view host);
 
 // Applies the keys present in a TOML document to `config`. Returns an error message (with the
 // key and the TOML source position) or an empty string.
@@ -79,6 +90,9 @@ struct RelayFlags {
       subscriber_queue_bytes;
   std::optional<std::uint64_t> track_linger_ms;
   bool upstream_insecure = false;
+  std::vector<std::string> auth_keys;  // appended to the file's
+  bool public_access = false;
+  std::optional<std::string> upstream_token;
 };
 
 void add_relay_flags(CLI::App& app, RelayFlags& flags);
