@@ -35,6 +35,8 @@ pids+=($!)
 cat <<MSG
 Kinetic demo running
   relay     moqt://127.0.0.1:$port  and  https://127.0.0.1:$port/moq (WebTransport)
+  auth      none: the relay listens on 127.0.0.1 only, so anyone on this machine may publish and watch
+            (elsewhere a relay needs --auth-key and tokens from \`kinetic token\`, or --public)
   broadcast namespace "demo": catalog, video0 (assets/vtest_10s.mp4 in a loop, H.264, LOC), audio0 (Opus tone)
   metrics   curl http://127.0.0.1:9464/metrics
   cert      $(cat "$run_dir/cert.txt" | tr '\n' ' ')
