@@ -15,7 +15,7 @@
 #include "cli_support.hpp"
 #include "command.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
-#include "kinetic/webrtc/whip_gateway.hpp"
+#include "kinetic/webrtc/gateway.hpp"
 
 namespace {
 
@@ -40,7 +40,7 @@ int run_whip(const WhipOptions& o) {
     std::cerr << "whip: bad --http " << o.http << ": " << http.error().what << "\n";
     return 2;
   }
-  webrtc::WhipGatewayOptions g;
+  webrtc::GatewayOptions g;
   const std::string host = http->to_string().substr(0, http->to_string().rfind(':'));
   g.http_host = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
   g.http_port = http->port();
@@ -57,7 +57,7 @@ int run_whip(const WhipOptions& o) {
 
   transport::EpollLoop loop;
   app::stop_on_signals(loop);
-  auto gateway = webrtc::WhipGateway::start(loop, g);
+  auto gateway = webrtc::Gateway::start(loop, g);
   if (!gateway) {
     std::cerr << "whip: " << gateway.error().what << "\n";
     return 1;

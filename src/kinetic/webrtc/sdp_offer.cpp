@@ -83,6 +83,24 @@ std::optional<OfferCodec> pick(const GstSDPMedia* media, std::string_view codec,
   return fallback;
 }
 
+std::vector<OfferCodec> all_of(const GstSDPMedia* media, std::string_view codec) {
+  std::vector<OfferCodec> out;
+  for (guint i = 0; i < gst_sdp_media_formats_len(media); ++i) {
+    const char* fmt = gst_sdp_media_get_format(media, i);
+    char* end = nullptr;
+    const unsigned long pt = std::strtoul(fmt, &end, 10);
+    if (end == fmt || *end != '\0' || pt > 127) continue;
+    std::string name;
+    unsigned rate = 0;
+    unsigned channels = 1;
+    if (!rtpmap_of(media, static_cast<unsigned>(pt), name, rate, channels)) continue;
+    if (starts_with_ci(name, codec) && name.size() == codec.size()) {
+      out.push_back({static_cast<unsigned>(pt), fmtp_of(media, static_cast<unsigned>(pt)), channels});
+    }
+  }
+  return out;
+}
+
 bool packetization_mode_1(const std::string& fmtp) { return fmtp.find("packetization-mode=1") != std::string::npos; }
 
 enum class Flow : std::uint8_t { kSend, kReceive, kBoth, kNone };
@@ -165,9 +183,12 @@ Outcome<CheckedOffer> check_offer(std::string_view sdp, OfferRole role, bool loo
         return refuse(role == OfferRole::kPublish ? "WHIP offer does not send its video" : "WHEP offer does not receive video");
       }
       out.h264 = *h264;
+      out.h264_all = all_of(media, "H264");
+      out.video_mline = i;
       have_video = true;
     } else if (is_audio && !out.has_audio) {
       out.has_audio = right_way;
+      out.audio_mline = i;
       if (right_way) out.opus = pick(media, "opus", nullptr);
     }
     out.candidates_dropped += filter_candidates(media, loopback_only);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kinetic/webrtc/outcome.hpp"
 
@@ -25,8 +26,11 @@ struct CheckedOffer {
   // The offer webrtcbin gets: remote candidates outside the ICE scope and TCP candidates removed.
   std::string sdp;
   OfferCodec h264;                  // packetization-mode 1 preferred, then 0
+  std::vector<OfferCodec> h264_all;  // every H.264 payload of the video section, in the client's order
   std::optional<OfferCodec> opus;   // absent when there is no audio or no Opus in it
   bool has_audio = false;
+  unsigned video_mline = 0;         // index of the video m= section
+  unsigned audio_mline = 0;         // of the audio one, when has_audio
   std::size_t candidates_dropped = 0;
 };
 

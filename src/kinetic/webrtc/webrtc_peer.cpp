@@ -110,7 +110,8 @@ GstWebRTCRTPTransceiver* add_transceiver(GstElement* webrtc, GstWebRTCRTPTransce
   return t;
 }
 
-Outcome<std::string> answer_offer(GstElement* webrtc, const std::string& offer_sdp, unsigned timeout_ms) {
+Outcome<std::string> answer_offer(GstElement* webrtc, const std::string& offer_sdp, unsigned timeout_ms,
+                                  const std::function<Done()>& after_remote) {
   GstSDPMessage* sdp = nullptr;
   if (gst_sdp_message_new_from_text(offer_sdp.c_str(), &sdp) != GST_SDP_OK) return failed("offer does not parse");
   GstWebRTCSessionDescription* offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
@@ -122,6 +123,9 @@ Outcome<std::string> answer_offer(GstElement* webrtc, const std::string& offer_s
   gst_promise_unref(p);
   gst_webrtc_session_description_free(offer);
   if (!remote_ok) return refused("offer refused: " + error);
+  if (after_remote) {
+    if (auto attached = after_remote(); !attached) return attached.error();
+  }
 
   p = gst_promise_new();
   g_signal_emit_by_name(webrtc, "create-answer", nullptr, p);

@@ -33,10 +33,12 @@ Outcome<GstElement*> add_webrtcbin(GstElement* pipeline, const IceScope& scope, 
 GstWebRTCRTPTransceiver* add_transceiver(GstElement* webrtc, GstWebRTCRTPTransceiverDirection direction,
                                          const std::string& caps_text, bool video);
 
-// set-remote-description(offer), create-answer, set-local-description(answer), then waits (at
+// set-remote-description(offer), `after_remote` (where a sender attaches its sources to the
+// transceivers the offer made), create-answer, set-local-description(answer), then waits (at
 // most `timeout_ms`) for ICE gathering to complete; returns the local description's SDP.
 // The pipeline must already be PLAYING.
-Outcome<std::string> answer_offer(GstElement* webrtc, const std::string& offer_sdp, unsigned timeout_ms);
+Outcome<std::string> answer_offer(GstElement* webrtc, const std::string& offer_sdp, unsigned timeout_ms,
+                                  const std::function<Done()>& after_remote = {});
 
 // Pipeline errors, end of stream and ICE failure, reported on the GLib thread as `fn(reason)`
 // at most once, and never after the watch is destroyed (destroy it before the pipeline).

@@ -1,7 +1,8 @@
-#include "kinetic/webrtc/whip_gateway.hpp"
+#include "kinetic/webrtc/gateway.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
 #include <random>
 
 #include "kinetic/webrtc/sdp_offer.hpp"
@@ -46,7 +47,33 @@ struct KeyframeSlot {
   }
 };
 
-struct WhipGateway::Entry {
+// The WHEP viewer's stream as the loop thread sees it: set once answered, cleared at the end.
+struct StreamSlot {
+  std::mutex mu;
+  std::shared_ptr<WhepStream> stream;
+  void push(const SubscribedFrame& f) {
+    std::lock_guard lock(mu);
+    if (stream) stream->push(f);
+  }
+};
+
+// What a WHEP POST waits for: the catalog's verdict, from the loop thread.
+struct CatalogWait {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::optional<BroadcastMedia> media;
+  std::string why;
+};
+
+struct Gateway::Viewer {
+  std::string id;
+  std::string ns_text;
+  std::shared_ptr<StreamSlot> slot = std::make_shared<StreamSlot>();
+  std::shared_ptr<WhepStream> stream;  // GLib thread
+};
+
+struct Gateway::Entry {
   std::string id;
   std::string ns_text;
   moqt::TrackNamespace ns;
@@ -57,8 +84,8 @@ struct WhipGateway::Entry {
 };
 
 // The loop thread's side of one session: its broadcast and the PUBLISH_NAMESPACE that announces it.
-struct WhipGateway::Published final : moqt::RequestHandler {
-  WhipGateway* gateway = nullptr;
+struct Gateway::Published final : moqt::RequestHandler {
+  Gateway* gateway = nullptr;
   std::string id;
   std::string ns_text;
   std::shared_ptr<LivePublisher> publisher;
@@ -81,12 +108,12 @@ struct WhipGateway::Published final : moqt::RequestHandler {
   }
 };
 
-WhipGateway::WhipGateway(transport::EpollLoop& loop, WhipGatewayOptions options)
+Gateway::Gateway(transport::EpollLoop& loop, GatewayOptions options)
     : loop_(loop), options_(std::move(options)) {}
 
-Outcome<std::unique_ptr<WhipGateway>> WhipGateway::start(transport::EpollLoop& loop, WhipGatewayOptions options) {
+Outcome<std::unique_ptr<Gateway>> Gateway::start(transport::EpollLoop& loop, GatewayOptions options) {
   if (auto ready = init_gstreamer(); !ready) return ready.error();
-  std::unique_ptr<WhipGateway> self(new WhipGateway(loop, std::move(options)));
+  std::unique_ptr<Gateway> self(new Gateway(loop, std::move(options)));
   self->glib_ = std::make_unique<GlibThread>();
   auto* raw = self.get();
   auto http = HttpServer::listen(*self->glib_, self->options_.http_host, self->options_.http_port,
@@ -94,10 +121,10 @@ Outcome<std::unique_ptr<WhipGateway>> WhipGateway::start(transport::EpollLoop& l
   if (!http) return http.error();
   self->http_ = std::move(*http);
   self->glib_->every(250, [raw] { raw->check_idle(); });
-  return Outcome<std::unique_ptr<WhipGateway>>(std::move(self));
+  return Outcome<std::unique_ptr<Gateway>>(std::move(self));
 }
 
-WhipGateway::~WhipGateway() {
+Gateway::~Gateway() {
   http_.reset();
   if (glib_) {
     glib_->run_sync([this] {
@@ -105,43 +132,54 @@ WhipGateway::~WhipGateway() {
       {
         std::lock_guard lock(mu_);
         for (const auto& [id, e] : by_id_) ids.push_back(id);
+      for (const auto& [id, v] : viewers_) ids.push_back(id);
       }
-      for (const auto& id : ids) end_session(id, "gateway stopping");
+      for (const auto& id : ids) {
+        end_session(id, "gateway stopping");
+        end_viewer(id, "gateway stopping");
+      }
     });
     glib_.reset();
   }
 }
 
-void WhipGateway::attach(std::shared_ptr<moqt::Session> session) { session_ = std::move(session); }
+void Gateway::attach(std::shared_ptr<moqt::Session> session) { session_ = std::move(session); }
 
-std::size_t WhipGateway::sessions() const {
+std::size_t Gateway::sessions() const {
   std::lock_guard lock(mu_);
   return by_id_.size();
 }
 
-bool WhipGateway::authorized(const HttpRequest& request) const {
+std::size_t Gateway::viewers() const {
+  std::lock_guard lock(mu_);
+  return viewers_.size();
+}
+
+bool Gateway::authorized(const HttpRequest& request) const {
   if (options_.token.empty()) return true;
   return equal_constant_time(request.authorization, "Bearer " + options_.token);
 }
 
-HttpResponse WhipGateway::handle(const HttpRequest& r) {
+HttpResponse Gateway::handle(const HttpRequest& r) {
   if (r.method == "OPTIONS") {
     HttpResponse ok{204, "text/plain", "", {{"Accept-Post", "application/sdp"}}};
     return ok;
   }
-  constexpr std::string_view kPrefix = "/whip/";
-  if (r.path.rfind(kPrefix, 0) != 0) return text(404, "no such endpoint (WHIP is POST /whip/<namespace>)");
-  const std::string rest = r.path.substr(kPrefix.size());
+  const bool whip = r.path.rfind("/whip/", 0) == 0;
+  const bool whep = r.path.rfind("/whep/", 0) == 0;
+  if (!whip && !whep) return text(404, "no such endpoint (POST /whip/<namespace> or /whep/<namespace>)");
+  const std::string rest = r.path.substr(6);
   if (!authorized(r)) {
     HttpResponse denied = text(401, "missing or wrong Bearer token");
     denied.headers.emplace_back("WWW-Authenticate", "Bearer");
     return denied;
   }
-  if (r.method == "POST") return post(rest, r);
+  if (r.method == "POST") return whip ? post(rest, r) : post_viewer(rest, r);
   if (r.method == "DELETE") {
     const auto slash = rest.rfind('/');
     if (slash == std::string::npos) return text(404, "DELETE needs the session URL from Location");
-    return remove(rest.substr(0, slash), rest.substr(slash + 1));
+    return whip ? remove(rest.substr(0, slash), rest.substr(slash + 1))
+                : remove_viewer(rest.substr(0, slash), rest.substr(slash + 1));
   }
   // Trickle ICE and ICE restarts are not taken: the answer already holds every candidate.
   HttpResponse refused = text(405, "method not allowed");
@@ -149,7 +187,7 @@ HttpResponse WhipGateway::handle(const HttpRequest& r) {
   return refused;
 }
 
-HttpResponse WhipGateway::post(const std::string& ns_text, const HttpRequest& r) {
+HttpResponse Gateway::post(const std::string& ns_text, const HttpRequest& r) {
   auto ns = namespace_from_path(ns_text);
   if (!ns) return text(400, "bad namespace in the URL (fields of A-Z a-z 0-9 . _ - joined by /)");
   if (r.content_type != "application/sdp") return text(415, "the offer must be Content-Type: application/sdp");
@@ -211,7 +249,7 @@ HttpResponse WhipGateway::post(const std::string& ns_text, const HttpRequest& r)
   return created;
 }
 
-HttpResponse WhipGateway::remove(const std::string& ns_text, const std::string& id) {
+HttpResponse Gateway::remove(const std::string& ns_text, const std::string& id) {
   {
     std::lock_guard lock(mu_);
     auto it = by_id_.find(id);
@@ -221,7 +259,7 @@ HttpResponse WhipGateway::remove(const std::string& ns_text, const std::string& 
   return text(200, "session ended");
 }
 
-void WhipGateway::end_session(const std::string& id, const std::string& reason) {
+void Gateway::end_session(const std::string& id, const std::string& reason) {
   std::shared_ptr<Entry> entry;
   {
     std::lock_guard lock(mu_);
@@ -247,29 +285,137 @@ void WhipGateway::end_session(const std::string& id, const std::string& reason) 
   spdlog::info("whip: session {} for {} ended ({}) after {} frames", id, entry->ns_text, reason, frames);
 }
 
-void WhipGateway::check_idle() {
+void Gateway::check_idle() {
   const std::int64_t now = wall_us();
   const std::int64_t limit = std::chrono::duration_cast<std::chrono::microseconds>(options_.idle_timeout).count();
   std::vector<std::string> idle;
+  std::vector<std::string> silent;
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, e] : by_id_) {
       const std::int64_t last = std::max(e->last_frame_us->load(), e->created_us);
       if (e->ingest && now - last > limit) idle.push_back(id);
     }
+    for (const auto& [id, v] : viewers_) {
+      if (v->stream && now - v->stream->last_heard_us() > limit) silent.push_back(id);
+    }
   }
-  for (const auto& id : idle) {
-    end_session(id, "no media for " + std::to_string(options_.idle_timeout.count()) + " ms");
-  }
+  const std::string span = std::to_string(options_.idle_timeout.count()) + " ms";
+  for (const auto& id : idle) end_session(id, "no media for " + span);
+  for (const auto& id : silent) end_viewer(id, "no RTCP from the viewer for " + span);
 }
 
-void WhipGateway::on_subscribe(moqt::Session& session, std::shared_ptr<moqt::ServedSubscription> sub) {
+HttpResponse Gateway::post_viewer(const std::string& ns_text, const HttpRequest& r) {
+  auto ns = namespace_from_path(ns_text);
+  if (!ns) return text(400, "bad namespace in the URL (fields of A-Z a-z 0-9 . _ - joined by /)");
+  if (r.content_type != "application/sdp") return text(415, "the offer must be Content-Type: application/sdp");
+  auto offer = check_offer(r.body, OfferRole::kPlay, options_.ingest.ice.loopback_only());
+  if (!offer) return text(400, "bad offer: " + offer.error().what);
+  auto viewer = std::make_shared<Viewer>();
+  viewer->ns_text = ns_text;
+  {
+    std::lock_guard lock(mu_);
+    if (viewers_.size() >= options_.max_viewers) return text(503, "too many viewers");
+    viewer->id = new_resource_id();
+    viewers_[viewer->id] = viewer;  // without a stream yet, so the idle check leaves it alone
+  }
+  // The catalog says what to answer with; it comes through the relay session on the loop.
+  auto wait = std::make_shared<CatalogWait>();
+  loop_.post([this, id = viewer->id, ns = *ns, slot = viewer->slot, wait] {
+    BroadcastSubscriber::Callbacks cb;
+    cb.on_catalog = [wait](std::optional<BroadcastMedia> media, std::string why) {
+      std::lock_guard lock(wait->mu);
+      wait->done = true;
+      wait->media = std::move(media);
+      wait->why = std::move(why);
+      wait->cv.notify_all();
+    };
+    cb.on_frame = [slot](const SubscribedFrame& f) { slot->push(f); };
+    cb.on_end = [this, id](std::string why) { glib_->post([this, id, why] { end_viewer(id, why); }); };
+    auto sub = std::make_shared<BroadcastSubscriber>(session_, ns, std::move(cb));
+    subscribers_[id] = sub;
+    sub->start();
+  });
+  std::optional<BroadcastMedia> media;
+  std::string why = "no catalog within " + std::to_string(options_.catalog_timeout.count()) + " ms";
+  {
+    std::unique_lock lock(wait->mu);
+    if (wait->cv.wait_for(lock, options_.catalog_timeout, [&] { return wait->done; })) {
+      media = wait->media;
+      why = wait->why;
+    }
+  }
+  if (!media) {
+    end_viewer(viewer->id, why);
+    return text(404, "no playable broadcast at " + ns_text + ": " + why);
+  }
+  auto stream = WhepStream::create(*offer, *media, EgressOptions{options_.ingest.ice, options_.ingest.answer_timeout_ms},
+                                   *glib_, [this, id = viewer->id](std::string reason) { end_viewer(id, reason); });
+  if (!stream) {
+    end_viewer(viewer->id, "no answer: " + stream.error().what);
+    return text(stream.error().client_fault ? 400 : 500, "cannot answer the offer: " + stream.error().what);
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (viewers_.count(viewer->id) == 0) return text(404, "the broadcast ended");
+    viewer->stream = std::shared_ptr<WhepStream>(std::move(*stream));
+  }
+  {
+    std::lock_guard lock(viewer->slot->mu);
+    viewer->slot->stream = viewer->stream;
+  }
+  loop_.post([this, id = viewer->id] {
+    if (auto it = subscribers_.find(id); it != subscribers_.end()) it->second->start_media();
+  });
+  spdlog::info("whep: viewer {} watches {} (video {}, {})", viewer->id, ns_text, media->video_track,
+               media->audio_track.empty() ? "no audio" : media->audio_track);
+  HttpResponse created{201, "application/sdp", viewer->stream->answer(), {}};
+  created.headers.emplace_back("Location", "/whep/" + ns_text + "/" + viewer->id);
+  created.headers.emplace_back("ETag", "\"" + viewer->id + "\"");
+  return created;
+}
+
+HttpResponse Gateway::remove_viewer(const std::string& ns_text, const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = viewers_.find(id);
+    if (it == viewers_.end() || it->second->ns_text != ns_text) return text(404, "no such WHEP session");
+  }
+  end_viewer(id, "DELETE from the client");
+  return text(200, "session ended");
+}
+
+void Gateway::end_viewer(const std::string& id, const std::string& reason) {
+  std::shared_ptr<Viewer> viewer;
+  {
+    std::lock_guard lock(mu_);
+    auto it = viewers_.find(id);
+    if (it == viewers_.end()) return;
+    viewer = it->second;
+    viewers_.erase(it);
+  }
+  loop_.post([this, id] {
+    if (auto it = subscribers_.find(id); it != subscribers_.end()) {
+      it->second->stop();
+      subscribers_.erase(it);
+    }
+  });
+  {
+    std::lock_guard lock(viewer->slot->mu);
+    viewer->slot->stream.reset();
+  }
+  const std::uint64_t frames = viewer->stream ? viewer->stream->frames() : 0;
+  viewer->stream.reset();  // the pipeline stops here, on the GLib thread
+  spdlog::info("whep: viewer {} of {} ended ({}) after {} frames", id, viewer->ns_text, reason, frames);
+}
+
+void Gateway::on_subscribe(moqt::Session& session, std::shared_ptr<moqt::ServedSubscription> sub) {
   auto it = published_.find(sub->track().track_namespace);
   if (it != published_.end() && it->second->publisher->on_subscribe(sub)) return;
   moqt::SessionHandler::on_subscribe(session, sub);
 }
 
-void WhipGateway::on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) {
+void Gateway::on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) {
   spdlog::error("whip: relay session closed ({}: {})", code, reason);
   loop_.stop();
 }

@@ -1,0 +1,130 @@
+#include "kinetic/webrtc/broadcast_subscriber.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "kinetic/media/catalog.hpp"
+#include "kinetic/media/loc_packager.hpp"
+
+namespace kinetic::webrtc {
+
+namespace {
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+moqt::SubscribeOptions from_newest_group(std::uint8_t priority) {
+  moqt::SubscribeOptions so;
+  so.subscriber_priority = priority;
+  so.filter = moqt::SubscribeFilter::from({0, 0});
+  return so;
+}
+
+}  // namespace
+
+BroadcastSubscriber::BroadcastSubscriber(std::shared_ptr<moqt::Session> session, moqt::TrackNamespace ns,
+                                         Callbacks callbacks)
+    : session_(std::move(session)), ns_(std::move(ns)), callbacks_(std::move(callbacks)) {}
+
+BroadcastSubscriber::~BroadcastSubscriber() { stop(); }
+
+void BroadcastSubscriber::start() {
+  if (!session_ || session_->closed()) {
+    answer_catalog(std::nullopt, "no relay session");
+    return;
+  }
+  catalog_sub_ = session_->subscribe({ns_, std::string(media::kCatalogTrackName)}, from_newest_group(0), this);
+}
+
+void BroadcastSubscriber::start_media() {
+  if (stopped_ || !media_ || session_->closed()) return;
+  // Audio before video when the path is short: a gap in sound is noticed sooner.
+  video_sub_ = session_->subscribe({ns_, media_->video_track}, from_newest_group(2), this);
+  if (!media_->audio_track.empty()) audio_sub_ = session_->subscribe({ns_, media_->audio_track}, from_newest_group(1), this);
+}
+
+void BroadcastSubscriber::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto* s : {&catalog_sub_, &video_sub_, &audio_sub_}) {
+    if (*s) {
+      (*s)->set_handler(nullptr);
+      if ((*s)->state() == moqt::RequestState::kActive || (*s)->state() == moqt::RequestState::kPending) {
+        (*s)->unsubscribe();
+      }
+      s->reset();
+    }
+  }
+}
+
+void BroadcastSubscriber::answer_catalog(std::optional<BroadcastMedia> media, std::string why) {
+  if (catalog_answered_) return;
+  catalog_answered_ = true;
+  media_ = media;
+  callbacks_.on_catalog(std::move(media), std::move(why));
+}
+
+void BroadcastSubscriber::catalog_arrived(const moqt::Object& object) {
+  if (catalog_answered_) return;  // Kinetic publishers send whole catalogs; the first one decides
+  auto catalog = media::parse_catalog(
+      std::string_view(reinterpret_cast<const char*>(object.payload.data()), object.payload.size()));
+  if (!catalog) {
+    answer_catalog(std::nullopt, std::string("bad catalog: ") + catalog.error().what);
+    return;
+  }
+  BroadcastMedia m;
+  for (const auto& t : catalog->tracks) {
+    if (t.packaging != "loc" || !t.codec || (t.track_namespace && *t.track_namespace != "")) continue;
+    if (m.video_track.empty() && (starts_with(*t.codec, "avc1.") || starts_with(*t.codec, "avc3."))) {
+      auto init = catalog->init_bytes(t);
+      if (!init || init->size() < 7) continue;  // avc3 with in-band parameters only: not carried here
+      m.video_track = t.name;
+      m.avcc = *init;
+    } else if (m.audio_track.empty() && *t.codec == "opus") {
+      m.audio_track = t.name;
+      if (t.channel_config) m.audio_channels = std::max(1, std::atoi(t.channel_config->c_str()));
+    }
+  }
+  if (m.video_track.empty()) {
+    answer_catalog(std::nullopt, "the broadcast has no H.264 track with its decoder configuration");
+    return;
+  }
+  answer_catalog(std::move(m), {});
+}
+
+void BroadcastSubscriber::on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo& error) {
+  if (stopped_) return;
+  if (&sub == catalog_sub_.get()) {
+    answer_catalog(std::nullopt, "no broadcast: " + error.reason);
+    return;
+  }
+  callbacks_.on_end("track refused: " + error.reason);
+}
+
+void BroadcastSubscriber::on_object(moqt::Subscription& sub, const moqt::Object& object) {
+  if (stopped_ || object.status != moqt::ObjectStatus::kNormal || object.payload.empty()) return;
+  if (&sub == catalog_sub_.get()) {
+    catalog_arrived(object);
+    return;
+  }
+  const bool video = &sub == video_sub_.get();
+  if (!video && &sub != audio_sub_.get()) return;
+  const auto kind = video ? media::StreamKind::kVideo : media::StreamKind::kAudio;
+  auto frame = media::unpackage_loc(kind, object.payload, object.properties);
+  if (!frame) return;  // not LOC: nothing a WebRTC payloader could send
+  if (video) {
+    // Until a keyframe has gone out nothing after it could decode.
+    if (!video_started_ && !frame->keyframe) return;
+    video_started_ = true;
+  }
+  callbacks_.on_frame({kind, frame->payload, frame->keyframe});
+}
+
+void BroadcastSubscriber::on_done(moqt::Subscription& sub, std::uint64_t, std::string_view reason) {
+  if (stopped_) return;
+  if (&sub == catalog_sub_.get()) {
+    if (!catalog_answered_) answer_catalog(std::nullopt, "the catalog ended: " + std::string(reason));
+    return;
+  }
+  callbacks_.on_end("the broadcast ended: " + std::string(reason));
+}
+
+}  // namespace kinetic::webrtc
