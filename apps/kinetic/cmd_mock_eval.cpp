@@ -38,7 +38,25 @@ struct Options {
   std::string arrivals_track = "video0";
   bool no_gap_scaling = false;
   bool no_audio = false;
+  bool audio_only = false;  // skips the video: audio files (WAV, Opus, ...) are clips too
 };
+
+// Adds the audio evaluation of `path` to the report; a file without audio is only a note.
+// False (with the message printed) when the audio is there but cannot be evaluated.
+bool evaluate_audio_of(const std::string& path, const Options& o, kinetic::mock::EvaluationReport& report) {
+  auto pcm = kinetic::media::decode_audio(path, {.sample_rate = 48000, .channels = 1, .max_seconds = o.seconds});
+  if (!pcm) {
+    std::cout << "  audio: none (" << pcm.error().what << ")\n";
+    return true;
+  }
+  auto audio = kinetic::mock::evaluate_audio(std::filesystem::path(path).filename().string(), *pcm, report.config);
+  if (!audio) {
+    std::cerr << "mock-eval: " << path << ": audio: " << audio.error().what << "\n";
+    return false;
+  }
+  report.audio.push_back(std::move(*audio));
+  return true;
+}
 
 std::string command_line(const Options& o) {
   std::string cmd = "kinetic mock-eval";
@@ -53,6 +71,7 @@ std::string command_line(const Options& o) {
   if (!o.arrivals.empty()) cmd += " --arrivals " + o.arrivals + " --arrivals-track " + o.arrivals_track;
   if (o.no_gap_scaling) cmd += " --no-gap-scaling";
   if (o.no_audio) cmd += " --no-audio";
+  if (o.audio_only) cmd += " --audio-only";
   return cmd;
 }
 
@@ -91,6 +110,10 @@ int run(const Options& o) {
   std::cout << "\nvideo engine backend: " << factory()->backend() << "\n";
 
   for (const auto& path : o.clips) {
+    if (o.audio_only) {
+      if (!evaluate_audio_of(path, o, report)) return 1;
+      continue;
+    }
     auto clip = load_clip(path, o.seconds, o.max_width);
     if (!clip) {
       std::cerr << "mock-eval: " << path << ": " << clip.error().what << "\n";
@@ -125,19 +148,7 @@ int run(const Options& o) {
                              result->trace.delay_p95_ms, result->trace.delay_max_ms);
     report.clips.push_back(std::move(*result));
 
-    if (!o.no_audio) {
-      auto pcm = kinetic::media::decode_audio(path, {.sample_rate = 48000, .channels = 1, .max_seconds = o.seconds});
-      if (!pcm) {
-        std::cout << "  audio: none (" << pcm.error().what << ")\n";
-      } else {
-        auto audio = evaluate_audio(clip->name, *pcm, report.config);
-        if (!audio) {
-          std::cerr << "mock-eval: " << path << ": audio: " << audio.error().what << "\n";
-          return 1;
-        }
-        report.audio.push_back(std::move(*audio));
-      }
-    }
+    if (!o.no_audio && !evaluate_audio_of(path, o, report)) return 1;
   }
 
   std::cout << "\n" << format_table(report);
@@ -210,7 +221,10 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
                   "Hedge conjectures toward the newest real frame: W1,HORIZON,POWER (1,1e9,0 turns it off)")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1e12));
-  sub->add_flag("--no-audio", opts->no_audio, "Skip the audio (Opus PLC/FEC vs silence) evaluation");
+  auto* no_audio = sub->add_flag("--no-audio", opts->no_audio, "Skip the audio (Opus PLC/FEC vs silence) evaluation");
+  sub->add_flag("--audio-only", opts->audio_only,
+                "Evaluate only the audio (MOCK's concealment vs libopus as it comes vs silence); clips may be audio files")
+      ->excludes(no_audio);
   return kinetic::app::Command{sub, [opts] { return run(*opts); }};
 });
 

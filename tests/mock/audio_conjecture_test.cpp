@@ -123,6 +123,120 @@ double mean_concealed_snr(const LossRun& run, const std::vector<std::vector<std:
   return sum / n;
 }
 
+// Seeded noise through a one-pole low-pass: a sound PLC cannot predict sample by sample.
+std::vector<std::int16_t> noise_pcm(std::size_t frames) {
+  std::vector<std::int16_t> pcm(frames * kFrame);
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+  double y = 0.0;
+  for (auto& v : pcm) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const double white = static_cast<double>(static_cast<std::int64_t>(x >> 11) - (1LL << 52)) / (1LL << 52);
+    y = 0.8 * y + 4000.0 * white;
+    v = static_cast<std::int16_t>(y);
+  }
+  return pcm;
+}
+
+std::vector<std::int16_t> tone_pcm(std::size_t frames) {
+  std::vector<std::int16_t> pcm(frames * kFrame);
+  for (std::size_t i = 0; i < pcm.size(); ++i) {
+    const double t = static_cast<double>(i) / kRate;
+    pcm[i] = static_cast<std::int16_t>(6000.0 * (std::sin(2 * M_PI * 220.0 * t) + 0.5 * std::sin(2 * M_PI * 440.0 * t)));
+  }
+  return pcm;
+}
+
+std::vector<std::vector<std::uint8_t>> encode(const std::vector<std::int16_t>& pcm, const OpusEncoderConfig& cfg) {
+  auto enc = OpusPacketEncoder::create(cfg);
+  EXPECT_TRUE(enc.ok());
+  std::vector<std::vector<std::uint8_t>> out;
+  for (std::size_t off = 0; off + kFrame <= pcm.size(); off += kFrame) {
+    auto p = enc->encode(std::span<const std::int16_t>(pcm).subspan(off, kFrame));
+    EXPECT_TRUE(p.ok());
+    out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+// The total weight the predictors earned (mean over the segments of PLC + repetition).
+double gain_after(const std::vector<std::vector<std::uint8_t>>& packets, const OpusConcealmentConfig& cfg = {}) {
+  auto dec = OpusConcealingDecoder::create(kRate, 1, kFrame, cfg);
+  EXPECT_TRUE(dec.ok());
+  for (const auto& p : packets) EXPECT_TRUE(dec->decode(p).ok());
+  double sum = 0.0;
+  for (int k = 0; k < kConcealmentSegments; ++k) sum += (dec->weights(k).plc + dec->weights(k).repeat) / kConcealmentSegments;
+  return sum;
+}
+
+TEST(AudioConjecture, PlcGainIsLearnedFromHowWellPlcPredictedTheArrivals) {
+  // CELT (the mode Opus takes for music at this rate) continues a steady tone by pitch
+  // repetition almost exactly; nobody can continue noise.
+  OpusEncoderConfig music;
+  music.bitrate = 96000;
+  music.inband_fec = false;
+  const auto noise = encode(noise_pcm(100), music);
+  const auto tone = encode(tone_pcm(100), music);
+  auto fresh = OpusConcealingDecoder::create(kRate, 1, kFrame);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_DOUBLE_EQ(fresh->plc_gain(), 1.0);  // no evidence yet: libopus's PLC as it is
+  const double g_noise = gain_after(noise);
+  const double g_tone = gain_after(tone);
+  std::printf("learned PLC gain: noise %.3f, steady tone %.3f\n", g_noise, g_tone);
+  EXPECT_LT(std::abs(g_noise), 0.3);
+  EXPECT_GT(g_tone, 0.8);
+  EXPECT_DOUBLE_EQ(gain_after(noise, {.learned_gain = false}), 1.0);
+  EXPECT_FALSE(OpusConcealingDecoder::create(kRate, 1, kFrame, {.forgetting = 0.0}).ok());
+  EXPECT_FALSE(OpusConcealingDecoder::create(kRate, 1, kFrame, {.burst_decay = 1.5}).ok());
+
+  // The gain scales PLC, decays along a burst, and real audio returns to full scale.
+  auto dec = OpusConcealingDecoder::create(kRate, 1, kFrame);
+  ASSERT_TRUE(dec.ok());
+  for (std::size_t i = 0; i < 60; ++i) ASSERT_TRUE(dec->decode(noise[i]).ok());
+  std::printf("noise, (PLC, repetition) weights per segment:");
+  for (int k = 0; k < kConcealmentSegments; ++k) std::printf(" (%.3f, %.3f)", dec->weights(k).plc, dec->weights(k).repeat);
+  std::printf("\n");
+  const ConcealmentWeights end = dec->weights(kConcealmentSegments - 1);
+  auto first = dec->conceal();
+  auto second = dec->conceal();
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->source, AudioSource::kPlc);
+  EXPECT_NEAR(first->gain + first->repeat, g_noise, 0.2);
+  // The frame's mean: the weights reach the decayed end weights after a short ramp.
+  EXPECT_NEAR(second->gain, end.plc * 0.7, 0.02);
+  EXPECT_NEAR(second->repeat, end.repeat * 0.7, 0.02);
+  auto real = dec->decode(noise[62]);
+  ASSERT_TRUE(real.ok());
+  EXPECT_EQ(real->gain, 1.0);
+  EXPECT_EQ(real->repeat, 0.0);
+}
+
+TEST(AudioConjecture, FecIsTakenOnlyWhenThePacketCarriesIt) {
+  // SILK packets without in-band FEC: their TOC says they could carry it, but they do not.
+  OpusEncoderConfig no_fec;
+  no_fec.voip = true;
+  no_fec.bitrate = 12000;  // SILK
+  no_fec.inband_fec = false;
+  const auto packets = encode(tone_pcm(40), no_fec);
+  ASSERT_TRUE(opus_packet_may_have_fec(packets[21]));
+  auto verified = OpusConcealingDecoder::create(kRate, 1, kFrame);
+  auto trusting = OpusConcealingDecoder::create(kRate, 1, kFrame, {.learned_gain = false, .verify_fec = false});
+  ASSERT_TRUE(verified.ok() && trusting.ok());
+  for (std::size_t i = 0; i < 20; ++i) ASSERT_TRUE(verified->decode(packets[i]).ok() && trusting->decode(packets[i]).ok());
+  auto v = verified->conceal(packets[21]);
+  auto t = trusting->conceal(packets[21]);
+  ASSERT_TRUE(v.ok() && t.ok());
+  EXPECT_EQ(v->source, AudioSource::kPlc);
+  EXPECT_EQ(t->source, AudioSource::kFec);  // libopus ran PLC and called it FEC
+  // With FEC in the stream the same check finds it.
+  const Encoded& e = clip();
+  const LossRun fec = decode_with_losses(e, true);
+  int recovered = 0;
+  for (std::size_t i = 0; i < fec.sources.size(); ++i) recovered += lost(i) && fec.sources[i] == AudioSource::kFec;
+  EXPECT_GT(recovered, 0);
+}
+
 TEST(AudioConjecture, RejectsBadSettingsAndPackets) {
   EXPECT_FALSE(OpusConcealingDecoder::create(44100, 1, 960).ok());
   EXPECT_FALSE(OpusConcealingDecoder::create(48000, 3, 960).ok());

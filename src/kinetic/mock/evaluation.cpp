@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "kinetic/mock/audio_conjecture.hpp"
+#include "kinetic/mock/fwsnrseg.hpp"
 #include "kinetic/mock/percentile.hpp"
 #include "kinetic/mock/quality.hpp"
 
@@ -320,24 +321,31 @@ wire::Result<AudioEvaluation> evaluate_audio(const std::string& name, const medi
     return arrivals[p].arrival_us != kNeverArrives && arrivals[p].arrival_us <= t;
   };
 
+  KINETIC_TRY(auto fwsnr, FwSnrSeg::create(48000));
+  const OpusConcealmentConfig raw_config{.learned_gain = false, .verify_fec = false};
+  const std::size_t frame_len = static_cast<std::size_t>(frame);
   for (int budget_ms : config.budgets_ms) {
     AudioBudgetResult r;
     r.budget_ms = budget_ms;
     r.packets = packets;
     KINETIC_TRY(auto mock_dec, OpusConcealingDecoder::create(48000, 1, frame));
+    KINETIC_TRY(auto raw_dec, OpusConcealingDecoder::create(48000, 1, frame, raw_config));
     KINETIC_TRY(auto plain_dec, OpusConcealingDecoder::create(48000, 1, frame));
     std::vector<std::int16_t> mock_out;
+    std::vector<std::int16_t> raw_out;
     std::vector<std::int16_t> silence_out;
-    std::vector<std::int16_t> ref_gaps;
-    std::vector<std::int16_t> mock_gaps;
-    std::vector<std::int16_t> silence_gaps;
+    std::vector<std::uint8_t> in_gap(reference.size(), 0);
+    std::vector<std::int16_t> fec_ref;
+    std::vector<std::int16_t> fec_got;
+    double gain_sum = 0.0;
     for (std::size_t p = 0; p < packets; ++p) {
       const std::int64_t deadline = send[p] + static_cast<std::int64_t>(budget_ms) * 1000;
-      std::span<const std::int16_t> ref(reference.data() + p * static_cast<std::size_t>(frame), static_cast<std::size_t>(frame));
       if (here(p, deadline)) {
         KINETIC_TRY(auto m, mock_dec.decode(encoded[p]));
+        KINETIC_TRY(auto w, raw_dec.decode(encoded[p]));
         KINETIC_TRY(auto s, plain_dec.decode(encoded[p]));
         mock_out.insert(mock_out.end(), m.pcm.begin(), m.pcm.end());
+        raw_out.insert(raw_out.end(), w.pcm.begin(), w.pcm.end());
         silence_out.insert(silence_out.end(), s.pcm.begin(), s.pcm.end());
         continue;
       }
@@ -345,25 +353,45 @@ wire::Result<AudioEvaluation> evaluate_audio(const std::string& name, const medi
       std::span<const std::uint8_t> next;
       if (p + 1 < packets && here(p + 1, deadline)) next = encoded[p + 1];
       KINETIC_TRY(auto m, mock_dec.conceal(next));
+      KINETIC_TRY(auto w, raw_dec.conceal(next));
       if (m.source == AudioSource::kFec) {
         ++r.fec;
+        const auto* ref = reference.data() + p * frame_len;
+        fec_ref.insert(fec_ref.end(), ref, ref + frame_len);
+        fec_got.insert(fec_got.end(), m.pcm.begin(), m.pcm.end());
       } else {
         ++r.plc;
+        gain_sum += m.gain;
       }
+      if (w.source == AudioSource::kFec) ++r.raw_fec;
       mock_out.insert(mock_out.end(), m.pcm.begin(), m.pcm.end());
-      silence_out.insert(silence_out.end(), static_cast<std::size_t>(frame), std::int16_t{0});
-      ref_gaps.insert(ref_gaps.end(), ref.begin(), ref.end());
-      mock_gaps.insert(mock_gaps.end(), m.pcm.begin(), m.pcm.end());
-      silence_gaps.insert(silence_gaps.end(), static_cast<std::size_t>(frame), std::int16_t{0});
+      raw_out.insert(raw_out.end(), w.pcm.begin(), w.pcm.end());
+      silence_out.insert(silence_out.end(), frame_len, std::int16_t{0});
+      std::fill_n(in_gap.begin() + static_cast<std::ptrdiff_t>(p * frame_len), frame_len, std::uint8_t{1});
     }
-    if (r.concealed > 0) {
-      KINETIC_TRY(r.conceal_snr_db, snr_db(ref_gaps, mock_gaps));
-      KINETIC_TRY(r.silence_snr_db, snr_db(ref_gaps, silence_gaps));
+    r.mean_plc_gain = r.plc > 0 ? gain_sum / static_cast<double>(r.plc) : 0.0;
+    KINETIC_TRY(r.conceal_snr_db, masked_snr_db(reference, mock_out, in_gap));
+    KINETIC_TRY(r.raw_conceal_snr_db, masked_snr_db(reference, raw_out, in_gap));
+    KINETIC_TRY(r.silence_snr_db, masked_snr_db(reference, silence_out, in_gap));
+    if (r.fec > 0) {
+      KINETIC_TRY(r.fec_snr_db, snr_db(fec_ref, fec_got));
     } else {
-      r.conceal_snr_db = r.silence_snr_db = kSnrCapDb;
+      r.fec_snr_db = kSnrCapDb;
     }
     KINETIC_TRY(r.conceal_total_snr_db, snr_db(reference, mock_out));
     KINETIC_TRY(r.silence_total_snr_db, snr_db(reference, silence_out));
+    const std::vector<std::uint8_t> everywhere(reference.size(), 1);
+    KINETIC_TRY(const auto mock_frames, fwsnr.frames(reference, mock_out));
+    KINETIC_TRY(const auto raw_frames, fwsnr.frames(reference, raw_out));
+    KINETIC_TRY(const auto silence_frames, fwsnr.frames(reference, silence_out));
+    auto mean_or_cap = [&](const std::vector<std::optional<double>>& f, std::span<const std::uint8_t> where) {
+      return mean_fwsnrseg(f, fwsnr.frame_length(), fwsnr.hop(), where).value_or(kFwSnrSegMaxDb);
+    };
+    r.conceal_fwsnr_db = mean_or_cap(mock_frames, in_gap);
+    r.raw_conceal_fwsnr_db = mean_or_cap(raw_frames, in_gap);
+    r.silence_fwsnr_db = mean_or_cap(silence_frames, in_gap);
+    r.conceal_total_fwsnr_db = mean_or_cap(mock_frames, everywhere);
+    r.silence_total_fwsnr_db = mean_or_cap(silence_frames, everywhere);
     out.budgets.push_back(r);
   }
   return out;

@@ -138,14 +138,26 @@ struct AudioBudgetResult {
   int budget_ms = 0;
   std::size_t packets = 0;
   std::size_t concealed = 0;   // missed their deadline
-  std::size_t fec = 0;         // of those, rebuilt from the next packet's FEC
+  std::size_t fec = 0;         // of those, rebuilt from the next packet's FEC (verified)
   std::size_t plc = 0;
-  // SNR against the clean decode of the same packets (so codec error is not counted),
-  // over the concealed packets only and over the whole track.
+  std::size_t raw_fec = 0;     // what libopus as it comes calls FEC: every SILK/hybrid next packet
+  double mean_plc_gain = 0;    // mean learned gain over the PLC frames (1 = libopus unscaled)
+  // Scores against the clean decode of the same packets (so codec error is not counted), over
+  // the concealed packets and over the whole track, for MOCK's concealment, for libopus's
+  // PLC/FEC as it comes (raw), and for silence. SNR is the waveform measure; fwSNRseg the
+  // perceptual one (kinetic/mock/fwsnrseg.hpp), whose frames count for a gap when their
+  // centre lies in it.
   double conceal_snr_db = 0;
+  double raw_conceal_snr_db = 0;
   double silence_snr_db = 0;
+  double fec_snr_db = 0;       // the FEC-recovered packets alone (kSnrCapDb when none)
   double conceal_total_snr_db = 0;
   double silence_total_snr_db = 0;
+  double conceal_fwsnr_db = 0;
+  double raw_conceal_fwsnr_db = 0;
+  double silence_fwsnr_db = 0;
+  double conceal_total_fwsnr_db = 0;
+  double silence_total_fwsnr_db = 0;
 };
 
 struct AudioEvaluation {
@@ -159,7 +171,8 @@ struct AudioEvaluation {
 
 // Encodes `pcm` (48 kHz mono) to Opus with in-band FEC, sends every 20 ms packet through the
 // trace, and at each budget plays the packets that are in time, concealing the rest with
-// libopus PLC/FEC (MOCK) or with silence.
+// MOCK's concealment (verified FEC, PLC at its learned gain), with libopus's PLC/FEC as it
+// comes, or with silence.
 wire::Result<AudioEvaluation> evaluate_audio(const std::string& name, const media::AudioPcm& pcm,
                                              const EvaluationConfig& config);
 

@@ -229,10 +229,21 @@ json to_json(const EvaluationReport& report) {
                              {"concealed", b.concealed},
                              {"fec", b.fec},
                              {"plc", b.plc},
+                             {"raw_fec", b.raw_fec},
+                             {"mean_plc_gain", b.mean_plc_gain},
                              {"conceal_snr_db", b.conceal_snr_db},
+                             {"raw_conceal_snr_db", b.raw_conceal_snr_db},
                              {"silence_snr_db", b.silence_snr_db},
+                             {"fec_snr_db", b.fec_snr_db},
                              {"conceal_total_snr_db", b.conceal_total_snr_db},
-                             {"silence_total_snr_db", b.silence_total_snr_db}});
+                             {"silence_total_snr_db", b.silence_total_snr_db},
+                             {"conceal_fwsnrseg_db", b.conceal_fwsnr_db},
+                             {"raw_conceal_fwsnrseg_db", b.raw_conceal_fwsnr_db},
+                             {"silence_fwsnrseg_db", b.silence_fwsnr_db},
+                             {"conceal_total_fwsnrseg_db", b.conceal_total_fwsnr_db},
+                             {"silence_total_fwsnrseg_db", b.silence_total_fwsnr_db},
+                             {"beats_silence", b.concealed == 0 || (b.conceal_snr_db > b.silence_snr_db &&
+                                                                    b.conceal_fwsnr_db > b.silence_fwsnr_db)}});
     }
     audio.push_back(json{{"name", a.name},
                          {"seconds", a.seconds},
@@ -247,7 +258,8 @@ json to_json(const EvaluationReport& report) {
 
 std::string format_table(const EvaluationReport& report) {
   std::string out;
-  out += fmt::format("{:<14} {:>6} {:<14} {:>6} {:>9} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5} {:>10} {:>11} {:>10}\n",
+  if (!report.clips.empty())
+    out += fmt::format("{:<14} {:>6} {:<14} {:>6} {:>9} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5} {:>10} {:>11} {:>10}\n",
                      "clip", "budget", "player", "stalls", "stall ms", "lat p50", "lat p95", "PSNR dB", "SSIM", "subst",
                      "conj", "subst PSNR", "conj ms/fr", "conj CPU");
   for (const auto& c : report.clips) {
@@ -295,13 +307,21 @@ std::string format_table(const EvaluationReport& report) {
     }
   }
   for (const auto& a : report.audio) {
-    out += fmt::format("\nAudio, {} ({:.1f} s, Opus {} kb/s, {} ms packets, FEC on; SNR vs the clean decode):\n",
-                       a.name, a.seconds, a.bitrate / 1000, a.frame_ms);
-    out += "  budget  packets  concealed  fec   plc   gap SNR PLC/FEC  gap SNR silence  track SNR PLC/FEC  track SNR silence\n";
+    out += fmt::format(
+        "\nAudio, {} ({:.1f} s, Opus {} kb/s, {} ms packets, FEC on; against the clean decode; MOCK = verified FEC + "
+        "PLC at its learned gain, raw = libopus PLC/FEC as it comes):\n",
+        a.name, a.seconds, a.bitrate / 1000, a.frame_ms);
+    out += "                                          gap SNR dB             gap fwSNRseg dB         track SNR dB    track fwSNRseg   FEC\n";
+    out += "  budget  conceal  fec  plc  gain     MOCK    raw silence     MOCK    raw silence     MOCK silence     MOCK silence  SNR dB  beats silence\n";
     for (const auto& b : a.budgets) {
-      out += fmt::format("  {:>6} {:>8} {:>10} {:>4} {:>5} {:>16.2f} {:>16.2f} {:>18.2f} {:>18.2f}\n", b.budget_ms,
-                         b.packets, b.concealed, b.fec, b.plc, b.conceal_snr_db, b.silence_snr_db,
-                         b.conceal_total_snr_db, b.silence_total_snr_db);
+      const bool beats = b.concealed == 0 || (b.conceal_snr_db > b.silence_snr_db && b.conceal_fwsnr_db > b.silence_fwsnr_db);
+      out += fmt::format(
+          "  {:>6} {:>8} {:>4} {:>4} {:>5.2f} {:>8.2f} {:>6.2f} {:>7.2f} {:>8.2f} {:>6.2f} {:>7.2f} {:>8.2f} {:>7.2f} {:>8.2f} {:>7.2f} "
+          "{:>7} {}\n",
+          b.budget_ms, b.concealed, b.fec, b.plc, b.mean_plc_gain, b.conceal_snr_db, b.raw_conceal_snr_db,
+          b.silence_snr_db, b.conceal_fwsnr_db, b.raw_conceal_fwsnr_db, b.silence_fwsnr_db, b.conceal_total_snr_db,
+          b.silence_total_snr_db, b.conceal_total_fwsnr_db, b.silence_total_fwsnr_db,
+          b.fec > 0 ? fmt::format("{:.2f}", b.fec_snr_db) : std::string("-"), beats ? "yes" : "NO");
     }
   }
   return out;

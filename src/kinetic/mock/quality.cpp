@@ -160,11 +160,15 @@ wire::Result<double> ssim(const Frame& a, const Frame& b) {
   return ssim_plane(a.y, b.y, a.width, a.height);
 }
 
-wire::Result<double> snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test) {
-  if (reference.size() != test.size()) return wire::Error{wire::Errc::kInvalidValue, "sequences differ in length"};
+namespace {
+
+// Σref² / Σ(ref − test)² over the samples `counts` admits, in dB and capped.
+template <typename Counts>
+double snr_over(std::span<const std::int16_t> reference, std::span<const std::int16_t> test, Counts counts) {
   double signal = 0.0;
   double noise = 0.0;
   for (std::size_t i = 0; i < reference.size(); ++i) {
+    if (!counts(i)) continue;
     const double r = reference[i];
     const double d = r - static_cast<double>(test[i]);
     signal += r * r;
@@ -173,6 +177,20 @@ wire::Result<double> snr_db(std::span<const std::int16_t> reference, std::span<c
   if (noise <= 0.0) return kSnrCapDb;
   if (signal <= 0.0) return -kSnrCapDb;
   return std::clamp(10.0 * std::log10(signal / noise), -kSnrCapDb, kSnrCapDb);
+}
+
+}  // namespace
+
+wire::Result<double> snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test) {
+  if (reference.size() != test.size()) return wire::Error{wire::Errc::kInvalidValue, "sequences differ in length"};
+  return snr_over(reference, test, [](std::size_t) { return true; });
+}
+
+wire::Result<double> masked_snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test,
+                                   std::span<const std::uint8_t> mask) {
+  if (reference.size() != test.size() || mask.size() != reference.size())
+    return wire::Error{wire::Errc::kInvalidValue, "sequences differ in length"};
+  return snr_over(reference, test, [&](std::size_t i) { return mask[i] != 0; });
 }
 
 }  // namespace kinetic::mock

@@ -58,4 +58,9 @@ wire::Result<std::optional<double>> psnr_moving(const Frame& shown, const Frame&
 // capped at kSnrCapDb. Sequences of different length: an error.
 wire::Result<double> snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test);
 
+// snr_db over the samples whose `mask` entry is non-zero only (kSnrCapDb when there are none,
+// as nothing is then in error).
+wire::Result<double> masked_snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test,
+                                   std::span<const std::uint8_t> mask);
+
 }  // namespace kinetic::mock
