@@ -148,6 +148,22 @@ TEST(Cat, MalformedTokensAreRefused) {
     ASSERT_FALSE(d) << t;
     EXPECT_EQ(d.error().code, TokenErrc::kMalformed) << t << ": " << d.error().what;
   }
+  // Found by fuzz_cat: a float where nil may stand (libcbor asserts on it unless checked), a
+  // claim given twice, and a header declaring 2^35 elements (libcbor would allocate them).
+  const std::string regressions[] = {
+      header + "." + cbor({0xa1, 0x19, 0x01, 0x47, 0x81, 0x82, 0x81, 0x04, 0x81, 0xfa, 0, 0, 0, 0}) + ".AAAA",
+      header + "." + cbor({0xa2, 0x04, 0x01, 0x04, 0x02}) + ".AAAA",
+      header + "." + cbor({0xa1, 0x19, 0x01, 0x47, 0x9b, 0, 0, 0, 8, 0, 0, 0, 0}) + ".AAAA",
+  };
+  for (const auto& t : regressions) {
+    auto d = decode_cat(t);
+    ASSERT_FALSE(d) << t;
+    EXPECT_EQ(d.error().code, TokenErrc::kMalformed) << t << ": " << d.error().what;
+  }
+  // A scope of unknown action numbers only grants nothing (and is dropped).
+  auto unknown = decode_cat(header + "." + cbor({0xa1, 0x19, 0x01, 0x47, 0x81, 0x81, 0x81, 0x0c}) + ".AAAA");
+  ASSERT_TRUE(unknown) << unknown.error().what;
+  EXPECT_TRUE(unknown->claims.moqt.empty());
   auto rsa = decode_cat(cbor({0xa1, 0x01, 0x38, 0x24}) + "." + cbor({0xa0}) + ".AAAA");  // alg -37 (PS256)
   ASSERT_FALSE(rsa);
   EXPECT_EQ(rsa.error().code, TokenErrc::kUnsupported);

@@ -3,8 +3,10 @@
 #include <cbor.h>
 
 #include <memory>
+#include <set>
 
 #include "kinetic/auth/base64url.hpp"
+#include "kinetic/auth/cbor_bounds.hpp"
 #include "kinetic/auth/signature.hpp"
 
 namespace kinetic::auth {
@@ -26,7 +28,7 @@ using Item = std::unique_ptr<cbor_item_t, Decref>;
 
 Item load(std::string_view b64) {
   auto raw = base64url_decode(b64);
-  if (!raw || raw->empty()) return nullptr;
+  if (!raw || raw->empty() || !cbor_within_bounds(*raw)) return nullptr;
   cbor_load_result result{};
   Item item(cbor_load(raw->data(), raw->size(), &result));
   if (!item || result.error.code != CBOR_ERR_NONE || result.read != raw->size()) return nullptr;
@@ -55,6 +57,11 @@ std::optional<std::string> as_bytes(const cbor_item_t* it) {
   if (cbor_isa_string(it) && cbor_string_is_definite(it))
     return std::string(reinterpret_cast<const char*>(cbor_string_handle(it)), cbor_string_length(it));
   return std::nullopt;
+}
+
+// libcbor asserts when cbor_is_null is asked about a float: check the width first.
+bool is_nil(const cbor_item_t* it) {
+  return cbor_isa_float_ctrl(it) && cbor_float_get_width(it) == CBOR_FLOAT_0 && cbor_is_null(it);
 }
 
 bool is_definite_array(const cbor_item_t* it) { return cbor_isa_array(it) && cbor_array_is_definite(it); }
@@ -94,7 +101,7 @@ TokenResult<Scope> as_scope(const cbor_item_t* it) {
     const std::size_t count = cbor_array_size(ns);
     for (std::size_t i = 0; i < count; ++i) {
       const cbor_item_t* m = cbor_array_handle(ns)[i];
-      if (cbor_is_null(m)) {
+      if (is_nil(m)) {
         if (i + 1 != count) return bad("nil before the end of the namespace matches");
         s.exact_length = true;
         continue;
@@ -116,15 +123,18 @@ TokenResult<Scope> as_scope(const cbor_item_t* it) {
 TokenResult<CatClaims> as_claims(const cbor_item_t* map) {
   if (!cbor_isa_map(map) || !cbor_map_is_definite(map)) return bad("claims are not a CBOR map");
   CatClaims c;
+  std::set<std::uint64_t> seen;
   const cbor_pair* pairs = cbor_map_handle(map);
   for (std::size_t i = 0; i < cbor_map_size(map); ++i) {
     auto key = as_int(pairs[i].key);
     if (!key || *key < 0) return bad("a claim key is not an unsigned integer");
     const cbor_item_t* v = pairs[i].value;
     const auto k = static_cast<std::uint64_t>(*key);
+    if (!seen.insert(k).second) return bad("claim " + std::to_string(k) + " appears twice");
     if (k == kIss || k == kSub) {
-      auto s = as_bytes(v);
-      if (!s) return bad("iss / sub is not a string");
+      // StringOrURI: a text string (RFC 8392 §3.1.1).
+      auto s = cbor_isa_string(v) ? as_bytes(v) : std::nullopt;
+      if (!s) return bad("iss / sub is not a text string");
       (k == kIss ? c.iss : c.sub) = std::move(*s);
     } else if (k == kExp || k == kNbf || k == kIat) {
       auto t = as_int(v);
@@ -137,7 +147,8 @@ TokenResult<CatClaims> as_claims(const cbor_item_t* map) {
       for (std::size_t j = 0; j < cbor_array_size(v); ++j) {
         auto scope = as_scope(cbor_array_handle(v)[j]);
         if (!scope) return scope.error();
-        c.moqt.push_back(std::move(*scope));
+        // A scope of action numbers Kinetic does not know grants nothing here.
+        if (scope->actions != 0) c.moqt.push_back(std::move(*scope));
       }
     } else if (k == kClaimMoqtReval) {
       if (auto n = as_int(v); n && *n >= 0) {
