@@ -38,12 +38,22 @@ class GatewayTest : public ProcessTest {
   void SetUp() override {
     ProcessTest::SetUp();
     if (IsSkipped()) return;
-    if (std::system("ffprobe -version >/dev/null 2>&1") != 0) GTEST_SKIP() << "ffprobe not installed";
-    if (std::system("test -x /usr/bin/chromium || test -n \"$CHROMIUM\"") != 0) GTEST_SKIP() << "chromium not installed";
-    if (!std::filesystem::exists(browser_dir() + "/node_modules/playwright-core")) {
-      GTEST_SKIP() << "tests/browser/node_modules missing (npm ci)";
-    }
+    if (std::system("curl --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "curl not installed";
   }
+
+  // For the tests that drive Chromium and judge media with ffprobe.
+  static bool browser_ready(std::string& why) {
+    if (std::system("ffprobe -version >/dev/null 2>&1") != 0) why = "ffprobe not installed";
+    if (std::system("test -x /usr/bin/chromium || test -n \"$CHROMIUM\"") != 0) why = "chromium not installed";
+    if (!std::filesystem::exists(browser_dir() + "/node_modules/playwright-core")) why = "tests/browser/node_modules missing";
+    return why.empty();
+  }
+
+  // Shell function `code NAME CURL-ARGS...`: the HTTP status goes to NAME.code, the body to NAME.body.
+  static std::string curl_helper() {
+    return "code() { n=$1; shift; curl -s -m 10 -o \"$n.body\" -w '%{http_code}' \"$@\" >\"$n.code\"; }\n";
+  }
+  [[nodiscard]] std::string status(const std::string& name) const { return read(name + ".code"); }
 
   static std::string browser_dir() { return std::string(KINETIC_SOURCE_DIR) + "/tests/browser"; }
 

@@ -8,7 +8,14 @@
 namespace kinetic::test {
 namespace {
 
-class Chromium : public GatewayTest {};
+class Chromium : public GatewayTest {
+ protected:
+  void SetUp() override {
+    GatewayTest::SetUp();
+    if (IsSkipped()) return;
+    if (std::string why; !browser_ready(why)) GTEST_SKIP() << why;
+  }
+};
 
 TEST_F(Chromium, WhepPlaysAPublishedBroadcast) {
   sh("ffmpeg -v error -f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i sine=frequency=440:duration=4 -t 4 "

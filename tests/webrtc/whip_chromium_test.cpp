@@ -3,12 +3,22 @@
 // H.264 and find the Opus packets, and the session must end on the client's DELETE.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "gateway_fixture.hpp"
+#include "offers.hpp"
 
 namespace kinetic::test {
 namespace {
 
-class Chromium : public GatewayTest {};
+class Chromium : public GatewayTest {
+ protected:
+  void SetUp() override {
+    GatewayTest::SetUp();
+    if (IsSkipped()) return;
+    if (std::string why; !browser_ready(why)) GTEST_SKIP() << why;
+  }
+};
 
 TEST_F(Chromium, WhipPublishReachesSubscriber) {
   sh(preamble("--token s3cret") +
@@ -29,6 +39,36 @@ TEST_F(Chromium, WhipPublishReachesSubscriber) {
                 .find("h264"),
             std::string::npos);
   EXPECT_NE(read("whip.log").find("ended (DELETE from the client)"), std::string::npos) << logs;
+}
+
+// A second publisher for a live namespace is refused (409); a publisher that vanishes without
+// DELETE is ended by the idle timeout, its namespace withdrawn and free again, and the gateway's
+// descriptors and threads go back to what they were before it came.
+TEST_F(Chromium, VanishedPublisherIsFreedAndDuplicatesRefused) {
+  std::ofstream(dir / "good.sdp") << make_offer(kH264AndVp8);
+  sh(preamble("--token s3cret --idle-timeout-ms 1500", 40) + curl_helper() +
+     "A='Authorization: Bearer s3cret'; SDP='Content-Type: application/sdp'\n"
+     "sleep 0.3; ls /proc/$WHIP_PID/fd | wc -l >fd_before.txt\n"
+     "grep Threads /proc/$WHIP_PID/status >threads_before.txt\n"
+     "(cd \"$B\" && timeout 40 node whip_publish.mjs \"$HTTP/whip/dup\" s3cret 3 vanish) >browser.log 2>&1 &\n"
+     "BR=$!\n" + shell_wait_for("whip.log", "announced") +
+     "code second -X POST -H \"$A\" -H \"$SDP\" --data-binary @good.sdp \"$HTTP/whip/dup\"\n"
+     "wait $BR\n" + shell_wait_for("whip.log", "ended (no media") +
+     "code again -X POST -H \"$A\" -H \"$SDP\" --data-binary @good.sdp -D again.headers \"$HTTP/whip/dup\"\n"
+     "LOC=$(grep -i '^location:' again.headers | tr -d '\\r' | cut -d' ' -f2)\n"
+     "code again_delete -X DELETE -H \"$A\" \"$HTTP$LOC\"\n"
+     "sleep 1; ls /proc/$WHIP_PID/fd | wc -l >fd_after.txt\n"
+     "grep Threads /proc/$WHIP_PID/status >threads_after.txt\n"
+     "kill $WHIP_PID $RELAY_PID; wait");
+  const std::string logs = "--- browser\n" + read("browser.log") + "--- whip\n" + read("whip.log");
+  EXPECT_NE(read("browser.log").find("\"status\":201"), std::string::npos) << logs;
+  EXPECT_EQ(status("second"), "409") << read("second.body") << logs;
+  EXPECT_NE(read("whip.log").find("ended (no media for 1500 ms)"), std::string::npos) << logs;
+  EXPECT_NE(read("whip.log").find("namespace dup withdrawn"), std::string::npos) << logs;
+  EXPECT_EQ(status("again"), "201") << read("again.body") << logs;
+  EXPECT_EQ(status("again_delete"), "200") << logs;
+  EXPECT_EQ(read("fd_after.txt"), read("fd_before.txt")) << logs;
+  EXPECT_EQ(read("threads_after.txt"), read("threads_before.txt")) << logs;
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+// `kinetic whip` answered with curl: every kind of bad request gets its own HTTP error with a
+// reason, nothing reaches a pipeline that should not, and the gateway is still serving after.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "gateway_fixture.hpp"
+#include "offers.hpp"
+
+namespace kinetic::test {
+namespace {
+
+class GatewayHttp : public GatewayTest {};
+
+TEST_F(GatewayHttp, BadRequestsGetClearErrorsAndTheGatewayCarriesOn) {
+  std::ofstream(dir / "good.sdp") << make_offer(kH264AndVp8);
+  std::ofstream(dir / "vp8.sdp") << make_offer(kVp8Only);
+  std::ofstream(dir / "whep.sdp") << make_offer(kH264AndVp8, "recvonly");
+  sh(preamble("--token s3cret", 30) + curl_helper() +
+     "A='Authorization: Bearer s3cret'; SDP='Content-Type: application/sdp'\n"
+     "head -c 4000 /dev/urandom >random.bin; head -c 100000 /dev/zero | tr '\\0' 'v' >big.sdp\n"
+     "code no_token -X POST -H \"$SDP\" --data-binary @good.sdp \"$HTTP/whip/a\"\n"
+     "code wrong_token -X POST -H 'Authorization: Bearer nope' -H \"$SDP\" --data-binary @good.sdp \"$HTTP/whip/a\"\n"
+     "code malformed -X POST -H \"$A\" -H \"$SDP\" --data-binary 'v=0 then nothing sensible' \"$HTTP/whip/a\"\n"
+     "code random -X POST -H \"$A\" -H \"$SDP\" --data-binary @random.bin \"$HTTP/whip/a\"\n"
+     "code no_h264 -X POST -H \"$A\" -H \"$SDP\" --data-binary @vp8.sdp \"$HTTP/whip/a\"\n"
+     "code wrong_way -X POST -H \"$A\" -H \"$SDP\" --data-binary @whep.sdp \"$HTTP/whip/a\"\n"
+     "code not_sdp -X POST -H \"$A\" -H 'Content-Type: text/plain' --data-binary @good.sdp \"$HTTP/whip/a\"\n"
+     "code too_big -X POST -H \"$A\" -H \"$SDP\" --data-binary @big.sdp \"$HTTP/whip/a\"\n"
+     "code bad_ns -X POST -H \"$A\" -H \"$SDP\" --data-binary @good.sdp \"$HTTP/whip/a%20b\"\n"
+     "code patch -X PATCH -H \"$A\" -H 'Content-Type: application/trickle-ice-sdpfrag' --data-binary 'a=x' \"$HTTP/whip/a/0123\"\n"
+     "code unknown_session -X DELETE -H \"$A\" \"$HTTP/whip/a/0123\"\n"
+     "code no_broadcast -X POST -H \"$A\" -H \"$SDP\" --data-binary @whep.sdp \"$HTTP/whep/nothing/here\"\n"
+     "code elsewhere -X POST -H \"$A\" -H \"$SDP\" --data-binary @good.sdp \"$HTTP/other\"\n"
+     "code preflight -X OPTIONS -H 'Origin: http://127.0.0.1:1' \"$HTTP/whip/a\"\n"
+     "kill -0 $WHIP_PID && echo alive >alive.txt\n"
+     "kill $WHIP_PID $RELAY_PID; wait");
+  const std::string logs = "--- whip\n" + read("whip.log");
+  EXPECT_EQ(status("no_token"), "401") << logs;
+  EXPECT_EQ(status("wrong_token"), "401") << logs;
+  EXPECT_EQ(status("malformed"), "400") << read("malformed.body") << logs;
+  EXPECT_EQ(status("random"), "400") << logs;
+  EXPECT_EQ(status("no_h264"), "400") << logs;
+  EXPECT_NE(read("no_h264.body").find("no H.264"), std::string::npos) << read("no_h264.body");
+  EXPECT_EQ(status("wrong_way"), "400") << read("wrong_way.body");
+  EXPECT_EQ(status("not_sdp"), "415") << logs;
+  EXPECT_EQ(status("too_big"), "413") << logs;
+  EXPECT_EQ(status("bad_ns"), "400") << logs;
+  EXPECT_EQ(status("patch"), "405") << logs;
+  EXPECT_EQ(status("unknown_session"), "404") << logs;
+  EXPECT_EQ(status("no_broadcast"), "404") << read("no_broadcast.body") << logs;
+  EXPECT_EQ(status("elsewhere"), "404") << logs;
+  EXPECT_EQ(status("preflight"), "204") << logs;
+  EXPECT_EQ(read("alive.txt"), "alive\n") << logs;
+  // Nothing that was refused made a session.
+  EXPECT_EQ(read("whip.log").find("publishes"), std::string::npos) << logs;
+}
+
+}  // namespace
+}  // namespace kinetic::test

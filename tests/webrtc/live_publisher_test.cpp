@@ -1,0 +1,53 @@
+#include "kinetic/webrtc/live_publisher.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kinetic::webrtc {
+namespace {
+
+TEST(LivePublisher, OpusHeadIsRfc7845) {
+  const std::string h = opus_head(2);
+  ASSERT_EQ(h.size(), 19u);
+  EXPECT_EQ(h.substr(0, 8), "OpusHead");
+  EXPECT_EQ(h[8], 1);                                              // version
+  EXPECT_EQ(h[9], 2);                                              // channels
+  EXPECT_EQ(static_cast<unsigned char>(h[10]) | (static_cast<unsigned char>(h[11]) << 8), 312);  // pre-skip
+  EXPECT_EQ(static_cast<unsigned char>(h[12]) | (static_cast<unsigned char>(h[13]) << 8) |
+                (static_cast<unsigned char>(h[14]) << 16),
+            48000);
+  EXPECT_EQ(h[18], 0);  // mapping family 0
+  EXPECT_EQ(opus_head(1)[9], 1);
+}
+
+TEST(LivePublisher, FramesBeforeTheFirstKeyframeAskForOneAndAreDropped) {
+  int asked = 0;
+  LivePublisher pub(moqt::TrackNamespace{{"a"}}, LivePublisherOptions{true, 2, std::chrono::milliseconds(2000)},
+                    [&] { ++asked; });
+  IngestFrame delta;
+  delta.kind = media::StreamKind::kVideo;
+  delta.data = {0, 0, 0, 1, 0x41};
+  delta.keyframe = false;
+  pub.add(IngestFrame(delta));
+  IngestFrame audio;
+  audio.kind = media::StreamKind::kAudio;
+  audio.data = {1, 2, 3};
+  pub.add(IngestFrame(audio));
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(pub.stats().objects, 0u);
+  EXPECT_EQ(pub.stats().dropped, 2u);
+  // A keyframe with its avcC starts the broadcast; audio then follows the video's group.
+  IngestFrame key = delta;
+  key.keyframe = true;
+  key.config = std::string("\x01\x42\xe0\x1f\xff\xe1\x00\x00\x01\x00\x00", 11);
+  key.width = 640;
+  key.height = 480;
+  key.pts_ns = 1'000'000'000;
+  pub.add(std::move(key));
+  audio.pts_ns = 1'010'000'000;
+  pub.add(std::move(audio));
+  EXPECT_EQ(pub.stats().objects, 2u);
+  EXPECT_EQ(pub.stats().groups, 1u);
+}
+
+}  // namespace
+}  // namespace kinetic::webrtc
