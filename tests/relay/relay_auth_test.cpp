@@ -63,9 +63,11 @@ class RelayAuthTest : public ::testing::Test {
     return *auth::mint_jwt(c, signer ? *signer : key);
   }
 
-  Client connect_to(Relay& r, std::vector<moqt::AuthToken> setup_tokens, std::string path = "/moq") {
+  Client connect_to(Relay& r, std::vector<moqt::AuthToken> setup_tokens, std::string path = "/moq",
+                    std::string webtransport_path = {}) {
     transport::memory::LinkConfig link;
     link.protocol = "moqt-20";
+    link.path = std::move(webtransport_path);
     auto pair = network.pair(link);
     Client c;
     moqt::SessionOptions o;
@@ -205,6 +207,17 @@ TEST_F(RelayAuthTest, TokenInTheUrlQueryAdmitsTheSession) {
   ASSERT_TRUE(viewer.handler->ready);
   EXPECT_FALSE(subscribe(viewer, {{{"demo", "alice"}}, "video"}));
   EXPECT_EQ(subscribe(viewer, {{{"other"}}, "video"})->code, code(RequestErrorCode::kUnauthorized));
+}
+
+TEST_F(RelayAuthTest, TokenInTheWebTransportUrlAdmitsTheSession) {
+  auto pub = alice_publisher();
+  auto viewer = connect_to(relay, {}, "/moq", "/moq?jwt=" + jwt(std::nullopt, std::vector<std::string>{"alice"}));
+  ASSERT_TRUE(viewer.handler->ready);
+  EXPECT_FALSE(subscribe(viewer, {{{"demo", "alice"}}, "video"}));
+  EXPECT_EQ(subscribe(viewer, {{{"demo", "bob"}}, "video"})->code, code(RequestErrorCode::kUnauthorized));
+  auto forged = connect_to(relay, {}, "/moq", "/moq?cat=not-a-token");
+  EXPECT_TRUE(forged.handler->closed);
+  EXPECT_EQ(forged.handler->code, code(SessionError::kMalformedAuthToken));
 }
 
 TEST_F(RelayAuthTest, WithoutATokenEveryRequestNeedsItsOwn) {
