@@ -70,8 +70,9 @@ int run_whip(const WhipOptions& o) {
             << "/whip/<namespace>, publishing to " << o.url << std::endl;
   loop.run();
   const bool relay_lost = session->closed();
-  gateway->reset();
+  // The session first: closing it still calls its handler, the gateway.
   if (!session->closed()) session->close(0, "gateway done");
+  gateway->reset();
   return relay_lost ? 1 : 0;
 }
 

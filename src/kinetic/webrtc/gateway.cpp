@@ -274,8 +274,10 @@ void Gateway::end_session(const std::string& id, const std::string& reason) {
       it2->second->publisher->end(reason);
       if (it2->second->announce) it2->second->announce->cancel();
       const auto& s = it2->second->publisher->stats();
-      spdlog::info("whip: namespace {} withdrawn: {} objects in {} groups, {} frames dropped, {} keyframe requests",
-                   it2->second->ns_text, s.objects, s.groups, s.dropped, s.keyframe_requests);
+      spdlog::info("whip: namespace {} withdrawn: {} objects in {} groups, {} frames dropped, {} keyframe requests; "
+                   "in the gateway {} (after the jitter buffer {})",
+                   it2->second->ns_text, s.objects, s.groups, s.dropped, s.keyframe_requests,
+                   latency_summary(s.gateway_us), latency_summary(s.after_jitter_us));
       retired_.push_back(std::move(it2->second));
       published_.erase(it2);
     });

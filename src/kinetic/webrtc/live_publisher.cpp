@@ -6,6 +6,9 @@ extern "C" {
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "kinetic/media/catalog.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
@@ -43,6 +46,19 @@ std::string opus_head(unsigned channels) {
   h.push_back(0);
   h.push_back(0);                                   // channel mapping family 0
   return h;
+}
+
+std::string latency_summary(std::vector<std::int64_t> samples_us) {
+  if (samples_us.empty()) return "no samples";
+  std::sort(samples_us.begin(), samples_us.end());
+  auto at = [&](double q) {
+    const auto i = static_cast<std::size_t>(q * static_cast<double>(samples_us.size() - 1) + 0.5);
+    return static_cast<double>(samples_us[i]) / 1000.0;
+  };
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "p50 %.2f p99 %.2f max %.2f ms over %zu frames", at(0.5), at(0.99), at(1.0),
+                samples_us.size());
+  return buf;
 }
 
 LivePublisher::LivePublisher(moqt::TrackNamespace ns, LivePublisherOptions options, std::function<void()> want_keyframe)
@@ -126,6 +142,10 @@ void LivePublisher::add(IngestFrame&& frame) {
     want_keyframe_();
   }
   send(obj);
+  if (video && frame.wire_us > 0 && stats_.gateway_us.size() < 100'000) {
+    stats_.gateway_us.push_back(last_sent_us_ - frame.wire_us);
+    stats_.after_jitter_us.push_back(last_sent_us_ - frame.received_us);
+  }
 }
 
 void LivePublisher::send(media::BroadcastObject& obj) {

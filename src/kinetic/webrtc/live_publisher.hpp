@@ -34,6 +34,12 @@ struct LivePublisherStats {
   std::uint64_t groups = 0;          // video groups started
   std::uint64_t dropped = 0;         // frames before the first keyframe, or refused by the broadcast
   std::uint64_t keyframe_requests = 0;
+  // Video frames' time in the gateway, from their last RTP packet reaching it (decrypted) to
+  // the object going to the MoQT subscriptions, in microseconds (the newest 100000).
+  std::vector<std::int64_t> gateway_us;
+  // The part of it after the jitter buffer released the packet (depacketizing, the hand-off to the
+  // event loop, the MoQT write): the rest is the jitter buffer waiting for a missing packet (NACK/RTX).
+  std::vector<std::int64_t> after_jitter_us;
 };
 
 class LivePublisher {
@@ -72,6 +78,9 @@ class LivePublisher {
   LivePublisherStats stats_;
   std::int64_t last_sent_us_ = 0;
 };
+
+// "p50 A p99 B max C ms over N frames" of LivePublisherStats::gateway_us; "no samples" when empty.
+std::string latency_summary(std::vector<std::int64_t> samples_us);
 
 // OpusHead (RFC 7845 §5.1) for a WebRTC Opus stream: 48 kHz, the usual 312-sample pre-skip,
 // mapping family 0. It is the decoder configuration MP4 and the catalog carry for Opus.

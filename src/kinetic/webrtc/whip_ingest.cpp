@@ -1,9 +1,11 @@
 #include "kinetic/webrtc/whip_ingest.hpp"
 
 #include <gst/app/gstappsink.h>
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video-event.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -19,10 +21,45 @@ constexpr std::int64_t kNtpToUnixUs = 2'208'988'800LL * 1'000'000LL;
 // read by the appsink callback below it: the depacketizer pushes the frame from within that
 // packet's push, on the same thread, so no lookup table is needed.
 struct RtpStamp {
+  std::int64_t wire_us = 0;
   std::int64_t received_us = 0;
   std::optional<std::int64_t> capture_us;
 };
 thread_local RtpStamp t_stamp;
+
+// When each recent RTP packet entered the RTP session, by SSRC and sequence number: what the
+// gateway's own delay (jitter buffer, depacketizing, handing to MoQT) is measured from.
+class WireArrivals {
+ public:
+  void record(std::uint32_t ssrc, std::uint16_t seq, std::int64_t us) {
+    std::lock_guard lock(mu_);
+    slots_[seq % kSlots] = {ssrc, seq, us};
+  }
+  std::int64_t find(std::uint32_t ssrc, std::uint16_t seq) const {
+    std::lock_guard lock(mu_);
+    const Slot& s = slots_[seq % kSlots];
+    return s.ssrc == ssrc && s.seq == seq ? s.us : 0;
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 4096;
+  struct Slot {
+    std::uint32_t ssrc = 0;
+    std::uint16_t seq = 0;
+    std::int64_t us = 0;
+  };
+  mutable std::mutex mu_;
+  std::array<Slot, kSlots> slots_{};
+};
+
+bool rtp_ids(GstBuffer* buf, std::uint32_t& ssrc, std::uint16_t& seq) {
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return false;
+  ssrc = gst_rtp_buffer_get_ssrc(&rtp);
+  seq = gst_rtp_buffer_get_seq(&rtp);
+  gst_rtp_buffer_unmap(&rtp);
+  return true;
+}
 
 }  // namespace
 
@@ -34,6 +71,8 @@ struct WhipIngest::Shared {
   GstPad* video_depay_sink = nullptr;  // guarded by mu; a reference
   std::chrono::steady_clock::time_point last_request{};
   GstCaps* ntp_caps = nullptr;
+  WireArrivals arrivals;
+  bool wire_probed = false;  // guarded by mu
 
   ~Shared() {
     if (video_depay_sink != nullptr) gst_object_unref(video_depay_sink);
@@ -48,10 +87,55 @@ GstPadProbeReturn stamp_rtp(GstPad*, GstPadProbeInfo* info, gpointer data) {
   GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
   t_stamp.received_us = wall_us();
   t_stamp.capture_us.reset();
+  t_stamp.wire_us = 0;
+  std::uint32_t ssrc = 0;
+  std::uint16_t seq = 0;
+  if (rtp_ids(buf, ssrc, seq)) t_stamp.wire_us = shared->arrivals.find(ssrc, seq);
   if (GstReferenceTimestampMeta* meta = gst_buffer_get_reference_timestamp_meta(buf, shared->ntp_caps)) {
     t_stamp.capture_us = static_cast<std::int64_t>(meta->timestamp / 1000) - kNtpToUnixUs;
   }
   return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn stamp_wire(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* shared = static_cast<WhipIngest::Shared*>(data);
+  const std::int64_t now = wall_us();
+  auto record = [&](GstBuffer* buf) {
+    std::uint32_t ssrc = 0;
+    std::uint16_t seq = 0;
+    if (rtp_ids(buf, ssrc, seq)) shared->arrivals.record(ssrc, seq, now);
+  };
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i) record(gst_buffer_list_get(list, i));
+  } else {
+    record(GST_PAD_PROBE_INFO_BUFFER(info));
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+// The RTP session's inputs (decrypted RTP from the DTLS/SRTP transport) exist once negotiated.
+void probe_wire(GstElement* webrtc, WhipIngest::Shared* shared) {
+  {
+    std::lock_guard lock(shared->mu);
+    if (shared->wire_probed) return;
+    shared->wire_probed = true;
+  }
+  GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc), "rtpbin");
+  if (rtpbin == nullptr) return;
+  GstIterator* it = gst_element_iterate_sink_pads(rtpbin);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* pad = GST_PAD(g_value_get_object(&item));
+    if (g_str_has_prefix(GST_PAD_NAME(pad), "recv_rtp_sink_")) {
+      gst_pad_add_probe(pad, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                        stamp_wire, shared, nullptr);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  gst_object_unref(rtpbin);
 }
 
 GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
@@ -86,6 +170,7 @@ GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
     gst_structure_get_int(s, "height", &f.height);
   }
   gst_sample_unref(sample);
+  f.wire_us = t_stamp.wire_us;
   f.received_us = t_stamp.received_us;
   f.capture_us = t_stamp.capture_us;
   f.depacketized_us = wall_us();
@@ -102,6 +187,7 @@ GstElement* make(const char* factory) { return gst_element_factory_make(factory,
 void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer data) {
   auto* shared = static_cast<WhipIngest::Shared*>(data);
   if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  probe_wire(webrtc, shared);
   GstElement* pipeline = GST_ELEMENT(gst_element_get_parent(webrtc));
   if (pipeline == nullptr) return;
   GstCaps* caps = gst_pad_get_current_caps(pad);

@@ -36,6 +36,7 @@ struct IngestFrame {
   // When the sender captured the frame, on its wall clock: RTP time mapped through its RTCP
   // sender reports; absent until the first report arrives.
   std::optional<std::int64_t> capture_us;
+  std::int64_t wire_us = 0;        // when the frame's last RTP packet reached the gateway (decrypted); 0: unknown
   std::int64_t received_us = 0;    // when the frame's last RTP packet left the jitter buffer
   std::int64_t depacketized_us = 0;
 };
