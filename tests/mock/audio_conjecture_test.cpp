@@ -241,6 +241,12 @@ TEST(AudioConjecture, RejectsBadSettingsAndPackets) {
   EXPECT_FALSE(OpusConcealingDecoder::create(44100, 1, 960).ok());
   EXPECT_FALSE(OpusConcealingDecoder::create(48000, 3, 960).ok());
   EXPECT_FALSE(OpusConcealingDecoder::create(48000, 1, 1000).ok());
+  // 2.5 ms at 8 kHz does not split into equal concealment segments and need not.
+  auto tiny = OpusConcealingDecoder::create(8000, 1, 20);
+  ASSERT_TRUE(tiny.ok());
+  auto tiny_frame = tiny->conceal();
+  ASSERT_TRUE(tiny_frame.ok());
+  EXPECT_EQ(tiny_frame->pcm.size(), 20u);
   OpusEncoderConfig bad;
   bad.frame_samples = 100;
   EXPECT_FALSE(OpusPacketEncoder::create(bad).ok());

@@ -6,10 +6,11 @@ namespace kinetic::mock {
 
 void ConcealmentFit::learn(std::span<const std::int16_t> real, std::span<const std::int16_t> plc,
                            std::span<const std::int16_t> repeat) noexcept {
-  const std::size_t per_segment = real.size() / kConcealmentSegments;
-  for (std::size_t s = 0; s < static_cast<std::size_t>(kConcealmentSegments); ++s) {
+  constexpr auto kSegments = static_cast<std::size_t>(kConcealmentSegments);
+  for (std::size_t s = 0; s < kSegments; ++s) {
     Sums add;
-    for (std::size_t i = s * per_segment; i < (s + 1) * per_segment; ++i) {
+    // Frames that do not split evenly (20 samples at 8 kHz, 2.5 ms) leave uneven segments.
+    for (std::size_t i = s * real.size() / kSegments; i < (s + 1) * real.size() / kSegments; ++i) {
       const double x = real[i];
       const double p = plc[i];
       const double r = repeat[i];

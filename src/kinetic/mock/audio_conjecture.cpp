@@ -94,8 +94,6 @@ wire::Result<OpusConcealingDecoder> OpusConcealingDecoder::create(int sample_rat
       !(config.fit_scale >= 0.0 && config.fit_scale <= 2.0))
     return wire::Error{wire::Errc::kInvalidValue,
                        "Opus concealment: forgetting outside (0, 1], burst decay outside [0, 1] or fit scale outside [0, 2]"};
-  if (frame_samples % kConcealmentSegments != 0)
-    return wire::Error{wire::Errc::kInvalidValue, "Opus frame does not split into the PLC gain segments"};
   OpusConcealingDecoder d(sample_rate, channels, frame_samples, config);
   if (opus_decoder_init(d.state(), sample_rate, channels) != OPUS_OK)
     return wire::Error{wire::Errc::kInvalidValue, "opus_decoder_init failed"};

@@ -8,6 +8,14 @@ namespace kinetic::mock {
 
 namespace {
 
+// Freeze plays silence in a gap, so its decoder keeps no mix to blend back out of; the other
+// policies play MOCK's concealment.
+OpusConcealmentConfig audio_concealment(LatePolicy policy) {
+  OpusConcealmentConfig c;
+  c.learned_gain = policy != LatePolicy::kFreeze;
+  return c;
+}
+
 // Late objects that never come are forgotten after this long, so substitutes kept for
 // reconciliation stay bounded.
 constexpr std::int64_t kSubstituteMemoryUs = 10'000'000;
@@ -130,7 +138,8 @@ wire::Status Timeline::add(std::uint64_t track, const TrackConfig& config, Video
     const long long samples = static_cast<long long>(config.sample_rate) * config.frame_interval_us / 1'000'000;
     if (samples * 1'000'000 != static_cast<long long>(config.sample_rate) * config.frame_interval_us)
       return wire::Error{wire::Errc::kInvalidValue, "audio frame interval is not a whole number of samples"};
-    KINETIC_TRY(auto dec, OpusConcealingDecoder::create(config.sample_rate, config.channels, static_cast<int>(samples)));
+    KINETIC_TRY(auto dec, OpusConcealingDecoder::create(config.sample_rate, config.channels, static_cast<int>(samples),
+                                                        audio_concealment(config.late_policy)));
     t->audio.emplace(std::move(dec));
   }
   tracks_.emplace(track, std::move(t));
@@ -386,7 +395,8 @@ wire::Result<DisplayOutput> Timeline::display_at(std::uint64_t track, std::int64
       }
       if ((slot - next) / tr.config.frame_interval_us > kMaxAudioCatchUp) {
         next = slot - kMaxAudioCatchUp * tr.config.frame_interval_us;
-        *tr.audio = *OpusConcealingDecoder::create(tr.config.sample_rate, tr.config.channels, tr.audio->frame_samples());
+        *tr.audio = *OpusConcealingDecoder::create(tr.config.sample_rate, tr.config.channels, tr.audio->frame_samples(),
+                                                   audio_concealment(tr.config.late_policy));
       }
       DisplayKind worst = DisplayKind::kReal;
       std::uint64_t last_id = 0;
