@@ -343,7 +343,8 @@ TEST(ControlCodec, FuzzCorpusHoldsEveryVector) {
     seed.insert(seed.end(), vec.bytes.begin(), vec.bytes.end());
     seeds.emplace_back(vec.name + "-" + std::string(alpn(vec.version)), seed);
   }
-  for (Version v : kSupportedVersions) {
+  // The two wire formats (21 and 22 encode as 20); bit 0 of a seed picks one of them.
+  for (Version v : {Version::kDraft18, Version::kDraft20}) {
     std::vector<std::uint8_t> seed = {static_cast<std::uint8_t>((v == Version::kDraft20 ? 1 : 0) | (6 << 1))};
     for (const auto& m : full_messages(v)) ASSERT_TRUE(encode_control_message(v, m, seed).ok());
     seeds.emplace_back("stream-" + std::string(alpn(v)), seed);

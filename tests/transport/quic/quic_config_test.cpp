@@ -6,7 +6,7 @@ namespace kinetic::transport::quic {
 namespace {
 
 TEST(QuicConfigTest, DefaultAlpnIsNewestMoqtFirstThenH3) {
-  EXPECT_EQ(default_alpn(), (std::vector<std::string>{"moqt-20", "moqt-18", "h3"}));
+  EXPECT_EQ(default_alpn(), (std::vector<std::string>{"moqt-22", "moqt-21", "moqt-20", "moqt-18", "h3"}));
 }
 
 TEST(QuicConfigTest, DefaultsSuitLiveMedia) {

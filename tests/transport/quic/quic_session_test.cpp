@@ -24,12 +24,12 @@ TEST_F(QuicSessionTest, HandshakeNegotiatesNewestMoqtAndReportsPeer) {
   ClientApp app;
   auto session = connect(app);
   ASSERT_TRUE(app.ready);
-  EXPECT_EQ(session->protocol(), "moqt-20");
+  EXPECT_EQ(session->protocol(), "moqt-22");  // wire-identical to 20, newest
   EXPECT_TRUE(session->path().empty());
   EXPECT_EQ(session->peer_address(), server_->local_address().to_string());
   ASSERT_TRUE(run_until([&] { return server_app_.ready == 1; }));
   ASSERT_EQ(server_sessions_.size(), 1u);
-  EXPECT_EQ(server_sessions_[0]->protocol(), "moqt-20");
+  EXPECT_EQ(server_sessions_[0]->protocol(), "moqt-22");
 }
 
 TEST_F(QuicSessionTest, EchoOverBidiStream) {
