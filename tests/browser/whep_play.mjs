@@ -1,14 +1,15 @@
 // Drives headless Chromium as a WHEP viewer of `kinetic whip`'s /whep/<namespace>.
-// Usage: node whep_play.mjs <whep-url> <token|-> <seconds>
+// Usage: node whep_play.mjs <whep-url> <token|-> <seconds> [delete|vanish]
 // Prints "RESULT <json>" (framesDecoded once a second, the <video> element's state) and exits 0
-// when the gateway answered 201 and the frames decoded advanced while playing.
+// when the gateway answered 201 and the frames decoded advanced while playing. 'vanish' closes
+// the browser without DELETE, as a closed tab or a crash would.
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const [url, token, seconds = '5'] = process.argv.slice(2);
+const [url, token, seconds = '5', mode = 'delete'] = process.argv.slice(2);
 if (!url || !token) {
   console.error('usage: node whep_play.mjs <whep-url> <token|-> <seconds>');
   process.exit(2);
@@ -34,8 +35,8 @@ try {
   page.on('console', (m) => console.error('page:', m.text()));
   await page.goto(`http://127.0.0.1:${http.address().port}/`);
   result = await page.evaluate(
-    ([u, t, s]) => runWhep(u, t === '-' ? '' : t, Number(s)).catch((e) => ({ error: String(e), step: whepStep })),
-    [url, token, seconds],
+    ([u, t, s, m]) => runWhep(u, t === '-' ? '' : t, Number(s), m).catch((e) => ({ error: String(e), step: whepStep })),
+    [url, token, seconds, mode],
   );
 } finally {
   await browser.close();
