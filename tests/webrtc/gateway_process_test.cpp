@@ -56,5 +56,23 @@ TEST_F(GatewayHttp, BadRequestsGetClearErrorsAndTheGatewayCarriesOn) {
   EXPECT_EQ(read("whip.log").find("publishes"), std::string::npos) << logs;
 }
 
+// A relay that wants tokens refuses the gateway's PUBLISH_NAMESPACE: the WHIP client hears it as
+// 403 with the relay's reason, and nothing of the session stays behind.
+TEST_F(GatewayHttp, RelayRefusingTheNamespaceIsTheClientsError) {
+  std::ofstream(dir / "good.sdp") << make_offer(kH264AndVp8);
+  const std::string port = std::to_string(20000 + getpid() % 10000);
+  sh("\"$K\" token keygen --alg HS256 --kid k1 --out k1.jwk >keygen.log 2>&1\n"
+     "timeout 20 \"$K\" relay --listen 127.0.0.1:" + port + " --auth-key k1.jwk >relay.log 2>&1 & R=$!\n" +
+     shell_wait_for("relay.log", "relay listening") +
+     "timeout 20 \"$K\" whip moqt://127.0.0.1:" + port + " --http 127.0.0.1:0 --insecure >whip.log 2>&1 & W=$!\n" +
+     shell_wait_for("whip.log", "WHIP on") + "HTTP=$(grep -o 'http://127.0.0.1:[0-9]*' whip.log | head -1)\n" + curl_helper() +
+     "code refused -X POST -H 'Content-Type: application/sdp' --data-binary @good.sdp \"$HTTP/whip/a\"\n"
+     "kill $W $R; wait");
+  const std::string logs = "--- whip\n" + read("whip.log") + "--- relay\n" + read("relay.log");
+  EXPECT_EQ(status("refused"), "403") << read("refused.body") << logs;
+  EXPECT_NE(read("refused.body").find("refused namespace a"), std::string::npos) << read("refused.body");
+  EXPECT_EQ(read("whip.log").find("publishes a"), std::string::npos) << logs;  // no pipeline was made
+}
+
 }  // namespace
 }  // namespace kinetic::test

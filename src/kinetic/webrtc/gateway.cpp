@@ -84,18 +84,41 @@ struct Gateway::Entry {
 };
 
 // The loop thread's side of one session: its broadcast and the PUBLISH_NAMESPACE that announces it.
+// The relay's answer to PUBLISH_NAMESPACE, which a WHIP POST waits for: a refusal is the
+// client's HTTP error rather than a session that ends right after its 201.
+struct AnnounceVerdict {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  bool ok = false;
+  std::uint64_t code = 0;
+  std::string why;
+  void set(bool accepted, std::uint64_t error_code, std::string reason) {
+    std::lock_guard lock(mu);
+    if (done) return;
+    done = true;
+    ok = accepted;
+    code = error_code;
+    why = std::move(reason);
+    cv.notify_all();
+  }
+};
+
 struct Gateway::Published final : moqt::RequestHandler {
   Gateway* gateway = nullptr;
   std::string id;
   std::string ns_text;
   std::shared_ptr<LivePublisher> publisher;
   std::shared_ptr<moqt::OutgoingRequest> announce;
+  std::shared_ptr<AnnounceVerdict> verdict;
 
   void on_ok(moqt::OutgoingRequest&, const moqt::TrackInfo&) override {
     spdlog::info("whip: namespace {} announced", ns_text);
+    verdict->set(true, 0, {});
   }
   void on_error(moqt::OutgoingRequest&, const moqt::RequestErrorInfo& e) override {
     spdlog::warn("whip: relay refused namespace {} ({}: {})", ns_text, e.code, e.reason);
+    verdict->set(false, e.code, e.reason);
     auto* g = gateway;
     g->glib_->post([g, session_id = id, reason = "relay refused the namespace: " + e.reason] {
       g->end_session(session_id, reason);
@@ -203,6 +226,7 @@ HttpResponse Gateway::post(const std::string& ns_text, const HttpRequest& r) {
   popts.audio_channels = offer->opus ? std::max(1u, offer->opus->channels) : 2u;
   popts.max_group = options_.max_group;
   entry->publisher = std::make_shared<LivePublisher>(entry->ns, popts, [keyframes] { keyframes->request(); });
+  auto verdict = std::make_shared<AnnounceVerdict>();
   {
     std::lock_guard lock(mu_);
     if (id_by_namespace_.count(ns_text) != 0) return text(409, "namespace " + ns_text + " already has a publisher");
@@ -211,15 +235,36 @@ HttpResponse Gateway::post(const std::string& ns_text, const HttpRequest& r) {
     by_id_[entry->id] = entry;
     id_by_namespace_[ns_text] = entry->id;
     // Posted under the lock, so it reaches the loop before any withdrawal of this namespace.
-    loop_.post([this, id = entry->id, ns_text, pub = entry->publisher] {
+    loop_.post([this, id = entry->id, ns_text, pub = entry->publisher, verdict] {
       auto p = std::make_unique<Published>();
       p->gateway = this;
       p->id = id;
       p->ns_text = ns_text;
       p->publisher = pub;
-      if (session_ && !session_->closed()) p->announce = session_->publish_namespace(pub->track_namespace(), p.get());
+      p->verdict = verdict;
+      if (session_ && !session_->closed()) {
+        p->announce = session_->publish_namespace(pub->track_namespace(), p.get());
+      } else {
+        verdict->set(false, 0, "no relay session");
+      }
       published_[pub->track_namespace()] = std::move(p);
     });
+  }
+  {
+    std::unique_lock lock(verdict->mu);
+    if (!verdict->cv.wait_for(lock, options_.catalog_timeout, [&] { return verdict->done; })) {
+      lock.unlock();
+      end_session(entry->id, "the relay did not answer PUBLISH_NAMESPACE");
+      return text(504, "the relay did not accept the namespace in time");
+    }
+    if (!verdict->ok) {
+      const std::string why = verdict->why;
+      // UNAUTHORIZED is 0x1 in every draft Kinetic speaks.
+      const unsigned status = verdict->code == 0x1 ? 403 : 502;
+      lock.unlock();
+      end_session(entry->id, "relay refused the namespace: " + why);
+      return text(status, "the relay refused namespace " + ns_text + ": " + why);
+    }
   }
   auto last = entry->last_frame_us;
   auto pub = entry->publisher;

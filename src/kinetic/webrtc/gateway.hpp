@@ -47,7 +47,8 @@ struct GatewayOptions {
   std::chrono::milliseconds max_group{2000};
   std::size_t max_sessions = 16;      // WHIP sessions
   std::size_t max_viewers = 64;       // WHEP sessions
-  std::chrono::milliseconds catalog_timeout{3000};  // a WHEP POST waits this long for the catalog
+  // A WHIP POST waits this long for the relay to accept the namespace, a WHEP POST for the catalog.
+  std::chrono::milliseconds catalog_timeout{3000};
 };
 
 class Gateway final : public moqt::SessionHandler {
