@@ -49,5 +49,36 @@ TEST(LivePublisher, FramesBeforeTheFirstKeyframeAskForOneAndAreDropped) {
   EXPECT_EQ(pub.stats().groups, 1u);
 }
 
+TEST(LivePublisher, AGroupOlderThanTheLimitAsksForAKeyframe) {
+  int asked = 0;
+  LivePublisher pub(moqt::TrackNamespace{{"a"}}, LivePublisherOptions{false, 2, std::chrono::milliseconds(0)},
+                    [&] { ++asked; });
+  IngestFrame key;
+  key.kind = media::StreamKind::kVideo;
+  key.data = {0, 0, 0, 1, 0x65};
+  key.keyframe = true;
+  key.config = std::string("\x01\x42\xe0\x1f\xff\xe1\x00\x00\x01\x00\x00", 11);
+  pub.add(IngestFrame(key));
+  EXPECT_EQ(asked, 0);  // a new group needs no keyframe
+  IngestFrame delta = key;
+  delta.keyframe = false;
+  delta.config.clear();
+  delta.pts_ns = 33'000'000;
+  pub.add(IngestFrame(delta));
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(pub.stats().keyframe_requests, 1u);
+  key.pts_ns = 66'000'000;
+  pub.add(IngestFrame(key));
+  EXPECT_EQ(pub.stats().groups, 2u);
+  EXPECT_EQ(asked, 1);
+}
+
+TEST(LivePublisher, LatencySummaryPercentiles) {
+  std::vector<std::int64_t> us;
+  for (int i = 1; i <= 100; ++i) us.push_back(i * 1000);
+  EXPECT_EQ(latency_summary(us), "p50 51.00 p99 99.00 max 100.00 ms over 100 frames");
+  EXPECT_EQ(latency_summary({}), "no samples");
+}
+
 }  // namespace
 }  // namespace kinetic::webrtc
