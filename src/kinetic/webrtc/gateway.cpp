@@ -14,15 +14,17 @@ namespace {
 
 HttpResponse text(unsigned status, std::string body) { return {status, "text/plain", std::move(body) + "\n", {}}; }
 
-// Resource ids are unguessable: the URL is what lets a client end its own session.
+// Resource ids are unguessable (128 bits from the kernel's generator, not a seeded PRNG whose
+// outputs give it away): the URL is what lets a client end its own session.
 std::string new_resource_id() {
-  static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard lock(mu);
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
-                static_cast<unsigned long long>(rng()));
-  return buf;
+  std::random_device kernel;
+  std::string id;
+  char buf[9];
+  for (int i = 0; i < 4; ++i) {
+    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(kernel()));
+    id += buf;
+  }
+  return id;
 }
 
 bool equal_constant_time(const std::string& a, const std::string& b) {
