@@ -20,6 +20,8 @@ PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
   libnice-dev libsoup-3.0-dev curl
+  # MOCK in WebAssembly for the browser player (web/wasm): emcc 3.1.6
+  emscripten
 )
 # Node.js + npm for the browser tests and the web player; a machine that already has a
 # newer Node (e.g. from another source) keeps it.
