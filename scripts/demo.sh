@@ -17,8 +17,11 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT INT TERM
 
 "$K" cert --out "$run_dir" --host localhost --host 127.0.0.1 >"$run_dir/cert.txt"
+hash_hex="$(sed -n 's/^sha256 hex: *//p' "$run_dir/cert.txt")"
+# The browser player (web/), served by the relay itself; its MOCK is build/web/kinetic_mock.wasm.
+node web/build.mjs --out "$run_dir/www" --wasm build/web >/dev/null
 "$K" relay --listen "127.0.0.1:$port" --cert "$run_dir/cert.pem" --key "$run_dir/key.pem" \
-  --metrics-listen 127.0.0.1:9464 >"$run_dir/relay.log" 2>&1 &
+  --metrics-listen 127.0.0.1:9464 --web-root "$run_dir/www" >"$run_dir/relay.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do grep -q "listening" "$run_dir/relay.log" && break; sleep 0.1; done
 
@@ -32,8 +35,19 @@ ffmpeg -v error -y -i assets/vtest_10s.mp4 -f lavfi -i "sine=frequency=440:beep_
   >"$run_dir/pub.log" 2>&1 &
 pids+=($!)
 
+# The relay serves pages over HTTP/3 only, with a self-signed certificate: Chromium reaches it
+# when told to use QUIC for that origin and to trust the certificate's key (SPKI SHA-256).
+spki="$(openssl x509 -in "$run_dir/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)"
+url="https://127.0.0.1:$port/?hash=$hash_hex&ns=demo"
+
 cat <<MSG
 Kinetic demo running
+
+  $url
+
+  open it:  chromium --origin-to-force-quic-on=127.0.0.1:$port --ignore-certificate-errors-spki-list=$spki '$url'
+            (the player: WebTransport, WebCodecs, MOCK in WebAssembly; click for sound)
+
   relay     moqt://127.0.0.1:$port  and  https://127.0.0.1:$port/moq (WebTransport)
   auth      none: the relay listens on 127.0.0.1 only, so anyone on this machine may publish and watch
             (elsewhere a relay needs --auth-key and tokens from \`kinetic token\`, or --public)
