@@ -119,5 +119,36 @@ TEST(Broadcast, RefusesStreamsItCannotName) {
   EXPECT_FALSE(Broadcast::create({fake(0, StreamKind::kVideo, AV_CODEC_ID_RAWVIDEO, "")}));
 }
 
+TEST(Broadcast, ANewConfigurationRidesOnTheNextGroupAndTheCatalog) {
+  StreamInfo v;
+  v.kind = StreamKind::kVideo;
+  v.codec_id = AV_CODEC_ID_H264;
+  v.codec_name = "h264";
+  v.extradata = std::string("\x01\x42\xe0\x1f\xff\xe1\x00\x00\x01\x00\x00", 11);
+  v.timescale = 90000;
+  v.width = 640;
+  v.height = 480;
+  auto b = Broadcast::create({v});
+  ASSERT_TRUE(b) << b.error().what;
+  Packet key;
+  key.keyframe = true;
+  key.data = {0, 0, 0, 1, 0x65};
+  ASSERT_TRUE(b->add(key, std::nullopt));
+  const std::string main_profile("\x01\x4d\x40\x1e\xff\xe1\x00\x00\x01\x00\x00", 11);
+  EXPECT_FALSE(b->set_config(3, main_profile, 320, 240));
+  ASSERT_TRUE(b->set_config(0, main_profile, 320, 240));
+  key.pts = 3000;
+  auto o = b->add(key, std::nullopt);
+  ASSERT_TRUE(o && *o);
+  auto frame = unpackage_loc(StreamKind::kVideo, (*o)->loc.payload, (*o)->loc.properties);
+  ASSERT_TRUE(frame);
+  EXPECT_EQ(frame->config, main_profile);
+  const Catalog c = b->catalog();
+  ASSERT_EQ(c.tracks.size(), 1u);
+  EXPECT_EQ(c.tracks[0].codec, "avc1.4d401e");
+  EXPECT_EQ(c.tracks[0].width, 320u);
+  EXPECT_EQ(c.init_bytes(c.tracks[0]), main_profile);
+}
+
 }  // namespace
 }  // namespace kinetic::media

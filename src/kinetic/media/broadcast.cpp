@@ -67,6 +67,16 @@ void Broadcast::restart_input() {
   for (auto& t : tracks_) t.rebase_pending = true;
 }
 
+bool Broadcast::set_config(std::size_t track, std::string extradata, int width, int height) {
+  if (track >= tracks_.size()) return false;
+  BroadcastTrack& t = tracks_[track];
+  t.stream.extradata = std::move(extradata);
+  if (width > 0) t.stream.width = width;
+  if (height > 0) t.stream.height = height;
+  if (auto codec = codec_string(t.stream)) t.codec = std::move(*codec);
+  return true;
+}
+
 wire::Result<std::optional<BroadcastObject>> Broadcast::add(const Packet& packet,
                                                             std::optional<std::uint64_t> capture_time_us) {
   auto it = std::find_if(tracks_.begin(), tracks_.end(),

@@ -54,6 +54,10 @@ class Broadcast {
   // The input starts again (--loop): the next packets continue after the latest ones in
   // time, and in new groups.
   void restart_input();
+  // A track's decoder configuration changed mid-stream (a WebRTC sender changed resolution):
+  // from its next group on, objects carry the new one, and catalog() names it. False for an
+  // unknown track.
+  bool set_config(std::size_t track, std::string extradata, int width, int height);
 
  private:
   std::vector<BroadcastTrack> tracks_;

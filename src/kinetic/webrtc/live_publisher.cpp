@@ -115,10 +115,13 @@ void LivePublisher::add(IngestFrame&& frame) {
     }
   }
   if (video && frame.keyframe && !frame.config.empty() && frame.config != config_) {
-    // The catalog keeps the first configuration; the keyframe's own LOC property carries the
-    // new one, which is what a decoder joining there uses.
+    // The sender changed its SPS/PPS (a new resolution): the group this keyframe starts carries the
+    // new configuration, and subscriptions from now on get a catalog that names it.
     spdlog::info("whip: H.264 configuration changed ({}x{})", frame.width, frame.height);
     config_ = frame.config;
+    broadcast_->set_config(0, frame.config, frame.width, frame.height);
+    const auto generated = static_cast<std::uint64_t>(wall_us() / 1000);
+    catalog_payload_ = wire::SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated))));
   }
   media::Packet p;
   p.stream_index = video ? kVideoIndex : kAudioIndex;
