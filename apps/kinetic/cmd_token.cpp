@@ -1,7 +1,7 @@
 // `kinetic token`: keys and tokens for relays that require them.
 //   kinetic token keygen --alg ES256 --kid relay-1 --out relay-1.jwk [--public-out relay-1.pub.jwk]
 //   kinetic token sign --key relay-1.jwk --root demo --publish alice --subscribe "" --expires 3600
-//   kinetic token sign --key hmac.jwk --format cat --scope "subscribe,fetch:demo/*:video"
+//   kinetic token sign --key hmac.jwk --format cat --scope "subscribe,fetch:demo/*:video"   (or cwt)
 //   kinetic token verify --key relay-1.pub.jwk TOKEN
 // JWTs carry moq-dev's root / put / get claims; CATs carry draft-ietf-moq-c4m "moqt" scopes
 // (--scope; --root/--publish/--subscribe turn into scopes too). The token goes to stdout.
@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "command.hpp"
+#include "kinetic/auth/base64url.hpp"
 #include "kinetic/auth/cat.hpp"
+#include "kinetic/auth/cwt.hpp"
 #include "kinetic/auth/jwt.hpp"
 #include "kinetic/auth/scope_spec.hpp"
 #include "kinetic/auth/token_verifier.hpp"
@@ -134,7 +136,7 @@ int run_sign(const TokenOptions& o) {
     c.iat = now;
     c.sub = o.subject;
     token = auth::mint_jwt(c, key);
-  } else if (o.format == "cat") {
+  } else if (o.format == "cat" || o.format == "cwt") {
     auth::CatClaims c;
     c.moqt = path_scopes(o);
     for (const auto& spec : o.scopes) {
@@ -148,9 +150,19 @@ int run_sign(const TokenOptions& o) {
     c.exp = exp;
     c.iat = now;
     c.sub = o.subject;
-    token = auth::mint_cat(c, key);
+    if (o.format == "cat") {
+      token = auth::mint_cat(c, key);
+    } else {
+      // The binary COSE CWT, printed in base64url (the relay takes either form).
+      auto cwt = auth::mint_cwt(c, key);
+      if (!cwt) {
+        token = cwt.error();
+      } else {
+        token = auth::base64url_encode(*cwt);
+      }
+    }
   } else {
-    std::cerr << "kinetic token sign: --format is jwt or cat\n";
+    std::cerr << "kinetic token sign: --format is jwt, cat or cwt\n";
     return 2;
   }
   if (!token) {
@@ -197,13 +209,13 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 
   auto* sign = token->add_subcommand("sign", "Mint a token; prints it");
   sign->add_option("--key", o->key_files, "Private key file (JWK)")->required()->expected(1);
-  sign->add_option("--format", o->format, "jwt (moq-dev claims) or cat (draft-ietf-moq-c4m)")->capture_default_str();
+  sign->add_option("--format", o->format, "jwt (moq-dev claims), cat (draft-ietf-moq-c4m, compact) or cwt (the same claims as a COSE CWT, base64url)")->capture_default_str();
   sign->add_option("--root", o->root, "Root path the publish / subscribe paths are under (e.g. demo)");
   auto* publish = sign->add_option("--publish", o->publish_args,
                                    "Path (under --root) the bearer may publish under; \"\" for all; repeatable");
   auto* subscribe = sign->add_option("--subscribe", o->subscribe_args,
                                      "Path (under --root) the bearer may subscribe under; \"\" for all; repeatable");
-  sign->add_option("--scope", o->scopes, "CAT only: ACTIONS[:NAMESPACE[:TRACK]], e.g. subscribe,fetch:demo/room-*:video");
+  sign->add_option("--scope", o->scopes, "cat / cwt: ACTIONS[:NAMESPACE[:TRACK]], e.g. subscribe,fetch:demo/room-*:video");
   sign->add_option("--expires", o->expires, "Lifetime in seconds (0: no exp claim)")->capture_default_str();
   sign->add_option("--subject", o->subject, "sub claim, for the relay's logs");
 

@@ -13,6 +13,7 @@
 
 #include "../moqt/moqt_fixture.hpp"
 #include "kinetic/auth/cat.hpp"
+#include "kinetic/auth/cwt.hpp"
 #include "kinetic/auth/jwt.hpp"
 #include "kinetic/relay/relay.hpp"
 
@@ -240,6 +241,12 @@ TEST_F(RelayAuthTest, WithoutATokenEveryRequestNeedsItsOwn) {
   EXPECT_EQ(cat.type, auth::kTokenTypeCat);
   EXPECT_FALSE(subscribe(anon, {{{"demo", "alice"}}, "video"}, {cat}));
   EXPECT_EQ(subscribe(anon, {{{"demo", "alice"}}, "audio"}, {cat})->code, code(RequestErrorCode::kUnauthorized));
+  // The same claims as a binary COSE CWT (the draft's token type 1 value).
+  const auto cwt_bytes = *auth::mint_cwt(claims, hmac);
+  const auto cwt = auth_token_param(std::string(cwt_bytes.begin(), cwt_bytes.end()));
+  EXPECT_EQ(cwt.type, auth::kTokenTypeCat);
+  EXPECT_FALSE(subscribe(anon, {{{"demo", "alice"}}, "video"}, {cwt}));
+  EXPECT_EQ(subscribe(anon, {{{"demo", "bob"}}, "video"}, {cwt})->code, code(RequestErrorCode::kUnauthorized));
   // An expired request token says so.
   claims.exp = wall_now() - 10;
   auto stale = subscribe(anon, {{{"demo", "alice"}}, "video"}, {auth_token_param(*auth::mint_cat(claims, hmac))});

@@ -1,36 +1,22 @@
-// Common Access Tokens for MoQT (draft-ietf-moq-c4m): CWT claims in CBOR with the "moqt" claim
-// (327) listing action scopes and "moqt-reval" (328). The token travels in the compact form
-// of the draft's test vectors: base64url(CBOR header) "." base64url(CBOR claims) "."
-// base64url(MAC or signature) over the first two parts; the header is {1: alg, 4: kid, 16: "CAT"}
-// with alg -4 or 5 (HMAC-SHA256), -7 (ES256) or -8 (EdDSA).
-//
-// Claims Kinetic cannot enforce (network, geography, usage counts, DPoP, ...) make the token
-// unsupported rather than silently ignored: a restriction must never turn into a grant.
+// Common Access Tokens for MoQT (draft-ietf-moq-c4m) in the compact form of the draft's test
+// vectors: base64url(CBOR header) "." base64url(CBOR claims) "." base64url(MAC or signature) over
+// the first two parts; the header is {1: alg, 4: kid, 16: "CAT"} with alg -4 or 5 (HMAC-SHA256),
+// -7 (ES256) or -8 (EdDSA). The claims are cat_cbor.hpp's; cwt.hpp reads the COSE form.
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kinetic/auth/cat_cbor.hpp"
 #include "kinetic/auth/grants.hpp"
 #include "kinetic/auth/jwk.hpp"
 #include "kinetic/auth/token_error.hpp"
 
 namespace kinetic::auth {
 
-inline constexpr std::uint64_t kClaimMoqt = 327;
-inline constexpr std::uint64_t kClaimMoqtReval = 328;
-
-struct CatClaims {
-  std::string iss, sub;
-  std::optional<std::int64_t> exp, nbf, iat;
-  std::vector<Scope> moqt;            // absent claim: no scope, every action blocked
-  std::optional<double> reval;        // moqt-reval seconds
-};
-
-// Parsed, not verified.
+// Parsed, not verified. `signing_input` is what the MAC or signature covers.
 struct DecodedCat {
   KeyAlg alg = KeyAlg::kHs256;
   std::string kid;

@@ -6,6 +6,7 @@
 
 #include "kinetic/auth/base64url.hpp"
 #include "kinetic/auth/cat.hpp"
+#include "kinetic/auth/cwt.hpp"
 #include "kinetic/auth/jwt.hpp"
 #include "kinetic/auth/signature.hpp"
 
@@ -16,7 +17,14 @@ TokenResult<TokenFormat> detect_format(std::string_view token) {
     return token_error(TokenErrc::kTooLarge, "token of " + std::to_string(token.size()) + " bytes (at most " +
                                                  std::to_string(kMaxTokenBytes) + ")");
   const auto dot = token.find('.');
-  if (dot == std::string_view::npos || dot == 0) return token_error(TokenErrc::kMalformed, "not a JWT or CAT (no header)");
+  const auto raw = std::span(reinterpret_cast<const std::uint8_t*>(token.data()), token.size());
+  if (looks_like_cwt(raw)) return TokenFormat::kCwt;
+  if (dot == std::string_view::npos) {
+    auto decoded = base64url_decode(token);
+    if (decoded && looks_like_cwt(*decoded)) return TokenFormat::kCwt;
+    return token_error(TokenErrc::kMalformed, "not a JWT or CAT (neither dot-separated parts nor a CWT)");
+  }
+  if (dot == 0) return token_error(TokenErrc::kMalformed, "not a JWT or CAT (no header)");
   // Four base64url characters are three bytes: enough to see the first byte of the header.
   auto head = base64url_decode(token.substr(0, std::min<std::size_t>(dot, 4)));
   if (!head || head->empty()) return token_error(TokenErrc::kMalformed, "not a JWT or CAT (header is not base64url)");
@@ -66,6 +74,16 @@ TokenResult<Grants> TokenVerifier::verify(std::string_view token, std::int64_t n
     auto key = check_signature(*alg, jwt->kid, jwt->signing_input, jwt->signature);
     if (!key) return key.error();
     grants = jwt_grants(jwt->claims);
+    grants.key_id = (*key)->kid;
+  } else if (*format == TokenFormat::kCwt) {
+    const auto raw = std::span(reinterpret_cast<const std::uint8_t*>(token.data()), token.size());
+    std::optional<std::vector<std::uint8_t>> decoded;
+    if (!looks_like_cwt(raw)) decoded = base64url_decode(token);
+    auto cwt = decode_cwt(decoded ? std::span<const std::uint8_t>(*decoded) : raw);
+    if (!cwt) return cwt.error();
+    auto key = check_signature(cwt->alg, cwt->kid, cwt->signing_input, cwt->signature);
+    if (!key) return key.error();
+    grants = cat_grants(cwt->claims);
     grants.key_id = (*key)->kid;
   } else {
     auto cat = decode_cat(token);

@@ -1,4 +1,5 @@
-// Turns a token's bytes into Grants: tells JWT from CAT by its header (JSON or CBOR), finds the
+// Turns a token's bytes into Grants: tells JWT from CAT by its header (JSON or CBOR) or a binary
+// COSE CWT by its first bytes (raw or base64url), finds the
 // configured key by key id (or, without one, every key of the token's algorithm), checks the
 // signature, then exp and nbf against the time it is given. Every failure is a TokenError;
 // nothing here throws or aborts on untrusted input.
@@ -15,7 +16,8 @@
 
 namespace kinetic::auth {
 
-enum class TokenFormat : std::uint8_t { kJwt, kCat };
+// kCat: the draft's compact text form; kCwt: a binary COSE CWT, as bytes or base64url text.
+enum class TokenFormat : std::uint8_t { kJwt, kCat, kCwt };
 
 // Token types of the AUTHORIZATION TOKEN parameter: 0 is "negotiated out of band" in MoQT
 // (Kinetic's JWTs travel as it), 1 is CAT (draft-ietf-moq-c4m).

@@ -69,7 +69,7 @@ std::optional<std::string> token_from_path(std::string_view path) {
 moqt::AuthToken auth_token_param(std::string token) {
   auto format = auth::detect_format(token);
   moqt::AuthToken t;
-  t.type = format && *format == auth::TokenFormat::kCat ? auth::kTokenTypeCat : auth::kTokenTypeJwt;
+  t.type = format && *format != auth::TokenFormat::kJwt ? auth::kTokenTypeCat : auth::kTokenTypeJwt;
   t.value = std::move(token);
   return t;
 }
