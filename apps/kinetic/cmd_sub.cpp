@@ -159,7 +159,7 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
 
   void on_media(std::size_t index, const moqt::Object& o) {
     Track& t = tracks_[index];
-    auto frame = media::unpackage_loc(t.stream.kind, o.payload, o.properties);
+    auto frame = media::unpackage_loc(t.stream.kind, o.payload, o.properties, o.object_id == 0);
     if (!frame) {
       spdlog::warn("sub: {} object {}/{} dropped: {}", t.name, o.group_id, o.object_id, frame.error().what);
       return;

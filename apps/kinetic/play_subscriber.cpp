@@ -80,7 +80,7 @@ void PlaySubscriber::on_object(moqt::Subscription& sub, const moqt::Object& o) {
   for (std::size_t i = 0; i < tracks_.size(); ++i) {
     Track& t = tracks_[i];
     if (t.sub.get() != &sub) continue;
-    auto frame = media::unpackage_loc(t.kind, o.payload, o.properties);
+    auto frame = media::unpackage_loc(t.kind, o.payload, o.properties, o.object_id == 0);
     if (!frame) {
       if (++t.bad_objects <= kMaxBadObjectLogs) {
         spdlog::warn("play: {} object {}/{} is not LOC media ({}); skipped", t.name, o.group_id, o.object_id,

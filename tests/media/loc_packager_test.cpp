@@ -74,6 +74,9 @@ TEST(LocPackager, RefusesBadFramesAndObjects) {
 
   const auto payload = video_key().payload;
   EXPECT_FALSE(unpackage_loc(StreamKind::kVideo, payload, {}));  // no media time
+  EXPECT_FALSE(unpackage_loc(StreamKind::kVideo, payload,
+                             {wire::KeyValuePair::varint(wire::loc::kTimestamp, 1),
+                              wire::KeyValuePair::varint(wire::loc::kTimescale, 0)}));
   wire::KeyValueList twice{wire::KeyValuePair::varint(wire::loc::kTimestamp, 1),
                            wire::KeyValuePair::varint(wire::loc::kTimescale, 1000),
                            wire::KeyValuePair::varint(kCaptureTime, 5), wire::KeyValuePair::varint(kCaptureTime, 6)};
@@ -83,6 +86,24 @@ TEST(LocPackager, RefusesBadFramesAndObjects) {
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->capture_time_us, 5u);
   EXPECT_FALSE(ok->keyframe);  // no frame marking: not known to be independent
+  auto first = unpackage_loc(StreamKind::kVideo, payload, twice, true);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->keyframe);  // ... unless it starts its group (MSF)
+}
+
+// LOC: a Timestamp without a Timescale is wall-clock microseconds since the Unix epoch, as
+// @moq/net publishes (its timescale travels in SUBSCRIBE_OK, not in each object).
+TEST(LocPackager, TimestampWithoutTimescaleIsMicroseconds) {
+  const auto payload = video_key().payload;
+  const wire::KeyValueList props{wire::KeyValuePair::varint(wire::loc::kTimestamp, 1'764'000'000'123'456)};
+  auto f = unpackage_loc(StreamKind::kVideo, payload, props, true);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->timescale, 1'000'000u);
+  EXPECT_EQ(loc_pts_us(*f), 1'764'000'000'123'456);
+  EXPECT_TRUE(f->keyframe);
+  auto later = unpackage_loc(StreamKind::kVideo, payload, props, false);
+  ASSERT_TRUE(later);
+  EXPECT_FALSE(later->keyframe);
 }
 
 }  // namespace

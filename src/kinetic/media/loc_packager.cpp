@@ -32,11 +32,13 @@ wire::Result<LocObject> package_loc(const LocFrame& frame) {
 }
 
 wire::Result<LocFrame> unpackage_loc(StreamKind kind, const wire::SharedBytes& payload,
-                                     const wire::KeyValueList& properties) {
+                                     const wire::KeyValueList& properties, bool first_in_group) {
   KINETIC_TRY(auto loc, wire::parse_loc_properties(properties));
-  if (!loc.timestamp || !loc.timescale || *loc.timescale == 0) {
+  if (!loc.timestamp || (loc.timescale && *loc.timescale == 0)) {
     return wire::Error{wire::Errc::kInvalidValue, "LOC object without media time"};
   }
+  // LOC: without a Timescale the Timestamp is wall-clock microseconds since the Unix epoch.
+  if (!loc.timescale) loc.timescale = 1'000'000;
   if (*loc.timestamp > static_cast<std::uint64_t>(INT64_MAX)) {
     return wire::Error{wire::Errc::kInvalidValue, "LOC timestamp out of range"};
   }
@@ -47,7 +49,8 @@ wire::Result<LocFrame> unpackage_loc(StreamKind kind, const wire::SharedBytes& p
   f.pts = static_cast<std::int64_t>(*loc.timestamp);
   f.timescale = *loc.timescale;
   if (kind == StreamKind::kVideo) {
-    f.keyframe = loc.frame_marking && loc.frame_marking->independent;
+    // Without Video Frame Marking, MSF's rule decides: a group starts at a random access point.
+    f.keyframe = loc.frame_marking ? loc.frame_marking->independent : first_in_group;
     f.config = loc.video_config;
   } else {
     f.keyframe = true;  // audio frames decode on their own

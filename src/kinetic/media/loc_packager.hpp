@@ -42,11 +42,14 @@ struct LocObject {
 // kInvalidValue for a negative pts, a zero timescale or an empty payload.
 wire::Result<LocObject> package_loc(const LocFrame& frame);
 // Reads a LOC object back. The kind comes from the catalog (LOC does not say it); a missing
-// Timestamp or Timescale is kInvalidValue, malformed LOC properties kKeyValueFormatting.
+// Timestamp (or a zero Timescale) is kInvalidValue, malformed LOC properties kKeyValueFormatting.
+// Without a Timescale the Timestamp is microseconds (LOC: wall clock since the Unix epoch).
+// A video object without Video Frame Marking is a keyframe when it is the first of its group
+// (`first_in_group`: object ID 0), as MSF groups start at random access points.
 // The frame's media time in microseconds (0 for a zero timescale): what players key slots on.
 std::int64_t loc_pts_us(const LocFrame& frame) noexcept;
 
 wire::Result<LocFrame> unpackage_loc(StreamKind kind, const wire::SharedBytes& payload,
-                                     const wire::KeyValueList& properties);
+                                     const wire::KeyValueList& properties, bool first_in_group = false);
 
 }  // namespace kinetic::media
