@@ -1,4 +1,4 @@
-// Builds the player page into a directory `kinetic relay --web-root` serves:
+// Builds the player and publisher pages into a directory `kinetic relay --web-root` serves:
 //   node web/build.mjs [--out DIR] [--wasm DIR]
 // DIR defaults to web/dist; --wasm names where kinetic_mock.mjs/.wasm were built
 // (default build/web, the CMake target kinetic_web_mock). Without them the page plays
@@ -15,7 +15,7 @@ const out = resolve(values.out ?? join(here, 'dist'));
 const wasm = resolve(values.wasm ?? join(here, '..', 'build', 'web'));
 mkdirSync(out, { recursive: true });
 await esbuild.build({
-  entryPoints: { player: join(here, 'src', 'player.ts') },
+  entryPoints: { player: join(here, 'src', 'player.ts'), publish: join(here, 'src', 'publish.ts') },
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -24,7 +24,7 @@ await esbuild.build({
   sourcemap: true,
   logLevel: 'warning',
 });
-for (const f of ['index.html']) copyFileSync(join(here, f), join(out, f));
+for (const f of ['index.html', 'publish.html']) copyFileSync(join(here, f), join(out, f));
 let mock = false;
 if (existsSync(join(wasm, 'kinetic_mock.mjs')) && existsSync(join(wasm, 'kinetic_mock.wasm'))) {
   for (const f of ['kinetic_mock.mjs', 'kinetic_mock.wasm']) copyFileSync(join(wasm, f), join(out, f));

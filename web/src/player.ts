@@ -53,6 +53,7 @@ const stats = {
   stalls: 0,
   drawn: 0,
   latencyMs: 0,
+  clock: '',
   budgetMs: 0,
   conjectureMs: 0,
   conjectureMeanMs: 0,
@@ -81,7 +82,7 @@ function renderOverlay() {
     stats.mock
       ? `MOCK     ${stats.late}: real ${stats.real}  conjectured ${stats.conjectured}  frozen ${stats.frozen}  stalls ${stats.stalls}`
       : 'MOCK     off (frames shown as decoded)',
-    `latency  ${stats.latencyMs.toFixed(0)} ms  budget ${stats.budgetMs.toFixed(0)} ms  conjecture ${stats.conjectureMeanMs.toFixed(1)} ms/frame`,
+    `latency  ${stats.latencyMs.toFixed(0)} ms (from ${stats.clock || '-'})  budget ${stats.budgetMs.toFixed(0)} ms  conjecture ${stats.conjectureMeanMs.toFixed(1)} ms/frame`,
   ];
   if (stats.lastError) lines.push(`error    ${stats.lastError}`);
   overlay.textContent = lines.join('\n');
@@ -273,9 +274,18 @@ class VideoPipe {
     }
     const arrival = meta?.arrival ?? nowUs();
     if (!this.offsetSet) {
-      // No capture clock reaches the page, so the first frame's arrival anchors media time to
-      // this clock (as `kinetic play` does without a capture time).
-      this.track.setClockOffset(arrival - ts);
+      const wall = (performance.timeOrigin + performance.now()) * 1000;
+      if (Math.abs(ts - wall) < 3600e6) {
+        // Timestamps on the wall clock (LOC without Timescale, as the browser publisher sends):
+        // deadlines sit at capture time + budget and latency is glass-to-glass.
+        this.track.setClockOffset(-performance.timeOrigin * 1000);
+        stats.clock = 'capture';
+      } else {
+        // Media time: the first frame's arrival anchors it to this clock (as `kinetic play`
+        // does without a capture time), so latency counts from that frame's arrival.
+        this.track.setClockOffset(arrival - ts);
+        stats.clock = 'first arrival';
+      }
       this.offsetSet = true;
     }
     const w = width & ~1;

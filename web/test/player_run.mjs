@@ -9,6 +9,9 @@
 //   badhash   a wrong serverCertificateHashes value: the page never plays and says why.
 //   relaygone the relay is killed mid-stream: the page says so, then reconnects and plays again
 //             when the relay comes back on the same port.
+//   publish   the publisher page goes live from Chromium's fake camera and microphone; `kinetic
+//             sub` writes it to MP4 and ffprobe decodes it; the player page watches it meanwhile
+//             and reports glass-to-glass latency (glass_to_glass_ms).
 //
 // Usage: node player_run.mjs --kinetic PATH --wasm DIR (--clip MP4 | --source MP4) --scenario NAME [--artifacts DIR]
 // --source: an H.264 MP4 made into the demo's clip here (its video plus a beeping Opus tone).
@@ -72,7 +75,7 @@ async function waitFor(rec, text, ms) {
   throw new Error(`${rec.name} did not say "${text}":\n${rec.out}`);
 }
 function stop(rec) {
-  if (rec.p.exitCode === null) rec.p.kill('SIGTERM');
+  if (rec && rec.p.exitCode === null) rec.p.kill('SIGTERM');
 }
 async function freeUdpPort() {
   const s = createSocket('udp4');
@@ -107,7 +110,7 @@ try {
   let relay = start('relay', relayArgs);
   await waitFor(relay, 'relay listening', 5000);
   const pubArgs = [args.kinetic, 'pub', `moqt://127.0.0.1:${port}`, '--namespace', 'demo', '--input', args.clip, '--loop', '--insecure'];
-  let pub = start('pub', pubArgs);
+  let pub = args.scenario === 'publish' ? null : start('pub', pubArgs);
 
   let wtUrl = `https://127.0.0.1:${port}/moq`;
   if (args.scenario === 'impaired') {
@@ -125,13 +128,15 @@ try {
     args: args.scenario === 'badhash'
       ? ['--enable-quic', '--autoplay-policy=no-user-gesture-required']
       : ['--enable-quic', `--origin-to-force-quic-on=127.0.0.1:${port}`, `--ignore-certificate-errors-spki-list=${spki}`,
-         '--autoplay-policy=no-user-gesture-required'],
+         '--autoplay-policy=no-user-gesture-required',
+         // The publisher's camera and microphone: Chromium's generated test pattern and beep.
+         '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
   });
   const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
   const log = [];
   page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log.push(`error: ${e}`));
-  const stats = () => page.evaluate(() => ({ ...globalThis.kineticPlayer.stats }));
+  const stats = () => page.evaluate((g) => ({ ...globalThis[g].stats }), args.scenario === 'publish' ? 'kineticPublisher' : 'kineticPlayer');
 
   let pageUrl;
   let http;
@@ -149,11 +154,14 @@ try {
     await new Promise((r) => http.listen(0, '127.0.0.1', r));
     const wrong = createHash('sha256').update('not the relay certificate').digest('hex');
     pageUrl = `http://127.0.0.1:${http.address().port}/?url=${encodeURIComponent(wtUrl)}&hash=${wrong}&ns=demo`;
+  } else if (args.scenario === 'publish') {
+    pageUrl = `https://127.0.0.1:${port}/publish.html?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=browser`;
   } else {
     pageUrl = `https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=demo`;
   }
   await page.goto(pageUrl, { timeout: 10000 });
-  await page.waitForFunction(() => globalThis.kineticPlayer !== undefined, null, { timeout: 5000 });
+  const global = args.scenario === 'publish' ? 'kineticPublisher' : 'kineticPlayer';
+  await page.waitForFunction((g) => globalThis[g] !== undefined, global, { timeout: 5000 });
 
   const until = async (pred, ms, what) => {
     const end = Date.now() + Math.min(ms, left());
@@ -232,6 +240,48 @@ try {
     pub = start('pub2', pubArgs);
     const back = await until((x) => x.connects >= 2 && x.state === 'playing' && x.drawn >= gone.drawn + 10, 20000, 'playback after the relay came back');
     result = { ok: s1.drawn >= 5 && back.connects >= 2, gone: gone.state, overlay_gone: overlayGone, stats: back };
+  } else if (args.scenario === 'publish') {
+    // The publisher page goes live from Chromium's fake camera and microphone; `kinetic sub`
+    // writes what reaches it through the relay to MP4 and ffprobe decodes every frame of it.
+    const live = await until((x) => x.state === 'live' && x.videoEncoded >= 10 && x.catalogs >= 1, 15000, 'the publisher to go live');
+    const mp4 = join(work, 'browser.mp4');
+    const sub = start('sub', [args.kinetic, 'sub', `moqt://127.0.0.1:${port}`, '--namespace', 'browser', '--insecure',
+      '--output', mp4, '--duration', '5']);
+    // Meanwhile the player page watches the same broadcast: glass-to-glass latency (capture on
+    // the publisher page to the canvas of the player page, one machine, one clock).
+    const viewer = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    viewer.on('console', (m) => log.push(`viewer ${m.type()}: ${m.text()}`));
+    await viewer.goto(`https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=browser`, { timeout: 10000 });
+    const latencies = [];
+    let vs;
+    const end = Date.now() + Math.min(6000, left() - 8000);
+    while (Date.now() < end) {
+      vs = await viewer.evaluate(() => ({ ...globalThis.kineticPlayer.stats }));
+      if (vs.clock === 'capture' && vs.lastKind === 'real' && vs.real > 0) latencies.push(vs.latencyMs);
+      await sleep(100);
+    }
+    if (args.artifacts) {
+      mkdirSync(args.artifacts, { recursive: true });
+      await page.screenshot({ path: join(args.artifacts, 'publisher.png') });
+      await viewer.screenshot({ path: join(args.artifacts, 'player_of_publisher.png') });
+    }
+    const subEnd = Date.now() + 10000;
+    while (sub.p.exitCode === null && Date.now() < subEnd) await sleep(100);
+    const probe = existsSync(mp4)
+      ? JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_name,codec_type,width,height,nb_read_frames',
+        '-of', 'json', mp4]).toString())
+      : { streams: [] };
+    const v = probe.streams.find((x) => x.codec_type === 'video');
+    const a = probe.streams.find((x) => x.codec_type === 'audio');
+    latencies.sort((x, y) => x - y);
+    const pct = (p) => (latencies.length ? Number(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))].toFixed(1)) : null);
+    result = {
+      ok: sub.p.exitCode === 0 && v?.codec_name === 'h264' && Number(v.nb_read_frames) >= 30 && a?.codec_name === 'opus' &&
+        Number(a.nb_read_frames) >= 50,
+      video: v, audio: a, sub_exit: sub.p.exitCode, sub_log: sub.out.slice(-600), publisher: await stats(),
+      glass_to_glass_ms: { samples: latencies.length, p50: pct(0.5), p90: pct(0.9), budget_ms: vs?.budgetMs, viewer: vs },
+    };
+    void live;
   } else {
     throw new Error(`unknown scenario ${args.scenario}`);
   }
