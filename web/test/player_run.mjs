@@ -9,6 +9,8 @@
 //   badhash   a wrong serverCertificateHashes value: the page never plays and says why.
 //   relaygone the relay is killed mid-stream: the page says so, then reconnects and plays again
 //             when the relay comes back on the same port.
+//   badcodec  a publisher (web/test/bogus_publisher.ts) names a codec no decoder knows in its
+//             catalog: the page says "unsupported codec", subscribes to nothing and decodes nothing.
 //   publish   the publisher page goes live from Chromium's fake camera and microphone; `kinetic
 //             sub` writes it to MP4 and ffprobe decodes it; the player page watches it meanwhile
 //             and reports glass-to-glass latency (glass_to_glass_ms).
@@ -92,6 +94,13 @@ try {
   execFileSync(process.execPath, [join(web, 'build.mjs'), '--out', www, ...(args.wasm ? ['--wasm', args.wasm] : [])], { stdio: 'pipe' });
   const withMock = existsSync(join(www, 'kinetic_mock.wasm'));
 
+  if (args.scenario === 'badcodec') {
+    // The misbehaving publisher runs in a page of its own, served beside the player.
+    const esbuild = await import('esbuild');
+    await esbuild.build({ entryPoints: [join(here, 'bogus_publisher.ts')], bundle: true, format: 'esm', platform: 'browser',
+      target: 'chrome120', outfile: join(www, 'bogus_publisher.js'), logLevel: 'warning' });
+    writeFileSync(join(www, 'bogus.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="bogus_publisher.js"></script>');
+  }
   if (!args.clip) {
     args.clip = join(work, 'clip.mp4');
     execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', args.source, '-f', 'lavfi', '-i', 'sine=frequency=440:beep_factor=4:duration=10',
@@ -110,7 +119,7 @@ try {
   let relay = start('relay', relayArgs);
   await waitFor(relay, 'relay listening', 5000);
   const pubArgs = [args.kinetic, 'pub', `moqt://127.0.0.1:${port}`, '--namespace', 'demo', '--input', args.clip, '--loop', '--insecure'];
-  let pub = args.scenario === 'publish' ? null : start('pub', pubArgs);
+  let pub = args.scenario === 'publish' || args.scenario === 'badcodec' ? null : start('pub', pubArgs);
 
   let wtUrl = `https://127.0.0.1:${port}/moq`;
   if (args.scenario === 'impaired') {
@@ -154,6 +163,13 @@ try {
     await new Promise((r) => http.listen(0, '127.0.0.1', r));
     const wrong = createHash('sha256').update('not the relay certificate').digest('hex');
     pageUrl = `http://127.0.0.1:${http.address().port}/?url=${encodeURIComponent(wtUrl)}&hash=${wrong}&ns=demo`;
+  } else if (args.scenario === 'badcodec') {
+    const bogus = await browser.newPage();
+    bogus.on('console', (m) => log.push(`bogus ${m.type()}: ${m.text()}`));
+    await bogus.goto(`https://127.0.0.1:${port}/bogus.html`, { timeout: 10000 });
+    await bogus.waitForFunction(() => globalThis.bogusPublisher !== undefined, null, { timeout: 5000 });
+    await bogus.evaluate(([u, h]) => globalThis.bogusPublisher.run(u, h, 'demo', 'x-kinetic-unknown'), [wtUrl, hash]);
+    pageUrl = `https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=demo`;
   } else if (args.scenario === 'publish') {
     pageUrl = `https://127.0.0.1:${port}/publish.html?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=browser`;
   } else {
@@ -240,6 +256,16 @@ try {
     pub = start('pub2', pubArgs);
     const back = await until((x) => x.connects >= 2 && x.state === 'playing' && x.drawn >= gone.drawn + 10, 20000, 'playback after the relay came back');
     result = { ok: s1.drawn >= 5 && back.connects >= 2, gone: gone.state, overlay_gone: overlayGone, stats: back };
+  } else if (args.scenario === 'badcodec') {
+    const s = await until((x) => x.unsupported.length > 0, 15000, 'the unsupported video codec to be reported');
+    await sleep(1000);
+    const s2 = await stats();
+    const text = await page.evaluate(() => document.getElementById('overlay').textContent);
+    result = {
+      ok: s.unsupported.some((u) => u.startsWith('video')) && s2.videoObjects === 0 && s2.videoDecoded === 0 &&
+        text.includes('unsupported codec: video x-kinetic-unknown') && s2.state === 'nothing to play',
+      stats: s2, overlay: text,
+    };
   } else if (args.scenario === 'publish') {
     // The publisher page goes live from Chromium's fake camera and microphone; `kinetic sub`
     // writes what reaches it through the relay to MP4 and ffprobe decodes every frame of it.
