@@ -135,4 +135,34 @@ EMSCRIPTEN_KEEPALIVE double kmock_mean_predict_us(Player* p) {
   return p->predictions == 0 ? 0.0 : p->predict_total_us / static_cast<double>(p->predictions);
 }
 
+// The conjecturer alone, as bench/mock/video_conjecture_bench measures it natively: for
+// `iterations` rounds, push_real of the next of `count` I420 frames (w×h, back to back at
+// `frames`) then predict(1). Mean microseconds per round; -1 for bad arguments.
+EMSCRIPTEN_KEEPALIVE double kmock_bench_conjecture(const std::uint8_t* frames, int count, int width, int height,
+                                                   int iterations) {
+  if (frames == nullptr || count < 2 || width <= 0 || height <= 0 || iterations <= 0) return -1;
+  const auto luma = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+  std::vector<kinetic::mock::Frame> clip;
+  for (int i = 0; i < count; ++i) {
+    kinetic::mock::Frame f(width, height);
+    f.pts_us = i * 100'000;
+    const std::uint8_t* src = frames + static_cast<std::size_t>(i) * luma * 3 / 2;
+    std::memcpy(f.y.data(), src, luma);
+    std::memcpy(f.u.data(), src + luma, luma / 4);
+    std::memcpy(f.v.data(), src + luma + luma / 4, luma / 4);
+    clip.push_back(std::move(f));
+  }
+  kinetic::mock::CpuVideoConjecturer engine{kinetic::mock::VideoConjectureConfig{}};
+  engine.push_real(clip[0]);
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t checksum = 0;
+  for (int i = 0; i < iterations; ++i) {
+    engine.push_real(clip[static_cast<std::size_t>(i + 1) % clip.size()]);
+    auto c = engine.predict(1);
+    checksum += c.frame.y.empty() ? 0 : c.frame.y[0];
+  }
+  const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
+  return checksum == static_cast<std::size_t>(-1) ? -1 : us / iterations;
+}
+
 }  // extern "C"
