@@ -11,6 +11,9 @@
 //             when the relay comes back on the same port.
 //   badcodec  a publisher (web/test/bogus_publisher.ts) names a codec no decoder knows in its
 //             catalog: the page says "unsupported codec", subscribes to nothing and decodes nothing.
+//   watch     @moq/watch (moq-dev's player, npm) renders the Kinetic broadcast to its canvas: the
+//             independent check of our MSF + LOC. Not in CTest: @moq/watch 0.4.6 brings @moq/net
+//             0.2.8, whose draft-18 SUBSCRIBE the relay refuses (docs/web.md); run it by hand.
 //   publish   the publisher page goes live from Chromium's fake camera and microphone; `kinetic
 //             sub` writes it to MP4 and ffprobe decodes it; the player page watches it meanwhile
 //             and reports glass-to-glass latency (glass_to_glass_ms).
@@ -94,12 +97,13 @@ try {
   execFileSync(process.execPath, [join(web, 'build.mjs'), '--out', www, ...(args.wasm ? ['--wasm', args.wasm] : [])], { stdio: 'pipe' });
   const withMock = existsSync(join(www, 'kinetic_mock.wasm'));
 
-  if (args.scenario === 'badcodec') {
-    // The misbehaving publisher runs in a page of its own, served beside the player.
+  // Test pages bundled beside the player: a misbehaving publisher, and moq-dev's player.
+  for (const [scenario, name] of [['badcodec', 'bogus_publisher'], ['watch', 'watch_page']]) {
+    if (args.scenario !== scenario) continue;
     const esbuild = await import('esbuild');
-    await esbuild.build({ entryPoints: [join(here, 'bogus_publisher.ts')], bundle: true, format: 'esm', platform: 'browser',
-      target: 'chrome120', outfile: join(www, 'bogus_publisher.js'), logLevel: 'warning' });
-    writeFileSync(join(www, 'bogus.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="bogus_publisher.js"></script>');
+    await esbuild.build({ entryPoints: [join(here, `${name}.ts`)], bundle: true, format: 'esm', platform: 'browser',
+      target: 'chrome120', outfile: join(www, `${name}.js`), logLevel: 'warning' });
+    writeFileSync(join(www, `${name}.html`), `<!doctype html><meta charset="utf-8"><body><script type="module" src="${name}.js"></script></body>`);
   }
   if (!args.clip) {
     args.clip = join(work, 'clip.mp4');
@@ -115,7 +119,7 @@ try {
 
   const port = await freeUdpPort();
   const relayArgs = [args.kinetic, 'relay', '--listen', `127.0.0.1:${port}`, '--cert', join(work, 'cert.pem'),
-    '--key', join(work, 'key.pem'), '--web-root', www];
+    '--key', join(work, 'key.pem'), '--web-root', www, ...(process.env.KINETIC_RELAY_DEBUG ? ['--log-level', 'debug'] : [])];
   let relay = start('relay', relayArgs);
   await waitFor(relay, 'relay listening', 5000);
   const pubArgs = [args.kinetic, 'pub', `moqt://127.0.0.1:${port}`, '--namespace', 'demo', '--input', args.clip, '--loop', '--insecure'];
@@ -166,17 +170,19 @@ try {
   } else if (args.scenario === 'badcodec') {
     const bogus = await browser.newPage();
     bogus.on('console', (m) => log.push(`bogus ${m.type()}: ${m.text()}`));
-    await bogus.goto(`https://127.0.0.1:${port}/bogus.html`, { timeout: 10000 });
+    await bogus.goto(`https://127.0.0.1:${port}/bogus_publisher.html`, { timeout: 10000 });
     await bogus.waitForFunction(() => globalThis.bogusPublisher !== undefined, null, { timeout: 5000 });
     await bogus.evaluate(([u, h]) => globalThis.bogusPublisher.run(u, h, 'demo', 'x-kinetic-unknown'), [wtUrl, hash]);
     pageUrl = `https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=demo`;
+  } else if (args.scenario === 'watch') {
+    pageUrl = `https://127.0.0.1:${port}/watch_page.html?url=${encodeURIComponent(wtUrl)}&ns=demo`;
   } else if (args.scenario === 'publish') {
     pageUrl = `https://127.0.0.1:${port}/publish.html?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=browser`;
   } else {
     pageUrl = `https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=demo`;
   }
   await page.goto(pageUrl, { timeout: 10000 });
-  const global = args.scenario === 'publish' ? 'kineticPublisher' : 'kineticPlayer';
+  const global = { publish: 'kineticPublisher', watch: 'watchCheck' }[args.scenario] ?? 'kineticPlayer';
   await page.waitForFunction((g) => globalThis[g] !== undefined, global, { timeout: 5000 });
 
   const until = async (pred, ms, what) => {
@@ -256,6 +262,20 @@ try {
     pub = start('pub2', pubArgs);
     const back = await until((x) => x.connects >= 2 && x.state === 'playing' && x.drawn >= gone.drawn + 10, 20000, 'playback after the relay came back');
     result = { ok: s1.drawn >= 5 && back.connects >= 2, gone: gone.state, overlay_gone: overlayGone, stats: back };
+  } else if (args.scenario === 'watch') {
+    // Independent check: @moq/watch renders the Kinetic broadcast (MSF catalog + LOC).
+    const end = Date.now() + Math.min(15000, left() - 2000);
+    let c;
+    while (Date.now() < end) {
+      c = await page.evaluate(() => globalThis.watchCheck.canvasStats());
+      if (c.stddev > 10) break;
+      await sleep(250);
+    }
+    if (args.artifacts) {
+      mkdirSync(args.artifacts, { recursive: true });
+      await page.screenshot({ path: join(args.artifacts, 'moq_watch.png') });
+    }
+    result = { ok: c.stddev > 10, canvas: c, log: log.slice(-40), relay_log: relay.out.slice(-3000) };
   } else if (args.scenario === 'badcodec') {
     const s = await until((x) => x.unsupported.length > 0, 15000, 'the unsupported video codec to be reported');
     await sleep(1000);
