@@ -266,9 +266,17 @@ class VideoPipe {
     stats.width = width;
     stats.height = height;
     if (!this.track) {
-      // Without MOCK: shown as soon as it is decoded.
+      // Without MOCK: shown as soon as it is decoded; with wall-clock timestamps the latency is
+      // capture to canvas with no playout budget, the floor under any MOCK budget.
       draw(frame, width, height);
       stats.slotUs = ts;
+      ++stats.real;
+      stats.lastKind = 'real';
+      const wall = (performance.timeOrigin + performance.now()) * 1000;
+      if (Math.abs(ts - wall) < 3600e6) {
+        stats.clock = 'capture';
+        stats.latencyMs = (wall - ts) / 1000;
+      }
       frame.close();
       return;
     }

@@ -95,7 +95,8 @@ function opusHead(channels: number, sampleRate: number): Uint8Array {
 }
 
 // Frames are stamped with their capture instant on the wall clock: the first frame of each
-// track anchors its own media clock (VideoFrame/AudioData timestamps, µs) to Date.
+// track, when it is read from the camera or microphone (before the encoder), anchors its own
+// media clock (VideoFrame/AudioData timestamps, µs) to the wall clock.
 class Anchor {
   media = -1;
   wall = 0;
@@ -254,6 +255,7 @@ async function main() {
       const { value: frame, done } = await vreader.read();
       if (done) return;
       ++stats.videoFrames;
+      vanchor.at(frame.timestamp); // the first frame read fixes the anchor, before any encoding delay
       if (!configured) {
         settings = vtrack.getSettings();
         stats.width = frame.displayWidth & ~1;
@@ -279,6 +281,7 @@ async function main() {
     for (;;) {
       const { value: data, done } = await reader.read();
       if (done) return;
+      aanchor.at(data.timestamp);
       if (aencoder.state === 'configured' && data.sampleRate === sampleRate) aencoder.encode(data);
       else if (aencoder.state === 'configured') resampleAndEncode(aencoder, data, sampleRate);
       data.close();

@@ -19,6 +19,7 @@
 //             and reports glass-to-glass latency (glass_to_glass_ms).
 //
 // Usage: node player_run.mjs --kinetic PATH --wasm DIR (--clip MP4 | --source MP4) --scenario NAME [--artifacts DIR]
+//        [--viewer-params 'budget=40&late=freeze'] (publish: the watching player's own URL parameters)
 // --source: an H.264 MP4 made into the demo's clip here (its video plus a beeping Opus tone).
 // Prints "RESULT <json>"; exits 0 when the scenario's checks passed, 77 when Chromium or the npm
 // packages are missing (CTest counts it as skipped), 1 otherwise.
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     scenario: { type: 'string', default: 'play' },
     artifacts: { type: 'string' },
     seconds: { type: 'string', default: '25' },
+    'viewer-params': { type: 'string', default: '' },
   },
 });
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -297,7 +299,7 @@ try {
     // the publisher page to the canvas of the player page, one machine, one clock).
     const viewer = await browser.newPage({ viewport: { width: 900, height: 700 } });
     viewer.on('console', (m) => log.push(`viewer ${m.type()}: ${m.text()}`));
-    await viewer.goto(`https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=browser`, { timeout: 10000 });
+    await viewer.goto(`https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=browser${args['viewer-params'] ? '&' + args['viewer-params'] : ''}`, { timeout: 10000 });
     const latencies = [];
     let vs;
     const end = Date.now() + Math.min(6000, left() - 8000);
