@@ -9,6 +9,8 @@
 // catalog and tracks (BroadcastSubscriber) and packetizes them for its viewer (WhepStream); it
 // is answered 404 when no broadcast is there.
 //
+// Code: gateway.cpp routes and watches for idle sessions, gateway_whip.cpp and gateway_whep.cpp
+// hold the two directions, gateway_parts.hpp what they share.
 // Threads: HTTP and session lifetimes live on the GLib thread; everything MoQT on the event
 // loop's thread; frames cross from GStreamer's threads to the loop through EventLoop::post.
 // A session ends by DELETE, by its client's ICE failing, by no media for `idle_timeout`
