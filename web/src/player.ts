@@ -191,10 +191,14 @@ async function connect(): Promise<{ wt: WebTransport; conn: any }> {
   return { wt, conn };
 }
 
+// Waits for the catalog as long as the session lasts. A refused subscription (no publisher yet)
+// is retried. Under moqt-18 @moq/net subscribes from the next object (LargestObject), so the
+// catalog arrives only when the publisher sends one again (`kinetic pub` does at each loop).
 async function readCatalog(conn: any, path: any, closed: Promise<unknown>): Promise<Catalog> {
-  const deadline = performance.now() + 10000;
   let last = '';
-  while (performance.now() < deadline) {
+  const started = performance.now();
+  for (;;) {
+    if (performance.now() - started > 3000) setState(`waiting for the catalog of ${namespace}`, last);
     const sub = conn.consume(path).track('catalog').subscribe();
     try {
       const f = await Promise.race([sub.readFrame(), sleep(3000).then(() => undefined), closed.then(() => undefined)]);
@@ -206,9 +210,8 @@ async function readCatalog(conn: any, path: any, closed: Promise<unknown>): Prom
     } finally {
       sub.close();
     }
-    if (await Promise.race([closed.then(() => true), Promise.resolve(false)])) throw new Error('session closed');
+    if (await Promise.race([closed.then(() => true), sleep(0).then(() => false)])) throw new Error(`session closed while waiting for the catalog: ${last}`);
   }
-  throw new Error(`no catalog for ${namespace}: ${last}`);
 }
 
 class VideoPipe {

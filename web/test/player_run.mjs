@@ -20,6 +20,7 @@
 //
 // Usage: node player_run.mjs --kinetic PATH --wasm DIR (--clip MP4 | --source MP4) --scenario NAME [--artifacts DIR]
 //        [--viewer-params 'budget=40&late=freeze'] (publish: the watching player's own URL parameters)
+//        [--page-params 'protocol=moqt-18'] (play, impaired, relaygone: the player's own URL parameters)
 // --source: an H.264 MP4 made into the demo's clip here (its video plus a beeping Opus tone).
 // Prints "RESULT <json>"; exits 0 when the scenario's checks passed, 77 when Chromium or the npm
 // packages are missing (CTest counts it as skipped), 1 otherwise.
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     artifacts: { type: 'string' },
     seconds: { type: 'string', default: '25' },
     'viewer-params': { type: 'string', default: '' },
+    'page-params': { type: 'string', default: '' },
   },
 });
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -181,7 +183,8 @@ try {
   } else if (args.scenario === 'publish') {
     pageUrl = `https://127.0.0.1:${port}/publish.html?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=browser`;
   } else {
-    pageUrl = `https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=demo`;
+    pageUrl = `https://127.0.0.1:${port}/?url=${encodeURIComponent(wtUrl)}&hash=${hash}&ns=demo` +
+      (args['page-params'] ? `&${args['page-params']}` : '');
   }
   await page.goto(pageUrl, { timeout: 10000 });
   const global = { publish: 'kineticPublisher', watch: 'watchCheck' }[args.scenario] ?? 'kineticPlayer';
@@ -199,7 +202,8 @@ try {
   };
 
   if (args.scenario === 'play') {
-    const first = await until((s) => s.drawn >= 5 && s.audioDecoded >= 10, 15000, 'frames drawn and audio decoded');
+    // moqt-18: the catalog comes with the publisher's next one (each 10 s loop of the clip).
+    const first = await until((s) => s.drawn >= 5 && s.audioDecoded >= 10, 22000, 'frames drawn and audio decoded');
     const later = await until((s) => s.drawn >= first.drawn + 10, 8000, 'frames advancing');
     // The picture on the canvas against the source frame of the slot it shows.
     const W = 96, H = 72;
