@@ -100,6 +100,11 @@ try {
   const www = join(work, 'www');
   execFileSync(process.execPath, [join(web, 'build.mjs'), '--out', www, ...(args.wasm ? ['--wasm', args.wasm] : [])], { stdio: 'pipe' });
   const withMock = existsSync(join(www, 'kinetic_mock.wasm'));
+  if (!withMock && args.scenario === 'impaired') {
+    console.log(`SKIP no MOCK WebAssembly in ${args.wasm ?? 'build/web'} (apt-get install emscripten; target kinetic_web_mock)`);
+    rmSync(work, { recursive: true, force: true });
+    process.exit(77);
+  }
 
   // Test pages bundled beside the player: a misbehaving publisher, and moq-dev's player.
   for (const [scenario, name] of [['badcodec', 'bogus_publisher'], ['watch', 'watch_page']]) {
