@@ -182,7 +182,14 @@ async function connect(): Promise<{ wt: WebTransport; conn: any }> {
   if (hashHex) options.serverCertificateHashes = [{ algorithm: 'sha-256', value: hexToBytes(hashHex) }];
   const wt = new WebTransport(relayUrl, options);
   wt.closed.catch(() => {});
-  await withTimeout(wt.ready, 5000, 'WebTransport');
+  try {
+    await withTimeout(wt.ready, 5000, 'WebTransport');
+  } catch (e) {
+    // Chromium says only "Opening handshake failed." for a refused certificate and for a relay
+    // that is not there alike.
+    const why = String((e as Error)?.message ?? e);
+    throw new Error(`cannot open WebTransport to ${relayUrl}: ${why} (is the relay up${hashHex ? ', and is hash= its certificate SHA-256' : ''}?)`);
+  }
   const conn = await withTimeout(
     Moq.Connection.connect(new URL(relayUrl), { transport: wt, websocket: { enabled: false } } as any),
     5000,
