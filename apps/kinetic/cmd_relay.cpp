@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <random>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,16 +96,23 @@ int run_relay(const relay::RelayFlags& flags) {
   // Sessions go before the QUIC server whose connections carry them (see the end).
   auto core = std::make_unique<relay::Relay>(loop, config, metrics);
   if (!keys.empty()) core->set_auth(std::make_shared<auth::TokenVerifier>(std::move(keys)));
-  if (!config.upstream.empty()) {
+  // Hop lists carry this id so that a parent whose path already passes through here is refused.
+  std::string relay_id = config.relay_id;
+  if (relay_id.empty()) {
+    std::random_device rd;
+    relay_id = fmt::format("{:08x}", rd());
+  }
+  core->set_relay_id(relay_id);
+  for (const auto& url : relay::upstream_urls(config.upstream)) {
     relay::UpstreamConnector connector;
-    if (auto err = relay::make_network_connector(loop, config, connector); !err.empty()) {
+    if (auto err = relay::make_network_connector(loop, config, url, connector); !err.empty()) {
       std::cerr << "kinetic relay: " << err << "\n";
       return 2;
     }
     relay::UpstreamPolicy policy;
-    if (const auto url = relay::parse_upstream_url(config.upstream)) policy.path = url->path;
+    if (const auto parsed = relay::parse_upstream_url(url)) policy.path = parsed->path;
     if (!upstream_token.empty()) policy.tokens.push_back(relay::auth_token_param(upstream_token));
-    core->set_upstream(std::move(connector), policy);
+    core->add_upstream(std::move(connector), policy, url);
   }
 
   std::unique_ptr<relay::MetricsServer> metrics_server;

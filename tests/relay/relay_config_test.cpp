@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include <filesystem>
 #include <fstream>
 
@@ -43,6 +46,31 @@ TEST(RelayConfig, UpstreamUrl) {
   EXPECT_EQ(wt->path, "/moq");
   EXPECT_FALSE(parse_upstream_url("http://host:80"));
   EXPECT_FALSE(parse_upstream_url("moqt://host"));
+}
+
+TEST(RelayConfig, SeveralUpstreamsCommaSeparated) {
+  EXPECT_EQ(upstream_urls("moqt://a:1/moq, moqt://b:2/moq,,https://c:3/x "),
+            (std::vector<std::string>{"moqt://a:1/moq", "moqt://b:2/moq", "https://c:3/x"}));
+  EXPECT_TRUE(upstream_urls("").empty());
+  auto c = valid();
+  c.upstream = "moqt://127.0.0.1:4443/moq,moqt://127.0.0.1:4444/moq";
+  EXPECT_EQ(validate(c), "");
+  c.upstream = "moqt://127.0.0.1:4443/moq,ftp://nowhere";
+  EXPECT_NE(validate(c).find("ftp://nowhere"), std::string::npos);
+  c.upstream = " , ";
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.upstream_timeout_ms = 10;
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.relay_id = "a,b";
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  EXPECT_EQ(apply_toml("upstream = \"moqt://a:1/moq,moqt://b:2/moq\"\nupstream_timeout_ms = 800\nrelay_id = \"edge-7\"\n", c),
+            "");
+  EXPECT_EQ(upstream_urls(c.upstream).size(), 2u);
+  EXPECT_EQ(c.upstream_timeout_ms, 800u);
+  EXPECT_EQ(c.relay_id, "edge-7");
 }
 
 TEST(RelayConfig, TomlKeysAtTopLevelOrUnderRelay) {

@@ -23,6 +23,8 @@ TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
             std::string::npos);
   EXPECT_NE(chained.find("kinetic_relay_forwarded_interests 5\n"), std::string::npos);
   EXPECT_NE(chained.find("kinetic_relay_lingering_tracks 0\n"), std::string::npos);
+  RelayMetrics::add(m.upstream_switches);
+  EXPECT_NE(render_prometheus(m).find("kinetic_relay_upstream_switches_total 1\n"), std::string::npos);
   // Every sample line is preceded by its HELP and TYPE.
   std::size_t samples = 0, types = 0;
   for (std::size_t pos = 0; pos < text.size();) {
@@ -33,7 +35,7 @@ TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
     pos = end + 1;
   }
   EXPECT_EQ(samples, types);
-  EXPECT_EQ(samples, 21u);
+  EXPECT_EQ(samples, 22u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "kinetic/relay/relay.hpp"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -46,7 +47,8 @@ std::string text(const wire::TrackNamespace& ns) {
 struct Relay::Peer final : moqt::SessionHandler {
   Relay* relay = nullptr;
   SessionId id = 0;
-  bool upstream = false;  // the session this relay opened to its upstream relay
+  bool upstream = false;  // a session this relay opened to a parent relay
+  std::size_t link = 0;   // which parent (links_), when upstream
   std::shared_ptr<moqt::Session> session;
   std::vector<std::shared_ptr<moqt::ServedFetch>> fetches;
   bool closed = false;
@@ -186,6 +188,27 @@ struct Relay::StatusProxy final : moqt::RequestHandler {
   }
 };
 
+// One parent relay: its connector, its session while there is one, and its path score.
+struct Relay::UpstreamLink {
+  std::size_t index = 0;
+  std::string label;
+  UpstreamConnector connector;
+  UpstreamPolicy policy;
+  Backoff backoff{std::chrono::milliseconds{250}, std::chrono::milliseconds{10'000}};
+  UpstreamState state = UpstreamState::kNone;
+  std::optional<SessionId> id;  // its session while connecting or up
+  std::optional<transport::TimerId> reconnect_timer;
+  std::vector<std::string> hops;  // the parent's path to its origin, itself first
+  bool loop = false;
+  // Path score (PathPolicy).
+  double rtt_ms = 0;
+  double loss = 0;
+  double score_ms = 0;
+  std::uint64_t last_lost = 0;
+  std::uint64_t last_sent = 0;
+  int better = 0;  // probes in a row it beat the active parent by the margins
+};
+
 Relay::Relay(transport::EventLoop& loop, const RelayConfig& config, RelayMetrics& metrics)
     : loop_(loop),
       config_(config),
@@ -197,7 +220,10 @@ Relay::~Relay() {
   for (auto& [id, peer] : peers_) {
     if (peer->expiry_timer) loop_.cancel(*peer->expiry_timer);
   }
-  if (reconnect_timer_) loop_.cancel(*reconnect_timer_);
+  for (auto& l : links_) {
+    if (l->reconnect_timer) loop_.cancel(*l->reconnect_timer);
+  }
+  if (probe_timer_) loop_.cancel(*probe_timer_);
   for (auto& [name, timer] : lingering_) loop_.cancel(timer);
   for (auto timer : retry_timers_) loop_.cancel(timer);
   lingering_.clear();
@@ -243,6 +269,8 @@ bool Relay::accept(transport::SessionPtr transport) {
   moqt::SessionOptions options;
   options.perspective = moqt::Perspective::kServer;
   options.max_incoming_requests = config_.max_requests;
+  // Our path to the origin, for a child relay to refuse a loop.
+  if (!relay_id_.empty()) options.implementation = "kinetic-relay hops=" + hop_list();
   peer->session = moqt::Session::create(std::move(transport), options, peer.get());
   if (!peer->session) {
     RelayMetrics::add(metrics_.sessions_refused);
@@ -331,81 +359,308 @@ void Relay::expire_at(Peer& peer, std::int64_t unix_seconds) {
 }
 
 void Relay::close_all(std::string_view reason) {
-  if (reconnect_timer_) {
-    loop_.cancel(*reconnect_timer_);
-    reconnect_timer_.reset();
+  for (auto& l : links_) {
+    if (l->reconnect_timer) loop_.cancel(*l->reconnect_timer);
+    l->reconnect_timer.reset();
+    l->connector = nullptr;  // no reconnecting while shutting down
   }
-  connector_ = nullptr;  // no reconnecting while shutting down
+  if (probe_timer_) {
+    loop_.cancel(*probe_timer_);
+    probe_timer_.reset();
+  }
   for (auto& [id, peer] : peers_) {
     if (peer->session && !peer->session->closed()) peer->session->close(0, reason);
   }
 }
 
-// ------------------------------------------------------------------ upstream link
+// ------------------------------------------------------------------ upstream links
 
-void Relay::set_upstream(UpstreamConnector connector, UpstreamPolicy policy) {
-  connector_ = std::move(connector);
-  upstream_policy_ = std::move(policy);
-  backoff_ = Backoff{upstream_policy_.initial_backoff, upstream_policy_.max_backoff};
-  connect_upstream();
+
+namespace {
+
+constexpr std::string_view kHopsPrefix = "kinetic-relay hops=";
+constexpr std::size_t kMaxHops = 32;
+
+// "kinetic-relay hops=a,b,c" → {a, b, c}; anything else (another implementation) → {}.
+std::vector<std::string> parse_hops(const std::optional<std::string>& implementation) {
+  std::vector<std::string> out;
+  if (!implementation || !implementation->starts_with(kHopsPrefix)) return out;
+  std::string_view rest = std::string_view(*implementation).substr(kHopsPrefix.size());
+  while (!rest.empty() && out.size() < kMaxHops) {
+    const auto comma = rest.find(',');
+    auto hop = rest.substr(0, comma);
+    if (!hop.empty()) out.emplace_back(hop);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
-void Relay::connect_upstream() {
-  reconnect_timer_.reset();
-  if (closing_ || !connector_) return;
+}  // namespace
+
+void Relay::set_upstream(UpstreamConnector connector, UpstreamPolicy policy) {
+  add_upstream(std::move(connector), std::move(policy), "upstream");
+}
+
+void Relay::add_upstream(UpstreamConnector connector, UpstreamPolicy policy, std::string label) {
+  auto link = std::make_unique<UpstreamLink>();
+  link->index = links_.size();
+  link->label = label.empty() ? "upstream " + std::to_string(links_.size()) : std::move(label);
+  link->connector = std::move(connector);
+  link->policy = std::move(policy);
+  link->backoff = Backoff{link->policy.initial_backoff, link->policy.max_backoff};
+  auto& ref = *links_.emplace_back(std::move(link));
+  if (links_.size() == 2 && !probe_timer_ && !closing_) {
+    probe_timer_ = loop_.schedule_after(path_policy_.probe_interval, [this] { probe_paths(); });
+  }
+  connect_upstream(ref);
+}
+
+std::vector<UpstreamStatus> Relay::upstreams() const {
+  std::vector<UpstreamStatus> out;
+  for (const auto& l : links_) {
+    UpstreamStatus s;
+    s.label = l->label;
+    s.state = l->state;
+    s.active = l->id && upstream_id_ == l->id;
+    s.score_ms = l->score_ms;
+    s.rtt_ms = l->rtt_ms;
+    s.loss = l->loss;
+    s.loop = l->loop;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::optional<std::size_t> Relay::active_upstream() const {
+  for (const auto& l : links_) {
+    if (l->id && upstream_id_ == l->id) return l->index;
+  }
+  return std::nullopt;
+}
+
+std::string Relay::hop_list() const {
+  std::string out = relay_id_;
+  for (const auto& h : parent_hops_) out += "," + h;
+  return out;
+}
+
+void Relay::connect_upstream(UpstreamLink& link) {
+  link.reconnect_timer.reset();
+  if (closing_ || !link.connector) return;
   auto peer = std::make_unique<Peer>();
   peer->relay = this;
   peer->id = next_id_++;
   peer->upstream = true;
+  peer->link = link.index;
   moqt::SessionOptions options;
   options.perspective = moqt::Perspective::kClient;
-  options.path = upstream_policy_.path;
-  options.setup_tokens = upstream_policy_.tokens;
+  options.path = link.policy.path;
+  options.setup_tokens = link.policy.tokens;
   options.max_incoming_requests = config_.max_requests;
-  upstream_state_ = UpstreamState::kConnecting;
+  if (!relay_id_.empty()) options.implementation = std::string(kHopsPrefix) + relay_id_;
+  link.state = UpstreamState::kConnecting;
+  if (!upstream_id_) upstream_state_ = UpstreamState::kConnecting;
   RelayMetrics::add(metrics_.upstream_connects);
-  peer->session = connector_(options, peer.get());
+  peer->session = link.connector(options, peer.get());
   if (!peer->session) {
-    on_upstream_lost();
+    on_upstream_lost(link);
     return;
   }
-  upstream_id_ = peer->id;
+  link.id = peer->id;
   RelayMetrics::add(metrics_.sessions, 1);
   peers_.emplace(peer->id, std::move(peer));
   publish_metrics();
 }
 
 void Relay::on_upstream_ready(Peer& peer) {
-  if (closing_ || peer.closed || upstream_id_ != peer.id) return;
-  spdlog::info("relay: upstream link up");
-  upstream_state_ = UpstreamState::kUp;
-  backoff_.reset();
-  // Local publishers' namespaces go up, so the upstream routes their tracks here.
-  for (const auto& [key, request] : announcements_) {
-    if (key.first != peer.id) announce_upstream(key.second);
+  if (closing_ || peer.closed || peer.link >= links_.size()) return;
+  auto& link = *links_[peer.link];
+  if (link.id != peer.id) return;
+  link.hops = parse_hops(peer.session->peer_setup().implementation);
+  if (!relay_id_.empty() && std::find(link.hops.begin(), link.hops.end(), relay_id_) != link.hops.end()) {
+    // This relay is on the parent's own path to its origin: using it would make a loop.
+    spdlog::warn("relay: {} refused: its path to the origin ({}) already passes through this relay ({})",
+                 link.label, fmt::join(link.hops, ","), relay_id_);
+    link.loop = true;
+    peer.session->close(0, "relay loop");
+    return;
   }
-  // Interest downstream subscribers already hold is asked of the upstream too.
-  for (const auto& [key, request] : interests_) {
-    if (key.first != peer.id) attach_interest(peer.id, key.first, moqt::RequestKind::kSubscribeNamespace, key.second);
-  }
-  for (const auto& [key, request] : track_interests_) {
-    if (key.first != peer.id) attach_interest(peer.id, key.first, moqt::RequestKind::kSubscribeTracks, key.second);
-  }
+  link.loop = false;
+  spdlog::info("relay: upstream link up ({})", link.label);
+  link.state = UpstreamState::kUp;
+  link.backoff.reset();
+  const auto stats = peer.session->transport().stats();
+  link.last_lost = stats.packets_lost;
+  link.last_sent = stats.bytes_sent;
+  link.rtt_ms = static_cast<double>(stats.smoothed_rtt.count()) / 1000.0;
+  link.score_ms = link.rtt_ms;
+  if (!upstream_id_) activate(link, "first parent up", std::nullopt);
   publish_metrics();
 }
 
-void Relay::on_upstream_lost() {
-  upstream_id_.reset();
+void Relay::activate(UpstreamLink& link, std::string_view why, std::optional<SessionId> from) {
+  if (!link.id) return;
+  const SessionId to = *link.id;
+  auto target = peers_.find(to);
+  if (target == peers_.end() || target->second->closed) return;
+  if (upstream_id_ && *upstream_id_ != to) from = upstream_id_;
+  // What the previous parent was asked for on our behalf is withdrawn there: namespaces it
+  // told of stop being routes, local namespaces stop being announced to it.
+  if (from) {
+    for (auto& [ns, a] : upstream_announcements_) {
+      if (a.request && !finished(a.request->state())) a.request->cancel();
+    }
+    std::vector<ForwardKey> held;
+    for (const auto& [key, fwd] : forwards_) {
+      if (fwd->target == *from) held.push_back(key);
+    }
+    for (const auto& key : held) {
+      auto it = forwards_.find(key);
+      auto& fwd = *it->second;
+      fwd.cancel();
+      for (const auto& ns : fwd.learned) notify(registry_.withdraw(fwd.target, ns), ns);
+      fwd.learned.clear();
+      parked_forwards_.push_back(std::move(it->second));
+      forwards_.erase(it);
+    }
+  }
   upstream_announcements_.clear();
-  if (closing_ || !connector_) {
-    upstream_state_ = UpstreamState::kDown;
+  upstream_id_ = to;
+  upstream_state_ = UpstreamState::kUp;
+  parent_hops_ = link.hops;
+  for (auto& l : links_) l->better = 0;
+  spdlog::info("relay: route via {} ({}; score {:.1f} ms)", link.label, why, link.score_ms);
+  auto is_upstream = [this](SessionId id) {
+    auto it = peers_.find(id);
+    return it != peers_.end() && it->second->upstream;
+  };
+  // Local publishers' namespaces go up, so the upstream routes their tracks here.
+  for (const auto& [key, request] : announcements_) {
+    if (!is_upstream(key.first)) announce_upstream(key.second);
+  }
+  // Interest downstream subscribers already hold is asked of the upstream too.
+  for (const auto& [key, request] : interests_) {
+    if (!is_upstream(key.first)) attach_interest(to, key.first, moqt::RequestKind::kSubscribeNamespace, key.second);
+  }
+  for (const auto& [key, request] : track_interests_) {
+    if (!is_upstream(key.first)) attach_interest(to, key.first, moqt::RequestKind::kSubscribeTracks, key.second);
+  }
+  // Tracks carried through the previous parent move here; their subscribers stay subscribed.
+  std::size_t moved = 0;
+  for (auto& [name, track] : tracks_) {
+    if (track->ended()) continue;
+    if (!track->orphaned() && !(from && track->publisher() == *from)) continue;
+    moqt::SubscribeOptions options;  // from the newest object on; repeats are dropped
+    track->move_upstream(target->second->session->subscribe(name, options, track.get()), to);
+    ++moved;
+  }
+  if (from) {
+    ++switches_;
+    RelayMetrics::add(metrics_.upstream_switches);
+  }
+  if (moved > 0) spdlog::info("relay: {} track(s) moved to {}", moved, link.label);
+  publish_metrics();
+}
+
+Relay::UpstreamLink* Relay::best_link(const UpstreamLink* excluding) {
+  UpstreamLink* best = nullptr;
+  for (auto& l : links_) {
+    if (l.get() == excluding || l->state != UpstreamState::kUp || !l->id || l->loop) continue;
+    auto it = peers_.find(*l->id);
+    if (it == peers_.end() || it->second->closed) continue;
+    if (best == nullptr || l->score_ms < best->score_ms) best = l.get();
+  }
+  return best;
+}
+
+void Relay::probe_paths() {
+  probe_timer_.reset();
+  if (closing_) return;
+  UpstreamLink* active = nullptr;
+  for (auto& l : links_) {
+    if (l->state != UpstreamState::kUp || !l->id) continue;
+    auto it = peers_.find(*l->id);
+    if (it == peers_.end() || it->second->closed) continue;
+    const auto stats = it->second->session->transport().stats();
+    l->rtt_ms = static_cast<double>(stats.smoothed_rtt.count()) / 1000.0;
+    const auto lost = stats.packets_lost >= l->last_lost ? stats.packets_lost - l->last_lost : 0;
+    const auto sent = stats.bytes_sent >= l->last_sent ? stats.bytes_sent - l->last_sent : 0;
+    l->last_lost = stats.packets_lost;
+    l->last_sent = stats.bytes_sent;
+    const double packets = static_cast<double>(sent) / 1200.0 + static_cast<double>(lost);
+    if (packets >= 1.0) {
+      const double sample = std::min(1.0, static_cast<double>(lost) / packets);
+      l->loss = 0.7 * l->loss + 0.3 * sample;
+    }
+    l->score_ms = l->rtt_ms + path_policy_.loss_penalty_ms * l->loss;
+    if (upstream_id_ == l->id) active = l.get();
+  }
+  if (active != nullptr) {
+    auto* best = best_link(nullptr);
+    if (best != nullptr && best != active && best->score_ms + path_policy_.switch_margin_ms < active->score_ms &&
+        best->score_ms * path_policy_.switch_ratio < active->score_ms) {
+      for (auto& l : links_) {
+        if (l.get() != best) l->better = 0;
+      }
+      if (++best->better >= path_policy_.switch_after) {
+        spdlog::info("relay: {} scores {:.1f} ms against {:.1f} ms on {}", best->label, best->score_ms,
+                     active->score_ms, active->label);
+        activate(*best, "better path", std::nullopt);
+      }
+    } else {
+      for (auto& l : links_) l->better = 0;
+    }
+  }
+  probe_timer_ = loop_.schedule_after(path_policy_.probe_interval, [this] { probe_paths(); });
+}
+
+bool Relay::hold_orphan(RelayTrack& track) {
+  if (closing_) return false;
+  auto it = peers_.find(track.publisher());
+  if (it == peers_.end() || !it->second->upstream || !it->second->session->closed()) return false;
+  // Held only when another parent is there to take it.
+  for (const auto& l : links_) {
+    if (l->state != UpstreamState::kUp || !l->id || *l->id == track.publisher() || l->loop) continue;
+    auto p = peers_.find(*l->id);
+    if (p != peers_.end() && !p->second->closed && !p->second->session->closed()) return true;
+  }
+  return false;
+}
+
+void Relay::on_upstream_lost(UpstreamLink& link) {
+  const auto dead = link.id;
+  const bool was_active = dead && upstream_id_ == dead;
+  link.id.reset();
+  link.state = UpstreamState::kDown;
+  link.better = 0;
+  if (was_active) {
+    upstream_id_.reset();
+    upstream_announcements_.clear();
+    parent_hops_.clear();
+    if (!closing_) {
+      if (auto* next = best_link(&link)) activate(*next, "parent lost", dead);
+    }
+    // No other parent: what was held for a move ends after all.
+    for (auto& [name, track] : tracks_) {
+      if (track->orphaned()) {
+        track->end(static_cast<std::uint64_t>(wire::PublishDoneCode::kGoingAway), "upstream lost");
+        loop_.post([this, n = name] { forget_if_empty(n); });
+      }
+    }
+  }
+  if (!upstream_id_) {
+    bool connecting = false;
+    for (const auto& l : links_) connecting = connecting || l->state == UpstreamState::kConnecting;
+    upstream_state_ = connecting ? UpstreamState::kConnecting : UpstreamState::kDown;
+  }
+  if (closing_ || !link.connector) {
     publish_metrics();
     return;
   }
-  upstream_state_ = UpstreamState::kDown;
-  const auto delay = backoff_.next();
-  spdlog::info("relay: upstream link down; reconnecting in {} ms", delay.count());
-  reconnect_timer_ = loop_.schedule_after(delay, [this] { connect_upstream(); });
+  const auto delay = link.loop ? link.policy.max_backoff : link.backoff.next();
+  spdlog::info("relay: {} down; reconnecting in {} ms", link.label, delay.count());
+  link.reconnect_timer = loop_.schedule_after(delay, [this, l = &link] { connect_upstream(*l); });
   publish_metrics();
 }
 
@@ -434,7 +689,9 @@ Relay::Peer* Relay::route(const wire::TrackNamespace& ns, SessionId asker) {
     auto it = peers_.find(*local);
     if (it != peers_.end() && !it->second->closed) return it->second.get();
   }
-  // Nothing here: the upstream, unless that is who asked (a loop).
+  // Nothing here: the active parent, unless a parent asked (what a parent asks of its child
+  // is served from local publishers only: anything else would go round a loop).
+  if (auto a = peers_.find(asker); a != peers_.end() && a->second->upstream) return nullptr;
   if (upstream_id_ && *upstream_id_ != asker) {
     auto it = peers_.find(*upstream_id_);
     if (it != peers_.end() && !it->second->closed) return it->second.get();
@@ -797,6 +1054,7 @@ RelayTrack& Relay::make_track(const moqt::FullTrackName& name) {
                                               loop_.post([this, name = t.name()] { forget_if_empty(name); });
                                             });
   auto& ref = *track;
+  ref.set_on_upstream_lost([this](RelayTrack& t) { return hold_orphan(t); });
   tracks_[name] = std::move(track);
   return ref;
 }
@@ -976,6 +1234,8 @@ void Relay::on_closed(Peer& peer) {
     if (fwd->target == id) fwd->learned.clear();
   }
   notify(notices, {});
+  // A parent: its tracks move to the best other parent (before they would end below).
+  if (peer.upstream && peer.link < links_.size() && links_[peer.link]->id == id) on_upstream_lost(*links_[peer.link]);
   // Tracks it published end: their subscribers hear PUBLISH_DONE.
   for (auto& [name, track] : tracks_) {
     if (track->publisher() == id) {
@@ -992,7 +1252,6 @@ void Relay::on_closed(Peer& peer) {
   for (auto& p : status_proxies_) {
     if (p->target == id) p->over = true;
   }
-  const bool was_upstream = peer.upstream && upstream_id_ == id;
   loop_.post([this, id] {
     drop_forwards_to(id);
     std::erase_if(fetch_proxies_, [](const auto& p) { return p->over; });
@@ -1000,7 +1259,6 @@ void Relay::on_closed(Peer& peer) {
     std::erase_if(announcements_, [id](const auto& kv) { return kv.first.first == id; });
     if (peers_.erase(id) > 0) RelayMetrics::add(metrics_.sessions, -1);
   });
-  if (was_upstream) on_upstream_lost();
 }
 
 }  // namespace kinetic::relay

@@ -11,6 +11,10 @@
 // announced there, and what has no local route (SUBSCRIBE, FETCH, TRACK_STATUS, namespace
 // interest) is asked there, so relays chain origin ← regional ← edge. Nothing learned from the
 // upstream is announced back to it. Limits from RelayConfig turn into clear refusals.
+//
+// With several parents (add_upstream), every one keeps a session; the active one (first up, then
+// the best by PathPolicy) carries announcements, interest and tracks, and they all move to
+// another parent when it dies or degrades, downstream subscriptions untouched.
 #pragma once
 
 #include <cstddef>
@@ -47,6 +51,32 @@ struct UpstreamPolicy {
   std::vector<moqt::AuthToken> tokens;  // SETUP AUTHORIZATION TOKENs for the parent relay
 };
 
+// How the relay chooses among several parents (add_upstream). Every parent keeps a session
+// (a standby needs no handshake to take over); each is scored every `probe_interval` as
+// smoothed RTT (ms) + `loss_penalty_ms` × loss fraction (smoothed), both QUIC's own estimates.
+// The route moves to a better parent only when its score beats the active one's by
+// `switch_margin_ms` and by the factor `switch_ratio`, `switch_after` probes in a row
+// (hysteresis, so the route does not flap); it moves at once when the active parent's session
+// ends.
+struct PathPolicy {
+  std::chrono::milliseconds probe_interval{250};
+  double loss_penalty_ms = 1000.0;  // a loss fraction of 0.05 costs 50 ms
+  double switch_margin_ms = 15.0;
+  double switch_ratio = 1.5;
+  int switch_after = 2;
+};
+
+// One parent as the relay sees it.
+struct UpstreamStatus {
+  std::string label;
+  UpstreamState state = UpstreamState::kNone;
+  bool active = false;
+  double score_ms = 0;   // smoothed RTT + loss penalty
+  double rtt_ms = 0;
+  double loss = 0;       // smoothed loss fraction
+  bool loop = false;     // refused: this relay is on the parent's own path to its origin
+};
+
 class Relay {
  public:
   Relay(transport::EventLoop& loop, const RelayConfig& config, RelayMetrics& metrics);
@@ -63,6 +93,19 @@ class Relay {
   // Makes this relay a client of an upstream relay, connecting now and again (with backoff)
   // whenever the link drops.
   void set_upstream(UpstreamConnector connector, UpstreamPolicy policy = {});
+  // One more parent relay (call once per parent; the first added starts as the route).
+  // Subscriptions carried through a parent move to the best other one when it fails or is
+  // beaten by PathPolicy's margins; downstream subscribers notice nothing but the gap.
+  void add_upstream(UpstreamConnector connector, UpstreamPolicy policy = {}, std::string label = {});
+  void set_path_policy(PathPolicy policy) { path_policy_ = policy; }
+  // This relay's id in hop lists (SETUP implementation "kinetic-relay hops=a,b,..."): a parent
+  // whose own path to its origin already holds this id would make a loop and is refused.
+  void set_relay_id(std::string id) { relay_id_ = std::move(id); }
+  [[nodiscard]] const std::string& relay_id() const noexcept { return relay_id_; }
+  [[nodiscard]] std::vector<UpstreamStatus> upstreams() const;
+  // Index (in add order) of the parent carrying routes now.
+  [[nodiscard]] std::optional<std::size_t> active_upstream() const;
+  [[nodiscard]] std::uint64_t upstream_switches() const noexcept { return switches_; }
   // Requires tokens from downstream sessions: each session's token (URL ?jwt= / ?cat=, or SETUP
   // AUTHORIZATION TOKEN) is verified at SETUP, and every PUBLISH_NAMESPACE, PUBLISH, SUBSCRIBE,
   // FETCH, TRACK_STATUS, SUBSCRIBE_NAMESPACE and SUBSCRIBE_TRACKS is checked against the grants
@@ -130,10 +173,17 @@ class Relay {
   void offer_to_interested(const moqt::FullTrackName& name, SessionId publisher);
   void on_offer_answered(Offer& offer, bool accepted);
 
-  // The upstream link.
-  void connect_upstream();
+  // The upstream links.
+  struct UpstreamLink;
+  void connect_upstream(UpstreamLink& link);
   void on_upstream_ready(Peer& peer);
-  void on_upstream_lost();
+  void on_upstream_lost(UpstreamLink& link);
+  // Makes `link` the route: announcements, namespace interest and tracks move to it.
+  void activate(UpstreamLink& link, std::string_view why, std::optional<SessionId> from);
+  void probe_paths();
+  [[nodiscard]] UpstreamLink* best_link(const UpstreamLink* excluding);
+  [[nodiscard]] std::string hop_list() const;
+  bool hold_orphan(RelayTrack& track);
   void announce_upstream(const wire::TrackNamespace& ns);
   void withdraw_upstream(const wire::TrackNamespace& ns);
   void publish_metrics();
@@ -167,12 +217,16 @@ class Relay {
   // Tracks without subscribers that keep their upstream and cache until the timer fires.
   std::map<moqt::FullTrackName, transport::TimerId> lingering_;
 
-  UpstreamConnector connector_;
-  UpstreamPolicy upstream_policy_;
-  Backoff backoff_{std::chrono::milliseconds{250}, std::chrono::milliseconds{10'000}};
+  std::vector<std::unique_ptr<UpstreamLink>> links_;
+  PathPolicy path_policy_;
+  std::optional<transport::TimerId> probe_timer_;
+  std::uint64_t switches_ = 0;
+  std::string relay_id_;
+  // The hop list of the active parent (its path to its origin), learned from its SETUP.
+  std::vector<std::string> parent_hops_;
   UpstreamState upstream_state_ = UpstreamState::kNone;
+  // The active parent's session: the route for what has no local publisher.
   std::optional<SessionId> upstream_id_;
-  std::optional<transport::TimerId> reconnect_timer_;
   // Local namespaces announced upstream, with how many local publishers hold each.
   struct UpstreamAnnouncement {
     std::size_t holders = 0;

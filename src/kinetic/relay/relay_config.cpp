@@ -33,6 +33,20 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
   return out;
 }
 
+std::vector<std::string> upstream_urls(std::string_view upstream) {
+  std::vector<std::string> out;
+  while (!upstream.empty()) {
+    const auto comma = upstream.find(',');
+    auto part = upstream.substr(0, comma);
+    while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
+    while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    upstream.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 std::optional<UpstreamUrl> parse_upstream_url(std::string_view text) {
   UpstreamUrl out;
   std::string_view rest;
@@ -103,7 +117,7 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
                                            "subscriber_queue_bytes", "metrics_listen", "upstream",
                                            "log_level", "web_root", "upstream_pin",
                                            "upstream_insecure", "track_linger_ms", "auth_keys", "public",
-                                           "upstream_token"};
+                                           "upstream_token", "upstream_timeout_ms", "relay_id"};
   for (const auto& [k, v] : *t) {
     bool known = false;
     for (const char* name : kKnown) known = known || k.str() == name;
@@ -128,6 +142,8 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
   if (!(err = read_key(*t, "web_root", c.web_root)).empty()) return err;
   if (!(err = read_key(*t, "public", c.public_access)).empty()) return err;
   if (!(err = read_key(*t, "upstream_token", c.upstream_token)).empty()) return err;
+  if (!(err = read_key(*t, "upstream_timeout_ms", c.upstream_timeout_ms)).empty()) return err;
+  if (!(err = read_key(*t, "relay_id", c.relay_id)).empty()) return err;
   if (const toml::node* keys = t->get("auth_keys")) {
     // A list of JWK files, or one.
     std::vector<std::string> files;
@@ -194,8 +210,16 @@ std::string validate(const RelayConfig& c) {
   if (c.cert.empty() || c.key.empty()) return "cert and key are required (make them with `kinetic cert`)";
   if (!c.metrics_listen.empty() && !parse_host_port(c.metrics_listen))
     return "metrics_listen: expected host:port, got '" + c.metrics_listen + "'";
-  if (!c.upstream.empty() && !parse_upstream_url(c.upstream))
-    return "upstream: expected moqt://host:port or https://host:port/path, got '" + c.upstream + "'";
+  for (const auto& url : upstream_urls(c.upstream)) {
+    if (!parse_upstream_url(url))
+      return "upstream: expected moqt://host:port or https://host:port/path (comma-separated for several), got '" +
+             url + "'";
+  }
+  if (!c.upstream.empty() && upstream_urls(c.upstream).empty()) return "upstream: no URL in '" + c.upstream + "'";
+  if (c.upstream_timeout_ms < 100 || c.upstream_timeout_ms > 600'000)
+    return "upstream_timeout_ms must be between 100 and 600000";
+  if (c.relay_id.size() > 64 || c.relay_id.find_first_of(", \t") != std::string::npos)
+    return "relay_id: at most 64 characters, without commas or blanks";
   if (!c.upstream_pin.empty() && !parse_sha256_hex(c.upstream_pin))
     return "upstream_pin: expected 64 hex digits (a certificate's SHA-256)";
   if (c.track_linger_ms > 3'600'000) return "track_linger_ms must be at most one hour";
@@ -223,7 +247,12 @@ void add_relay_flags(CLI::App& app, RelayFlags& f) {
   app.add_option("--subscriber-queue-bytes", f.subscriber_queue_bytes,
                  "Unsent bytes per subscriber before its oldest groups are dropped");
   app.add_option("--metrics-listen", f.metrics_listen, "TCP host:port for Prometheus GET /metrics");
-  app.add_option("--upstream", f.upstream, "Parent relay: moqt://host:port or https://host:port/path");
+  app.add_option("--upstream", f.upstream,
+                 "Parent relay(s): moqt://host:port or https://host:port/path; several comma-separated "
+                 "(a session to each; the best by RTT and loss carries the route, failover on loss)");
+  app.add_option("--upstream-timeout-ms", f.upstream_timeout_ms,
+                 "A silent parent is taken for dead after this long (keep-alive PINGs every quarter of it)");
+  app.add_option("--relay-id", f.relay_id, "This relay's id in hop lists (default: random)");
   app.add_option("--upstream-pin", f.upstream_pin, "SHA-256 (hex) of the upstream relay's certificate");
   app.add_flag("--upstream-insecure", f.upstream_insecure, "Do not verify the upstream relay's certificate");
   app.add_option("--track-linger-ms", f.track_linger_ms,
@@ -256,6 +285,8 @@ void apply_flags(const RelayFlags& f, RelayConfig& c) {
   set(f.upstream_pin, c.upstream_pin);
   if (f.upstream_insecure) c.upstream_insecure = true;
   set(f.track_linger_ms, c.track_linger_ms);
+  set(f.upstream_timeout_ms, c.upstream_timeout_ms);
+  set(f.relay_id, c.relay_id);
   set(f.log_level, c.log_level);
   set(f.web_root, c.web_root);
   c.auth_keys.insert(c.auth_keys.end(), f.auth_keys.begin(), f.auth_keys.end());

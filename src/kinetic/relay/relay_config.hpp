@@ -37,6 +37,9 @@ struct UpstreamUrl {
 // "moqt://host:port" or "https://host:port/path".
 std::optional<UpstreamUrl> parse_upstream_url(std::string_view text);
 
+// The parent URLs in `upstream` (split at commas, blanks trimmed, empties dropped).
+std::vector<std::string> upstream_urls(std::string_view upstream);
+
 // 64 hex digits → the 32 bytes of a SHA-256; nullopt otherwise.
 std::optional<std::array<std::uint8_t, 32>> parse_sha256_hex(std::string_view hex);
 
@@ -52,7 +55,14 @@ struct RelayConfig {
   // A subscriber with more unsent bytes than this loses its oldest groups.
   std::size_t subscriber_queue_bytes = 4u << 20;
   std::string metrics_listen;  // empty: no metrics endpoint
-  std::string upstream;        // empty: this relay is an origin
+  // Parent relays, comma-separated ("moqt://a:4443/moq,moqt://b:4443/moq"); empty: this relay
+  // is an origin. With several, the relay keeps a session to each and routes through the best.
+  std::string upstream;
+  // A parent that sends nothing (not even an ACK of our keep-alive PINGs, sent every quarter
+  // of this) for this long is taken for dead and its tracks move to another parent.
+  std::uint64_t upstream_timeout_ms = 1'000;
+  // This relay's id in hop lists (loop refusal); empty: a random one at start.
+  std::string relay_id;
   // Trust for the upstream relay's certificate: its SHA-256 (hex), or no check at all.
   std::string upstream_pin;
   bool upstream_insecure = false;
@@ -88,7 +98,8 @@ struct RelayFlags {
   std::optional<std::string> listen, cert, key, metrics_listen, upstream, upstream_pin, log_level, web_root;
   std::optional<std::size_t> cache_bytes, track_cache_bytes, max_sessions, max_requests, max_tracks,
       subscriber_queue_bytes;
-  std::optional<std::uint64_t> track_linger_ms;
+  std::optional<std::uint64_t> track_linger_ms, upstream_timeout_ms;
+  std::optional<std::string> relay_id;
   bool upstream_insecure = false;
   std::vector<std::string> auth_keys;  // appended to the file's
   bool public_access = false;

@@ -40,6 +40,8 @@ std::string render_prometheus(const RelayMetrics& m) {
          "Upstream relay link: 0 none, 1 connecting, 2 up, 3 down.", m.upstream_link);
   sample(out, "kinetic_relay_upstream_connects_total", "counter", "Connection attempts to the upstream relay.",
          m.upstream_connects);
+  sample(out, "kinetic_relay_upstream_switches_total", "counter",
+         "Times the route moved to another parent relay (failure or a better path).", m.upstream_switches);
   sample(out, "kinetic_relay_upstream_announcements", "gauge", "Local namespaces announced to the upstream relay.",
          m.upstream_announcements);
   sample(out, "kinetic_relay_forwarded_interests", "gauge",

@@ -27,6 +27,7 @@ struct RelayMetrics {
   // Relay chaining: 0 no upstream, 1 connecting, 2 up, 3 down (waiting to reconnect).
   std::atomic<std::int64_t> upstream_link{0};         // gauge
   std::atomic<std::uint64_t> upstream_connects{0};    // attempts
+  std::atomic<std::uint64_t> upstream_switches{0};    // route moved to another parent
   std::atomic<std::int64_t> upstream_announcements{0};  // gauge: namespaces announced upstream
   std::atomic<std::int64_t> forwarded_interests{0};   // gauge: namespace interests held with others
   std::atomic<std::uint64_t> interests_forwarded{0};  // counter

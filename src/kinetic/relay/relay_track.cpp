@@ -53,6 +53,21 @@ void RelayTrack::set_upstream(std::shared_ptr<moqt::Subscription> upstream, std:
   }
 }
 
+void RelayTrack::move_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher) {
+  if (upstream_) {
+    upstream_->set_handler(nullptr);
+    if (upstream_->state() == moqt::RequestState::kActive || upstream_->state() == moqt::RequestState::kPending) {
+      upstream_->unsubscribe();
+    }
+  }
+  if (!upstream_ && upstream) RelayMetrics::add(metrics_.upstream_subscriptions, 1);
+  upstream_ = std::move(upstream);
+  publisher_ = publisher;
+  orphaned_ = false;
+  ++moves_;
+  // Subscribers already served keep their streams; those still waiting start on the new OK.
+}
+
 moqt::TrackInfo RelayTrack::current_info() const {
   moqt::TrackInfo info = upstream_info_;
   const auto* cached = cache_.find(name_);
@@ -175,8 +190,15 @@ void RelayTrack::on_ok(moqt::Subscription& sub, const moqt::TrackInfo& info) {
 void RelayTrack::on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo& error) {
   (void)sub;
   ended_ = true;
+  active_ = false;
   for (auto& d : downstream_) {
-    if (!d->gone && d->sub->state() == moqt::RequestState::kPending) d->sub->reject(error);
+    if (d->gone) continue;
+    if (d->sub->state() == moqt::RequestState::kPending) {
+      d->sub->reject(error);
+    } else if (d->sub->state() == moqt::RequestState::kActive) {
+      // Served already (the track moved to a parent that does not have it).
+      d->sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kGoingAway), error.reason);
+    }
     remove(*d);
   }
 }
@@ -194,7 +216,13 @@ void RelayTrack::on_object(moqt::Subscription& sub, const moqt::Object& object) 
 }
 
 void RelayTrack::on_done(moqt::Subscription& sub, std::uint64_t status, std::string_view reason) {
+  // The owner may move it to another parent (it holds it only when the parent's session died,
+  // not for a PUBLISH_DONE the parent sent).
   (void)sub;
+  if (!ended_ && on_upstream_lost_ && on_upstream_lost_(*this)) {
+    orphaned_ = true;
+    return;
+  }
   end(status, reason);
 }
 

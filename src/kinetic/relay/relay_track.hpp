@@ -37,6 +37,17 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   // The upstream subscription (made by the owner with this track as its handler).
   void set_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher);
   [[nodiscard]] std::uint64_t publisher() const noexcept { return publisher_; }
+  // Failover: the upstream subscription is replaced by `upstream` (made through another
+  // parent, with this track as its handler) while every downstream subscription carries on.
+  // The old one is unsubscribed; objects the new one repeats are dropped (cache and per-
+  // subscriber stream positions), so subscribers see each object once.
+  void move_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher);
+  // Asked when the upstream subscription ends with its session (the parent relay died): true
+  // keeps the track and its subscribers for the owner to move_upstream(); false ends it.
+  void set_on_upstream_lost(std::function<bool(RelayTrack&)> hold) { on_upstream_lost_ = std::move(hold); }
+  // The upstream went away and the owner holds the track for a move.
+  [[nodiscard]] bool orphaned() const noexcept { return orphaned_; }
+  [[nodiscard]] std::uint64_t moves() const noexcept { return moves_; }
   [[nodiscard]] bool upstream_active() const noexcept { return active_; }
   [[nodiscard]] bool ended() const noexcept { return ended_; }
   // Downstream subscriptions still being served.
@@ -71,6 +82,9 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   RelayMetrics& metrics_;
   TrackLimits limits_;
   std::function<void(RelayTrack&)> on_empty_;
+  std::function<bool(RelayTrack&)> on_upstream_lost_;
+  bool orphaned_ = false;
+  std::uint64_t moves_ = 0;
   std::shared_ptr<moqt::Subscription> upstream_;
   std::uint64_t publisher_ = 0;
   moqt::TrackInfo upstream_info_;

@@ -10,7 +10,14 @@
 namespace kinetic::relay {
 
 std::string make_network_connector(transport::EpollLoop& loop, const RelayConfig& config, UpstreamConnector& out) {
-  const auto url = parse_upstream_url(config.upstream);
+  const auto urls = upstream_urls(config.upstream);
+  if (urls.empty()) return "upstream: no URL";
+  return make_network_connector(loop, config, urls.front(), out);
+}
+
+std::string make_network_connector(transport::EpollLoop& loop, const RelayConfig& config, const std::string& text,
+                                   UpstreamConnector& out) {
+  const auto url = parse_upstream_url(text);
   if (!url) return "upstream: expected moqt://host:port[/path] or https://host:port/path";
   std::vector<transport::Sha256> pins;
   if (!config.upstream_pin.empty()) {
@@ -20,13 +27,16 @@ std::string make_network_connector(transport::EpollLoop& loop, const RelayConfig
   }
   const bool verify = !config.upstream_insecure;
   if (url->scheme == UpstreamUrl::Scheme::kMoqt) {
-    auto parsed = moqt::parse_moqt_url(config.upstream);
+    auto parsed = moqt::parse_moqt_url(text);
     if (!parsed) return std::string("upstream: ") + parsed.error().what;
-    out = [&loop, target = *parsed, pins, verify](const moqt::SessionOptions& options,
-                                                  moqt::SessionHandler* handler) -> std::shared_ptr<moqt::Session> {
+    const auto timeout = std::chrono::milliseconds(config.upstream_timeout_ms);
+    out = [&loop, target = *parsed, pins, verify, timeout](
+              const moqt::SessionOptions& options, moqt::SessionHandler* handler) -> std::shared_ptr<moqt::Session> {
       transport::quic::QuicClientConfig quic;
       quic.pinned_sha256 = pins;
       quic.verify_peer = verify;
+      quic.settings.idle_timeout = timeout;
+      quic.settings.keep_alive = timeout / 4;
       auto session = moqt::connect_quic(loop, target, quic, options, handler);
       if (!session) {
         spdlog::warn("relay: upstream connect failed: {}", session.error().what);
@@ -36,7 +46,7 @@ std::string make_network_connector(transport::EpollLoop& loop, const RelayConfig
     };
     return {};
   }
-  out = [&loop, text = config.upstream, pins, verify](const moqt::SessionOptions& options,
+  out = [&loop, text, pins, verify](const moqt::SessionOptions& options,
                                                       moqt::SessionHandler* handler) -> std::shared_ptr<moqt::Session> {
     transport::webtransport::WebTransportClientConfig wt;
     wt.url = text;

@@ -21,5 +21,10 @@ using UpstreamConnector =
 // A connector for `config.upstream` with the trust `config.upstream_pin` /
 // `config.upstream_insecure` name; an error message when the URL or pin is unusable.
 std::string make_network_connector(transport::EpollLoop& loop, const RelayConfig& config, UpstreamConnector& out);
+// The same for one parent `url` of several. Raw QUIC parents get PINGs every quarter of
+// `config.upstream_timeout_ms` and are taken for dead after it, so that a crashed parent is
+// noticed in about that long (the QUIC idle timeout; never under three PTOs).
+std::string make_network_connector(transport::EpollLoop& loop, const RelayConfig& config, const std::string& url,
+                                   UpstreamConnector& out);
 
 }  // namespace kinetic::relay

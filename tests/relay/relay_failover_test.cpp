@@ -1,0 +1,255 @@
+// A relay with several parents, over the memory transport on simulated time: the footprint is
+// origin ← {regional A, regional B} ← edge. A subscription at the edge survives the loss of
+// its parent (the track moves to the other one, the subscriber sees no repeat and no
+// PUBLISH_DONE); a parent whose link degrades past the hysteresis margins loses the route and a
+// small difference does not move it; a parent whose own path to the origin passes through
+// this relay is refused (hop lists); with no other parent left the track ends as before.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../moqt/moqt_fixture.hpp"
+#include "kinetic/relay/relay.hpp"
+
+namespace kinetic::relay {
+namespace {
+
+using namespace moqt::testing;
+using transport::Duration;
+using transport::memory::Direction;
+
+struct Client {
+  std::shared_ptr<moqt::Session> session;
+  std::unique_ptr<RecordingSessionHandler> handler = std::make_unique<RecordingSessionHandler>();
+};
+
+class RelayFailoverTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  static RelayConfig quiet() {
+    RelayConfig c;
+    c.track_linger_ms = 0;
+    return c;
+  }
+
+  Client connect_to(Relay& r) {
+    transport::memory::LinkConfig link;
+    link.protocol = GetParam();
+    auto pair = network.pair(link);
+    Client c;
+    moqt::SessionOptions o;
+    o.perspective = moqt::Perspective::kClient;
+    o.path = "/moq";
+    c.session = moqt::Session::create(pair.client, o, c.handler.get());
+    EXPECT_TRUE(r.accept(pair.server));
+    EXPECT_TRUE(loop.run_until([&] { return c.handler->ready; }, 1s));
+    return c;
+  }
+
+  // Adds `parent` as one more upstream of `child`, over a memory link with `one_way` delay each
+  // way; the link's client end is kept in `links` so a test can degrade it.
+  void add_parent(Relay& child, Relay& parent, Duration one_way, std::string label,
+                  std::vector<std::shared_ptr<transport::memory::MemorySession>>* links = nullptr) {
+    child.add_upstream(
+        [this, &parent, one_way, links](const moqt::SessionOptions& o, moqt::SessionHandler* h) {
+          transport::memory::LinkConfig link;
+          link.protocol = GetParam();
+          link.to_server.delay = one_way;
+          link.to_client.delay = one_way;
+          auto pair = network.pair(link);
+          if (links != nullptr) links->push_back(pair.client);
+          auto s = moqt::Session::create(pair.client, o, h);
+          parent.accept(pair.server);
+          return s;
+        },
+        UpstreamPolicy{100ms, 1s, "/", {}}, std::move(label));
+  }
+
+  Client publisher_at(Relay& r) {
+    auto p = connect_to(r);
+    p.handler->on_sub = [this](moqt::ServedSubscription& s) {
+      moqt::TrackInfo info;
+      if (last_) info.largest = *last_;
+      s.accept(info);
+      upstream.push_back(s.shared_from_this());
+    };
+    announce = p.session->publish_namespace({{"live"}}, &announce_handler);
+    EXPECT_TRUE(loop.run_until([&] { return announce_handler.ok; }, 1s));
+    return p;
+  }
+
+  // One object to every live subscription the publisher holds.
+  void publish(std::uint64_t group, std::uint64_t object) {
+    const auto bytes = moqt::SharedBytes::copy(std::to_string(group) + "/" + std::to_string(object));
+    for (auto& s : upstream) {
+      if (s->state() != moqt::RequestState::kActive) continue;
+      if (object == 0 && group > 0) s->close_groups_before(group, false);
+      auto* w = s->subgroup(group, 0);
+      if (w == nullptr) w = s->open_subgroup({group, 0, moqt::kDefaultPriority, true, false});
+      ASSERT_NE(w, nullptr);
+      ASSERT_TRUE(w->write(object, bytes));
+    }
+    last_ = moqt::Location{group, object};
+  }
+
+  // Every object arrived once, in order.
+  static void expect_each_once(const RecordingSubscription& rec) {
+    for (std::size_t i = 1; i < rec.objects.size(); ++i) {
+      const moqt::Location prev{rec.objects[i - 1].group_id, rec.objects[i - 1].object_id};
+      const moqt::Location cur{rec.objects[i].group_id, rec.objects[i].object_id};
+      EXPECT_TRUE(prev < cur) << "object " << cur.group << "/" << cur.object << " after " << prev.group << "/"
+                              << prev.object;
+    }
+  }
+
+  transport::memory::SimulatedLoop loop;
+  transport::memory::MemoryNetwork network{loop, 7};
+  RelayConfig config = quiet();
+  RelayMetrics origin_m, a_m, b_m, edge_m;
+  Relay origin{loop, config, origin_m};
+  std::unique_ptr<Relay> regional_a = std::make_unique<Relay>(loop, config, a_m);
+  Relay regional_b{loop, config, b_m};
+  Relay edge{loop, config, edge_m};
+  std::vector<std::shared_ptr<moqt::ServedSubscription>> upstream;
+  RecordingRequest announce_handler;
+  std::shared_ptr<moqt::OutgoingRequest> announce;
+  std::optional<moqt::Location> last_;
+};
+
+TEST_P(RelayFailoverTest, LosingTheActiveParentMovesTheSubscriptionToTheOtherWithoutRepeats) {
+  add_parent(*regional_a, origin, 5ms, "origin");
+  add_parent(regional_b, origin, 5ms, "origin");
+  add_parent(edge, *regional_a, 5ms, "A");
+  add_parent(edge, regional_b, 5ms, "B");
+  ASSERT_TRUE(loop.run_until([&] {
+    auto u = edge.upstreams();
+    return u.size() == 2 && u[0].state == UpstreamState::kUp && u[1].state == UpstreamState::kUp;
+  }, 1s));
+  ASSERT_EQ(edge.active_upstream(), std::optional<std::size_t>{0}) << "the first parent up carries the route";
+  auto pub = publisher_at(origin);
+  auto viewer = connect_to(edge);
+  RecordingSubscription rec;
+  auto handle = viewer.session->subscribe(track("live", "video"), {}, &rec);
+  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
+  EXPECT_EQ(regional_a->track_count(), 1u);
+  EXPECT_EQ(regional_b.track_count(), 0u) << "the standby parent carries nothing yet";
+  for (std::uint64_t o = 0; o < 3; ++o) publish(0, o);
+  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 3; }, 1s));
+
+  // Regional A goes away: the edge's track moves to B; the viewer does nothing.
+  regional_a->close_all("crash");
+  ASSERT_TRUE(loop.run_until([&] { return edge.active_upstream() == std::optional<std::size_t>{1}; }, 1s));
+  ASSERT_TRUE(loop.run_until([&] { return regional_b.track_count() == 1; }, 1s));
+  loop.run_for(100ms);  // B's subscription at the origin is answered
+  publish(0, 3);
+  publish(0, 4);
+  publish(1, 0);
+  publish(1, 1);
+  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 7; }, 1s)) << rec.objects.size();
+  loop.run_for(200ms);
+  EXPECT_EQ(rec.objects.size(), 7u) << "the origin's cached group 0 reached the edge again and was not repeated";
+  expect_each_once(rec);
+  EXPECT_FALSE(rec.done.has_value()) << "the viewer's subscription never ended";
+  EXPECT_FALSE(rec.error.has_value());
+  EXPECT_EQ(edge.upstream_switches(), 1u);
+  EXPECT_EQ(edge_m.upstream_switches.load(), 1u);
+  EXPECT_EQ(edge_m.upstream_subscriptions.load(), 1);
+  EXPECT_EQ(edge.track_count(), 1u);
+}
+
+TEST_P(RelayFailoverTest, WithNoOtherParentTheTrackEndsAsBefore) {
+  add_parent(*regional_a, origin, 5ms, "origin");
+  add_parent(edge, *regional_a, 5ms, "A");
+  ASSERT_TRUE(loop.run_until([&] { return edge.upstream_state() == UpstreamState::kUp; }, 1s));
+  auto pub = publisher_at(origin);
+  auto viewer = connect_to(edge);
+  RecordingSubscription rec;
+  auto handle = viewer.session->subscribe(track("live", "video"), {}, &rec);
+  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
+  regional_a->close_all("crash");
+  ASSERT_TRUE(loop.run_until([&] { return rec.done.has_value(); }, 1s)) << "PUBLISH_DONE, not silence";
+  EXPECT_EQ(edge.upstream_switches(), 0u);
+}
+
+TEST_P(RelayFailoverTest, ADegradedParentLosesTheRouteOnlyPastTheMarginAndTheTrackFollows) {
+  std::vector<std::shared_ptr<transport::memory::MemorySession>> links;
+  add_parent(*regional_a, origin, 5ms, "origin");
+  add_parent(regional_b, origin, 5ms, "origin");
+  add_parent(edge, *regional_a, 10ms, "A", &links);
+  add_parent(edge, regional_b, 10ms, "B", &links);
+  ASSERT_TRUE(loop.run_until([&] {
+    auto u = edge.upstreams();
+    return u[0].state == UpstreamState::kUp && u[1].state == UpstreamState::kUp;
+  }, 1s));
+  ASSERT_EQ(links.size(), 2u);
+  auto pub = publisher_at(origin);
+  auto viewer = connect_to(edge);
+  RecordingSubscription rec;
+  auto handle = viewer.session->subscribe(track("live", "video"), {}, &rec);
+  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
+  publish(0, 0);
+  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 1; }, 1s));
+
+  auto set_delay = [&](std::size_t i, Duration one_way) {
+    transport::memory::PathConfig p;
+    p.delay = one_way;
+    links[i]->link().set_path(Direction::kToServer, p);
+    links[i]->link().set_path(Direction::kToClient, p);
+  };
+  // A little worse (30 ms against 20 ms round trip): inside the margins, the route stays.
+  set_delay(0, 15ms);
+  loop.run_for(2s);
+  EXPECT_EQ(edge.active_upstream(), std::optional<std::size_t>{0});
+  EXPECT_EQ(edge.upstream_switches(), 0u);
+
+  // Much worse (200 ms): after `switch_after` probes the route and the track move to B.
+  set_delay(0, 100ms);
+  ASSERT_TRUE(loop.run_until([&] { return edge.active_upstream() == std::optional<std::size_t>{1}; }, 3s));
+  EXPECT_EQ(edge.upstream_switches(), 1u);
+  const auto u = edge.upstreams();
+  EXPECT_GT(u[0].score_ms, 150.0);
+  EXPECT_LT(u[1].score_ms, 50.0);
+  ASSERT_TRUE(loop.run_until([&] { return regional_b.track_count() == 1; }, 1s));
+  loop.run_for(300ms);
+  publish(0, 1);
+  publish(1, 0);
+  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 3; }, 1s)) << rec.objects.size();
+  expect_each_once(rec);
+  EXPECT_FALSE(rec.done.has_value());
+  // A's subscription was withdrawn: regional A lets the track go.
+  ASSERT_TRUE(loop.run_until([&] { return regional_a->track_count() == 0; }, 1s));
+
+  // A restored to as good as B: no reason to move back (hysteresis), so no flap.
+  set_delay(0, 10ms);
+  loop.run_for(3s);
+  EXPECT_EQ(edge.active_upstream(), std::optional<std::size_t>{1});
+  EXPECT_EQ(edge.upstream_switches(), 1u);
+}
+
+TEST_P(RelayFailoverTest, AParentWhosePathPassesThroughThisRelayIsRefused) {
+  // x ← y (y's parent is x), then x is given y as its parent: a loop.
+  Relay x{loop, config, a_m}, y{loop, config, b_m};
+  x.set_relay_id("x");
+  y.set_relay_id("y");
+  add_parent(y, x, 5ms, "x");
+  ASSERT_TRUE(loop.run_until([&] { return y.upstream_state() == UpstreamState::kUp; }, 1s));
+  add_parent(x, y, 5ms, "y");
+  ASSERT_TRUE(loop.run_until([&] { return x.upstreams()[0].loop; }, 1s));
+  loop.run_for(500ms);
+  EXPECT_NE(x.upstream_state(), UpstreamState::kUp);
+  EXPECT_FALSE(x.active_upstream().has_value());
+  // A relay made its own parent is refused the same way.
+  Relay z{loop, config, edge_m};
+  z.set_relay_id("z");
+  add_parent(z, z, 5ms, "z");
+  ASSERT_TRUE(loop.run_until([&] { return z.upstreams()[0].loop; }, 1s));
+  // Relays without ids (and other implementations) are not refused.
+  add_parent(edge, origin, 5ms, "origin");
+  ASSERT_TRUE(loop.run_until([&] { return edge.upstream_state() == UpstreamState::kUp; }, 1s));
+}
+
+INSTANTIATE_TEST_SUITE_P(Drafts, RelayFailoverTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+
+}  // namespace
+}  // namespace kinetic::relay
