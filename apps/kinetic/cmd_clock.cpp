@@ -36,12 +36,14 @@ struct ClockOptions {
   std::string pin;
   bool insecure = false;
   int seconds = 0;  // 0: until interrupted
+  int interval_ms = 1000;  // pub: one object this often
 };
 
 // Serves the clock track to every subscriber of any session it is given.
 class ClockPublisher final : public moqt::SessionHandler {
  public:
-  ClockPublisher(transport::EventLoop& loop, moqt::FullTrackName track) : loop_(loop), track_(std::move(track)) {}
+  ClockPublisher(transport::EventLoop& loop, moqt::FullTrackName track, std::int64_t interval_ms = 1000)
+      : loop_(loop), track_(std::move(track)), interval_ms_(interval_ms) {}
 
   void start() { tick(); }
 
@@ -64,7 +66,7 @@ class ClockPublisher final : public moqt::SessionHandler {
   void tick() {
     const auto now = unix_ms();
     const std::uint64_t group = static_cast<std::uint64_t>(now / 60'000);
-    const std::uint64_t object = static_cast<std::uint64_t>((now / 1000) % 60);
+    const std::uint64_t object = static_cast<std::uint64_t>((now % 60'000) / interval_ms_);
     const auto payload = wire::SharedBytes::copy(format_utc_ms(now));
     std::erase_if(subs_, [](const auto& s) { return s->state() != moqt::RequestState::kActive; });
     for (auto& sub : subs_) {
@@ -78,12 +80,13 @@ class ClockPublisher final : public moqt::SessionHandler {
       if (w != nullptr && (!w->last_object_id() || *w->last_object_id() < object)) w->write(object, payload);
     }
     last_ = moqt::Location{group, object};
-    // Next tick on the next whole second.
-    loop_.schedule_after(std::chrono::milliseconds(1000 - unix_ms() % 1000), [this] { tick(); });
+    // Next tick on the next whole interval.
+    loop_.schedule_after(std::chrono::milliseconds(interval_ms_ - unix_ms() % interval_ms_), [this] { tick(); });
   }
 
   transport::EventLoop& loop_;
   moqt::FullTrackName track_;
+  std::int64_t interval_ms_ = 1000;
   std::optional<moqt::Location> last_;
   std::vector<std::shared_ptr<moqt::ServedSubscription>> subs_;
 };
@@ -128,7 +131,7 @@ int run_pub(const ClockOptions& o) {
   transport::EpollLoop loop;
   stop_on_signals(loop);
   moqt::FullTrackName track{split_namespace(o.ns), o.track};
-  ClockPublisher publisher(loop, track);
+  ClockPublisher publisher(loop, track, o.interval_ms);
   std::vector<std::shared_ptr<moqt::Session>> sessions;
   app::MoqtListener listener;
   std::shared_ptr<moqt::OutgoingRequest> announce;
@@ -187,9 +190,12 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--listen", opts->listen, "pub: serve subscribers directly on HOST:PORT");
   app::add_trust_options(*sub, opts->pin, opts->insecure, "relay or publisher");
   sub->add_option("--seconds", opts->seconds, "stop after this many seconds (0: on Ctrl-C)");
+  sub->add_option("--interval-ms", opts->interval_ms, "pub: one object every this many ms (divides 60000)")
+      ->check(CLI::Range(10, 60'000));
   sub->footer(
-      "pub sends one object a second: its payload is the publisher's wall clock, UTC, as\n"
-      "YYYY-MM-DDTHH:MM:SS.mmmZ (group = minutes since 1970, object = second of the minute).\n"
+      "pub sends one object a second (--interval-ms: another period): its payload is the publisher's\n"
+      "wall clock, UTC, as YYYY-MM-DDTHH:MM:SS.mmmZ (group = minutes since 1970, object = second of\n"
+      "the minute, or interval of the minute).\n"
       "sub prints one line per object on stdout:\n"
       "  group G object O  YYYY-MM-DDTHH:MM:SS.mmmZ  +L ms\n"
       "L is this machine's wall clock when the object arrived minus the timestamp in it, so it\n"
