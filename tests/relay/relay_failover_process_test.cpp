@@ -71,7 +71,7 @@ std::int64_t longest_gap(const std::vector<Arrival>& a) {
 class RelayFailoverProcess : public test::ProcessTest {
  protected:
   // Ports apart from the ranges other process tests use.
-  int base = 40000 + static_cast<int>(getpid() % 4000) * 6;
+  int base = 40000 + static_cast<int>(getpid() % 3000) * 8;  // ports base .. base+6
   std::string port(int i) const { return std::to_string(base + i); }
 
   // Origin, two regionals, and the two proxies in front of the regionals for edge 1
