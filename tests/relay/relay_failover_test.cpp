@@ -10,40 +10,23 @@
 #include <string>
 #include <vector>
 
-#include "../moqt/moqt_fixture.hpp"
-#include "kinetic/relay/relay.hpp"
+#include "relay_fixture.hpp"
 
 namespace kinetic::relay {
 namespace {
 
 using namespace moqt::testing;
+using testing::Client;
 using transport::Duration;
 using transport::memory::Direction;
 
-struct Client {
-  std::shared_ptr<moqt::Session> session;
-  std::unique_ptr<RecordingSessionHandler> handler = std::make_unique<RecordingSessionHandler>();
-};
-
-class RelayFailoverTest : public ::testing::TestWithParam<std::string> {
+class RelayFailoverTest : public testing::RelayFixture {
  protected:
+  RelayFailoverTest() : RelayFixture(7) {}
+
   static RelayConfig quiet() {
     RelayConfig c;
     c.track_linger_ms = 0;
-    return c;
-  }
-
-  Client connect_to(Relay& r) {
-    transport::memory::LinkConfig link;
-    link.protocol = GetParam();
-    auto pair = network.pair(link);
-    Client c;
-    moqt::SessionOptions o;
-    o.perspective = moqt::Perspective::kClient;
-    o.path = "/moq";
-    c.session = moqt::Session::create(pair.client, o, c.handler.get());
-    EXPECT_TRUE(r.accept(pair.server));
-    EXPECT_TRUE(loop.run_until([&] { return c.handler->ready; }, 1s));
     return c;
   }
 
@@ -66,31 +49,9 @@ class RelayFailoverTest : public ::testing::TestWithParam<std::string> {
         UpstreamPolicy{100ms, 1s, "/", {}}, std::move(label));
   }
 
-  Client publisher_at(Relay& r) {
-    auto p = connect_to(r);
-    p.handler->on_sub = [this](moqt::ServedSubscription& s) {
-      moqt::TrackInfo info;
-      if (last_) info.largest = *last_;
-      s.accept(info);
-      upstream.push_back(s.shared_from_this());
-    };
-    announce = p.session->publish_namespace({{"live"}}, &announce_handler);
-    EXPECT_TRUE(loop.run_until([&] { return announce_handler.ok; }, 1s));
-    return p;
-  }
-
   // One object to every live subscription the publisher holds.
   void publish(std::uint64_t group, std::uint64_t object) {
-    const auto bytes = moqt::SharedBytes::copy(std::to_string(group) + "/" + std::to_string(object));
-    for (auto& s : upstream) {
-      if (s->state() != moqt::RequestState::kActive) continue;
-      if (object == 0 && group > 0) s->close_groups_before(group, false);
-      auto* w = s->subgroup(group, 0);
-      if (w == nullptr) w = s->open_subgroup({group, 0, moqt::kDefaultPriority, true, false});
-      ASSERT_NE(w, nullptr);
-      ASSERT_TRUE(w->write(object, bytes));
-    }
-    last_ = moqt::Location{group, object};
+    publish_bytes(group, object, moqt::SharedBytes::copy(std::to_string(group) + "/" + std::to_string(object)));
   }
 
   // Every object arrived once, in order.
@@ -103,18 +64,12 @@ class RelayFailoverTest : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  transport::memory::SimulatedLoop loop;
-  transport::memory::MemoryNetwork network{loop, 7};
   RelayConfig config = quiet();
   RelayMetrics origin_m, a_m, b_m, edge_m;
   Relay origin{loop, config, origin_m};
   std::unique_ptr<Relay> regional_a = std::make_unique<Relay>(loop, config, a_m);
   Relay regional_b{loop, config, b_m};
   Relay edge{loop, config, edge_m};
-  std::vector<std::shared_ptr<moqt::ServedSubscription>> upstream;
-  RecordingRequest announce_handler;
-  std::shared_ptr<moqt::OutgoingRequest> announce;
-  std::optional<moqt::Location> last_;
 };
 
 TEST_P(RelayFailoverTest, LosingTheActiveParentMovesTheSubscriptionToTheOtherWithoutRepeats) {

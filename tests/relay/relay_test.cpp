@@ -11,21 +11,19 @@
 #include <string>
 #include <vector>
 
-#include "../moqt/moqt_fixture.hpp"
+#include "relay_fixture.hpp"
 
 namespace kinetic::relay {
 namespace {
 
 using namespace moqt::testing;
 using moqt::Object;
+using testing::Client;
 
-struct Client {
-  std::shared_ptr<moqt::Session> session;
-  std::unique_ptr<RecordingSessionHandler> handler = std::make_unique<RecordingSessionHandler>();
-};
-
-class RelayTest : public ::testing::TestWithParam<std::string> {
+class RelayTest : public testing::RelayFixture {
  protected:
+  RelayTest() : RelayFixture(11) {}
+
   static RelayConfig small_queues() {
     RelayConfig c;
     c.subscriber_queue_bytes = 64u << 10;
@@ -35,18 +33,6 @@ class RelayTest : public ::testing::TestWithParam<std::string> {
 
   Client connect(transport::memory::LinkConfig link = {}) { return connect_to(relay, link); }
 
-  Client connect_to(Relay& r, transport::memory::LinkConfig link = {}) {
-    link.protocol = GetParam();
-    auto pair = network.pair(link);
-    Client c;
-    moqt::SessionOptions o;
-    o.perspective = moqt::Perspective::kClient;
-    o.path = "/moq";
-    c.session = moqt::Session::create(pair.client, o, c.handler.get());
-    EXPECT_TRUE(r.accept(pair.server));
-    EXPECT_TRUE(loop.run_until([&] { return c.handler->ready; }, 1s));
-    return c;
-  }
 
   // Makes `downstream` a client of `upstream_relay` over a memory link.
   void chain(Relay& downstream, Relay& upstream_relay) {
@@ -63,42 +49,14 @@ class RelayTest : public ::testing::TestWithParam<std::string> {
   // A publisher that announces "live" and accepts every SUBSCRIBE, keeping them to write to.
   Client publisher() { return publisher_at(relay); }
 
-  Client publisher_at(Relay& r) {
-    auto p = connect_to(r);
-    p.handler->on_sub = [this](moqt::ServedSubscription& s) {
-      moqt::TrackInfo info;
-      if (last_) info.largest = *last_;
-      s.accept(info);
-      upstream.push_back(s.shared_from_this());
-    };
-    announce = p.session->publish_namespace({{"live"}}, &announce_handler);
-    EXPECT_TRUE(loop.run_until([&] { return announce_handler.ok; }, 1s));
-    return p;
-  }
-
   // Writes one object to every upstream subscription (the relay should hold exactly one).
   void publish(std::uint64_t group, std::uint64_t object, std::size_t size = 16) {
-    const auto bytes = moqt::SharedBytes::copy(std::string(size, static_cast<char>('a' + (group + object) % 26)));
-    for (auto& s : upstream) {
-      if (s->state() != moqt::RequestState::kActive) continue;
-      if (object == 0 && group > 0) s->close_groups_before(group, false);
-      auto* w = s->subgroup(group, 0);
-      if (w == nullptr) w = s->open_subgroup({group, 0, moqt::kDefaultPriority, true, false});
-      ASSERT_NE(w, nullptr);
-      ASSERT_TRUE(w->write(object, bytes));
-    }
-    last_ = moqt::Location{group, object};
+    publish_bytes(group, object, moqt::SharedBytes::copy(std::string(size, static_cast<char>('a' + (group + object) % 26))));
   }
 
-  transport::memory::SimulatedLoop loop;
-  transport::memory::MemoryNetwork network{loop, 11};
   RelayConfig config = small_queues();
   RelayMetrics metrics;
   Relay relay{loop, config, metrics};
-  std::vector<std::shared_ptr<moqt::ServedSubscription>> upstream;
-  RecordingRequest announce_handler;
-  std::shared_ptr<moqt::OutgoingRequest> announce;
-  std::optional<moqt::Location> last_;
 };
 
 TEST_P(RelayTest, TenSubscribersShareOneUpstreamSubscription) {
