@@ -24,6 +24,10 @@ bool valid_frame(int rate, int samples) noexcept {
   return false;
 }
 
+std::int16_t saturate_s16(double v) noexcept {
+  return static_cast<std::int16_t>(std::lround(std::clamp(v, -32768.0, 32767.0)));
+}
+
 }  // namespace
 
 void OpusPacketEncoder::Free::operator()(OpusEncoder* e) const noexcept { opus_encoder_destroy(e); }
@@ -134,8 +138,7 @@ ConcealmentWeights OpusConcealingDecoder::mix(std::span<std::int16_t> pcm, std::
     }
     mean.plc += g.plc;
     mean.repeat += g.repeat;
-    const double v = pcm[i] * g.plc + repeat[i] * g.repeat;
-    pcm[i] = static_cast<std::int16_t>(std::lround(std::clamp(v, -32768.0, 32767.0)));
+    pcm[i] = saturate_s16(pcm[i] * g.plc + repeat[i] * g.repeat);
   }
   const auto n = static_cast<double>(pcm.size());
   return {mean.plc / n, mean.repeat / n};
@@ -152,8 +155,7 @@ void OpusConcealingDecoder::blend_in(std::span<std::int16_t> pcm) {
   const auto ramp = static_cast<std::size_t>(frame_samples_ / kConcealmentSegments);
   for (std::size_t i = 0; i < ramp * ch && i < pcm.size(); ++i) {
     const double t = (static_cast<double>(i / ch) + 0.5) / static_cast<double>(ramp);
-    const double v = pcm[i] * (t + (1.0 - t) * from.plc) + (1.0 - t) * from.repeat * repeat_pcm_[i];
-    pcm[i] = static_cast<std::int16_t>(std::lround(std::clamp(v, -32768.0, 32767.0)));
+    pcm[i] = saturate_s16(pcm[i] * (t + (1.0 - t) * from.plc) + (1.0 - t) * from.repeat * repeat_pcm_[i]);
   }
 }
 

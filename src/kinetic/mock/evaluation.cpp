@@ -322,6 +322,8 @@ wire::Result<AudioEvaluation> evaluate_audio(const std::string& name, const medi
   };
 
   KINETIC_TRY(auto fwsnr, FwSnrSeg::create(48000));
+  // libopus as it comes; also the silence player's decoder, which never conceals, so it needs
+  // no trial decodes to learn from.
   const OpusConcealmentConfig raw_config{.learned_gain = false, .verify_fec = false};
   const std::size_t frame_len = static_cast<std::size_t>(frame);
   for (int budget_ms : config.budgets_ms) {
@@ -330,7 +332,7 @@ wire::Result<AudioEvaluation> evaluate_audio(const std::string& name, const medi
     r.packets = packets;
     KINETIC_TRY(auto mock_dec, OpusConcealingDecoder::create(48000, 1, frame));
     KINETIC_TRY(auto raw_dec, OpusConcealingDecoder::create(48000, 1, frame, raw_config));
-    KINETIC_TRY(auto plain_dec, OpusConcealingDecoder::create(48000, 1, frame));
+    KINETIC_TRY(auto plain_dec, OpusConcealingDecoder::create(48000, 1, frame, raw_config));
     std::vector<std::int16_t> mock_out;
     std::vector<std::int16_t> raw_out;
     std::vector<std::int16_t> silence_out;
