@@ -6,23 +6,9 @@
 #include <string_view>
 
 #include "kinetic/auth/jwt.hpp"
+#include "token_fuzz_support.hpp"
 
 using namespace kinetic::auth;
-
-namespace {
-
-const Jwk& key() {
-  static const Jwk k = [] {
-    Jwk j;
-    j.kid = "fuzz";
-    j.alg = KeyAlg::kHs256;
-    j.secret.assign(32, 0x42);
-    return j;
-  }();
-  return k;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view token(reinterpret_cast<const char*>(data), size);
@@ -35,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Grants g = jwt_grants(d->claims);
   (void)g.allows(Action::kSubscribe, {{"demo", "alice"}}, std::string_view("video"));
   (void)g.allows(Action::kPublishNamespace, {{}});
-  auto again = mint_jwt(d->claims, key());
+  auto again = mint_jwt(d->claims, fuzzing::hs256_key());
   if (!again) std::abort();
   auto back = decode_jwt(*again);
   if (!back) std::abort();
