@@ -13,7 +13,7 @@
 namespace kinetic::app {
 namespace {
 
-wire::Error bad(const char* what) { return {wire::Errc::kInvalidValue, what}; }
+kinetic::Error bad(const char* what) { return {kinetic::Errc::kInvalidValue, what}; }
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -36,7 +36,7 @@ moqt::TrackNamespace split_namespace(std::string_view text) {
   return ns;
 }
 
-wire::Result<transport::Sha256> parse_sha256_pin(std::string_view text) {
+kinetic::Result<transport::Sha256> parse_sha256_pin(std::string_view text) {
   transport::Sha256 pin{};
   std::size_t digits = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -58,7 +58,7 @@ wire::Result<transport::Sha256> parse_sha256_pin(std::string_view text) {
   return pin;
 }
 
-wire::Result<transport::quic::QuicClientConfig> client_trust(std::string_view pin, bool insecure) {
+kinetic::Result<transport::quic::QuicClientConfig> client_trust(std::string_view pin, bool insecure) {
   transport::quic::QuicClientConfig c;
   c.verify_peer = !insecure;
   if (!pin.empty()) {
@@ -99,7 +99,7 @@ std::shared_ptr<moqt::Session> dial_moqt(transport::EpollLoop& loop, std::string
   return std::move(*session);
 }
 
-wire::Result<transport::quic::SocketAddress> parse_host_port(std::string_view text) {
+kinetic::Result<transport::quic::SocketAddress> parse_host_port(std::string_view text) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos) return bad("address must be HOST:PORT");
   std::string_view host = text.substr(0, colon);
@@ -115,7 +115,7 @@ wire::Result<transport::quic::SocketAddress> parse_host_port(std::string_view te
                                                  static_cast<std::uint16_t>(port));
 }
 
-wire::Result<MoqtListener> listen_moqt(transport::EpollLoop& loop, std::string_view listen,
+kinetic::Result<MoqtListener> listen_moqt(transport::EpollLoop& loop, std::string_view listen,
                                        moqt::SessionHandler* handler) {
   KINETIC_TRY(auto address, parse_host_port(listen));
   KINETIC_TRY(auto cert, transport::CertificateKeyPair::generate());

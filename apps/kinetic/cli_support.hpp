@@ -19,7 +19,7 @@
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_config.hpp"
 #include "kinetic/transport/quic/quic_server.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::app {
 
@@ -27,10 +27,10 @@ namespace kinetic::app {
 moqt::TrackNamespace split_namespace(std::string_view text);
 
 // 64 hex digits (either case; ':' between bytes allowed, as `openssl x509 -fingerprint` prints).
-wire::Result<transport::Sha256> parse_sha256_pin(std::string_view text);
+kinetic::Result<transport::Sha256> parse_sha256_pin(std::string_view text);
 
 // How a client trusts the server named by --pin / --insecure: an empty pin means the system CAs.
-wire::Result<transport::quic::QuicClientConfig> client_trust(std::string_view pin, bool insecure);
+kinetic::Result<transport::quic::QuicClientConfig> client_trust(std::string_view pin, bool insecure);
 
 // --pin and --insecure, worded alike in every client subcommand; `peer` names the server ("relay").
 void add_trust_options(CLI::App& command, std::string& pin, bool& insecure, std::string_view peer);
@@ -44,7 +44,7 @@ std::shared_ptr<moqt::Session> dial_moqt(transport::EpollLoop& loop, std::string
 
 // HOST:PORT or [V6]:PORT. "localhost" is 127.0.0.1, as moqt::connect_quic takes it; another name
 // is resolved (blocking: call it while setting up). Port 0 lets a server's kernel pick one.
-wire::Result<transport::quic::SocketAddress> parse_host_port(std::string_view text);
+kinetic::Result<transport::quic::SocketAddress> parse_host_port(std::string_view text);
 
 // A QUIC server on --listen whose connections become server-side MoQT sessions with `handler`.
 struct MoqtListener {
@@ -53,7 +53,7 @@ struct MoqtListener {
   transport::Sha256 certificate_sha256{};
 };
 // Generates a self-signed certificate (its hash is what clients --pin).
-wire::Result<MoqtListener> listen_moqt(transport::EpollLoop& loop, std::string_view listen,
+kinetic::Result<MoqtListener> listen_moqt(transport::EpollLoop& loop, std::string_view listen,
                                        moqt::SessionHandler* handler);
 
 // SIGINT and SIGTERM stop `loop` (they are blocked for the process and read through a signalfd,

@@ -67,7 +67,7 @@ class ClockPublisher final : public moqt::SessionHandler {
     const auto now = unix_ms();
     const std::uint64_t group = static_cast<std::uint64_t>(now / 60'000);
     const std::uint64_t object = static_cast<std::uint64_t>((now % 60'000) / interval_ms_);
-    const auto payload = wire::SharedBytes::copy(format_utc_ms(now));
+    const auto payload = kinetic::SharedBytes::copy(format_utc_ms(now));
     std::erase_if(subs_, [](const auto& s) { return s->state() != moqt::RequestState::kActive; });
     for (auto& sub : subs_) {
       if (!sub->in_filter({group, object})) continue;

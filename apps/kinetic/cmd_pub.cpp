@@ -48,7 +48,7 @@ class Publisher final : public moqt::SessionHandler {
   Publisher(transport::EpollLoop& loop, const PubOptions& opts, app::InputReader& input)
       : loop_(loop), opts_(opts), ns_(split_namespace(opts.ns)), input_(input) {
     catalog_json_ = media::catalog_to_json(input_.catalog(static_cast<std::uint64_t>(unix_us() / 1000)));
-    catalog_payload_ = wire::SharedBytes::copy(std::string_view(catalog_json_));
+    catalog_payload_ = kinetic::SharedBytes::copy(std::string_view(catalog_json_));
   }
 
   // The reader fills its queue from now on, while subscribers are still awaited.
@@ -202,7 +202,7 @@ class Publisher final : public moqt::SessionHandler {
   moqt::TrackNamespace ns_;
   app::InputReader& input_;
   std::string catalog_json_;
-  wire::SharedBytes catalog_payload_;
+  kinetic::SharedBytes catalog_payload_;
   std::optional<media::BroadcastObject> pending_;
   std::optional<std::int64_t> anchor_us_;
   std::map<std::size_t, std::vector<std::shared_ptr<moqt::ServedSubscription>>> subs_;

@@ -61,7 +61,7 @@ class PerfServer : public SessionHandler {
     std::vector<std::uint8_t> header;
     std::uint64_t left = 0;
     bool started = false;
-    const wire::SharedBytes* chunk = nullptr;
+    const kinetic::SharedBytes* chunk = nullptr;
     void on_data(Stream& s, std::span<const std::uint8_t> data, bool fin) override {
       (void)fin;
       if (started) return;
@@ -97,7 +97,7 @@ class PerfServer : public SessionHandler {
   void keep(SessionPtr s) { sessions_.push_back(std::move(s)); }
 
  private:
-  wire::SharedBytes chunk_{std::vector<std::uint8_t>(1 << 20, 0)};
+  kinetic::SharedBytes chunk_{std::vector<std::uint8_t>(1 << 20, 0)};
   std::vector<std::unique_ptr<Request>> requests_;  // a benchmark server: kept for its short life
   std::vector<SessionPtr> sessions_;
 };

@@ -119,8 +119,8 @@ int run_relay(const relay::RelayFlags& flags) {
   if (!config.metrics_listen.empty()) {
     const auto m = relay::parse_host_port(config.metrics_listen);
     auto started = m ? relay::MetricsServer::start(metrics, m->host, m->port)
-                     : wire::Result<std::unique_ptr<relay::MetricsServer>>(
-                           wire::Error{wire::Errc::kInvalidValue, "bad --metrics-listen"});
+                     : kinetic::Result<std::unique_ptr<relay::MetricsServer>>(
+                           kinetic::Error{kinetic::Errc::kInvalidValue, "bad --metrics-listen"});
     if (!started) {
       std::cerr << "kinetic relay: metrics: " << started.error().what << "\n";
       return 2;

@@ -106,19 +106,19 @@ struct InputReader::Shared {
 InputReader::InputReader(std::shared_ptr<Shared> shared, media::Broadcast initial)
     : shared_(std::move(shared)), initial_(std::move(initial)) {}
 
-wire::Result<std::unique_ptr<InputReader>> InputReader::open(const std::string& input, bool loop_file,
+kinetic::Result<std::unique_ptr<InputReader>> InputReader::open(const std::string& input, bool loop_file,
                                                              InputLimits limits) {
   if (input == "-") return open_fd(STDIN_FILENO, limits);
   return make(media::CmafDemuxer::open_file(input), input, loop_file, limits, -1);
 }
 
-wire::Result<std::unique_ptr<InputReader>> InputReader::open_fd(int fd, InputLimits limits, bool owns_fd) {
+kinetic::Result<std::unique_ptr<InputReader>> InputReader::open_fd(int fd, InputLimits limits, bool owns_fd) {
   auto demux = media::CmafDemuxer::open_fd(fd);
   if (!demux && owns_fd) ::close(fd);
   return make(std::move(demux), {}, false, limits, owns_fd ? fd : -1);
 }
 
-wire::Result<std::unique_ptr<InputReader>> InputReader::make(wire::Result<std::unique_ptr<media::CmafDemuxer>> demux,
+kinetic::Result<std::unique_ptr<InputReader>> InputReader::make(kinetic::Result<std::unique_ptr<media::CmafDemuxer>> demux,
                                                              std::string path, bool loop_file, InputLimits limits,
                                                              int owned_fd) {
   if (!demux) return demux.error();

@@ -20,7 +20,7 @@
 #include "kinetic/media/broadcast.hpp"
 #include "kinetic/media/cmaf_demux.hpp"
 #include "kinetic/transport/event_loop.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::app {
 
@@ -42,11 +42,11 @@ class InputReader {
   // Opens `input` (a path, or "-" for stdin) and reads its header on the caller's thread: the
   // catalog must name the streams before anything is served. With `loop_file`, a file starts
   // again at its end, continuing timestamps and groups (ignored for stdin, which cannot rewind).
-  static wire::Result<std::unique_ptr<InputReader>> open(const std::string& input, bool loop_file,
+  static kinetic::Result<std::unique_ptr<InputReader>> open(const std::string& input, bool loop_file,
                                                          InputLimits limits = {});
   // The same over a descriptor such as a pipe. With `owns_fd` the descriptor is closed once
   // nothing reads it any more, which after stop() may be later than the reader's destruction.
-  static wire::Result<std::unique_ptr<InputReader>> open_fd(int fd, InputLimits limits = {}, bool owns_fd = false);
+  static kinetic::Result<std::unique_ptr<InputReader>> open_fd(int fd, InputLimits limits = {}, bool owns_fd = false);
 
   ~InputReader();
   InputReader(const InputReader&) = delete;
@@ -75,7 +75,7 @@ class InputReader {
 
  private:
   InputReader(std::shared_ptr<Shared> shared, media::Broadcast initial);
-  static wire::Result<std::unique_ptr<InputReader>> make(wire::Result<std::unique_ptr<media::CmafDemuxer>> demux,
+  static kinetic::Result<std::unique_ptr<InputReader>> make(kinetic::Result<std::unique_ptr<media::CmafDemuxer>> demux,
                                                          std::string path, bool loop_file, InputLimits limits,
                                                          int owned_fd);
 

@@ -9,15 +9,15 @@
 
 namespace kinetic::app {
 
-wire::Result<std::vector<RecordedArrival>> read_arrivals(const std::string& path, const std::string& track) {
+kinetic::Result<std::vector<RecordedArrival>> read_arrivals(const std::string& path, const std::string& track) {
   std::ifstream in(path);
-  if (!in) return wire::Error{wire::Errc::kInvalidValue, "cannot read the arrivals log"};
+  if (!in) return kinetic::Error{kinetic::Errc::kInvalidValue, "cannot read the arrivals log"};
   std::vector<RecordedArrival> out;
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return wire::Error{wire::Errc::kInvalidValue, "not a kinetic play log"};
+    if (j.is_discarded() || !j.is_object()) return kinetic::Error{kinetic::Errc::kInvalidValue, "not a kinetic play log"};
     if (j.value("type", "") != "arrival" || j.value("track", "") != track) continue;
     const auto capture = j.value("capture_us", std::int64_t{-1});
     if (capture < 0) continue;  // no capture time: no delay to replay

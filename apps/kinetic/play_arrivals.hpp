@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::app {
 
@@ -19,7 +19,7 @@ struct RecordedArrival {
 
 // The "arrival" lines of `track` in a play log; other lines are skipped. A line that is not
 // JSON is an error (the log is ours, so it means the wrong file).
-wire::Result<std::vector<RecordedArrival>> read_arrivals(const std::string& path, const std::string& track);
+kinetic::Result<std::vector<RecordedArrival>> read_arrivals(const std::string& path, const std::string& track);
 
 // Delay (arrival − capture) per clip frame i, whose media time is i · interval modulo the clip's
 // length (kinetic pub --loop continues timestamps); the first record of a frame wins. Frames no

@@ -97,7 +97,7 @@ mock::TrackConfig PlayEngine::track_config(mock::TrackKind kind, std::int64_t in
   return c;
 }
 
-wire::Result<std::size_t> PlayEngine::add_track(const std::string& name, const media::StreamInfo& stream) {
+kinetic::Result<std::size_t> PlayEngine::add_track(const std::string& name, const media::StreamInfo& stream) {
   auto t = std::make_unique<Track>();
   t->index = tracks_.size();
   t->stats.name = name;

@@ -15,7 +15,7 @@
 #include "kinetic/media/loc_packager.hpp"
 #include "kinetic/mock/timeline.hpp"
 #include "kinetic/mock/video_conjecture.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::app {
 
@@ -82,7 +82,7 @@ class PlayEngine {
 
   // Adds a catalog track; its index is the order of calls. A codec FFmpeg cannot open is an
   // error and the track is not added (the others play on).
-  wire::Result<std::size_t> add_track(const std::string& name, const media::StreamInfo& stream);
+  kinetic::Result<std::size_t> add_track(const std::string& name, const media::StreamInfo& stream);
 
   // One LOC frame of track `track`, object `object` of group `group`, that arrived at
   // `arrival_us` (receiver wall clock, the clock tick() is called with).

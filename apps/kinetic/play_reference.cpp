@@ -7,13 +7,13 @@
 
 namespace kinetic::app {
 
-wire::Result<PlayReference> PlayReference::load(const std::string& path, double max_seconds) {
+kinetic::Result<PlayReference> PlayReference::load(const std::string& path, double max_seconds) {
   media::VideoDecodeOptions options;
   options.max_seconds = max_seconds;
   media::VideoStreamInfo info;
   KINETIC_TRY(auto pictures, media::decode_video(path, options, &info));
-  if (pictures.empty()) return wire::Error{wire::Errc::kInvalidValue, "the reference has no video frames"};
-  if (info.fps <= 0) return wire::Error{wire::Errc::kInvalidValue, "the reference has no frame rate"};
+  if (pictures.empty()) return kinetic::Error{kinetic::Errc::kInvalidValue, "the reference has no video frames"};
+  if (info.fps <= 0) return kinetic::Error{kinetic::Errc::kInvalidValue, "the reference has no frame rate"};
   std::vector<mock::Frame> frames;
   frames.reserve(pictures.size());
   for (auto& p : pictures) frames.push_back(mock::to_frame(std::move(p)));

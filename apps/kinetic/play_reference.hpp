@@ -9,14 +9,14 @@
 #include <vector>
 
 #include "kinetic/mock/frame.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::app {
 
 class PlayReference {
  public:
   // Decodes at most `max_seconds` (0 = all) of `path`'s video at its own size.
-  static wire::Result<PlayReference> load(const std::string& path, double max_seconds = 0);
+  static kinetic::Result<PlayReference> load(const std::string& path, double max_seconds = 0);
   PlayReference(std::vector<mock::Frame> frames, std::int64_t frame_interval_us);
 
   // The source frame whose display slot starts at media time `slot_us`; null when none is.

@@ -15,8 +15,8 @@ namespace {
 using transport::quic::Datagram;
 using transport::quic::SocketAddress;
 using transport::quic::UdpSocket;
-using wire::Errc;
-using wire::Error;
+using kinetic::Errc;
+using kinetic::Error;
 
 // One datagram at a time, as it came: coalescing would hide packet boundaries from the model.
 UdpSocket::Options plain_socket() {
@@ -54,7 +54,7 @@ struct UdpImpairProxy::Pending {
   }
 };
 
-wire::Result<std::unique_ptr<UdpImpairProxy>> UdpImpairProxy::start(transport::EpollLoop& loop,
+kinetic::Result<std::unique_ptr<UdpImpairProxy>> UdpImpairProxy::start(transport::EpollLoop& loop,
                                                                      UdpImpairProxyOptions options) {
   KINETIC_CHECK(mock::validate_packet_impairment(options.to_upstream));
   KINETIC_CHECK(mock::validate_packet_impairment(options.to_client));

@@ -18,7 +18,7 @@
 #include "kinetic/mock/packet_impairment.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/udp_socket.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::app {
 
@@ -66,7 +66,7 @@ class UdpImpairProxy {
  public:
   // Binds the listen socket and starts serving on `loop`; errors: a config the models reject,
   // mismatched address families, a listen address that cannot be bound.
-  static wire::Result<std::unique_ptr<UdpImpairProxy>> start(transport::EpollLoop& loop,
+  static kinetic::Result<std::unique_ptr<UdpImpairProxy>> start(transport::EpollLoop& loop,
                                                                UdpImpairProxyOptions options);
   ~UdpImpairProxy();
   UdpImpairProxy(const UdpImpairProxy&) = delete;

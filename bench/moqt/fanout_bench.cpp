@@ -19,7 +19,7 @@ class NullStream final : public transport::Stream {
   [[nodiscard]] bool locally_opened() const override { return true; }
   void set_handler(transport::StreamHandler*) override {}
   void write(std::span<const std::uint8_t> data, bool) override { bytes += data.size(); }
-  void write(wire::SharedBytes data, bool) override { bytes += data.size(); }
+  void write(kinetic::SharedBytes data, bool) override { bytes += data.size(); }
   void finish() override {}
   [[nodiscard]] std::size_t queued_bytes() const override { return 0; }
   void set_send_order(std::uint64_t) override {}
@@ -30,7 +30,7 @@ class NullStream final : public transport::Stream {
 
 void BM_FanOutObject(benchmark::State& state) {
   const auto subscribers = static_cast<std::size_t>(state.range(0));
-  const auto payload = wire::SharedBytes(std::vector<std::uint8_t>(static_cast<std::size_t>(state.range(1)), 7));
+  const auto payload = kinetic::SharedBytes(std::vector<std::uint8_t>(static_cast<std::size_t>(state.range(1)), 7));
   std::vector<NullStream> streams(subscribers);
   std::vector<std::unique_ptr<moqt::SubgroupWriter>> writers;
   for (std::size_t i = 0; i < subscribers; ++i) {
@@ -53,7 +53,7 @@ void BM_ReadSubgroupStream(benchmark::State& state) {
     [[nodiscard]] bool locally_opened() const override { return true; }
     void set_handler(transport::StreamHandler*) override {}
     void write(std::span<const std::uint8_t> d, bool) override { bytes.insert(bytes.end(), d.begin(), d.end()); }
-    void write(wire::SharedBytes d, bool) override { write(d.span(), false); }
+    void write(kinetic::SharedBytes d, bool) override { write(d.span(), false); }
     void finish() override {}
     [[nodiscard]] std::size_t queued_bytes() const override { return 0; }
     void set_send_order(std::uint64_t) override {}
@@ -63,11 +63,11 @@ void BM_ReadSubgroupStream(benchmark::State& state) {
   } capture;
   {
     moqt::SubgroupWriter w(wire::Version::kDraft20, capture, 1, {1, 0});
-    const auto payload = wire::SharedBytes(std::vector<std::uint8_t>(1200, 7));
+    const auto payload = kinetic::SharedBytes(std::vector<std::uint8_t>(1200, 7));
     for (std::uint64_t o = 0; o < 100; ++o) w.write(o, payload);
     w.finish();
   }
-  const wire::SharedBytes stream(capture.bytes);
+  const kinetic::SharedBytes stream(capture.bytes);
   for (auto _ : state) {
     moqt::DataStreamReader r(wire::Version::kDraft20, 1 << 20);
     r.feed(stream);

@@ -18,7 +18,7 @@ kinetic::moqt::Object make(std::uint64_t n) {
   kinetic::moqt::Object o;
   o.group_id = n / kObjectsPerGroup;
   o.object_id = n % kObjectsPerGroup;
-  o.payload = kinetic::wire::SharedBytes(std::vector<std::uint8_t>(kObjectBytes, 0x42));
+  o.payload = kinetic::SharedBytes(std::vector<std::uint8_t>(kObjectBytes, 0x42));
   return o;
 }
 

@@ -421,7 +421,7 @@ class Publisher final : public moqt::SessionHandler {
     const std::int64_t t = now_ns();
     std::memcpy(bytes.data(), &t, 8);
     std::memcpy(bytes.data() + 8, &seq_, 8);
-    const wire::SharedBytes payload(std::move(bytes));
+    const kinetic::SharedBytes payload(std::move(bytes));
     const auto loc = location(seq_);
     const bool last = loc.object + 1 == static_cast<std::uint64_t>(shape_.objects_per_group);
     prune();
@@ -430,7 +430,7 @@ class Publisher final : public moqt::SessionHandler {
     ++seq_;
   }
 
-  static void deliver(moqt::ServedSubscription& sub, moqt::Location loc, const wire::SharedBytes& payload,
+  static void deliver(moqt::ServedSubscription& sub, moqt::Location loc, const kinetic::SharedBytes& payload,
                       bool last) {
     if (!sub.sending() || !sub.in_filter(loc)) return;
     auto* w = sub.subgroup(loc.group, 0);

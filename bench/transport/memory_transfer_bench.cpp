@@ -21,7 +21,7 @@ using kinetic::transport::memory::JitterModel;
 using kinetic::transport::memory::LinkConfig;
 using kinetic::transport::memory::MemoryNetwork;
 using kinetic::transport::memory::SimulatedLoop;
-using kinetic::wire::SharedBytes;
+using kinetic::SharedBytes;
 
 struct Sink : StreamHandler, SessionHandler {
   std::size_t bytes = 0;

@@ -21,7 +21,7 @@ using namespace kinetic::transport::quic;
 // Server: the first 8 bytes of a stream are a size; answer with that many bytes.
 struct ServerApp : SessionHandler {
   struct Request : StreamHandler {
-    const kinetic::wire::SharedBytes* chunk;
+    const kinetic::SharedBytes* chunk;
     std::vector<std::uint8_t> header;
     std::uint64_t left = 0;
     void on_data(Stream& s, std::span<const std::uint8_t> data, bool fin) override {
@@ -52,7 +52,7 @@ struct ServerApp : SessionHandler {
     (void)session;
     (void)info;
   }
-  kinetic::wire::SharedBytes chunk{std::vector<std::uint8_t>(1 << 20, 0)};
+  kinetic::SharedBytes chunk{std::vector<std::uint8_t>(1 << 20, 0)};
   std::vector<std::unique_ptr<Request>> requests;
   std::vector<SessionPtr> sessions;
 };

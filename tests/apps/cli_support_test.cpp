@@ -71,7 +71,7 @@ TEST(ClientTrust, PinInsecureOrSystemStore) {
 
   auto bad = client_trust("abc", false);
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().code, wire::Errc::kInvalidValue);
+  EXPECT_EQ(bad.error().code, kinetic::Errc::kInvalidValue);
 }
 
 TEST(HostPort, LiteralHostsAndPorts) {

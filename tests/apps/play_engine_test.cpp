@@ -153,7 +153,7 @@ TEST(PlayEngine, GarbageAndGapsAreSkippedUntilTheNextKeyframe) {
   std::size_t shown_real = 0;
   for (std::size_t i = 0; i < clip.frames.size(); ++i) {
     media::LocFrame f = clip.frames[i];
-    if (i == 3) f.payload = wire::SharedBytes(std::vector<std::uint8_t>(500, 0xAB));  // garbage
+    if (i == 3) f.payload = kinetic::SharedBytes(std::vector<std::uint8_t>(500, 0xAB));  // garbage
     if (i == 6) continue;                                                              // a gap
     const std::int64_t now = kCaptureBase + clip.pts_us[i] + kPathUs;
     engine.on_frame(*track, clip.group[i], clip.object[i], f, now);

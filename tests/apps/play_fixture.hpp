@@ -41,7 +41,7 @@ inline ClipFrames load_clip_frames(std::size_t count, std::int64_t capture_base_
     if ((*p)->stream_index != out.stream.index) continue;
     media::LocFrame f;
     f.kind = media::StreamKind::kVideo;
-    f.payload = wire::SharedBytes(std::move((*p)->data));
+    f.payload = kinetic::SharedBytes(std::move((*p)->data));
     f.pts = (*p)->pts;
     f.timescale = out.stream.timescale;
     f.keyframe = (*p)->keyframe;

@@ -31,7 +31,7 @@ class PlaySubscriberTest : public moqt::testing::MoqtTest {
     c.tracks = {track("video0", "avc1.64001f"), track("subs", "wvtt"), track("ghost", "avc1.64001f")};
     return media::catalog_to_json(c);
   }
-  static void send(moqt::ServedSubscription& s, std::uint64_t object, const wire::SharedBytes& payload,
+  static void send(moqt::ServedSubscription& s, std::uint64_t object, const kinetic::SharedBytes& payload,
                    const wire::KeyValueList& properties = {}) {
     auto* w = s.open_subgroup({0, 0, 128});
     ASSERT_NE(w, nullptr);

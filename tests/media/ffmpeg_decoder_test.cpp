@@ -110,7 +110,7 @@ TEST(FfmpegDecoder, StreamingDecoderStopsAtEnd) {
 TEST(FfmpegDecoder, MissingFileIsAnError) {
   auto r = decode_video("/nonexistent/kinetic/none.avi");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, wire::Errc::kInvalidValue);
+  EXPECT_EQ(r.error().code, kinetic::Errc::kInvalidValue);
 }
 
 TEST(FfmpegDecoder, GarbageFileIsAnErrorNotACrash) {

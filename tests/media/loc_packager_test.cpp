@@ -10,7 +10,7 @@ namespace {
 LocFrame video_key() {
   LocFrame f;
   f.kind = StreamKind::kVideo;
-  f.payload = wire::SharedBytes::copy(std::string_view("\x00\x00\x00\x01\x65\x88", 6));
+  f.payload = kinetic::SharedBytes::copy(std::string_view("\x00\x00\x00\x01\x65\x88", 6));
   f.pts = 123456;
   f.timescale = 10240;
   f.keyframe = true;

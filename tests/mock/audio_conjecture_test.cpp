@@ -100,7 +100,7 @@ LossRun decode_with_losses(const Encoded& e, bool use_fec) {
   EXPECT_TRUE(dec.ok());
   LossRun run;
   for (std::size_t i = 0; i < e.packets.size(); ++i) {
-    wire::Result<AudioFrame> f = lost(i)
+    kinetic::Result<AudioFrame> f = lost(i)
         ? dec->conceal(use_fec && i + 1 < e.packets.size() ? std::span<const std::uint8_t>(e.packets[i + 1])
                                                            : std::span<const std::uint8_t>{})
         : dec->decode(e.packets[i]);

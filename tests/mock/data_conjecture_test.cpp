@@ -152,7 +152,7 @@ TEST(DataConjecture, HistoryBoundsRollback) {
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(d->push_real({i * 100'000, {static_cast<double>(i)}}).ok());
   auto old = d->push_real({150'000, {1.5}});
   ASSERT_FALSE(old.ok());
-  EXPECT_EQ(old.error().code, wire::Errc::kLimitExceeded);
+  EXPECT_EQ(old.error().code, kinetic::Errc::kLimitExceeded);
   EXPECT_TRUE(d->push_real({850'000, {8.5}}).ok());
 }
 

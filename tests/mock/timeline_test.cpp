@@ -256,7 +256,7 @@ TEST(Timeline, AudioSlotsAreConcealedAndLatePacketsReconciled) {
     const std::int64_t ts = i * kAudioInterval;
     if (i == 20) continue;  // lost
     const std::int64_t arrival = i == 30 ? ts + 200'000 : ts + 10'000;
-    ASSERT_TRUE(tl.push_object(2, static_cast<std::uint64_t>(i), ts, arrival, wire::SharedBytes(std::move(*p))).ok());
+    ASSERT_TRUE(tl.push_object(2, static_cast<std::uint64_t>(i), ts, arrival, kinetic::SharedBytes(std::move(*p))).ok());
   }
   std::size_t samples = 0;
   int concealed_calls = 0;
@@ -330,7 +330,7 @@ TEST(Timeline, BadInputIsAnError) {
   ASSERT_TRUE(tl.add_video_track(1, video(LatePolicy::kConjecture), engine).ok());
   EXPECT_FALSE(tl.push_object(1, 0, 0, 0, std::vector<double>{1.0}).ok());
   EXPECT_FALSE(tl.push_object(1, 0, 0, 0, Frame{}).ok());
-  EXPECT_FALSE(tl.push_object(2, 0, 0, 0, wire::SharedBytes{}).ok());
+  EXPECT_FALSE(tl.push_object(2, 0, 0, 0, kinetic::SharedBytes{}).ok());
   ASSERT_TRUE(tl.push_object(1, 0, 0, 10, scene(0)).ok());
   EXPECT_FALSE(tl.push_object(1, 1, 0, 20, scene(1)).ok());  // same timestamp twice
   TrackConfig odd = audio;

@@ -17,7 +17,7 @@ class FakeStream final : public transport::Stream {
     bytes.insert(bytes.end(), data.begin(), data.end());
     fin_ = fin_ || fin;
   }
-  void write(wire::SharedBytes data, bool fin) override {
+  void write(kinetic::SharedBytes data, bool fin) override {
     ++shared_writes;
     write(data.span(), fin);
   }

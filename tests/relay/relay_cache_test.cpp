@@ -11,7 +11,7 @@ moqt::Object obj(std::uint64_t g, std::uint64_t o, std::size_t size) {
   moqt::Object out;
   out.group_id = g;
   out.object_id = o;
-  out.payload = wire::SharedBytes(std::vector<std::uint8_t>(size, 0x5a));
+  out.payload = kinetic::SharedBytes(std::vector<std::uint8_t>(size, 0x5a));
   return out;
 }
 

@@ -51,7 +51,7 @@ class RelayFailoverTest : public testing::RelayFixture {
 
   // One object to every live subscription the publisher holds.
   void publish(std::uint64_t group, std::uint64_t object) {
-    publish_bytes(group, object, moqt::SharedBytes::copy(std::to_string(group) + "/" + std::to_string(object)));
+    publish_bytes(group, object, SharedBytes::copy(std::to_string(group) + "/" + std::to_string(object)));
   }
 
   // Every object arrived once, in order.

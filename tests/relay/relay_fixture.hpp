@@ -56,7 +56,7 @@ class RelayFixture : public ::testing::TestWithParam<std::string> {
   }
 
   // Writes object `group`/`object` with `bytes` to every live subscription the publisher holds.
-  void publish_bytes(std::uint64_t group, std::uint64_t object, const moqt::SharedBytes& bytes) {
+  void publish_bytes(std::uint64_t group, std::uint64_t object, const SharedBytes& bytes) {
     for (auto& s : upstream) {
       if (s->state() != moqt::RequestState::kActive) continue;
       if (object == 0 && group > 0) s->close_groups_before(group, false);

@@ -156,7 +156,7 @@ struct Publisher : moqt::SessionHandler {
       auto* w = sub->subgroup(group, 0);
       if (w == nullptr || !w->open()) w = sub->open_subgroup({group, 0});
       if (w == nullptr) continue;
-      w->write(object, moqt::SharedBytes::copy("tick " + std::to_string(group) + "." + std::to_string(object)));
+      w->write(object, SharedBytes::copy("tick " + std::to_string(group) + "." + std::to_string(object)));
       if (object == 4) w->finish();
     }
     loop.schedule_after(20ms, [this] { tick(); });

@@ -51,7 +51,7 @@ class RelayTest : public testing::RelayFixture {
 
   // Writes one object to every upstream subscription (the relay should hold exactly one).
   void publish(std::uint64_t group, std::uint64_t object, std::size_t size = 16) {
-    publish_bytes(group, object, moqt::SharedBytes::copy(std::string(size, static_cast<char>('a' + (group + object) % 26))));
+    publish_bytes(group, object, SharedBytes::copy(std::string(size, static_cast<char>('a' + (group + object) % 26))));
   }
 
   RelayConfig config = small_queues();
@@ -399,7 +399,7 @@ TEST_P(RelayTest, SubscribeTracksGetsAPublishForEveryTrackUnderThePrefixExisting
 
   auto* w = video->open_subgroup({0, 0, moqt::kDefaultPriority, true, false});
   ASSERT_NE(w, nullptr);
-  ASSERT_TRUE(w->write(0, moqt::SharedBytes::copy(std::string("frame"))));
+  ASSERT_TRUE(w->write(0, SharedBytes::copy(std::string("frame"))));
   ASSERT_TRUE(loop.run_until([&] { return !recs.empty() && recs[0]->objects.size() == 1; }, 1s));
 
   // A new track under the prefix is offered as it starts; one outside it never is.
@@ -532,7 +532,7 @@ TEST_P(RelayTest, TenSubscribersAtTheEdgeMakeOneSubscriptionAtEachHop) {
     for (std::uint64_t o = 0; o < 2; ++o) {
       moqt::Object obj;
       obj.object_id = o;
-      obj.payload = moqt::SharedBytes::copy(std::string("old"));
+      obj.payload = SharedBytes::copy(std::string("old"));
       f.write(obj);
     }
     f.finish();
@@ -644,7 +644,7 @@ TEST_P(RelayTest, SubscribeTracksAtTheEdgeGetsTracksPublishedAtTheOrigin) {
   loop.run_for(50ms);
   auto* w = video->open_subgroup({0, 0, moqt::kDefaultPriority, true, false});
   ASSERT_NE(w, nullptr);
-  ASSERT_TRUE(w->write(0, moqt::SharedBytes::copy(std::string("hello"))));
+  ASSERT_TRUE(w->write(0, SharedBytes::copy(std::string("hello"))));
   ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 1; }, 1s));
   EXPECT_EQ(requests_of(pub, moqt::RequestKind::kSubscribeTracks), 1u);
   EXPECT_EQ(ch.edge.track_count(), 1u);

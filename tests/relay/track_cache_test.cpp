@@ -9,7 +9,7 @@ moqt::Object obj(std::uint64_t g, std::uint64_t o, std::string_view payload = "a
   moqt::Object out;
   out.group_id = g;
   out.object_id = o;
-  out.payload = wire::SharedBytes::copy(payload);
+  out.payload = kinetic::SharedBytes::copy(payload);
   return out;
 }
 

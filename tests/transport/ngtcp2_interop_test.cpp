@@ -153,7 +153,7 @@ TEST_F(Ngtcp2InteropTest, GtlsclientDownloadsFromOurServer) {
   webtransport::ServerOptions options;
   options.static_content = [&body](std::string_view path) -> std::optional<StaticResponse> {
     if (path != "/blob.bin") return std::nullopt;
-    return StaticResponse{200, "application/octet-stream", wire::SharedBytes::copy(std::string_view(body))};
+    return StaticResponse{200, "application/octet-stream", kinetic::SharedBytes::copy(std::string_view(body))};
   };
   std::vector<std::shared_ptr<H3Connection>> connections;
   auto server = quic::QuicServer::start(loop_, config, [&](SessionPtr s) {

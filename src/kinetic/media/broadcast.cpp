@@ -15,12 +15,12 @@ std::int64_t to_us(std::int64_t ticks, const StreamInfo& s) {
 }
 }  // namespace
 
-wire::Result<Broadcast> Broadcast::create(const std::vector<StreamInfo>& streams) {
+Result<Broadcast> Broadcast::create(const std::vector<StreamInfo>& streams) {
   Broadcast b;
   int videos = 0;
   int audios = 0;
   for (const auto& s : streams) {
-    if (s.timescale == 0 || s.timescale_num == 0) return wire::Error{wire::Errc::kInvalidValue, "stream without a timescale"};
+    if (s.timescale == 0 || s.timescale_num == 0) return Error{Errc::kInvalidValue, "stream without a timescale"};
     KINETIC_TRY(auto codec, codec_string(s));
     BroadcastTrack t;
     t.name = s.kind == StreamKind::kVideo ? "video" + std::to_string(videos++) : "audio" + std::to_string(audios++);
@@ -29,7 +29,7 @@ wire::Result<Broadcast> Broadcast::create(const std::vector<StreamInfo>& streams
     if (s.kind == StreamKind::kVideo && !b.video_) b.video_ = b.tracks_.size();
     b.tracks_.push_back(std::move(t));
   }
-  if (b.tracks_.empty()) return wire::Error{wire::Errc::kInvalidValue, "no stream to publish"};
+  if (b.tracks_.empty()) return Error{Errc::kInvalidValue, "no stream to publish"};
   return b;
 }
 
@@ -77,11 +77,11 @@ bool Broadcast::set_config(std::size_t track, std::string extradata, int width, 
   return true;
 }
 
-wire::Result<std::optional<BroadcastObject>> Broadcast::add(const Packet& packet,
+Result<std::optional<BroadcastObject>> Broadcast::add(const Packet& packet,
                                                             std::optional<std::uint64_t> capture_time_us) {
   auto it = std::find_if(tracks_.begin(), tracks_.end(),
                          [&](const BroadcastTrack& t) { return t.stream.index == packet.stream_index; });
-  if (it == tracks_.end()) return wire::Error{wire::Errc::kInvalidValue, "packet of an unknown stream"};
+  if (it == tracks_.end()) return Error{Errc::kInvalidValue, "packet of an unknown stream"};
   const std::size_t index = static_cast<std::size_t>(it - tracks_.begin());
   BroadcastTrack& t = *it;
   const bool is_video_track = video_ && *video_ == index;
@@ -121,13 +121,13 @@ wire::Result<std::optional<BroadcastObject>> Broadcast::add(const Packet& packet
 
   LocFrame frame;
   frame.kind = t.stream.kind;
-  frame.payload = wire::SharedBytes(packet.data);
+  frame.payload = SharedBytes(packet.data);
   frame.pts = pts;
   frame.timescale = t.stream.timescale / std::max<std::uint32_t>(1, t.stream.timescale_num);
   frame.keyframe = packet.keyframe;
   frame.capture_time_us = capture_time_us;
   if (new_group && !t.stream.extradata.empty()) frame.config = t.stream.extradata;
-  if (t.stream.timescale_num != 1) return wire::Error{wire::Errc::kInvalidValue, "time base is not 1/N"};
+  if (t.stream.timescale_num != 1) return Error{Errc::kInvalidValue, "time base is not 1/N"};
   KINETIC_TRY(auto loc, package_loc(frame));
 
   BroadcastObject out;

@@ -12,7 +12,7 @@
 #include "kinetic/media/catalog.hpp"
 #include "kinetic/media/cmaf_demux.hpp"
 #include "kinetic/media/loc_packager.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::media {
 
@@ -42,7 +42,7 @@ struct BroadcastObject {
 class Broadcast {
  public:
   // kInvalidValue when a stream's codec has no codec string (the catalog could not name it).
-  static wire::Result<Broadcast> create(const std::vector<StreamInfo>& streams);
+  static Result<Broadcast> create(const std::vector<StreamInfo>& streams);
 
   [[nodiscard]] const std::vector<BroadcastTrack>& tracks() const noexcept { return tracks_; }
   // The catalog: every track LOC packaged, live, render group 1, init data inline.
@@ -50,7 +50,7 @@ class Broadcast {
 
   // Places the next demuxed packet. nullopt (not an error) for frames before a track's first
   // keyframe, which no subscriber could decode. `capture_time_us` goes into the LOC object.
-  wire::Result<std::optional<BroadcastObject>> add(const Packet& packet, std::optional<std::uint64_t> capture_time_us);
+  Result<std::optional<BroadcastObject>> add(const Packet& packet, std::optional<std::uint64_t> capture_time_us);
   // The input starts again (--loop): the next packets continue after the latest ones in
   // time, and in new groups.
   void restart_input();

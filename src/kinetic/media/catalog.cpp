@@ -17,7 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-wire::Error invalid(const char* what) { return {wire::Errc::kInvalidValue, what}; }
+Error invalid(const char* what) { return {Errc::kInvalidValue, what}; }
 
 // Each reader leaves `out` alone when the key is absent and fails on a wrong JSON type.
 bool read(const json& j, const char* key, std::optional<std::string>& out) {
@@ -59,7 +59,7 @@ bool known_packaging(const std::string& p) {
   return kKnown.count(p) != 0;
 }
 
-wire::Result<CatalogTrack> parse_track(const json& j) {
+Result<CatalogTrack> parse_track(const json& j) {
   if (!j.is_object()) return invalid("track is not an object");
   CatalogTrack t;
   auto name = j.find("name");
@@ -99,7 +99,7 @@ std::optional<std::string> Catalog::init_bytes(const CatalogTrack& track) const 
   return std::nullopt;
 }
 
-wire::Status validate_catalog(const Catalog& c) {
+Status validate_catalog(const Catalog& c) {
   if (c.version.rfind("draft-", 0) != 0 || c.version.size() <= 6) return invalid("unknown catalog version");
   std::set<std::string> ids;
   for (const auto& d : c.init_data) {
@@ -119,10 +119,10 @@ wire::Status validate_catalog(const Catalog& c) {
     if (t.framerate && !(*t.framerate > 0)) return invalid("framerate not positive");
     if (t.timescale && *t.timescale == 0) return invalid("zero timescale");
   }
-  return wire::ok_status();
+  return ok_status();
 }
 
-wire::Result<Catalog> parse_catalog(std::string_view text) {
+Result<Catalog> parse_catalog(std::string_view text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return invalid("catalog is not a JSON object");
   if (j.contains("deltaUpdate")) return invalid("delta catalog updates are not supported");
@@ -201,7 +201,7 @@ std::string catalog_to_json(const Catalog& c) {
   return j.dump();
 }
 
-wire::Result<std::string> codec_string(const StreamInfo& s) {
+Result<std::string> codec_string(const StreamInfo& s) {
   const auto* x = reinterpret_cast<const unsigned char*>(s.extradata.data());
   char buf[32];
   switch (static_cast<AVCodecID>(s.codec_id)) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kinetic/media/cmaf_demux.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::media {
 
@@ -64,15 +64,15 @@ struct Catalog {
 // The checks the draft's "Required" and "MUST" clauses make of an independent catalog:
 // version, tracks, name, packaging and isLive present; names unique per namespace; known
 // packaging values; initRef pointing at an entry; inline init data that is base64.
-wire::Status validate_catalog(const Catalog& catalog);
+Status validate_catalog(const Catalog& catalog);
 // kInvalidValue with the reason for anything that is not a valid independent catalog
 // (delta updates are refused: Kinetic publishes whole catalogs).
-wire::Result<Catalog> parse_catalog(std::string_view json);
+Result<Catalog> parse_catalog(std::string_view json);
 std::string catalog_to_json(const Catalog& catalog);
 
 // RFC 6381 codec string from the stream's decoder configuration, e.g. "avc1.64001f" from an
 // avcC record, "mp4a.40.2" from an AudioSpecificConfig; kInvalidValue when it cannot be derived.
-wire::Result<std::string> codec_string(const StreamInfo& stream);
+Result<std::string> codec_string(const StreamInfo& stream);
 
 std::string base64_encode(std::string_view bytes);
 std::optional<std::string> base64_decode(std::string_view text);

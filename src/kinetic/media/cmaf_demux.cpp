@@ -14,7 +14,7 @@ namespace kinetic::media {
 
 namespace {
 constexpr int kIoBufferSize = 64 * 1024;
-wire::Error media_error(const char* what) { return {wire::Errc::kInvalidValue, what}; }
+Error media_error(const char* what) { return {Errc::kInvalidValue, what}; }
 }  // namespace
 
 CmafDemuxer::~CmafDemuxer() {
@@ -36,14 +36,14 @@ int CmafDemuxer::read_fd(void* opaque, std::uint8_t* buf, int size) {
   }
 }
 
-wire::Result<std::unique_ptr<CmafDemuxer>> CmafDemuxer::open_file(const std::string& path) {
+Result<std::unique_ptr<CmafDemuxer>> CmafDemuxer::open_file(const std::string& path) {
   std::unique_ptr<CmafDemuxer> d(new CmafDemuxer());
   if (avformat_open_input(&d->fmt_, path.c_str(), nullptr, nullptr) < 0) return media_error("cannot open media file");
   KINETIC_CHECK(d->finish_open());
   return d;
 }
 
-wire::Result<std::unique_ptr<CmafDemuxer>> CmafDemuxer::open_fd(int fd) {
+Result<std::unique_ptr<CmafDemuxer>> CmafDemuxer::open_fd(int fd) {
   std::unique_ptr<CmafDemuxer> d(new CmafDemuxer());
   d->fd_ = fd;
   auto* buffer = static_cast<std::uint8_t*>(av_malloc(kIoBufferSize));
@@ -65,7 +65,7 @@ wire::Result<std::unique_ptr<CmafDemuxer>> CmafDemuxer::open_fd(int fd) {
   return d;
 }
 
-wire::Status CmafDemuxer::finish_open() {
+Status CmafDemuxer::finish_open() {
   pkt_ = av_packet_alloc();
   if (pkt_ == nullptr) return media_error("out of memory");
   for (unsigned i = 0; i < fmt_->nb_streams; ++i) {
@@ -97,10 +97,10 @@ wire::Status CmafDemuxer::finish_open() {
     streams_.push_back(std::move(info));
   }
   if (streams_.empty()) return media_error("no audio or video stream");
-  return wire::ok_status();
+  return ok_status();
 }
 
-wire::Result<std::optional<Packet>> CmafDemuxer::next() {
+Result<std::optional<Packet>> CmafDemuxer::next() {
   for (;;) {
     const int rc = av_read_frame(fmt_, pkt_);
     if (rc == AVERROR_EOF) return std::optional<Packet>{};

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 struct AVFormatContext;
 struct AVIOContext;
@@ -52,17 +52,17 @@ class CmafDemuxer {
   CmafDemuxer(const CmafDemuxer&) = delete;
   CmafDemuxer& operator=(const CmafDemuxer&) = delete;
 
-  static wire::Result<std::unique_ptr<CmafDemuxer>> open_file(const std::string& path);
+  static Result<std::unique_ptr<CmafDemuxer>> open_file(const std::string& path);
   // Reads from a descriptor it does not own (0 for stdin); "-" in the tools.
-  static wire::Result<std::unique_ptr<CmafDemuxer>> open_fd(int fd);
+  static Result<std::unique_ptr<CmafDemuxer>> open_fd(int fd);
 
   [[nodiscard]] const std::vector<StreamInfo>& streams() const noexcept { return streams_; }
   // The next packet of a video or audio stream; nullopt at the end of the input.
-  wire::Result<std::optional<Packet>> next();
+  Result<std::optional<Packet>> next();
 
  private:
   CmafDemuxer() = default;
-  wire::Status finish_open();
+  Status finish_open();
   static int read_fd(void* opaque, std::uint8_t* buf, int size);
 
   AVFormatContext* fmt_ = nullptr;

@@ -13,7 +13,7 @@ extern "C" {
 namespace kinetic::media {
 
 namespace {
-wire::Error media_error(const char* what) { return {wire::Errc::kInvalidValue, what}; }
+Error media_error(const char* what) { return {Errc::kInvalidValue, what}; }
 }  // namespace
 
 CmafMuxer::~CmafMuxer() {
@@ -25,7 +25,7 @@ CmafMuxer::~CmafMuxer() {
   }
 }
 
-wire::Result<std::unique_ptr<CmafMuxer>> CmafMuxer::open(const std::string& path, const std::vector<StreamInfo>& streams) {
+Result<std::unique_ptr<CmafMuxer>> CmafMuxer::open(const std::string& path, const std::vector<StreamInfo>& streams) {
   if (streams.empty()) return media_error("no stream to write");
   std::unique_ptr<CmafMuxer> m(new CmafMuxer());
   m->streams_ = streams;
@@ -69,7 +69,7 @@ wire::Result<std::unique_ptr<CmafMuxer>> CmafMuxer::open(const std::string& path
   return m;
 }
 
-wire::Status CmafMuxer::write(std::size_t stream, const Packet& packet) {
+Status CmafMuxer::write(std::size_t stream, const Packet& packet) {
   if (finished_) return media_error("muxer finished");
   if (stream >= streams_.size()) return media_error("no such output stream");
   if (packet.data.empty()) return media_error("empty packet");
@@ -92,15 +92,15 @@ wire::Status CmafMuxer::write(std::size_t stream, const Packet& packet) {
   ++written_;
   // Each packet completes a fragment only at the next keyframe; flushing keeps a pipe reader current.
   avio_flush(fmt_->pb);
-  return wire::ok_status();
+  return ok_status();
 }
 
-wire::Status CmafMuxer::finish() {
-  if (finished_) return wire::ok_status();
+Status CmafMuxer::finish() {
+  if (finished_) return ok_status();
   finished_ = true;
   if (av_write_trailer(fmt_) < 0) return media_error("cannot finish MP4");
   avio_flush(fmt_->pb);
-  return wire::ok_status();
+  return ok_status();
 }
 
 }  // namespace kinetic::media

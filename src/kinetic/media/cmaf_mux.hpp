@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kinetic/media/cmaf_demux.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 struct AVFormatContext;
 struct AVPacket;
@@ -23,12 +23,12 @@ class CmafMuxer {
 
   // `path` "-" writes to stdout. One output stream per entry of `streams`, in that order;
   // write() takes the position in `streams`, not StreamInfo::index.
-  static wire::Result<std::unique_ptr<CmafMuxer>> open(const std::string& path, const std::vector<StreamInfo>& streams);
+  static Result<std::unique_ptr<CmafMuxer>> open(const std::string& path, const std::vector<StreamInfo>& streams);
 
   // `packet` timestamps are in streams[stream].timescale units.
-  wire::Status write(std::size_t stream, const Packet& packet);
+  Status write(std::size_t stream, const Packet& packet);
   // Flushes the last fragment; further writes fail.
-  wire::Status finish();
+  Status finish();
   [[nodiscard]] std::uint64_t packets_written() const noexcept { return written_; }
 
  private:

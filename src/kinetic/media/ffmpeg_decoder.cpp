@@ -20,8 +20,6 @@ extern "C" {
 namespace kinetic::media {
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 using ffmpeg::CodecPtr;
 using ffmpeg::FormatPtr;
@@ -37,7 +35,7 @@ struct OpenStream {
   int stream_index = -1;
 };
 
-wire::Result<OpenStream> open_stream(const std::string& path, AVMediaType type) {
+Result<OpenStream> open_stream(const std::string& path, AVMediaType type) {
   AVFormatContext* raw = nullptr;
   if (avformat_open_input(&raw, path.c_str(), nullptr, nullptr) < 0) {
     return Error{Errc::kInvalidValue, "cannot open media file"};
@@ -77,7 +75,7 @@ class FramePump {
   [[nodiscard]] bool allocated() const noexcept { return packet_ && frame_; }
 
   // Returns the next decoded frame (owned by the pump until the next call), nullptr at the end.
-  wire::Result<AVFrame*> next() {
+  Result<AVFrame*> next() {
     for (;;) {
       av_frame_unref(frame_.get());
       const int got = avcodec_receive_frame(s_.codec.get(), frame_.get());
@@ -133,7 +131,7 @@ VideoDecoder::~VideoDecoder() = default;
 
 const VideoStreamInfo& VideoDecoder::info() const noexcept { return impl_->info; }
 
-wire::Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const std::string& path,
+Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const std::string& path,
                                                                const VideoDecodeOptions& options) {
   if (options.max_width < 0 || options.max_frames < 0 || options.max_seconds < 0 ||
       (options.max_width > 0 && options.max_width < 2)) {
@@ -165,7 +163,7 @@ wire::Result<std::unique_ptr<VideoDecoder>> VideoDecoder::open(const std::string
   return std::unique_ptr<VideoDecoder>(new VideoDecoder(std::move(impl)));
 }
 
-wire::Result<std::optional<YuvPicture>> VideoDecoder::next() {
+Result<std::optional<YuvPicture>> VideoDecoder::next() {
   Impl& d = *impl_;
   if (d.options.max_frames > 0 && d.returned >= d.options.max_frames) return std::optional<YuvPicture>{};
   KINETIC_TRY(AVFrame * f, d.pump->next());
@@ -227,7 +225,7 @@ wire::Result<std::optional<YuvPicture>> VideoDecoder::next() {
   return std::optional<YuvPicture>{std::move(pic)};
 }
 
-wire::Result<std::vector<YuvPicture>> decode_video(const std::string& path, const VideoDecodeOptions& options,
+Result<std::vector<YuvPicture>> decode_video(const std::string& path, const VideoDecodeOptions& options,
                                                    VideoStreamInfo* info) {
   KINETIC_TRY(auto decoder, VideoDecoder::open(path, options));
   if (info != nullptr) *info = decoder->info();
@@ -249,7 +247,7 @@ std::vector<std::int16_t> AudioPcm::to_s16() const {
   return out;
 }
 
-wire::Result<AudioPcm> decode_audio(const std::string& path, const AudioDecodeOptions& options) {
+Result<AudioPcm> decode_audio(const std::string& path, const AudioDecodeOptions& options) {
   if (options.sample_rate < 8000 || options.sample_rate > 192000 || options.channels < 1 || options.channels > 2 ||
       options.max_seconds < 0) {
     return Error{Errc::kInvalidValue, "bad audio decode options"};
@@ -282,17 +280,17 @@ wire::Result<AudioPcm> decode_audio(const std::string& path, const AudioDecodeOp
           ? static_cast<std::size_t>(options.max_seconds * options.sample_rate) * static_cast<std::size_t>(options.channels)
           : std::numeric_limits<std::size_t>::max();
 
-  auto convert = [&](const std::uint8_t** in, int in_count) -> wire::Status {
+  auto convert = [&](const std::uint8_t** in, int in_count) -> Status {
     const int room = swr_get_out_samples(swr.get(), in_count);
     if (room < 0) return Error{Errc::kInvalidValue, "resampler failed"};
-    if (room == 0) return wire::ok_status();
+    if (room == 0) return ok_status();
     const std::size_t base = pcm.samples.size();
     pcm.samples.resize(base + static_cast<std::size_t>(room) * static_cast<std::size_t>(options.channels));
     auto* dst = reinterpret_cast<std::uint8_t*>(pcm.samples.data() + base);
     const int got = swr_convert(swr.get(), &dst, room, in, in_count);
     if (got < 0) return Error{Errc::kInvalidValue, "resampler failed"};
     pcm.samples.resize(base + static_cast<std::size_t>(got) * static_cast<std::size_t>(options.channels));
-    return wire::ok_status();
+    return ok_status();
   };
 
   FramePump pump(stream);

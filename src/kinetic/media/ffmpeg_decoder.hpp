@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::media {
 
@@ -39,7 +39,7 @@ struct VideoStreamInfo {
 // Pulls pictures one at a time so a long file never has to sit in memory.
 class VideoDecoder {
  public:
-  static wire::Result<std::unique_ptr<VideoDecoder>> open(const std::string& path,
+  static Result<std::unique_ptr<VideoDecoder>> open(const std::string& path,
                                                           const VideoDecodeOptions& options = {});
   ~VideoDecoder();
   VideoDecoder(const VideoDecoder&) = delete;
@@ -47,7 +47,7 @@ class VideoDecoder {
 
   [[nodiscard]] const VideoStreamInfo& info() const noexcept;
   // The next picture in display order; nullopt at the end of the stream or of the limits.
-  wire::Result<std::optional<YuvPicture>> next();
+  Result<std::optional<YuvPicture>> next();
 
   struct Impl;
 
@@ -57,7 +57,7 @@ class VideoDecoder {
 };
 
 // Decodes every picture within the limits.
-wire::Result<std::vector<YuvPicture>> decode_video(const std::string& path, const VideoDecodeOptions& options = {},
+Result<std::vector<YuvPicture>> decode_video(const std::string& path, const VideoDecodeOptions& options = {},
                                                    VideoStreamInfo* info = nullptr);
 
 struct AudioDecodeOptions {
@@ -80,6 +80,6 @@ struct AudioPcm {
 };
 
 // Decodes the file's best audio stream; an error if it has none.
-wire::Result<AudioPcm> decode_audio(const std::string& path, const AudioDecodeOptions& options = {});
+Result<AudioPcm> decode_audio(const std::string& path, const AudioDecodeOptions& options = {});
 
 }  // namespace kinetic::media

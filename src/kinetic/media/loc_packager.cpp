@@ -6,10 +6,10 @@
 
 namespace kinetic::media {
 
-wire::Result<LocObject> package_loc(const LocFrame& frame) {
-  if (frame.pts < 0) return wire::Error{wire::Errc::kInvalidValue, "negative media timestamp"};
-  if (frame.timescale == 0) return wire::Error{wire::Errc::kInvalidValue, "zero timescale"};
-  if (frame.payload.empty()) return wire::Error{wire::Errc::kInvalidValue, "empty frame"};
+Result<LocObject> package_loc(const LocFrame& frame) {
+  if (frame.pts < 0) return Error{Errc::kInvalidValue, "negative media timestamp"};
+  if (frame.timescale == 0) return Error{Errc::kInvalidValue, "zero timescale"};
+  if (frame.payload.empty()) return Error{Errc::kInvalidValue, "empty frame"};
   wire::LocProperties loc;
   loc.timestamp = static_cast<std::uint64_t>(frame.pts);
   loc.timescale = frame.timescale;
@@ -31,18 +31,18 @@ wire::Result<LocObject> package_loc(const LocFrame& frame) {
   return out;
 }
 
-wire::Result<LocFrame> unpackage_loc(StreamKind kind, const wire::SharedBytes& payload,
+Result<LocFrame> unpackage_loc(StreamKind kind, const SharedBytes& payload,
                                      const wire::KeyValueList& properties, bool first_in_group) {
   KINETIC_TRY(auto loc, wire::parse_loc_properties(properties));
   if (!loc.timestamp || (loc.timescale && *loc.timescale == 0)) {
-    return wire::Error{wire::Errc::kInvalidValue, "LOC object without media time"};
+    return Error{Errc::kInvalidValue, "LOC object without media time"};
   }
   // LOC: without a Timescale the Timestamp is wall-clock microseconds since the Unix epoch.
   if (!loc.timescale) loc.timescale = 1'000'000;
   if (*loc.timestamp > static_cast<std::uint64_t>(INT64_MAX)) {
-    return wire::Error{wire::Errc::kInvalidValue, "LOC timestamp out of range"};
+    return Error{Errc::kInvalidValue, "LOC timestamp out of range"};
   }
-  if (payload.empty()) return wire::Error{wire::Errc::kInvalidValue, "empty frame"};
+  if (payload.empty()) return Error{Errc::kInvalidValue, "empty frame"};
   LocFrame f;
   f.kind = kind;
   f.payload = payload;
@@ -58,7 +58,7 @@ wire::Result<LocFrame> unpackage_loc(StreamKind kind, const wire::SharedBytes& p
   }
   for (const auto& kv : properties) {
     if (kv.type == kCaptureTime) {
-      if (f.capture_time_us) return wire::Error{wire::Errc::kKeyValueFormatting, "capture time twice"};
+      if (f.capture_time_us) return Error{Errc::kKeyValueFormatting, "capture time twice"};
       f.capture_time_us = kv.value;
     }
   }

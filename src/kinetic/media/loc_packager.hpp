@@ -13,8 +13,8 @@
 
 #include "kinetic/media/cmaf_demux.hpp"
 #include "kinetic/wire/key_value.hpp"
-#include "kinetic/wire/result.hpp"
-#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/base/result.hpp"
+#include "kinetic/base/shared_bytes.hpp"
 
 namespace kinetic::media {
 
@@ -24,7 +24,7 @@ inline constexpr std::uint64_t kCaptureTime = 0x4B10;
 
 struct LocFrame {
   StreamKind kind = StreamKind::kVideo;
-  wire::SharedBytes payload;
+  SharedBytes payload;
   std::int64_t pts = 0;          // media time in `timescale` units (never negative on the wire)
   std::uint64_t timescale = 0;   // units per second
   bool keyframe = false;
@@ -35,12 +35,12 @@ struct LocFrame {
 };
 
 struct LocObject {
-  wire::SharedBytes payload;
+  SharedBytes payload;
   wire::KeyValueList properties;
 };
 
 // kInvalidValue for a negative pts, a zero timescale or an empty payload.
-wire::Result<LocObject> package_loc(const LocFrame& frame);
+Result<LocObject> package_loc(const LocFrame& frame);
 // Reads a LOC object back. The kind comes from the catalog (LOC does not say it); a missing
 // Timestamp (or a zero Timescale) is kInvalidValue, malformed LOC properties kKeyValueFormatting.
 // Without a Timescale the Timestamp is microseconds (LOC: wall clock since the Unix epoch).
@@ -49,7 +49,7 @@ wire::Result<LocObject> package_loc(const LocFrame& frame);
 // The frame's media time in microseconds (0 for a zero timescale): what players key slots on.
 std::int64_t loc_pts_us(const LocFrame& frame) noexcept;
 
-wire::Result<LocFrame> unpackage_loc(StreamKind kind, const wire::SharedBytes& payload,
+Result<LocFrame> unpackage_loc(StreamKind kind, const SharedBytes& payload,
                                      const wire::KeyValueList& properties, bool first_in_group = false);
 
 }  // namespace kinetic::media

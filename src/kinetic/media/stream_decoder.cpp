@@ -15,8 +15,6 @@ extern "C" {
 namespace kinetic::media {
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 constexpr AVRational kMicroseconds{1, 1'000'000};
 
@@ -32,7 +30,7 @@ struct StreamDecoder::Impl {
   int out_rate = 48000;
   int out_channels = 1;
 
-  wire::Status send(std::span<const std::uint8_t> data, std::int64_t pts_us) {
+  Status send(std::span<const std::uint8_t> data, std::int64_t pts_us) {
     if (data.empty()) return Error{Errc::kInvalidValue, "empty frame"};
     if (av_new_packet(packet.get(), static_cast<int>(data.size())) < 0) {
       return Error{Errc::kLimitExceeded, "cannot allocate packet"};
@@ -42,11 +40,11 @@ struct StreamDecoder::Impl {
     const int sent = avcodec_send_packet(codec.get(), packet.get());
     av_packet_unref(packet.get());
     if (sent < 0 && sent != AVERROR(EAGAIN)) return Error{Errc::kInvalidValue, "decoder refused the frame"};
-    return wire::ok_status();
+    return ok_status();
   }
 
   // The next decoded frame, or nullptr when the decoder needs more input.
-  wire::Result<AVFrame*> receive() {
+  Result<AVFrame*> receive() {
     av_frame_unref(frame.get());
     const int got = avcodec_receive_frame(codec.get(), frame.get());
     if (got == 0) return frame.get();
@@ -54,7 +52,7 @@ struct StreamDecoder::Impl {
     return Error{Errc::kInvalidValue, "decoding failed"};
   }
 
-  wire::Result<YuvPicture> picture(const AVFrame& f) {
+  Result<YuvPicture> picture(const AVFrame& f) {
     if (f.width < 2 || f.height < 2 || f.format < 0) return Error{Errc::kInvalidValue, "decoder gave an empty picture"};
     YuvPicture pic;
     pic.width = f.width & ~1;
@@ -90,7 +88,7 @@ struct StreamDecoder::Impl {
     return pic;
   }
 
-  wire::Status append_pcm(const AVFrame& f, std::vector<std::int16_t>& out) {
+  Status append_pcm(const AVFrame& f, std::vector<std::int16_t>& out) {
     if (!swr) {
       AVChannelLayout in_layout{};
       if (f.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || f.ch_layout.nb_channels <= 0) {
@@ -112,7 +110,7 @@ struct StreamDecoder::Impl {
       }
     }
     const int room = swr_get_out_samples(swr.get(), f.nb_samples);
-    if (room <= 0) return wire::ok_status();
+    if (room <= 0) return ok_status();
     const std::size_t base = out.size();
     out.resize(base + static_cast<std::size_t>(room) * static_cast<std::size_t>(out_channels));
     auto* dst = reinterpret_cast<std::uint8_t*>(out.data() + base);
@@ -122,7 +120,7 @@ struct StreamDecoder::Impl {
       return Error{Errc::kInvalidValue, "resampler failed"};
     }
     out.resize(base + static_cast<std::size_t>(got) * static_cast<std::size_t>(out_channels));
-    return wire::ok_status();
+    return ok_status();
   }
 };
 
@@ -131,7 +129,7 @@ StreamDecoder::~StreamDecoder() = default;
 
 StreamKind StreamDecoder::kind() const noexcept { return impl_->kind; }
 
-wire::Result<std::unique_ptr<StreamDecoder>> StreamDecoder::open(const StreamInfo& stream, int audio_rate,
+Result<std::unique_ptr<StreamDecoder>> StreamDecoder::open(const StreamInfo& stream, int audio_rate,
                                                                  int audio_channels) {
   if (audio_rate < 8000 || audio_rate > 192000 || audio_channels < 1 || audio_channels > 2) {
     return Error{Errc::kInvalidValue, "bad audio output format"};
@@ -172,7 +170,7 @@ wire::Result<std::unique_ptr<StreamDecoder>> StreamDecoder::open(const StreamInf
   return std::unique_ptr<StreamDecoder>(new StreamDecoder(std::move(impl)));
 }
 
-wire::Result<std::vector<YuvPicture>> StreamDecoder::decode_video(std::span<const std::uint8_t> frame,
+Result<std::vector<YuvPicture>> StreamDecoder::decode_video(std::span<const std::uint8_t> frame,
                                                                   std::int64_t pts_us) {
   if (impl_->kind != StreamKind::kVideo) return Error{Errc::kInvalidValue, "not a video decoder"};
   KINETIC_CHECK(impl_->send(frame, pts_us));
@@ -186,7 +184,7 @@ wire::Result<std::vector<YuvPicture>> StreamDecoder::decode_video(std::span<cons
   return out;
 }
 
-wire::Result<std::vector<std::int16_t>> StreamDecoder::decode_audio(std::span<const std::uint8_t> frame,
+Result<std::vector<std::int16_t>> StreamDecoder::decode_audio(std::span<const std::uint8_t> frame,
                                                                     std::int64_t pts_us) {
   if (impl_->kind != StreamKind::kAudio) return Error{Errc::kInvalidValue, "not an audio decoder"};
   KINETIC_CHECK(impl_->send(frame, pts_us));

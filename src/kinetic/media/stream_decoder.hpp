@@ -10,7 +10,7 @@
 
 #include "kinetic/media/cmaf_demux.hpp"
 #include "kinetic/media/ffmpeg_decoder.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::media {
 
@@ -19,7 +19,7 @@ class StreamDecoder {
   // `stream` names the codec (codec_id) and carries its init data (extradata, e.g. avcC).
   // Video comes out as YUV 4:2:0 at the coded size rounded down to even; audio as 16-bit
   // interleaved PCM at `audio_rate` Hz with `audio_channels` channels.
-  static wire::Result<std::unique_ptr<StreamDecoder>> open(const StreamInfo& stream, int audio_rate = 48000,
+  static Result<std::unique_ptr<StreamDecoder>> open(const StreamInfo& stream, int audio_rate = 48000,
                                                            int audio_channels = 1);
   ~StreamDecoder();
   StreamDecoder(const StreamDecoder&) = delete;
@@ -27,9 +27,9 @@ class StreamDecoder {
 
   // Sends one coded frame and returns the pictures it completed (none while the decoder
   // holds reordered frames; a damaged frame is an error the caller may log and go on from).
-  wire::Result<std::vector<YuvPicture>> decode_video(std::span<const std::uint8_t> frame, std::int64_t pts_us);
+  Result<std::vector<YuvPicture>> decode_video(std::span<const std::uint8_t> frame, std::int64_t pts_us);
   // Sends one coded audio frame and returns the samples it completed.
-  wire::Result<std::vector<std::int16_t>> decode_audio(std::span<const std::uint8_t> frame, std::int64_t pts_us);
+  Result<std::vector<std::int16_t>> decode_audio(std::span<const std::uint8_t> frame, std::int64_t pts_us);
   // Forgets reference frames, e.g. after a gap, so the next keyframe starts clean.
   void flush();
 

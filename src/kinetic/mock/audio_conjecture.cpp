@@ -34,32 +34,32 @@ void OpusPacketEncoder::Free::operator()(OpusEncoder* e) const noexcept { opus_e
 
 OpusPacketEncoder::~OpusPacketEncoder() = default;
 
-wire::Result<OpusPacketEncoder> OpusPacketEncoder::create(const OpusEncoderConfig& config) {
+Result<OpusPacketEncoder> OpusPacketEncoder::create(const OpusEncoderConfig& config) {
   if (!valid_rate(config.sample_rate) || (config.channels != 1 && config.channels != 2) ||
       !valid_frame(config.sample_rate, config.frame_samples))
-    return wire::Error{wire::Errc::kInvalidValue, "unsupported Opus rate, channels or frame size"};
+    return Error{Errc::kInvalidValue, "unsupported Opus rate, channels or frame size"};
   if (config.expected_loss_pct < 0 || config.expected_loss_pct > 100 || config.complexity < 0 ||
       config.complexity > 10 || config.bitrate < 500)
-    return wire::Error{wire::Errc::kInvalidValue, "Opus encoder setting out of range"};
+    return Error{Errc::kInvalidValue, "Opus encoder setting out of range"};
   int err = OPUS_OK;
   std::unique_ptr<OpusEncoder, Free> enc(
       opus_encoder_create(config.sample_rate, config.channels,
                           config.voip ? OPUS_APPLICATION_VOIP : OPUS_APPLICATION_AUDIO, &err));
-  if (err != OPUS_OK || !enc) return wire::Error{wire::Errc::kInvalidValue, "opus_encoder_create failed"};
+  if (err != OPUS_OK || !enc) return Error{Errc::kInvalidValue, "opus_encoder_create failed"};
   if (opus_encoder_ctl(enc.get(), OPUS_SET_BITRATE(config.bitrate)) != OPUS_OK ||
       opus_encoder_ctl(enc.get(), OPUS_SET_INBAND_FEC(config.inband_fec ? 1 : 0)) != OPUS_OK ||
       opus_encoder_ctl(enc.get(), OPUS_SET_PACKET_LOSS_PERC(config.expected_loss_pct)) != OPUS_OK ||
       opus_encoder_ctl(enc.get(), OPUS_SET_COMPLEXITY(config.complexity)) != OPUS_OK)
-    return wire::Error{wire::Errc::kInvalidValue, "opus_encoder_ctl rejected a setting"};
+    return Error{Errc::kInvalidValue, "opus_encoder_ctl rejected a setting"};
   return OpusPacketEncoder(std::move(enc), config);
 }
 
-wire::Result<std::vector<std::uint8_t>> OpusPacketEncoder::encode(std::span<const std::int16_t> pcm) {
+Result<std::vector<std::uint8_t>> OpusPacketEncoder::encode(std::span<const std::int16_t> pcm) {
   const auto expected = static_cast<std::size_t>(config_.frame_samples) * static_cast<std::size_t>(config_.channels);
-  if (pcm.size() != expected) return wire::Error{wire::Errc::kInvalidValue, "PCM is not exactly one frame"};
+  if (pcm.size() != expected) return Error{Errc::kInvalidValue, "PCM is not exactly one frame"};
   std::vector<std::uint8_t> out(kMaxPacketBytes);
   const opus_int32 n = opus_encode(enc_.get(), pcm.data(), config_.frame_samples, out.data(), kMaxPacketBytes);
-  if (n < 0) return wire::Error{wire::Errc::kInvalidValue, "opus_encode failed"};
+  if (n < 0) return Error{Errc::kInvalidValue, "opus_encode failed"};
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -90,17 +90,17 @@ OpusConcealingDecoder& OpusConcealingDecoder::operator=(const OpusConcealingDeco
 
 OpusDecoder* OpusConcealingDecoder::state(Storage& s) noexcept { return reinterpret_cast<OpusDecoder*>(s.data()); }
 
-wire::Result<OpusConcealingDecoder> OpusConcealingDecoder::create(int sample_rate, int channels, int frame_samples,
+Result<OpusConcealingDecoder> OpusConcealingDecoder::create(int sample_rate, int channels, int frame_samples,
                                                                   const OpusConcealmentConfig& config) {
   if (!valid_rate(sample_rate) || (channels != 1 && channels != 2) || !valid_frame(sample_rate, frame_samples))
-    return wire::Error{wire::Errc::kInvalidValue, "unsupported Opus rate, channels or frame size"};
+    return Error{Errc::kInvalidValue, "unsupported Opus rate, channels or frame size"};
   if (!(config.forgetting > 0.0 && config.forgetting <= 1.0) || !(config.burst_decay >= 0.0 && config.burst_decay <= 1.0) ||
       !(config.fit_scale >= 0.0 && config.fit_scale <= 2.0))
-    return wire::Error{wire::Errc::kInvalidValue,
+    return Error{Errc::kInvalidValue,
                        "Opus concealment: forgetting outside (0, 1], burst decay outside [0, 1] or fit scale outside [0, 2]"};
   OpusConcealingDecoder d(sample_rate, channels, frame_samples, config);
   if (opus_decoder_init(d.state(), sample_rate, channels) != OPUS_OK)
-    return wire::Error{wire::Errc::kInvalidValue, "opus_decoder_init failed"};
+    return Error{Errc::kInvalidValue, "opus_decoder_init failed"};
   return d;
 }
 
@@ -159,12 +159,12 @@ void OpusConcealingDecoder::blend_in(std::span<std::int16_t> pcm) {
   }
 }
 
-wire::Result<AudioFrame> OpusConcealingDecoder::decode(std::span<const std::uint8_t> packet) {
-  if (packet.empty()) return wire::Error{wire::Errc::kInvalidValue, "empty Opus packet"};
+Result<AudioFrame> OpusConcealingDecoder::decode(std::span<const std::uint8_t> packet) {
+  if (packet.empty()) return Error{Errc::kInvalidValue, "empty Opus packet"};
   const auto len = static_cast<opus_int32>(packet.size());
   const int n = opus_packet_get_nb_samples(packet.data(), len, sample_rate_);
-  if (n < 0) return wire::Error{wire::Errc::kInvalidValue, "malformed Opus packet"};
-  if (n != frame_samples_) return wire::Error{wire::Errc::kInvalidValue, "Opus packet duration differs from the track's frame"};
+  if (n < 0) return Error{Errc::kInvalidValue, "malformed Opus packet"};
+  if (n != frame_samples_) return Error{Errc::kInvalidValue, "Opus packet duration differs from the track's frame"};
   AudioFrame out;
   out.pcm.resize(static_cast<std::size_t>(frame_samples_) * static_cast<std::size_t>(channels_));
   // What PLC would have made of this slot, from the state before it; scored once the real
@@ -175,7 +175,7 @@ wire::Result<AudioFrame> OpusConcealingDecoder::decode(std::span<const std::uint
     trial = opus_decode(state(scratch_), nullptr, 0, trial_pcm_.data(), frame_samples_, 0) == frame_samples_;
   }
   const int got = opus_decode(state(), packet.data(), len, out.pcm.data(), frame_samples_, 0);
-  if (got != frame_samples_) return wire::Error{wire::Errc::kInvalidValue, "opus_decode failed"};
+  if (got != frame_samples_) return Error{Errc::kInvalidValue, "opus_decode failed"};
   blend_in(out.pcm);
   if (trial) {
     repeater_.start();
@@ -188,7 +188,7 @@ wire::Result<AudioFrame> OpusConcealingDecoder::decode(std::span<const std::uint
   return out;
 }
 
-wire::Result<AudioFrame> OpusConcealingDecoder::conceal(std::span<const std::uint8_t> next_packet) {
+Result<AudioFrame> OpusConcealingDecoder::conceal(std::span<const std::uint8_t> next_packet) {
   AudioFrame out;
   out.pcm.resize(static_cast<std::size_t>(frame_samples_) * static_cast<std::size_t>(channels_));
   ++concealed_;
@@ -206,7 +206,7 @@ wire::Result<AudioFrame> OpusConcealingDecoder::conceal(std::span<const std::uin
       if (config_.verify_fec) {
         // Without redundancy libopus's FEC path is its PLC, sample for sample.
         if (opus_decode(state(), nullptr, 0, trial_pcm_.data(), frame_samples_, 0) != frame_samples_)
-          return wire::Error{wire::Errc::kInvalidValue, "Opus concealment failed"};
+          return Error{Errc::kInvalidValue, "Opus concealment failed"};
         plc_done = true;
         recovered = !std::equal(out.pcm.begin(), out.pcm.end(), trial_pcm_.begin());
       }
@@ -222,7 +222,7 @@ wire::Result<AudioFrame> OpusConcealingDecoder::conceal(std::span<const std::uin
     }
   }
   if (!plc_done && opus_decode(state(), nullptr, 0, out.pcm.data(), frame_samples_, 0) != frame_samples_)
-    return wire::Error{wire::Errc::kInvalidValue, "Opus concealment failed"};
+    return Error{Errc::kInvalidValue, "Opus concealment failed"};
   out.source = AudioSource::kPlc;
   if (!config_.learned_gain) {
     repeater_.remember(out.pcm);

@@ -16,7 +16,7 @@
 
 #include "kinetic/mock/audio_concealment_fit.hpp"
 #include "kinetic/mock/audio_pitch_repeat.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 struct OpusEncoder;
 struct OpusDecoder;
@@ -54,13 +54,13 @@ struct OpusEncoderConfig {
 // Makes Opus packets (tests and the evaluation harness produce their tracks with it).
 class OpusPacketEncoder {
  public:
-  static wire::Result<OpusPacketEncoder> create(const OpusEncoderConfig& config = {});
+  static Result<OpusPacketEncoder> create(const OpusEncoderConfig& config = {});
   OpusPacketEncoder(OpusPacketEncoder&&) noexcept = default;
   OpusPacketEncoder& operator=(OpusPacketEncoder&&) noexcept = default;
   ~OpusPacketEncoder();
 
   // Encodes exactly frame_samples·channels interleaved samples into one packet.
-  wire::Result<std::vector<std::uint8_t>> encode(std::span<const std::int16_t> pcm);
+  Result<std::vector<std::uint8_t>> encode(std::span<const std::int16_t> pcm);
   [[nodiscard]] const OpusEncoderConfig& config() const noexcept { return config_; }
 
  private:
@@ -91,7 +91,7 @@ bool opus_packet_may_have_fec(std::span<const std::uint8_t> packet) noexcept;
 
 class OpusConcealingDecoder {
  public:
-  static wire::Result<OpusConcealingDecoder> create(int sample_rate = 48000, int channels = 1,
+  static Result<OpusConcealingDecoder> create(int sample_rate = 48000, int channels = 1,
                                                     int frame_samples = 960,
                                                     const OpusConcealmentConfig& config = {});
   OpusConcealingDecoder(const OpusConcealingDecoder& other);
@@ -103,12 +103,12 @@ class OpusConcealingDecoder {
   // Decodes a real packet. A corrupt packet is an error and leaves the output clock unmoved
   // (the caller may conceal() that slot instead). With a learned gain, PLC is first run on a
   // copy of the state to score it against this packet.
-  wire::Result<AudioFrame> decode(std::span<const std::uint8_t> packet);
+  Result<AudioFrame> decode(std::span<const std::uint8_t> packet);
 
   // Fills the slot of a missing packet. `next_packet` is the packet after the gap when it is
   // already here: then FEC is used if that packet's mode may carry it. Output is always
   // exactly frame_samples per channel.
-  wire::Result<AudioFrame> conceal(std::span<const std::uint8_t> next_packet = {});
+  Result<AudioFrame> conceal(std::span<const std::uint8_t> next_packet = {});
 
   // The weights segment `segment` (of kConcealmentSegments) of the next first lost frame of a
   // gap would get; libopus's PLC alone (1, 0) before any evidence or without a learned gain.

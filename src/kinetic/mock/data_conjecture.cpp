@@ -29,17 +29,17 @@ double wrap_diff(double a, double b, double period) noexcept {
 
 }  // namespace
 
-wire::Result<DataConjecturer> DataConjecturer::create(std::vector<FieldSpec> fields,
+Result<DataConjecturer> DataConjecturer::create(std::vector<FieldSpec> fields,
                                                       const DataConjectureConfig& config) {
-  if (fields.empty()) return wire::Error{wire::Errc::kInvalidValue, "data track without fields"};
+  if (fields.empty()) return Error{Errc::kInvalidValue, "data track without fields"};
   for (const auto& f : fields) {
     if (f.kind == FieldKind::kKinematic && (f.order < 1 || f.order > 2))
-      return wire::Error{wire::Errc::kInvalidValue, "kinematic order must be 1 or 2"};
+      return Error{Errc::kInvalidValue, "kinematic order must be 1 or 2"};
     if (!(f.measurement_noise > 0.0) || !(f.process_noise >= 0.0) || !(f.wrap >= 0.0))
-      return wire::Error{wire::Errc::kInvalidValue, "field noise or wrap out of range"};
+      return Error{Errc::kInvalidValue, "field noise or wrap out of range"};
   }
   if (config.blend_frames < 0 || config.history == 0)
-    return wire::Error{wire::Errc::kInvalidValue, "blend frames or history out of range"};
+    return Error{Errc::kInvalidValue, "blend frames or history out of range"};
   return DataConjecturer(std::move(fields), config);
 }
 
@@ -138,13 +138,13 @@ std::vector<double> DataConjecturer::estimate_at(std::int64_t t_us) const {
   return estimate_from(state_, t_us);
 }
 
-wire::Result<DataCorrection> DataConjecturer::push_real(const DataSample& sample) {
-  if (sample.values.size() != fields_.size()) return wire::Error{wire::Errc::kInvalidValue, "sample has the wrong number of fields"};
+Result<DataCorrection> DataConjecturer::push_real(const DataSample& sample) {
+  if (sample.values.size() != fields_.size()) return Error{Errc::kInvalidValue, "sample has the wrong number of fields"};
   for (double v : sample.values)
-    if (!std::isfinite(v)) return wire::Error{wire::Errc::kInvalidValue, "sample value is not finite"};
+    if (!std::isfinite(v)) return Error{Errc::kInvalidValue, "sample value is not finite"};
   const bool trimmed = !samples_.empty() && base_[0].initialised;
   if (trimmed && sample.timestamp_us < samples_.front().sample.timestamp_us)
-    return wire::Error{wire::Errc::kLimitExceeded, "update older than the rollback history"};
+    return Error{Errc::kLimitExceeded, "update older than the rollback history"};
 
   DataCorrection corr;
   corr.timestamp_us = sample.timestamp_us;

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::mock {
 
@@ -52,12 +52,12 @@ struct DataCorrection {
 class DataConjecturer {
  public:
   // Field lists that are empty or have an order outside 1..2: an error.
-  static wire::Result<DataConjecturer> create(std::vector<FieldSpec> fields,
+  static Result<DataConjecturer> create(std::vector<FieldSpec> fields,
                                               const DataConjectureConfig& config = {});
 
   // Feeds a real update (any order). Wrong number of values or a non-finite value: an error.
   // An update with the timestamp of one already held replaces it.
-  wire::Result<DataCorrection> push_real(const DataSample& sample);
+  Result<DataCorrection> push_real(const DataSample& sample);
 
   // The model's estimate of every field at `t_us` (no blending); empty before any update.
   [[nodiscard]] std::vector<double> estimate_at(std::int64_t t_us) const;

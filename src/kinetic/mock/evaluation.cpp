@@ -13,8 +13,6 @@
 namespace kinetic::mock {
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 double mean_of(double sum, std::size_t n) { return n == 0 ? 0.0 : sum / static_cast<double>(n); }
 
@@ -23,13 +21,13 @@ struct Score {
   double ssim = 0;
 };
 
-wire::Result<Score> score(const Frame& shown, const Frame& original) {
+Result<Score> score(const Frame& shown, const Frame& original) {
   KINETIC_TRY(FramePsnr p, psnr(shown, original));
   KINETIC_TRY(double s, ssim(shown, original));
   return Score{p.combined, s};
 }
 
-wire::Result<PlayerResult> run_player(Player& player, const Clip& clip, int budget_ms, bool keep_series) {
+Result<PlayerResult> run_player(Player& player, const Clip& clip, int budget_ms, bool keep_series) {
   PlayerResult r;
   r.player = player.kind();
   r.budget_ms = budget_ms;
@@ -124,7 +122,7 @@ BudgetComparison compare(const PlayerResult& jitter, const PlayerResult& freeze,
   return c;
 }
 
-wire::Result<std::vector<LeadPoint>> lead_sweep(const Clip& clip, const EvaluationConfig& config,
+Result<std::vector<LeadPoint>> lead_sweep(const Clip& clip, const EvaluationConfig& config,
                                                 const EngineFactory& factory) {
   const auto n = clip.frames.size();
   std::vector<LeadPoint> points(static_cast<std::size_t>(config.max_lead) + 1);
@@ -165,7 +163,7 @@ wire::Result<std::vector<LeadPoint>> lead_sweep(const Clip& clip, const Evaluati
   return points;
 }
 
-wire::Status validate(const EvaluationConfig& config) {
+Status validate(const EvaluationConfig& config) {
   if (config.budgets_ms.empty()) return Error{Errc::kInvalidValue, "no latency budget"};
   for (int b : config.budgets_ms) {
     if (b < 0 || b > 60'000) return Error{Errc::kInvalidValue, "latency budget out of range"};
@@ -173,7 +171,7 @@ wire::Status validate(const EvaluationConfig& config) {
   if (config.max_lead < 0 || config.max_lead > 30) return Error{Errc::kInvalidValue, "max_lead out of range"};
   if (config.sweep_stride < 1) return Error{Errc::kInvalidValue, "sweep_stride must be >= 1"};
   if (!(config.group_seconds >= 0)) return Error{Errc::kInvalidValue, "group_seconds must be >= 0"};
-  return wire::ok_status();
+  return ok_status();
 }
 
 }  // namespace
@@ -189,7 +187,7 @@ Frame to_frame(media::YuvPicture&& picture) {
   return f;
 }
 
-wire::Result<Clip> load_clip(const std::string& path, double seconds, int max_width) {
+Result<Clip> load_clip(const std::string& path, double seconds, int max_width) {
   media::VideoStreamInfo info;
   KINETIC_TRY(auto pictures, media::decode_video(path, {.max_width = max_width, .max_frames = 0, .max_seconds = seconds},
                                                  &info));
@@ -210,7 +208,7 @@ wire::Result<Clip> load_clip(const std::string& path, double seconds, int max_wi
   return clip;
 }
 
-wire::Result<ClipEvaluation> evaluate_clip(const Clip& clip, const EvaluationConfig& config,
+Result<ClipEvaluation> evaluate_clip(const Clip& clip, const EvaluationConfig& config,
                                            const EngineFactory& factory) {
   KINETIC_CHECK(validate(config));
   if (clip.frames.size() < 2) return Error{Errc::kInvalidValue, "clip needs at least two frames"};
@@ -277,7 +275,7 @@ std::uint64_t audio_seed(std::uint64_t seed) noexcept {
   return z ^ (z >> 31);
 }
 
-wire::Result<AudioEvaluation> evaluate_audio(const std::string& name, const media::AudioPcm& pcm,
+Result<AudioEvaluation> evaluate_audio(const std::string& name, const media::AudioPcm& pcm,
                                              const EvaluationConfig& config) {
   KINETIC_CHECK(validate(config));
   if (pcm.sample_rate != 48000 || pcm.channels != 1) return Error{Errc::kInvalidValue, "audio must be 48 kHz mono"};

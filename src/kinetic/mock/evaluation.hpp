@@ -16,7 +16,7 @@
 #include "kinetic/mock/impairment.hpp"
 #include "kinetic/mock/players.hpp"
 #include "kinetic/mock/video_conjecture.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::mock {
 
@@ -32,7 +32,7 @@ struct Clip {
 Frame to_frame(media::YuvPicture&& picture);
 
 // Decodes at most `seconds` (0 = all) of `path`, scaled down to `max_width` (0 = source).
-wire::Result<Clip> load_clip(const std::string& path, double seconds = 0, int max_width = 0);
+Result<Clip> load_clip(const std::string& path, double seconds = 0, int max_width = 0);
 
 using EngineFactory = std::function<std::unique_ptr<VideoConjecturer>()>;
 
@@ -131,7 +131,7 @@ struct ClipEvaluation {
 };
 
 // Runs every budget with a fresh engine from `factory` per run.
-wire::Result<ClipEvaluation> evaluate_clip(const Clip& clip, const EvaluationConfig& config,
+Result<ClipEvaluation> evaluate_clip(const Clip& clip, const EvaluationConfig& config,
                                            const EngineFactory& factory);
 
 struct AudioBudgetResult {
@@ -173,7 +173,7 @@ struct AudioEvaluation {
 // trace, and at each budget plays the packets that are in time, concealing the rest with
 // MOCK's concealment (verified FEC, PLC at its learned gain), with libopus's PLC/FEC as it
 // comes, or with silence.
-wire::Result<AudioEvaluation> evaluate_audio(const std::string& name, const media::AudioPcm& pcm,
+Result<AudioEvaluation> evaluate_audio(const std::string& name, const media::AudioPcm& pcm,
                                              const EvaluationConfig& config);
 
 // The audio trace's seed, kept apart from the video's so the two are not the same draws.

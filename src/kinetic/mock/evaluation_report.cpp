@@ -18,8 +18,6 @@ extern char** environ;
 namespace kinetic::mock {
 namespace {
 
-using wire::Errc;
-using wire::Error;
 using nlohmann::json;
 
 constexpr PlayerKind kPlayers[] = {PlayerKind::kJitterBuffer, PlayerKind::kFreezeFrame, PlayerKind::kMock};
@@ -131,12 +129,12 @@ const PlayerResult* find(const ClipEvaluation& c, PlayerKind kind, int budget) {
   return nullptr;
 }
 
-wire::Status write_file(const std::filesystem::path& path, const std::string& text) {
+Status write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
   if (!out) return Error{Errc::kInvalidValue, "cannot write plot file"};
-  return wire::ok_status();
+  return ok_status();
 }
 
 bool run_gnuplot(const std::filesystem::path& gnuplot, const std::filesystem::path& script) {
@@ -340,7 +338,7 @@ std::optional<std::filesystem::path> find_gnuplot() {
   return std::nullopt;
 }
 
-wire::Result<PlotFiles> write_plots(const EvaluationReport& report, const std::filesystem::path& dir,
+Result<PlotFiles> write_plots(const EvaluationReport& report, const std::filesystem::path& dir,
                                     const std::optional<std::filesystem::path>& gnuplot) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

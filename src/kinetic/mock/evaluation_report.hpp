@@ -39,7 +39,7 @@ struct PlotFiles {
 
 // Writes the plot data and scripts into `dir` and runs `gnuplot` on them when given.
 // Needs the per-slot series (EvaluationConfig::keep_series).
-wire::Result<PlotFiles> write_plots(const EvaluationReport& report, const std::filesystem::path& dir,
+Result<PlotFiles> write_plots(const EvaluationReport& report, const std::filesystem::path& dir,
                                     const std::optional<std::filesystem::path>& gnuplot);
 
 }  // namespace kinetic::mock

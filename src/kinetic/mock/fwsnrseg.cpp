@@ -27,8 +27,8 @@ FwSnrSeg::FwSnrSeg(FwSnrSeg&&) noexcept = default;
 FwSnrSeg& FwSnrSeg::operator=(FwSnrSeg&&) noexcept = default;
 FwSnrSeg::~FwSnrSeg() = default;
 
-wire::Result<FwSnrSeg> FwSnrSeg::create(int sample_rate) {
-  if (sample_rate < 8000 || sample_rate > 192000) return wire::Error{wire::Errc::kInvalidValue, "fwSNRseg: sample rate out of range"};
+Result<FwSnrSeg> FwSnrSeg::create(int sample_rate) {
+  if (sample_rate < 8000 || sample_rate > 192000) return Error{Errc::kInvalidValue, "fwSNRseg: sample rate out of range"};
   FwSnrSeg s;
   s.frame_ = static_cast<std::size_t>(sample_rate) * 30 / 1000;
   s.fft_ = 1;
@@ -37,7 +37,7 @@ wire::Result<FwSnrSeg> FwSnrSeg::create(int sample_rate) {
   av_tx_fn fn = nullptr;
   const float scale = 1.0f;
   if (av_tx_init(&ctx, &fn, AV_TX_FLOAT_RDFT, 0, static_cast<int>(s.fft_), &scale, 0) < 0 || ctx == nullptr)
-    return wire::Error{wire::Errc::kInvalidValue, "fwSNRseg: av_tx_init failed"};
+    return Error{Errc::kInvalidValue, "fwSNRseg: av_tx_init failed"};
   s.tx_.reset(ctx);
   s.fn_ = fn;
   s.window_.resize(s.frame_);
@@ -46,7 +46,7 @@ wire::Result<FwSnrSeg> FwSnrSeg::create(int sample_rate) {
                                                            static_cast<double>(s.frame_ - 1)));
   s.in_.reset(static_cast<float*>(av_mallocz((s.fft_ + 2) * sizeof(float))));
   s.spectrum_.reset(static_cast<float*>(av_mallocz((s.fft_ + 2) * sizeof(float))));
-  if (!s.in_ || !s.spectrum_) return wire::Error{wire::Errc::kInvalidValue, "fwSNRseg: out of memory"};
+  if (!s.in_ || !s.spectrum_) return Error{Errc::kInvalidValue, "fwSNRseg: out of memory"};
   // Band edges at whole Barks; bin 0 (DC) is left out, as no listener hears it.
   const double top = std::min(20000.0, sample_rate / 2.0);
   const double bin_hz = static_cast<double>(sample_rate) / static_cast<double>(s.fft_);
@@ -78,9 +78,9 @@ void FwSnrSeg::band_magnitudes(std::span<const std::int16_t> samples, std::vecto
   }
 }
 
-wire::Result<std::vector<std::optional<double>>> FwSnrSeg::frames(std::span<const std::int16_t> reference,
+Result<std::vector<std::optional<double>>> FwSnrSeg::frames(std::span<const std::int16_t> reference,
                                                                    std::span<const std::int16_t> test) {
-  if (reference.size() != test.size()) return wire::Error{wire::Errc::kInvalidValue, "fwSNRseg: lengths differ"};
+  if (reference.size() != test.size()) return Error{Errc::kInvalidValue, "fwSNRseg: lengths differ"};
   std::vector<std::optional<double>> scores;
   std::vector<double> x;
   std::vector<double> y;

@@ -22,7 +22,7 @@
 #include <span>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 struct AVTXContext;
 
@@ -33,7 +33,7 @@ inline constexpr double kFwSnrSegMaxDb = 35.0;
 
 class FwSnrSeg {
  public:
-  static wire::Result<FwSnrSeg> create(int sample_rate);
+  static Result<FwSnrSeg> create(int sample_rate);
   FwSnrSeg(FwSnrSeg&&) noexcept;
   FwSnrSeg& operator=(FwSnrSeg&&) noexcept;
   ~FwSnrSeg();
@@ -42,7 +42,7 @@ class FwSnrSeg {
   // samples [i·hop, i·hop + frame_length). A frame whose reference is below -70 dBFS has no
   // score (nullopt): there is no spectrum to match, and both silence and concealment are
   // equally right there.
-  wire::Result<std::vector<std::optional<double>>> frames(std::span<const std::int16_t> reference,
+  Result<std::vector<std::optional<double>>> frames(std::span<const std::int16_t> reference,
                                                           std::span<const std::int16_t> test);
 
   [[nodiscard]] std::size_t frame_length() const noexcept { return frame_; }

@@ -11,14 +11,12 @@
 namespace kinetic::mock {
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 bool probability(double p) { return p >= 0.0 && p <= 1.0; }
 
 }  // namespace
 
-wire::Status validate_impairment(const ImpairmentParams& p) {
+Status validate_impairment(const ImpairmentParams& p) {
   if (!(p.base_delay_ms >= 0) || !(p.max_jitter_ms >= 0) || !(p.rto_ms >= 0) || !std::isfinite(p.base_delay_ms) ||
       !std::isfinite(p.max_jitter_ms) || !std::isfinite(p.rto_ms)) {
     return Error{Errc::kInvalidValue, "delays must be finite and non-negative"};
@@ -36,7 +34,7 @@ wire::Status validate_impairment(const ImpairmentParams& p) {
   if (p.max_retransmissions < 0 || p.max_retransmissions > 64) {
     return Error{Errc::kInvalidValue, "max_retransmissions out of range"};
   }
-  return wire::ok_status();
+  return ok_status();
 }
 
 namespace {
@@ -85,7 +83,7 @@ std::string ImpairmentParams::describe() const {
 
 std::vector<std::string_view> impairment_preset_names() { return {"clean", "wifi", "lte", "congested"}; }
 
-wire::Result<ImpairmentParams> impairment_preset(std::string_view name) {
+Result<ImpairmentParams> impairment_preset(std::string_view name) {
   ImpairmentParams p;
   p.name = std::string(name);
   if (name == "clean") {
@@ -136,7 +134,7 @@ wire::Result<ImpairmentParams> impairment_preset(std::string_view name) {
   return Error{Errc::kInvalidValue, "unknown impairment preset (clean, wifi, lte, congested)"};
 }
 
-wire::Result<std::vector<ObjectArrival>> make_arrivals(const ImpairmentParams& params, std::uint64_t seed,
+Result<std::vector<ObjectArrival>> make_arrivals(const ImpairmentParams& params, std::uint64_t seed,
                                                        const std::vector<std::int64_t>& send_us, int group_size) {
   KINETIC_CHECK(validate_impairment(params));
   if (group_size < 1) return Error{Errc::kInvalidValue, "group_size must be >= 1"};

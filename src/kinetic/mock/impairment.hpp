@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::mock {
 
@@ -46,10 +46,10 @@ struct ImpairmentParams {
 };
 
 // Every delay finite and non-negative, every probability in [0, 1], jitter parameters usable.
-wire::Status validate_impairment(const ImpairmentParams& params);
+Status validate_impairment(const ImpairmentParams& params);
 
 // Named presets: "clean" (no impairment at all), "wifi", "lte", "congested".
-wire::Result<ImpairmentParams> impairment_preset(std::string_view name);
+Result<ImpairmentParams> impairment_preset(std::string_view name);
 std::vector<std::string_view> impairment_preset_names();
 
 inline constexpr std::int64_t kNeverArrives = INT64_MAX;
@@ -64,7 +64,7 @@ struct ObjectArrival {
 // Arrivals for objects sent at `send_us` (non-decreasing). Objects i and i+1 are in the same
 // group when i / group_size == (i+1) / group_size; group_size 1 makes every object its own
 // stream. Everything comes from `seed`: the same inputs always give the same trace.
-wire::Result<std::vector<ObjectArrival>> make_arrivals(const ImpairmentParams& params, std::uint64_t seed,
+Result<std::vector<ObjectArrival>> make_arrivals(const ImpairmentParams& params, std::uint64_t seed,
                                                        const std::vector<std::int64_t>& send_us, int group_size = 1);
 
 struct TraceSummary {

@@ -29,7 +29,7 @@ struct TraceStep {
 
 // Steps in file order; at_ms must increase strictly from line to line. On a bad line (or an
 // empty schedule) returns nothing and sets `error` to "line N: what is wrong" — a message built
-// per line, which wire::Error's static text cannot carry.
+// per line, which Error's static text cannot carry.
 std::optional<std::vector<TraceStep>> parse_impairment_trace(std::string_view text, std::string& error);
 
 }  // namespace kinetic::mock

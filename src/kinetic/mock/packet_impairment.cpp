@@ -8,8 +8,6 @@
 namespace kinetic::mock {
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 // Bounds that keep every time in microseconds far from int64 overflow and reject settings that
 // can only be typos (a delay of a day).
@@ -40,7 +38,7 @@ std::string_view packet_drop_name(PacketDrop drop) {
   return "?";
 }
 
-wire::Status validate_packet_impairment(const PacketImpairmentConfig& c) {
+Status validate_packet_impairment(const PacketImpairmentConfig& c) {
   KINETIC_CHECK(validate_impairment(c.path));
   if (c.path.base_delay_ms > kMaxDelayMs || c.path.max_jitter_ms > kMaxDelayMs) {
     return Error{Errc::kInvalidValue, "delay and jitter clamp must be at most 60000 ms"};
@@ -65,7 +63,7 @@ wire::Status validate_packet_impairment(const PacketImpairmentConfig& c) {
       return Error{Errc::kInvalidValue, "trace step out of range"};
     }
   }
-  return wire::ok_status();
+  return ok_status();
 }
 
 std::string PacketImpairmentConfig::describe() const {
@@ -91,7 +89,7 @@ std::string PacketImpairmentConfig::describe() const {
   return out;
 }
 
-wire::Result<PacketImpairment> PacketImpairment::create(PacketImpairmentConfig config, std::uint64_t seed) {
+Result<PacketImpairment> PacketImpairment::create(PacketImpairmentConfig config, std::uint64_t seed) {
   KINETIC_CHECK(validate_packet_impairment(config));
   return PacketImpairment(std::move(config), seed);
 }

@@ -22,7 +22,7 @@
 #include "kinetic/mock/impairment.hpp"
 #include "kinetic/mock/impairment_trace.hpp"
 #include "kinetic/mock/seeded_draw.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::mock {
 
@@ -45,7 +45,7 @@ struct PacketImpairmentConfig {
 
 // Everything finite and in range: probabilities in [0, 1], delays up to a minute, a rate of 0
 // or 1 kbit/s .. 100 Gbit/s, a trace whose times increase.
-wire::Status validate_packet_impairment(const PacketImpairmentConfig& config);
+Status validate_packet_impairment(const PacketImpairmentConfig& config);
 
 enum class PacketDrop {
   kNone,
@@ -76,7 +76,7 @@ struct PacketImpairmentCounters {
 class PacketImpairment {
  public:
   // The config must pass validate_packet_impairment; its error comes back otherwise.
-  static wire::Result<PacketImpairment> create(PacketImpairmentConfig config, std::uint64_t seed);
+  static Result<PacketImpairment> create(PacketImpairmentConfig config, std::uint64_t seed);
 
   // `now_us` counts from the start of the run (the trace's time zero); a time earlier than the
   // previous call's is taken as that time, so a clock step cannot reorder the path.

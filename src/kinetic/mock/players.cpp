@@ -10,8 +10,6 @@
 namespace kinetic::mock {
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 constexpr std::uint64_t kTrack = 0;
 // Conjectures kept for reconciliation whose real frames never come are dropped past this.
@@ -28,7 +26,7 @@ double wall_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-wire::Status validate(const PlayerInput& in) {
+Status validate(const PlayerInput& in) {
   if (in.frames.empty()) return Error{Errc::kInvalidValue, "no frames"};
   if (in.capture_us.size() != in.frames.size() || in.arrival_us.size() != in.frames.size()) {
     return Error{Errc::kInvalidValue, "frames, capture and arrival times differ in length"};
@@ -42,7 +40,7 @@ wire::Status validate(const PlayerInput& in) {
       return Error{Errc::kInvalidValue, "capture times must not decrease"};
     }
   }
-  return wire::ok_status();
+  return ok_status();
 }
 
 Frame black_frame(const Frame& like) {
@@ -57,7 +55,7 @@ class PlayerBase : public Player {
   PlayerBase(const PlayerInput& in, const PlayerConfig& config)
       : in_(in), config_(config), blank_(black_frame(in.frames.front())) {}
 
-  wire::Result<ShownFrame> show_next() final {
+  Result<ShownFrame> show_next() final {
     if (next_ >= in_.frames.size()) return Error{Errc::kInvalidValue, "past the last slot"};
     const std::size_t i = next_++;
     KINETIC_TRY(ShownFrame s, present(i));
@@ -67,7 +65,7 @@ class PlayerBase : public Player {
   }
 
  protected:
-  virtual wire::Result<ShownFrame> present(std::size_t i) = 0;
+  virtual Result<ShownFrame> present(std::size_t i) = 0;
 
   bool arrived_by(std::size_t i, std::int64_t t) const noexcept {
     return in_.arrival_us[i] != kNeverArrives && in_.arrival_us[i] <= t;
@@ -107,7 +105,7 @@ class JitterBufferPlayer final : public PlayerBase {
   [[nodiscard]] PlayerKind kind() const noexcept override { return PlayerKind::kJitterBuffer; }
 
  private:
-  wire::Result<ShownFrame> present(std::size_t i) override {
+  Result<ShownFrame> present(std::size_t i) override {
     const std::int64_t deadline = in_.capture_us[i] + in_.budget_us + shift_us_;
     const std::int64_t arrival = in_.arrival_us[i];
     if (arrival <= deadline) {
@@ -139,7 +137,7 @@ class FreezeFramePlayer final : public PlayerBase {
   [[nodiscard]] PlayerKind kind() const noexcept override { return PlayerKind::kFreezeFrame; }
 
  private:
-  wire::Result<ShownFrame> present(std::size_t i) override {
+  Result<ShownFrame> present(std::size_t i) override {
     const std::int64_t display = in_.capture_us[i] + in_.budget_us;
     if (arrived_by(i, display)) {
       newest_ = static_cast<int>(i);
@@ -177,7 +175,7 @@ class MockPlayer final : public PlayerBase {
     int repeated = -1;  // kFreeze: the real frame shown again
   };
 
-  wire::Result<ShownFrame> present(std::size_t i) override {
+  Result<ShownFrame> present(std::size_t i) override {
     const std::int64_t display = in_.capture_us[i] + in_.budget_us;
     KINETIC_CHECK(reconcile_arrived(display));
     // The engine learns from every real frame that is here, oldest first, and never from
@@ -223,7 +221,7 @@ class MockPlayer final : public PlayerBase {
     pending_.push_back(std::move(p));
   }
 
-  wire::Status reconcile_arrived(std::int64_t now) {
+  Status reconcile_arrived(std::int64_t now) {
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (!arrived_by(it->slot, now)) {
         ++it;
@@ -238,7 +236,7 @@ class MockPlayer final : public PlayerBase {
       events_.push_back(event);
       it = pending_.erase(it);
     }
-    return wire::ok_status();
+    return ok_status();
   }
 
   VideoConjecturer& engine_;
@@ -272,18 +270,18 @@ std::string_view shown_name(ShownKind kind) noexcept {
   return "?";
 }
 
-wire::Result<std::unique_ptr<Player>> make_jitter_buffer_player(const PlayerInput& input, const PlayerConfig& config) {
+Result<std::unique_ptr<Player>> make_jitter_buffer_player(const PlayerInput& input, const PlayerConfig& config) {
   KINETIC_CHECK(validate(input));
   if (config.give_up_us <= 0) return Error{Errc::kInvalidValue, "give_up_us must be positive"};
   return std::unique_ptr<Player>(std::make_unique<JitterBufferPlayer>(input, config));
 }
 
-wire::Result<std::unique_ptr<Player>> make_freeze_frame_player(const PlayerInput& input, const PlayerConfig& config) {
+Result<std::unique_ptr<Player>> make_freeze_frame_player(const PlayerInput& input, const PlayerConfig& config) {
   KINETIC_CHECK(validate(input));
   return std::unique_ptr<Player>(std::make_unique<FreezeFramePlayer>(input, config));
 }
 
-wire::Result<std::unique_ptr<Player>> make_mock_player(const PlayerInput& input, VideoConjecturer& engine,
+Result<std::unique_ptr<Player>> make_mock_player(const PlayerInput& input, VideoConjecturer& engine,
                                                        const PlayerConfig& config) {
   KINETIC_CHECK(validate(input));
   if (config.max_conjecture_k < 0) return Error{Errc::kInvalidValue, "max_conjecture_k must be >= 0"};

@@ -21,7 +21,7 @@
 #include "kinetic/mock/frame.hpp"
 #include "kinetic/mock/reconciler.hpp"
 #include "kinetic/mock/video_conjecture.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::mock {
 
@@ -77,7 +77,7 @@ class Player {
   virtual ~Player() = default;
   [[nodiscard]] virtual PlayerKind kind() const noexcept = 0;
   // Presents the next slot; slots go 0, 1, 2, ... Past the end: an error.
-  virtual wire::Result<ShownFrame> show_next() = 0;
+  virtual Result<ShownFrame> show_next() = 0;
   // MOCK only: reconciliations so far (empty for the others).
   [[nodiscard]] virtual std::span<const ReconciliationEvent> reconciliations() const { return {}; }
   // Real frames fed to the engine and their cost summed (MOCK only).
@@ -87,11 +87,11 @@ class Player {
 
 // The input's spans must outlive the player; they must be equally long. `engine` (MOCK) must
 // outlive it too and should be fresh: the player feeds it from the first slot.
-wire::Result<std::unique_ptr<Player>> make_jitter_buffer_player(const PlayerInput& input,
+Result<std::unique_ptr<Player>> make_jitter_buffer_player(const PlayerInput& input,
                                                                 const PlayerConfig& config = {});
-wire::Result<std::unique_ptr<Player>> make_freeze_frame_player(const PlayerInput& input,
+Result<std::unique_ptr<Player>> make_freeze_frame_player(const PlayerInput& input,
                                                                const PlayerConfig& config = {});
-wire::Result<std::unique_ptr<Player>> make_mock_player(const PlayerInput& input, VideoConjecturer& engine,
+Result<std::unique_ptr<Player>> make_mock_player(const PlayerInput& input, VideoConjecturer& engine,
                                                        const PlayerConfig& config = {});
 
 }  // namespace kinetic::mock

@@ -20,10 +20,10 @@ bool planes_match(const Frame& f) noexcept {
   return f.y.size() == luma && f.u.size() == chroma && f.v.size() == chroma;
 }
 
-wire::Status check_pair(const Frame& a, const Frame& b) {
-  if (a.empty() || !a.same_size(b)) return wire::Error{wire::Errc::kInvalidValue, "frames differ in size or are empty"};
-  if (!planes_match(a) || !planes_match(b)) return wire::Error{wire::Errc::kInvalidValue, "frame planes do not match its size"};
-  return wire::ok_status();
+Status check_pair(const Frame& a, const Frame& b) {
+  if (a.empty() || !a.same_size(b)) return Error{Errc::kInvalidValue, "frames differ in size or are empty"};
+  if (!planes_match(a) || !planes_match(b)) return Error{Errc::kInvalidValue, "frame planes do not match its size"};
+  return ok_status();
 }
 
 }  // namespace
@@ -41,12 +41,12 @@ double mse(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noe
   return static_cast<double>(sum) / static_cast<double>(n);
 }
 
-wire::Result<double> psnr_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
-  if (a.size() != b.size()) return wire::Error{wire::Errc::kInvalidValue, "planes differ in size"};
+Result<double> psnr_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) {
+  if (a.size() != b.size()) return Error{Errc::kInvalidValue, "planes differ in size"};
   return psnr_from_mse(mse(a, b));
 }
 
-wire::Result<FramePsnr> psnr(const Frame& a, const Frame& b) {
+Result<FramePsnr> psnr(const Frame& a, const Frame& b) {
   KINETIC_CHECK(check_pair(a, b));
   FramePsnr r;
   const double my = mse(a.y, b.y);
@@ -59,11 +59,11 @@ wire::Result<FramePsnr> psnr(const Frame& a, const Frame& b) {
   return r;
 }
 
-wire::Result<std::optional<double>> psnr_moving(const Frame& shown, const Frame& reference, const Frame& previous,
+Result<std::optional<double>> psnr_moving(const Frame& shown, const Frame& reference, const Frame& previous,
                                                 int block, double threshold) {
   KINETIC_CHECK(check_pair(shown, reference));
   KINETIC_CHECK(check_pair(reference, previous));
-  if (block < 1) return wire::Error{wire::Errc::kInvalidValue, "block size must be positive"};
+  if (block < 1) return Error{Errc::kInvalidValue, "block size must be positive"};
   const int w = reference.width;
   const int h = reference.height;
   double squared = 0;
@@ -91,12 +91,12 @@ wire::Result<std::optional<double>> psnr_moving(const Frame& shown, const Frame&
   return std::optional<double>{psnr_from_mse(squared / static_cast<double>(pixels))};
 }
 
-wire::Result<double> ssim_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
+Result<double> ssim_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
                                 int width, int height) {
-  if (width < 8 || height < 8) return wire::Error{wire::Errc::kInvalidValue, "plane smaller than the 8x8 SSIM window"};
+  if (width < 8 || height < 8) return Error{Errc::kInvalidValue, "plane smaller than the 8x8 SSIM window"};
   const auto w = static_cast<std::size_t>(width);
   const auto h = static_cast<std::size_t>(height);
-  if (a.size() != w * h || b.size() != w * h) return wire::Error{wire::Errc::kInvalidValue, "plane length does not match its size"};
+  if (a.size() != w * h || b.size() != w * h) return Error{Errc::kInvalidValue, "plane length does not match its size"};
 
   // Sums over 4x4 cells; every 8x8 window is four neighbouring cells, so each pixel is read
   // once however much the windows overlap.
@@ -155,7 +155,7 @@ wire::Result<double> ssim_plane(std::span<const std::uint8_t> a, std::span<const
   return total / static_cast<double>(windows);
 }
 
-wire::Result<double> ssim(const Frame& a, const Frame& b) {
+Result<double> ssim(const Frame& a, const Frame& b) {
   KINETIC_CHECK(check_pair(a, b));
   return ssim_plane(a.y, b.y, a.width, a.height);
 }
@@ -181,15 +181,15 @@ double snr_over(std::span<const std::int16_t> reference, std::span<const std::in
 
 }  // namespace
 
-wire::Result<double> snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test) {
-  if (reference.size() != test.size()) return wire::Error{wire::Errc::kInvalidValue, "sequences differ in length"};
+Result<double> snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test) {
+  if (reference.size() != test.size()) return Error{Errc::kInvalidValue, "sequences differ in length"};
   return snr_over(reference, test, [](std::size_t) { return true; });
 }
 
-wire::Result<double> masked_snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test,
+Result<double> masked_snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test,
                                    std::span<const std::uint8_t> mask) {
   if (reference.size() != test.size() || mask.size() != reference.size())
-    return wire::Error{wire::Errc::kInvalidValue, "sequences differ in length"};
+    return Error{Errc::kInvalidValue, "sequences differ in length"};
   return snr_over(reference, test, [&](std::size_t i) { return mask[i] != 0; });
 }
 

@@ -8,7 +8,7 @@
 #include <span>
 
 #include "kinetic/mock/frame.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::mock {
 
@@ -22,7 +22,7 @@ inline constexpr double kSnrCapDb = 100.0;
 double mse(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept;
 
 // 10·log10(255² / MSE), capped at kPsnrCapDb. Planes of different size: an error.
-wire::Result<double> psnr_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
+Result<double> psnr_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b);
 
 struct FramePsnr {
   double y = 0.0;
@@ -35,32 +35,32 @@ struct FramePsnr {
 };
 
 // Frames must have the same, non-zero size and planes of the lengths Frame(w, h) gives.
-wire::Result<FramePsnr> psnr(const Frame& a, const Frame& b);
+Result<FramePsnr> psnr(const Frame& a, const Frame& b);
 
 // SSIM (Wang et al. 2004, constants C1 = (0.01·255)², C2 = (0.03·255)²) of one 8-bit plane
 // with stride == width, over 8x8 windows placed every 4 pixels, averaged. 1.0 for identical
 // planes. Planes smaller than 8x8 in either dimension: an error.
-wire::Result<double> ssim_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
+Result<double> ssim_plane(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b,
                                 int width, int height);
 
 // SSIM of the luma planes of two frames of the same size.
-wire::Result<double> ssim(const Frame& a, const Frame& b);
+Result<double> ssim(const Frame& a, const Frame& b);
 
 // Luma PSNR over the moving parts of the picture only: the `block`×`block` blocks where
 // `reference` differs from `previous` (the source frame before it) by a mean absolute
 // difference above `threshold`. A static background scores the same for every player and
 // dilutes the difference between a conjecture and a freeze; this measure leaves it out.
 // nullopt when no block moves. Frames of one size.
-wire::Result<std::optional<double>> psnr_moving(const Frame& shown, const Frame& reference, const Frame& previous,
+Result<std::optional<double>> psnr_moving(const Frame& shown, const Frame& reference, const Frame& previous,
                                                 int block = 16, double threshold = 3.0);
 
 // Signal-to-noise ratio of `test` against `reference` in dB: 10·log10(Σref² / Σ(ref − test)²),
 // capped at kSnrCapDb. Sequences of different length: an error.
-wire::Result<double> snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test);
+Result<double> snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test);
 
 // snr_db over the samples whose `mask` entry is non-zero only (kSnrCapDb when there are none,
 // as nothing is then in error).
-wire::Result<double> masked_snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test,
+Result<double> masked_snr_db(std::span<const std::int16_t> reference, std::span<const std::int16_t> test,
                                    std::span<const std::uint8_t> mask);
 
 }  // namespace kinetic::mock

@@ -30,7 +30,7 @@ ReconciliationEvent Reconciler::finish(ReconciliationEvent event, double metric)
   return event;
 }
 
-wire::Result<ReconciliationEvent> Reconciler::reconcile_video(std::uint64_t track, std::uint64_t object_id,
+Result<ReconciliationEvent> Reconciler::reconcile_video(std::uint64_t track, std::uint64_t object_id,
                                                               std::int64_t timestamp_us, std::int64_t arrival_us,
                                                               Substitute substitute, const Frame& shown,
                                                               const Frame& real) {
@@ -49,7 +49,7 @@ wire::Result<ReconciliationEvent> Reconciler::reconcile_video(std::uint64_t trac
   return finish(e, p.combined);
 }
 
-wire::Result<ReconciliationEvent> Reconciler::reconcile_audio(std::uint64_t track, std::uint64_t object_id,
+Result<ReconciliationEvent> Reconciler::reconcile_audio(std::uint64_t track, std::uint64_t object_id,
                                                               std::int64_t timestamp_us, std::int64_t arrival_us,
                                                               Substitute substitute,
                                                               std::span<const std::int16_t> shown,
@@ -67,14 +67,14 @@ wire::Result<ReconciliationEvent> Reconciler::reconcile_audio(std::uint64_t trac
   return finish(e, snr);
 }
 
-wire::Result<ReconciliationEvent> Reconciler::reconcile_data(std::uint64_t track, std::uint64_t object_id,
+Result<ReconciliationEvent> Reconciler::reconcile_data(std::uint64_t track, std::uint64_t object_id,
                                                              std::int64_t timestamp_us, std::int64_t arrival_us,
                                                              Substitute substitute,
                                                              std::span<const double> abs_error) {
-  if (abs_error.empty()) return wire::Error{wire::Errc::kInvalidValue, "no field errors to reconcile"};
+  if (abs_error.empty()) return Error{Errc::kInvalidValue, "no field errors to reconcile"};
   double sum = 0.0;
   for (double v : abs_error) {
-    if (!std::isfinite(v) || v < 0.0) return wire::Error{wire::Errc::kInvalidValue, "field error not a finite magnitude"};
+    if (!std::isfinite(v) || v < 0.0) return Error{Errc::kInvalidValue, "field error not a finite magnitude"};
     sum += v;
   }
   const double mean = sum / static_cast<double>(abs_error.size());

@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "kinetic/mock/frame.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::mock {
 
@@ -61,16 +61,16 @@ class Reconciler {
   // `shown` is what the player displayed for the slot, `real` the object that arrived. A
   // conjecture's score moves the confidence; a freeze is scored for the record and only
   // lets the confidence recover (recovery_per_freeze). Mismatched sizes: an error.
-  wire::Result<ReconciliationEvent> reconcile_video(std::uint64_t track, std::uint64_t object_id,
+  Result<ReconciliationEvent> reconcile_video(std::uint64_t track, std::uint64_t object_id,
                                                     std::int64_t timestamp_us, std::int64_t arrival_us,
                                                     Substitute substitute, const Frame& shown,
                                                     const Frame& real);
-  wire::Result<ReconciliationEvent> reconcile_audio(std::uint64_t track, std::uint64_t object_id,
+  Result<ReconciliationEvent> reconcile_audio(std::uint64_t track, std::uint64_t object_id,
                                                     std::int64_t timestamp_us, std::int64_t arrival_us,
                                                     Substitute substitute,
                                                     std::span<const std::int16_t> shown,
                                                     std::span<const std::int16_t> real);
-  wire::Result<ReconciliationEvent> reconcile_data(std::uint64_t track, std::uint64_t object_id,
+  Result<ReconciliationEvent> reconcile_data(std::uint64_t track, std::uint64_t object_id,
                                                    std::int64_t timestamp_us, std::int64_t arrival_us,
                                                    Substitute substitute,
                                                    std::span<const double> abs_error);

@@ -61,7 +61,7 @@ struct Timeline::Track {
     std::int64_t timestamp_us = 0;
     std::int64_t arrival_us = 0;
     std::shared_ptr<const Frame> frame;
-    wire::SharedBytes packet;
+    SharedBytes packet;
     std::vector<double> values;
   };
   std::multimap<std::int64_t, Object> pending;  // by arrival time
@@ -120,16 +120,16 @@ struct Timeline::Track {
 Timeline::Timeline(const ReconcilerConfig& reconciler) : reconciler_(reconciler) {}
 Timeline::~Timeline() = default;
 
-wire::Status Timeline::add_video_track(std::uint64_t track, const TrackConfig& config, VideoConjecturer& engine) {
-  if (config.kind != TrackKind::kVideo) return wire::Error{wire::Errc::kInvalidValue, "engine given for a non-video track"};
+Status Timeline::add_video_track(std::uint64_t track, const TrackConfig& config, VideoConjecturer& engine) {
+  if (config.kind != TrackKind::kVideo) return Error{Errc::kInvalidValue, "engine given for a non-video track"};
   return add(track, config, &engine);
 }
 
-wire::Status Timeline::add_track(std::uint64_t track, const TrackConfig& config) { return add(track, config, nullptr); }
+Status Timeline::add_track(std::uint64_t track, const TrackConfig& config) { return add(track, config, nullptr); }
 
-wire::Status Timeline::add(std::uint64_t track, const TrackConfig& config, VideoConjecturer* engine) {
-  if (tracks_.count(track) != 0) return wire::Error{wire::Errc::kInvalidValue, "track already added"};
-  if (config.frame_interval_us <= 0) return wire::Error{wire::Errc::kInvalidValue, "frame interval must be positive"};
+Status Timeline::add(std::uint64_t track, const TrackConfig& config, VideoConjecturer* engine) {
+  if (tracks_.count(track) != 0) return Error{Errc::kInvalidValue, "track already added"};
+  if (config.frame_interval_us <= 0) return Error{Errc::kInvalidValue, "frame interval must be positive"};
   auto t = std::make_unique<Track>(track, config, engine);
   if (config.kind == TrackKind::kData) {
     KINETIC_TRY(auto d, DataConjecturer::create(config.fields, config.data));
@@ -137,23 +137,23 @@ wire::Status Timeline::add(std::uint64_t track, const TrackConfig& config, Video
   } else if (config.kind == TrackKind::kAudio) {
     const long long samples = static_cast<long long>(config.sample_rate) * config.frame_interval_us / 1'000'000;
     if (samples * 1'000'000 != static_cast<long long>(config.sample_rate) * config.frame_interval_us)
-      return wire::Error{wire::Errc::kInvalidValue, "audio frame interval is not a whole number of samples"};
+      return Error{Errc::kInvalidValue, "audio frame interval is not a whole number of samples"};
     KINETIC_TRY(auto dec, OpusConcealingDecoder::create(config.sample_rate, config.channels, static_cast<int>(samples),
                                                         audio_concealment(config.late_policy)));
     t->audio.emplace(std::move(dec));
   }
   tracks_.emplace(track, std::move(t));
-  return wire::ok_status();
+  return ok_status();
 }
 
-wire::Status Timeline::push_object(std::uint64_t track, std::uint64_t object_id, std::int64_t timestamp_us,
+Status Timeline::push_object(std::uint64_t track, std::uint64_t object_id, std::int64_t timestamp_us,
                                    std::int64_t arrival_us, Payload payload) {
   auto it = tracks_.find(track);
-  if (it == tracks_.end()) return wire::Error{wire::Errc::kInvalidValue, "unknown track"};
+  if (it == tracks_.end()) return Error{Errc::kInvalidValue, "unknown track"};
   Track& tr = *it->second;
-  if (tr.received.count(timestamp_us) != 0) return wire::Error{wire::Errc::kInvalidValue, "object for this timestamp already held"};
+  if (tr.received.count(timestamp_us) != 0) return Error{Errc::kInvalidValue, "object for this timestamp already held"};
   for (const auto& [arr, obj] : tr.pending)
-    if (obj.timestamp_us == timestamp_us) return wire::Error{wire::Errc::kInvalidValue, "object for this timestamp already held"};
+    if (obj.timestamp_us == timestamp_us) return Error{Errc::kInvalidValue, "object for this timestamp already held"};
   Track::Object obj;
   obj.id = object_id;
   obj.timestamp_us = timestamp_us;
@@ -161,29 +161,29 @@ wire::Status Timeline::push_object(std::uint64_t track, std::uint64_t object_id,
   switch (tr.config.kind) {
     case TrackKind::kVideo: {
       auto* f = std::get_if<Frame>(&payload);
-      if (f == nullptr || !frame_consistent(*f)) return wire::Error{wire::Errc::kInvalidValue, "video track needs a decoded frame"};
+      if (f == nullptr || !frame_consistent(*f)) return Error{Errc::kInvalidValue, "video track needs a decoded frame"};
       f->pts_us = timestamp_us;
       obj.frame = std::make_shared<const Frame>(std::move(*f));
       break;
     }
     case TrackKind::kAudio: {
-      auto* p = std::get_if<wire::SharedBytes>(&payload);
-      if (p == nullptr || p->empty()) return wire::Error{wire::Errc::kInvalidValue, "audio track needs an Opus packet"};
+      auto* p = std::get_if<SharedBytes>(&payload);
+      if (p == nullptr || p->empty()) return Error{Errc::kInvalidValue, "audio track needs an Opus packet"};
       obj.packet = *p;
       break;
     }
     case TrackKind::kData: {
       auto* v = std::get_if<std::vector<double>>(&payload);
       if (v == nullptr || v->size() != tr.data->field_count())
-        return wire::Error{wire::Errc::kInvalidValue, "data track needs one value per field"};
+        return Error{Errc::kInvalidValue, "data track needs one value per field"};
       for (double x : *v)
-        if (!std::isfinite(x)) return wire::Error{wire::Errc::kInvalidValue, "data value is not finite"};
+        if (!std::isfinite(x)) return Error{Errc::kInvalidValue, "data value is not finite"};
       obj.values = std::move(*v);
       break;
     }
   }
   tr.pending.emplace(arrival_us, std::move(obj));
-  return wire::ok_status();
+  return ok_status();
 }
 
 namespace {
@@ -273,9 +273,9 @@ bool stall_or_give_up(Timeline::Track& tr, std::int64_t t, std::int64_t media, s
 
 }  // namespace
 
-wire::Result<DisplayOutput> Timeline::display_at(std::uint64_t track, std::int64_t t_us) {
+Result<DisplayOutput> Timeline::display_at(std::uint64_t track, std::int64_t t_us) {
   auto it = tracks_.find(track);
-  if (it == tracks_.end()) return wire::Error{wire::Errc::kInvalidValue, "unknown track"};
+  if (it == tracks_.end()) return Error{Errc::kInvalidValue, "unknown track"};
   Track& tr = *it->second;
   const std::int64_t t = std::max(t_us, tr.last_t);
   tr.last_t = t;
@@ -502,11 +502,11 @@ const DeadlinePolicy* Timeline::deadline(std::uint64_t track) const {
   return it == tracks_.end() ? nullptr : &it->second->policy;
 }
 
-wire::Status Timeline::set_clock_offset_us(std::uint64_t track, std::int64_t offset_us) {
+Status Timeline::set_clock_offset_us(std::uint64_t track, std::int64_t offset_us) {
   auto it = tracks_.find(track);
-  if (it == tracks_.end()) return wire::Error{wire::Errc::kInvalidValue, "unknown track"};
+  if (it == tracks_.end()) return Error{Errc::kInvalidValue, "unknown track"};
   it->second->policy.set_clock_offset_us(offset_us);
-  return wire::ok_status();
+  return ok_status();
 }
 
 }  // namespace kinetic::mock

@@ -32,8 +32,8 @@
 #include "kinetic/mock/kinetics.hpp"
 #include "kinetic/mock/reconciler.hpp"
 #include "kinetic/mock/video_conjecture.hpp"
-#include "kinetic/wire/result.hpp"
-#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/base/result.hpp"
+#include "kinetic/base/shared_bytes.hpp"
 
 namespace kinetic::mock {
 
@@ -69,7 +69,7 @@ struct TrackConfig {
 };
 
 // A decoded video frame, one Opus packet, or one data sample's field values.
-using Payload = std::variant<Frame, wire::SharedBytes, std::vector<double>>;
+using Payload = std::variant<Frame, SharedBytes, std::vector<double>>;
 
 struct DisplayOutput {
   DisplayKind kind = DisplayKind::kStall;
@@ -97,15 +97,15 @@ class Timeline {
   ~Timeline();
 
   // A video track whose conjectures come from `engine` (which must outlive the timeline).
-  wire::Status add_video_track(std::uint64_t track, const TrackConfig& config, VideoConjecturer& engine);
+  Status add_video_track(std::uint64_t track, const TrackConfig& config, VideoConjecturer& engine);
   // An audio or data track, or a video track without an engine (it freezes instead).
-  wire::Status add_track(std::uint64_t track, const TrackConfig& config);
+  Status add_track(std::uint64_t track, const TrackConfig& config);
 
   // Unknown track, payload of the wrong kind, or an object for a slot already held: an error.
-  wire::Status push_object(std::uint64_t track, std::uint64_t object_id, std::int64_t timestamp_us,
+  Status push_object(std::uint64_t track, std::uint64_t object_id, std::int64_t timestamp_us,
                            std::int64_t arrival_us, Payload payload);
 
-  wire::Result<DisplayOutput> display_at(std::uint64_t track, std::int64_t t_us);
+  Result<DisplayOutput> display_at(std::uint64_t track, std::int64_t t_us);
 
   // Reconciliation events since the previous call, oldest first.
   std::vector<ReconciliationEvent> take_events();
@@ -114,12 +114,12 @@ class Timeline {
   [[nodiscard]] const ArrivalModel* kinetics(std::uint64_t track) const;
   [[nodiscard]] const DeadlinePolicy* deadline(std::uint64_t track) const;
   // Sets the sender→receiver clock offset used in every deadline of the track.
-  wire::Status set_clock_offset_us(std::uint64_t track, std::int64_t offset_us);
+  Status set_clock_offset_us(std::uint64_t track, std::int64_t offset_us);
 
   struct Track;  // defined in timeline.cpp
 
  private:
-  wire::Status add(std::uint64_t track, const TrackConfig& config, VideoConjecturer* engine);
+  Status add(std::uint64_t track, const TrackConfig& config, VideoConjecturer* engine);
   Reconciler reconciler_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Track>> tracks_;
   std::vector<ReconciliationEvent> events_;

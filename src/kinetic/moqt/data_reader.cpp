@@ -21,7 +21,7 @@ Object from_wire(const wire::Object& o, std::uint8_t default_priority) {
   return out;
 }
 
-std::uint64_t close_code(const wire::Error& e) {
+std::uint64_t close_code(const Error& e) {
   auto code = wire::data_error_close_code(e);
   return static_cast<std::uint64_t>(code.value_or(wire::SessionError::kProtocolViolation));
 }

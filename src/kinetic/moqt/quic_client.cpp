@@ -16,9 +16,9 @@ struct Placeholder final : transport::SessionHandler {
 
 }  // namespace
 
-wire::Result<MoqtUrl> parse_moqt_url(std::string_view url) {
+Result<MoqtUrl> parse_moqt_url(std::string_view url) {
   constexpr std::string_view kScheme = "moqt://";
-  if (url.substr(0, kScheme.size()) != kScheme) return wire::Error{wire::Errc::kInvalidValue, "URL must start with moqt://"};
+  if (url.substr(0, kScheme.size()) != kScheme) return Error{Errc::kInvalidValue, "URL must start with moqt://"};
   url.remove_prefix(kScheme.size());
   MoqtUrl out;
   const auto slash = url.find('/');
@@ -27,11 +27,11 @@ wire::Result<MoqtUrl> parse_moqt_url(std::string_view url) {
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) return wire::Error{wire::Errc::kInvalidValue, "unterminated IPv6 host"};
+    if (close == std::string_view::npos) return Error{Errc::kInvalidValue, "unterminated IPv6 host"};
     out.host = std::string(authority.substr(1, close - 1));
     authority.remove_prefix(close + 1);
     if (!authority.empty()) {
-      if (authority.front() != ':') return wire::Error{wire::Errc::kInvalidValue, "junk after IPv6 host"};
+      if (authority.front() != ':') return Error{Errc::kInvalidValue, "junk after IPv6 host"};
       port = authority.substr(1);
     }
   } else {
@@ -39,19 +39,19 @@ wire::Result<MoqtUrl> parse_moqt_url(std::string_view url) {
     out.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
-  if (out.host.empty()) return wire::Error{wire::Errc::kInvalidValue, "URL has no host"};
+  if (out.host.empty()) return Error{Errc::kInvalidValue, "URL has no host"};
   if (!port.empty()) {
     unsigned value = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
-      return wire::Error{wire::Errc::kInvalidValue, "bad port"};
+      return Error{Errc::kInvalidValue, "bad port"};
     }
     out.port = static_cast<std::uint16_t>(value);
   }
   return out;
 }
 
-wire::Result<std::shared_ptr<Session>> connect_quic(transport::EpollLoop& loop, const MoqtUrl& url,
+Result<std::shared_ptr<Session>> connect_quic(transport::EpollLoop& loop, const MoqtUrl& url,
                                                     transport::quic::QuicClientConfig quic, SessionOptions options,
                                                     SessionHandler* handler) {
   const std::string host = url.host == "localhost" ? "127.0.0.1" : url.host;

@@ -10,7 +10,7 @@
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_config.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::moqt {
 
@@ -21,11 +21,11 @@ struct MoqtUrl {
 };
 
 // kInvalidValue for anything but moqt://host[:port][/path] (IPv6 hosts in brackets).
-wire::Result<MoqtUrl> parse_moqt_url(std::string_view url);
+Result<MoqtUrl> parse_moqt_url(std::string_view url);
 
 // Resolves nothing: `url.host` must be a literal address or "localhost". `quic` supplies
 // trust (pins or CA file); its remote, server name and ALPN are filled in here.
-wire::Result<std::shared_ptr<Session>> connect_quic(transport::EpollLoop& loop, const MoqtUrl& url,
+Result<std::shared_ptr<Session>> connect_quic(transport::EpollLoop& loop, const MoqtUrl& url,
                                                     transport::quic::QuicClientConfig quic, SessionOptions options,
                                                     SessionHandler* handler);
 

@@ -13,8 +13,8 @@ namespace kinetic::moqt {
 
 inline std::uint64_t code_of(wire::SessionError e) { return static_cast<std::uint64_t>(e); }
 
-inline wire::SessionError close_code_for(const wire::Error& e) {
-  return e.code == wire::Errc::kKeyValueFormatting ? wire::SessionError::kKeyValueFormattingError
+inline wire::SessionError close_code_for(const Error& e) {
+  return e.code == Errc::kKeyValueFormatting ? wire::SessionError::kKeyValueFormattingError
                                                    : wire::SessionError::kProtocolViolation;
 }
 

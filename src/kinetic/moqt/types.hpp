@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "kinetic/wire/key_value.hpp"
-#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/base/shared_bytes.hpp"
 #include "kinetic/wire/track_name.hpp"
 
 namespace kinetic::moqt {
@@ -19,7 +19,6 @@ namespace kinetic::moqt {
 using wire::FullTrackName;
 using wire::KeyValueList;
 using wire::KeyValuePair;
-using wire::SharedBytes;
 using wire::TrackNamespace;
 
 struct Location {

@@ -6,7 +6,7 @@
 
 namespace kinetic::relay {
 
-wire::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const RelayMetrics& metrics,
+Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const RelayMetrics& metrics,
                                                                   const std::string& host, std::uint16_t port) {
   std::unique_ptr<MetricsServer> self(new MetricsServer());
   self->server_ = std::make_unique<httplib::Server>();
@@ -15,7 +15,7 @@ wire::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const RelayMet
   });
   // Bind before the thread starts, so a bad address is an error here and port() is known.
   int bound = port == 0 ? self->server_->bind_to_any_port(host) : (self->server_->bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) return wire::Error{wire::Errc::kInvalidValue, "metrics: cannot bind the listen address"};
+  if (bound <= 0) return Error{Errc::kInvalidValue, "metrics: cannot bind the listen address"};
   self->port_ = static_cast<std::uint16_t>(bound);
   self->thread_ = std::thread([server = self->server_.get()] { server->listen_after_bind(); });
   // stop() before the accept loop has begun would be lost and the join would never return.
@@ -23,7 +23,7 @@ wire::Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const RelayMet
     if (waited == 5000) {
       self->server_->stop();
       self->thread_.join();
-      return wire::Error{wire::Errc::kInvalidValue, "metrics: the HTTP server did not start"};
+      return Error{Errc::kInvalidValue, "metrics: the HTTP server did not start"};
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }

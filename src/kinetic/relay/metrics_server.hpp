@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "kinetic/relay/relay_metrics.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace httplib {
 class Server;
@@ -20,7 +20,7 @@ class MetricsServer {
  public:
   // Binds host:port (port 0: any free one) and starts serving; kInvalidValue when the
   // address cannot be bound.
-  static wire::Result<std::unique_ptr<MetricsServer>> start(const RelayMetrics& metrics, const std::string& host,
+  static Result<std::unique_ptr<MetricsServer>> start(const RelayMetrics& metrics, const std::string& host,
                                                             std::uint16_t port);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;

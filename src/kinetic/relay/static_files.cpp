@@ -16,7 +16,7 @@ StaticResponse forbidden() {
   StaticResponse r;
   r.status = 403;
   r.content_type = "text/plain; charset=utf-8";
-  r.body = wire::SharedBytes::copy(std::string_view("forbidden\n"));
+  r.body = SharedBytes::copy(std::string_view("forbidden\n"));
   return r;
 }
 
@@ -110,7 +110,7 @@ std::optional<StaticResponse> StaticFiles::get(std::string_view target) const {
   StaticResponse r;
   r.status = 200;
   r.content_type = content_type(resolved);
-  r.body = wire::SharedBytes::copy(std::string_view(data.data(), data.size()));
+  r.body = SharedBytes::copy(std::string_view(data.data(), data.size()));
   return r;
 }
 

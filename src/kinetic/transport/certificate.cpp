@@ -14,8 +14,6 @@ namespace kinetic::transport {
 
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 struct CrtDeleter {
   void operator()(gnutls_x509_crt_int* c) const { gnutls_x509_crt_deinit(c); }
@@ -38,7 +36,7 @@ gnutls_datum_t datum(std::string_view s) {
   return {reinterpret_cast<unsigned char*>(const_cast<char*>(s.data())), static_cast<unsigned>(s.size())};
 }
 
-wire::Result<Crt> import_first_cert(std::string_view pem) {
+Result<Crt> import_first_cert(std::string_view pem) {
   gnutls_x509_crt_t raw = nullptr;
   if (gnutls_x509_crt_init(&raw) != 0) return Error{Errc::kInvalidValue, "gnutls_x509_crt_init failed"};
   Crt crt(raw);
@@ -48,7 +46,7 @@ wire::Result<Crt> import_first_cert(std::string_view pem) {
   return crt;
 }
 
-wire::Result<std::string> read_file(const std::string& path) {
+Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{Errc::kInvalidValue, "cannot open file"};
   std::ostringstream ss;
@@ -56,7 +54,7 @@ wire::Result<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
-wire::Status write_file(const std::string& path, const std::string& text, mode_t mode) {
+Status write_file(const std::string& path, const std::string& text, mode_t mode) {
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out) return Error{Errc::kInvalidValue, "cannot create file"};
@@ -64,12 +62,12 @@ wire::Status write_file(const std::string& path, const std::string& text, mode_t
     if (!out) return Error{Errc::kInvalidValue, "cannot write file"};
   }
   ::chmod(path.c_str(), mode);
-  return wire::ok_status();
+  return ok_status();
 }
 
 }  // namespace
 
-wire::Result<CertificateKeyPair> CertificateKeyPair::generate(const CertificateOptions& options) {
+Result<CertificateKeyPair> CertificateKeyPair::generate(const CertificateOptions& options) {
   if (options.validity <= std::chrono::hours(0) || options.validity > std::chrono::hours(24 * 14))
     return Error{Errc::kInvalidValue, "certificate validity must be within 14 days"};
 
@@ -137,7 +135,7 @@ wire::Result<CertificateKeyPair> CertificateKeyPair::generate(const CertificateO
   return pair;
 }
 
-wire::Result<CertificateKeyPair> CertificateKeyPair::load(const std::string& cert_path, const std::string& key_path) {
+Result<CertificateKeyPair> CertificateKeyPair::load(const std::string& cert_path, const std::string& key_path) {
   KINETIC_TRY(auto cert, read_file(cert_path));
   KINETIC_TRY(auto key, read_file(key_path));
   // Parse both now so a bad file is reported here, not at the first handshake.
@@ -152,13 +150,13 @@ wire::Result<CertificateKeyPair> CertificateKeyPair::load(const std::string& cer
   return CertificateKeyPair{std::move(cert), std::move(key)};
 }
 
-wire::Status CertificateKeyPair::write(const std::string& dir) const {
+Status CertificateKeyPair::write(const std::string& dir) const {
   ::mkdir(dir.c_str(), 0755);
   KINETIC_CHECK(write_file(dir + "/cert.pem", cert_pem, 0644));
   return write_file(dir + "/key.pem", key_pem, 0600);
 }
 
-wire::Result<Sha256> CertificateKeyPair::sha256() const {
+Result<Sha256> CertificateKeyPair::sha256() const {
   KINETIC_TRY(auto crt, import_first_cert(cert_pem));
   gnutls_datum_t der{};
   if (gnutls_x509_crt_export2(crt.get(), GNUTLS_X509_FMT_DER, &der) != 0)
@@ -168,7 +166,7 @@ wire::Result<Sha256> CertificateKeyPair::sha256() const {
   return digest;
 }
 
-wire::Result<CertificateInfo> inspect_certificate(std::string_view cert_pem) {
+Result<CertificateInfo> inspect_certificate(std::string_view cert_pem) {
   KINETIC_TRY(auto crt, import_first_cert(cert_pem));
   CertificateInfo info;
   unsigned bits = 0;

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::transport {
 
@@ -28,13 +28,13 @@ struct CertificateKeyPair {
   std::string cert_pem;
   std::string key_pem;
 
-  static wire::Result<CertificateKeyPair> generate(const CertificateOptions& options = {});
-  static wire::Result<CertificateKeyPair> load(const std::string& cert_path, const std::string& key_path);
+  static Result<CertificateKeyPair> generate(const CertificateOptions& options = {});
+  static Result<CertificateKeyPair> load(const std::string& cert_path, const std::string& key_path);
   // Writes cert.pem (0644) and key.pem (0600) into `dir`.
-  [[nodiscard]] wire::Status write(const std::string& dir) const;
+  [[nodiscard]] Status write(const std::string& dir) const;
 
   // SHA-256 of the first certificate's DER, the value serverCertificateHashes expects.
-  [[nodiscard]] wire::Result<Sha256> sha256() const;
+  [[nodiscard]] Result<Sha256> sha256() const;
 };
 
 struct CertificateInfo {
@@ -47,7 +47,7 @@ struct CertificateInfo {
 };
 
 // Parses the first certificate of a PEM chain.
-wire::Result<CertificateInfo> inspect_certificate(std::string_view cert_pem);
+Result<CertificateInfo> inspect_certificate(std::string_view cert_pem);
 // SHA-256 of a DER blob (GnuTLS's hash), for pinning peer certificates.
 Sha256 sha256_of(const std::uint8_t* data, std::size_t size);
 std::string to_hex(const Sha256& digest);

@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "kinetic/transport/event_loop.hpp"
-#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/base/shared_bytes.hpp"
 
 namespace kinetic::transport {
 
@@ -56,7 +56,7 @@ class Stream {
   // callers watch queued_bytes() to apply their own policy (a relay drops whole groups).
   virtual void write(std::span<const std::uint8_t> data, bool fin = false) = 0;
   // Same, without a copy: the transport holds a reference until the bytes are acknowledged.
-  virtual void write(wire::SharedBytes data, bool fin = false) = 0;
+  virtual void write(SharedBytes data, bool fin = false) = 0;
   virtual void finish() = 0;
   [[nodiscard]] virtual std::size_t queued_bytes() const = 0;
 

@@ -12,7 +12,7 @@
 #include "kinetic/media/cmaf_demux.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/moqt/subscription.hpp"
-#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/base/shared_bytes.hpp"
 
 namespace kinetic::webrtc {
 
@@ -26,7 +26,7 @@ struct BroadcastMedia {
 
 struct SubscribedFrame {
   media::StreamKind kind = media::StreamKind::kVideo;
-  wire::SharedBytes payload;
+  SharedBytes payload;
   bool keyframe = false;
 };
 

@@ -59,7 +59,7 @@ Done init_gstreamer() {
     }
   });
   if (!failure.empty()) return refused(failure);
-  return wire::Ok{};
+  return Ok{};
 }
 
 std::int64_t wall_us() noexcept {

@@ -96,7 +96,7 @@ bool LivePublisher::start(const IngestFrame& keyframe) {
   broadcast_ = std::move(*b);
   config_ = keyframe.config;
   const auto generated = static_cast<std::uint64_t>(wall_us() / 1000);
-  catalog_payload_ = wire::SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated))));
+  catalog_payload_ = SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated))));
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& sub : waiting) accept(sub);
@@ -121,7 +121,7 @@ void LivePublisher::add(IngestFrame&& frame) {
     config_ = frame.config;
     broadcast_->set_config(0, frame.config, frame.width, frame.height);
     const auto generated = static_cast<std::uint64_t>(wall_us() / 1000);
-    catalog_payload_ = wire::SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated))));
+    catalog_payload_ = SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated))));
   }
   media::Packet p;
   p.stream_index = video ? kVideoIndex : kAudioIndex;

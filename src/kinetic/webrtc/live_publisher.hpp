@@ -67,7 +67,7 @@ class LivePublisher {
   LivePublisherOptions options_;
   std::function<void()> want_keyframe_;
   std::optional<media::Broadcast> broadcast_;
-  wire::SharedBytes catalog_payload_;
+  SharedBytes catalog_payload_;
   std::vector<std::shared_ptr<moqt::ServedSubscription>> waiting_;  // before the first keyframe
   std::map<std::size_t, std::vector<std::shared_ptr<moqt::ServedSubscription>>> subs_;
   std::map<std::size_t, moqt::Location> largest_;

@@ -1,6 +1,6 @@
 // A value or the reason there is none, as text: the gateway's failures (a refused offer, an
 // unusable ICE address) go back to an HTTP client or the console verbatim, so unlike
-// wire::Error their message is built at run time.
+// Error their message is built at run time.
 #pragma once
 
 #include <cassert>
@@ -8,7 +8,7 @@
 #include <utility>
 #include <variant>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::webrtc {
 
@@ -34,7 +34,7 @@ class Outcome {
   std::variant<T, Problem> v_;
 };
 
-using Done = Outcome<wire::Ok>;
+using Done = Outcome<Ok>;
 
 inline Problem refused(std::string what) { return {true, std::move(what)}; }
 inline Problem internal(std::string what) { return {false, std::move(what)}; }

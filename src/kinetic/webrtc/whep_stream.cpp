@@ -65,7 +65,7 @@ Done add_branch(GstElement* pipeline, GstElement* webrtc, unsigned mline, GstEle
   if (sink != nullptr) gst_object_unref(sink);
   if (!same) return internal("webrtcbin gave the sender a transceiver of its own");
   if (gst_element_link(src, pay) == FALSE) return internal("cannot link the payloader");
-  return wire::Ok{};
+  return Ok{};
 }
 
 // After the answer: linked earlier, the payloader's exact profile-level-id would have to equal
@@ -80,7 +80,7 @@ Done link_branch(GstElement* webrtc, unsigned mline, GstElement* src, GstElement
   if (!linked) return internal("cannot link the sender to m-line " + std::to_string(mline));
   gst_element_sync_state_with_parent(pay);
   gst_element_sync_state_with_parent(src);
-  return wire::Ok{};
+  return Ok{};
 }
 
 GstElement* live_source(GstCaps* caps) {
@@ -133,7 +133,7 @@ Outcome<std::unique_ptr<WhepStream>> WhepStream::create(const CheckedOffer& offe
                                std::to_string(h264.payload);
     make_offer_transceivers(webrtc);
     if (auto v = add_branch(raw->pipeline_, webrtc, offer.video_mline, raw->video_src_, vpay, vprefs); !v) return v;
-    if (!offer.opus || media.audio_track.empty()) return wire::Ok{};
+    if (!offer.opus || media.audio_track.empty()) return Ok{};
     GstCaps* acaps = gst_caps_new_simple("audio/x-opus", "channel-mapping-family", G_TYPE_INT, 0, "channels", G_TYPE_INT,
                                          static_cast<int>(media.audio_channels), "rate", G_TYPE_INT, 48000, nullptr);
     raw->audio_src_ = live_source(acaps);

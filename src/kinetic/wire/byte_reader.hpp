@@ -7,7 +7,7 @@
 #include <span>
 #include <string_view>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 #include "kinetic/wire/varint.hpp"
 
 namespace kinetic::wire {

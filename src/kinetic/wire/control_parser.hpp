@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "kinetic/wire/control_message.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 #include "kinetic/wire/varint.hpp"
 #include "kinetic/wire/version.hpp"
 

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "kinetic/wire/error_codes.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::wire {
 

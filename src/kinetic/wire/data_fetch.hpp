@@ -12,7 +12,7 @@
 #include "kinetic/wire/byte_reader.hpp"
 #include "kinetic/wire/byte_writer.hpp"
 #include "kinetic/wire/data_object.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 #include "kinetic/wire/version.hpp"
 
 namespace kinetic::wire {

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "kinetic/wire/key_value.hpp"
-#include "kinetic/wire/result.hpp"
-#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/base/result.hpp"
+#include "kinetic/base/shared_bytes.hpp"
 
 namespace kinetic::wire {
 

@@ -7,7 +7,7 @@
 #include <span>
 
 #include "kinetic/wire/byte_writer.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::wire {
 

@@ -18,8 +18,8 @@
 #include "kinetic/wire/data_padding.hpp"
 #include "kinetic/wire/data_stream_type.hpp"
 #include "kinetic/wire/data_subgroup.hpp"
-#include "kinetic/wire/result.hpp"
-#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/base/result.hpp"
+#include "kinetic/base/shared_bytes.hpp"
 #include "kinetic/wire/version.hpp"
 
 namespace kinetic::wire {

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 #include "kinetic/wire/version.hpp"
 
 namespace kinetic::wire {

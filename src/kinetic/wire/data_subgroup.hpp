@@ -13,7 +13,7 @@
 #include "kinetic/wire/byte_writer.hpp"
 #include "kinetic/wire/data_object.hpp"
 #include "kinetic/wire/data_stream_type.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 #include "kinetic/wire/version.hpp"
 
 namespace kinetic::wire {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "kinetic/wire/key_value.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::wire {
 

@@ -18,7 +18,7 @@
 #include "kinetic/wire/control_types.hpp"
 #include "kinetic/wire/data_object.hpp"
 #include "kinetic/wire/key_value.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 #include "kinetic/wire/track_name.hpp"
 #include "kinetic/wire/version.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "kinetic/wire/byte_reader.hpp"
 #include "kinetic/wire/byte_writer.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::wire {
 

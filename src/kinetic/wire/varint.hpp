@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::wire {
 

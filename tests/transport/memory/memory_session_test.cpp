@@ -159,7 +159,7 @@ TEST_F(MemorySessionTest, OneMegabyteOverEightMegabitsTakesAboutASecond) {
   connect(config);
   Stream* s = sessions.client->open_uni();
   const TimePoint start = loop.now();
-  s->write(wire::SharedBytes(pattern(1'000'000)), true);
+  s->write(kinetic::SharedBytes(pattern(1'000'000)), true);
   ASSERT_TRUE(loop.run_until([&] { return !server_handler.incoming.empty() && server_handler.stream_handlers.back()->fin; }, 5s));
   const double seconds = std::chrono::duration<double>(loop.now() - start).count();
   // 1 MB of payload plus per-packet headers, serialized at 1 MB/s, plus 10 ms of delay.

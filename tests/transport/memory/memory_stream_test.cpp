@@ -127,7 +127,7 @@ TEST_F(MemoryStreamTest, FinWithoutBytes) {
 
 TEST_F(MemoryStreamTest, WriteSharedBytesWithoutCopy) {
   connect();
-  auto bytes = wire::SharedBytes(pattern(10'000));
+  auto bytes = kinetic::SharedBytes(pattern(10'000));
   Stream* s = sessions.client->open_uni();
   s->write(bytes, true);
   EXPECT_GT(bytes.use_count(), 1);  // the transport holds the same memory, not a copy

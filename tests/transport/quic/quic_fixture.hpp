@@ -118,7 +118,7 @@ class ServerApp : public SessionHandler {
         fill_pattern(download_off, buf.data(), n);
         download_off += n;
         download_left -= n;
-        s.write(wire::SharedBytes(std::move(buf)), download_left == 0);
+        s.write(kinetic::SharedBytes(std::move(buf)), download_left == 0);
       }
     }
     void on_reset(Stream& s, ErrorCode code) override {

@@ -43,7 +43,7 @@ TEST_F(QuicSessionTest, EchoOverBidiStream) {
   EXPECT_TRUE(s->locally_opened());
   s->set_handler(&c);
   s->write(bytes("Ehello "));
-  s->write(wire::SharedBytes::copy(std::string_view("world")), true);
+  s->write(kinetic::SharedBytes::copy(std::string_view("world")), true);
   ASSERT_TRUE(run_until([&] { return c.closed; }));
   EXPECT_EQ(std::string(c.data.begin(), c.data.end()), "hello world");
   EXPECT_TRUE(c.fin);
@@ -78,7 +78,7 @@ TEST_F(QuicSessionTest, OneMegabyteUploadMatchesSha256) {
   // Many small writes and one big shared buffer: both paths must keep the byte order.
   for (std::size_t off = 0; off < kSize / 2; off += 1000)
     s->write(std::span<const std::uint8_t>(payload.data() + off, std::min<std::size_t>(1000, kSize / 2 - off)));
-  s->write(wire::SharedBytes(std::vector<std::uint8_t>(payload.begin() + kSize / 2, payload.end())), true);
+  s->write(kinetic::SharedBytes(std::vector<std::uint8_t>(payload.begin() + kSize / 2, payload.end())), true);
   ASSERT_TRUE(run_until([&] { return c.fin; }));
   ASSERT_EQ(c.data.size(), 32u);
   Sha256 got;
@@ -240,7 +240,7 @@ TEST_F(QuicSessionTest, SharedBytesAreHeldUntilAcknowledged) {
   ClientApp app;
   auto session = connect(app);
   ASSERT_TRUE(app.ready);
-  wire::SharedBytes payload(std::vector<std::uint8_t>(200'000, 'x'));
+  kinetic::SharedBytes payload(std::vector<std::uint8_t>(200'000, 'x'));
   Collector c;
   auto* s = static_cast<QuicStream*>(session->open_bidi());
   s->set_handler(&c);
@@ -265,7 +265,7 @@ TEST_F(QuicSessionTest, LowerSendOrderGoesFirst) {
     Stream* s = server.open_uni();
     ASSERT_NE(s, nullptr);
     s->set_send_order(order);
-    s->write(wire::SharedBytes(std::vector<std::uint8_t>(kSize, static_cast<std::uint8_t>(order))), true);
+    s->write(kinetic::SharedBytes(std::vector<std::uint8_t>(kSize, static_cast<std::uint8_t>(order))), true);
     streams.push_back(s);
   }
   std::vector<std::uint8_t> finish_order;
@@ -289,7 +289,7 @@ TEST_F(QuicSessionTest, OnWritableFiresAfterBackPressure) {
   Stream* s = session->open_bidi();
   s->set_handler(&c);
   s->write(bytes("S"));
-  s->write(wire::SharedBytes(std::vector<std::uint8_t>(4 << 20, 1)));
+  s->write(kinetic::SharedBytes(std::vector<std::uint8_t>(4 << 20, 1)));
   EXPECT_GT(s->queued_bytes(), std::size_t{1} << 20);
   ASSERT_TRUE(run_until([&] { return c.writable > 0; }));
   EXPECT_LE(s->queued_bytes(), std::size_t{1} << 20);

@@ -73,8 +73,8 @@ TEST_F(QuicStreamTest, SendOrderCanChangeWhileQueued) {
   Stream* b = server.open_uni();
   a->set_send_order(1);
   b->set_send_order(2);
-  a->write(wire::SharedBytes(std::vector<std::uint8_t>(2 << 20, 'a')), true);
-  b->write(wire::SharedBytes(std::vector<std::uint8_t>(2 << 20, 'b')), true);
+  a->write(kinetic::SharedBytes(std::vector<std::uint8_t>(2 << 20, 'a')), true);
+  b->write(kinetic::SharedBytes(std::vector<std::uint8_t>(2 << 20, 'b')), true);
   b->set_send_order(0);  // now b first
   EXPECT_EQ(static_cast<QuicStream*>(b)->send_order(), 0u);
   std::vector<std::uint8_t> finished;
@@ -95,7 +95,7 @@ TEST_F(QuicStreamTest, EqualSendOrdersShareTheLink) {
   for (char tag : {'x', 'y'}) {
     Stream* s = server.open_uni();
     s->set_send_order(5);
-    s->write(wire::SharedBytes(std::vector<std::uint8_t>(2 << 20, static_cast<std::uint8_t>(tag))), true);
+    s->write(kinetic::SharedBytes(std::vector<std::uint8_t>(2 << 20, static_cast<std::uint8_t>(tag))), true);
   }
   // Round-robin: when the first stream finishes the other is well under way.
   ASSERT_TRUE(run_until([&] {

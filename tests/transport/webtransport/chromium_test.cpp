@@ -98,7 +98,7 @@ void run_echo_attempt(bool final_attempt, bool* retry) {
   const std::string page((std::istreambuf_iterator<char>(page_file)), std::istreambuf_iterator<char>());
   options.static_content = [&](std::string_view path) -> std::optional<StaticResponse> {
     if (path != "/wt_echo.html") return std::nullopt;
-    return StaticResponse{200, "text/html; charset=utf-8", wire::SharedBytes::copy(std::string_view(page))};
+    return StaticResponse{200, "text/html; charset=utf-8", kinetic::SharedBytes::copy(std::string_view(page))};
   };
   const std::string spki = spki_sha256_base64(cert->cert_pem);
   ASSERT_FALSE(spki.empty());

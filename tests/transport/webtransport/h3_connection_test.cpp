@@ -54,7 +54,7 @@ class H3ConnectionTest : public ::testing::Test {
     pair_ = net_.pair(link);
     options_.static_content = [](std::string_view path) -> std::optional<StaticResponse> {
       if (path != "/index.html") return std::nullopt;
-      return StaticResponse{200, "text/html", wire::SharedBytes::copy(std::string_view("<p>kinetic</p>"))};
+      return StaticResponse{200, "text/html", kinetic::SharedBytes::copy(std::string_view("<p>kinetic</p>"))};
     };
     options_.on_session = [this](SessionPtr s) {
       sessions_.push_back(s);

@@ -31,7 +31,7 @@ class QuicLoopbackTest : public ::testing::Test {
     };
     options.static_content = [](std::string_view path) -> std::optional<StaticResponse> {
       if (path != "/hello.txt") return std::nullopt;
-      return StaticResponse{200, "text/plain", wire::SharedBytes::copy(std::string_view("hello over h3\n"))};
+      return StaticResponse{200, "text/plain", kinetic::SharedBytes::copy(std::string_view("hello over h3\n"))};
     };
     auto server = quic::QuicServer::start(loop_, config, [this, options](SessionPtr s) {
       if (s->protocol() == "h3") connections_.push_back(H3Connection::server(std::move(s), options));

@@ -60,17 +60,17 @@ TEST(Settings, Http2IdentifiersAndDuplicatesAreSettingsErrors) {
   for (std::uint64_t id : {0x00u, 0x02u, 0x03u, 0x04u, 0x05u}) {
     auto s = decode_settings(payload_of({{id, 1}}));
     ASSERT_FALSE(s) << id;
-    EXPECT_EQ(s.error().code, wire::Errc::kInvalidValue);
+    EXPECT_EQ(s.error().code, kinetic::Errc::kInvalidValue);
   }
   auto dup = decode_settings(payload_of({{0x33, 1}, {0x33, 1}}));
   ASSERT_FALSE(dup);
-  EXPECT_EQ(dup.error().code, wire::Errc::kInvalidValue);
+  EXPECT_EQ(dup.error().code, kinetic::Errc::kInvalidValue);
 }
 
 TEST(Settings, TruncatedPayloadIsMalformed) {
   auto s = decode_settings(Bytes{0x33});
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code, wire::Errc::kProtocolViolation);
+  EXPECT_EQ(s.error().code, kinetic::Errc::kProtocolViolation);
   // Unknown identifiers (GREASE 0x1f * N + 0x21) are accepted and ignored.
   EXPECT_TRUE(decode_settings(payload_of({{0x21, 7}, {0x40, 9}})));
 }

@@ -120,7 +120,7 @@ bool MemorySession::send_datagram(std::span<const std::uint8_t> data) {
   }
   Packet p;
   p.kind = Packet::Kind::kDatagram;
-  p.data.push_back(wire::SharedBytes::copy(data));
+  p.data.push_back(SharedBytes::copy(data));
   datagram_queue_.push_back(std::move(p));
   schedule_pump(loop_.now());
   return true;

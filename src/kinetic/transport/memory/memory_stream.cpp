@@ -10,10 +10,10 @@ MemoryStream::MemoryStream(MemorySession& session, StreamId id, bool is_server)
     : session_(session), id_(id), locally_opened_(((id & 0x1) != 0) == is_server) {}
 
 void MemoryStream::write(std::span<const std::uint8_t> data, bool fin) {
-  write(data.empty() ? wire::SharedBytes() : wire::SharedBytes::copy(data), fin);
+  write(data.empty() ? SharedBytes() : SharedBytes::copy(data), fin);
 }
 
-void MemoryStream::write(wire::SharedBytes data, bool fin) {
+void MemoryStream::write(SharedBytes data, bool fin) {
   if (!can_send() || fin_queued_ || reset_sent_ || session_.closed()) return;
   if (!data.empty()) {
     queued_ += data.size();
@@ -24,7 +24,7 @@ void MemoryStream::write(wire::SharedBytes data, bool fin) {
   if (has_pending()) session_.stream_ready(*this);
 }
 
-void MemoryStream::finish() { write(wire::SharedBytes(), true); }
+void MemoryStream::finish() { write(SharedBytes(), true); }
 
 void MemoryStream::set_send_order(std::uint64_t order) {
   if (order == order_) return;
@@ -67,7 +67,7 @@ Packet MemoryStream::next_packet(std::size_t mtu) {
   p.offset = send_offset_;
   std::size_t room = mtu;
   while (room > 0 && !send_buffer_.empty()) {
-    wire::SharedBytes& front = send_buffer_.front();
+    SharedBytes& front = send_buffer_.front();
     const std::size_t n = std::min(room, front.size());
     p.data.push_back(front.slice(0, n));
     room -= n;
@@ -86,7 +86,7 @@ Packet MemoryStream::next_packet(std::size_t mtu) {
   return p;
 }
 
-void MemoryStream::deliver(const wire::SharedBytes& bytes, bool fin) {
+void MemoryStream::deliver(const SharedBytes& bytes, bool fin) {
   if (fin) receive_done_ = true;
   if (handler_ != nullptr) handler_->on_data(*this, bytes.span(), fin);
 }
@@ -111,7 +111,7 @@ void MemoryStream::receive_data(const std::shared_ptr<const Packet>& packet) {
     receive_offset_ += n;
     const bool fin = next->fin;
     if (next->data.empty()) {
-      deliver(wire::SharedBytes(), fin);
+      deliver(SharedBytes(), fin);
     } else {
       for (std::size_t i = 0; i < next->data.size() && !receive_done_ && !stop_sent_; ++i) {
         deliver(next->data[i], fin && i + 1 == next->data.size());

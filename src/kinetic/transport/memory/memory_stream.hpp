@@ -26,7 +26,7 @@ class MemoryStream final : public Stream {
   void set_handler(StreamHandler* handler) override { handler_ = handler; }
 
   void write(std::span<const std::uint8_t> data, bool fin) override;
-  void write(wire::SharedBytes data, bool fin) override;
+  void write(SharedBytes data, bool fin) override;
   void finish() override;
   [[nodiscard]] std::size_t queued_bytes() const override { return queued_; }
   void set_send_order(std::uint64_t order) override;
@@ -50,7 +50,7 @@ class MemoryStream final : public Stream {
   void receive_stop_sending(ErrorCode code);
   [[nodiscard]] bool send_done() const { return !can_send() || send_done_; }
   [[nodiscard]] bool receive_done() const { return !can_receive() || receive_done_; }
-  void deliver(const wire::SharedBytes& bytes, bool fin);
+  void deliver(const SharedBytes& bytes, bool fin);
 
   MemorySession& session_;
   StreamId id_;
@@ -58,7 +58,7 @@ class MemoryStream final : public Stream {
   StreamHandler* handler_ = nullptr;
 
   // Send side.
-  std::deque<wire::SharedBytes> send_buffer_;
+  std::deque<SharedBytes> send_buffer_;
   std::size_t queued_ = 0;
   std::uint64_t send_offset_ = 0;
   bool fin_queued_ = false;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kinetic/transport/transport.hpp"
-#include "kinetic/wire/shared_bytes.hpp"
+#include "kinetic/base/shared_bytes.hpp"
 
 namespace kinetic::transport::memory {
 
@@ -25,7 +25,7 @@ struct Packet {
   Kind kind = Kind::kStream;
   StreamId stream = 0;
   std::uint64_t offset = 0;
-  std::vector<wire::SharedBytes> data;
+  std::vector<SharedBytes> data;
   bool fin = false;
   ErrorCode code = 0;
   std::uint64_t max_bidi = 0;

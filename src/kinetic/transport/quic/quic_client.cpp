@@ -11,8 +11,6 @@ namespace kinetic::transport::quic {
 
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 // A client connection's own socket; packets from anyone but the server are ignored.
 class ClientEndpoint final : public QuicEndpoint {
@@ -82,7 +80,7 @@ class ClientEndpoint final : public QuicEndpoint {
 
 }  // namespace
 
-wire::Result<std::unique_ptr<QuicClient>> QuicClient::create(EpollLoop& loop, QuicClientConfig config) {
+Result<std::unique_ptr<QuicClient>> QuicClient::create(EpollLoop& loop, QuicClientConfig config) {
   if (config.remote.len == 0) return Error{Errc::kInvalidValue, "client needs a server address"};
   KINETIC_TRY(auto tls, TlsContext::client(config));
   std::unique_ptr<QuicClient> client(new QuicClient(loop, std::move(config)));
@@ -90,7 +88,7 @@ wire::Result<std::unique_ptr<QuicClient>> QuicClient::create(EpollLoop& loop, Qu
   return client;
 }
 
-wire::Result<SessionPtr> QuicClient::connect(SessionHandler* handler) {
+Result<SessionPtr> QuicClient::connect(SessionHandler* handler) {
   SocketAddress local = config_.local;
   if (local.len == 0) {
     KINETIC_TRY(local, SocketAddress::parse(config_.remote.family() == AF_INET6 ? "::" : "0.0.0.0", 0));
@@ -105,7 +103,7 @@ wire::Result<SessionPtr> QuicClient::connect(SessionHandler* handler) {
   return SessionPtr(session);
 }
 
-wire::Result<SessionPtr> QuicClient::connect(EpollLoop& loop, const QuicClientConfig& config,
+Result<SessionPtr> QuicClient::connect(EpollLoop& loop, const QuicClientConfig& config,
                                              SessionHandler* handler) {
   KINETIC_TRY(auto client, create(loop, config));
   return client->connect(handler);

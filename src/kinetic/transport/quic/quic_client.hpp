@@ -13,14 +13,14 @@ namespace kinetic::transport::quic {
 
 class QuicClient {
  public:
-  static wire::Result<std::unique_ptr<QuicClient>> create(EpollLoop& loop, QuicClientConfig config);
+  static Result<std::unique_ptr<QuicClient>> create(EpollLoop& loop, QuicClientConfig config);
 
   // Starts a handshake; `handler` then sees on_ready, or on_closed when it fails. The
   // session must not outlive the loop; dropping it closes the connection (code 0).
-  wire::Result<SessionPtr> connect(SessionHandler* handler);
+  Result<SessionPtr> connect(SessionHandler* handler);
 
   // One-shot form of create() + connect().
-  static wire::Result<SessionPtr> connect(EpollLoop& loop, const QuicClientConfig& config, SessionHandler* handler);
+  static Result<SessionPtr> connect(EpollLoop& loop, const QuicClientConfig& config, SessionHandler* handler);
 
   [[nodiscard]] const QuicClientConfig& config() const { return config_; }
 

@@ -12,8 +12,6 @@ namespace kinetic::transport::quic {
 
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 ngtcp2_tstamp now_ts() {
   return static_cast<ngtcp2_tstamp>(
@@ -35,7 +33,7 @@ constexpr auto kRetryTokenLifetime = 10 * NGTCP2_SECONDS;
 QuicServer::QuicServer(EpollLoop& loop, QuicServerConfig config, AcceptCallback accept)
     : loop_(loop), config_(std::move(config)), accept_(std::move(accept)) {}
 
-wire::Result<std::unique_ptr<QuicServer>> QuicServer::start(EpollLoop& loop, QuicServerConfig config,
+Result<std::unique_ptr<QuicServer>> QuicServer::start(EpollLoop& loop, QuicServerConfig config,
                                                             AcceptCallback accept) {
   if (!accept) return Error{Errc::kInvalidValue, "server needs an accept callback"};
   if (std::all_of(config.static_secret.begin(), config.static_secret.end(), [](auto b) { return b == 0; }))

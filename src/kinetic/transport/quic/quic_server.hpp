@@ -33,7 +33,7 @@ class QuicServer final : public QuicEndpoint {
 
   // Binds the socket and starts serving on `loop`. `accept` receives every connection
   // whose handshake completed, before its first stream or datagram.
-  static wire::Result<std::unique_ptr<QuicServer>> start(EpollLoop& loop, QuicServerConfig config,
+  static Result<std::unique_ptr<QuicServer>> start(EpollLoop& loop, QuicServerConfig config,
                                                          AcceptCallback accept);
   // Closes every connection (application code 0, "shutdown") and the socket.
   ~QuicServer() override;

@@ -12,8 +12,6 @@ namespace kinetic::transport::quic {
 
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 constexpr std::size_t kMaxPacketsPerFlush = 64;
 constexpr std::size_t kMaxIov = 16;
@@ -148,16 +146,16 @@ void QuicSession::fill_settings(const QuicSettings& s, ngtcp2_settings& settings
   params.active_connection_id_limit = 4;
 }
 
-wire::Status QuicSession::init_tls() {
+Status QuicSession::init_tls() {
   KINETIC_TRY(tls_session_, tls_->new_session(&anchor_));
   ngtcp2_conn_set_tls_native_handle(conn_, tls_session_);
   if (settings_.keep_alive.count() > 0)
     ngtcp2_conn_set_keep_alive_timeout(conn_,
                                        static_cast<ngtcp2_duration>(settings_.keep_alive.count()) * NGTCP2_MILLISECONDS);
-  return wire::ok_status();
+  return ok_status();
 }
 
-wire::Result<std::shared_ptr<QuicSession>> QuicSession::make_server(EpollLoop& loop, QuicEndpoint& endpoint,
+Result<std::shared_ptr<QuicSession>> QuicSession::make_server(EpollLoop& loop, QuicEndpoint& endpoint,
                                                                     std::shared_ptr<TlsContext> tls,
                                                                     const QuicSettings& settings,
                                                                     const SocketAddress& local,
@@ -194,7 +192,7 @@ wire::Result<std::shared_ptr<QuicSession>> QuicSession::make_server(EpollLoop& l
   return s;
 }
 
-wire::Result<std::shared_ptr<QuicSession>> QuicSession::make_client(EpollLoop& loop,
+Result<std::shared_ptr<QuicSession>> QuicSession::make_client(EpollLoop& loop,
                                                                     std::unique_ptr<QuicEndpoint> endpoint,
                                                                     std::shared_ptr<TlsContext> tls,
                                                                     const QuicSettings& settings,

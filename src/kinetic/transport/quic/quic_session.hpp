@@ -36,13 +36,13 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
     const ngtcp2_cid* retry_scid;       // after Retry: the SCID we put in the Retry
   };
 
-  static wire::Result<std::shared_ptr<QuicSession>> make_server(EpollLoop& loop, QuicEndpoint& endpoint,
+  static Result<std::shared_ptr<QuicSession>> make_server(EpollLoop& loop, QuicEndpoint& endpoint,
                                                                 std::shared_ptr<TlsContext> tls,
                                                                 const QuicSettings& settings,
                                                                 const SocketAddress& local,
                                                                 const SocketAddress& remote,
                                                                 const ServerParams& params);
-  static wire::Result<std::shared_ptr<QuicSession>> make_client(EpollLoop& loop,
+  static Result<std::shared_ptr<QuicSession>> make_client(EpollLoop& loop,
                                                                 std::unique_ptr<QuicEndpoint> endpoint,
                                                                 std::shared_ptr<TlsContext> tls,
                                                                 const QuicSettings& settings,
@@ -97,7 +97,7 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
 
   QuicSession(EpollLoop& loop, QuicEndpoint* endpoint, std::shared_ptr<TlsContext> tls, const QuicSettings& settings,
               bool server, const SocketAddress& local, const SocketAddress& remote);
-  wire::Status init_tls();
+  Status init_tls();
   static void fill_settings(const QuicSettings& s, ngtcp2_settings& settings, ngtcp2_transport_params& params);
   static const ngtcp2_callbacks& callbacks(bool server);
 

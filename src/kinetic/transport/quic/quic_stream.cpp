@@ -10,10 +10,10 @@ QuicStream::QuicStream(QuicSession& session, std::int64_t id, bool locally_opene
     : session_(session), id_(id), local_(locally_opened) {}
 
 void QuicStream::write(std::span<const std::uint8_t> data, bool fin) {
-  write(data.empty() ? wire::SharedBytes{} : wire::SharedBytes::copy(data), fin);
+  write(data.empty() ? SharedBytes{} : SharedBytes::copy(data), fin);
 }
 
-void QuicStream::write(wire::SharedBytes data, bool fin) {
+void QuicStream::write(SharedBytes data, bool fin) {
   if (!can_send() || write_closed_ || fin_queued_) {
     spdlog::debug("quic: write on stream {} whose send side is closed", id_);
     return;

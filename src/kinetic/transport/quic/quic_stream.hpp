@@ -25,7 +25,7 @@ class QuicStream final : public Stream {
   void set_handler(StreamHandler* handler) override { handler_ = handler; }
 
   void write(std::span<const std::uint8_t> data, bool fin = false) override;
-  void write(wire::SharedBytes data, bool fin = false) override;
+  void write(SharedBytes data, bool fin = false) override;
   void finish() override;
   [[nodiscard]] std::size_t queued_bytes() const override { return unsent_bytes_; }
   void set_send_order(std::uint64_t order) override;
@@ -54,7 +54,7 @@ class QuicStream final : public Stream {
   bool local_;
   StreamHandler* handler_ = nullptr;
 
-  std::deque<wire::SharedBytes> chunks_;
+  std::deque<SharedBytes> chunks_;
   std::size_t front_acked_ = 0;   // bytes of chunks_.front() already acknowledged
   std::size_t unsent_chunk_ = 0;  // index in chunks_ of the first unsent byte
   std::size_t unsent_off_ = 0;    // its offset inside that chunk

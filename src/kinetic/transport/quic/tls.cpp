@@ -12,8 +12,6 @@ namespace kinetic::transport::quic {
 
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 // TLS 1.3 only (QUIC requires it), the AEADs QUIC defines, and no middlebox compatibility
 // mode (QUIC forbids its fake ChangeCipherSpec).
@@ -40,7 +38,7 @@ TlsContext::~TlsContext() {
   if (keylog_ != nullptr) std::fclose(keylog_);
 }
 
-wire::Result<std::shared_ptr<TlsContext>> TlsContext::server(const CertificateKeyPair& cert,
+Result<std::shared_ptr<TlsContext>> TlsContext::server(const CertificateKeyPair& cert,
                                                              const QuicSettings& settings) {
   std::shared_ptr<TlsContext> ctx(new TlsContext());
   ctx->server_ = true;
@@ -58,7 +56,7 @@ wire::Result<std::shared_ptr<TlsContext>> TlsContext::server(const CertificateKe
   return ctx;
 }
 
-wire::Result<std::shared_ptr<TlsContext>> TlsContext::client(const QuicClientConfig& config) {
+Result<std::shared_ptr<TlsContext>> TlsContext::client(const QuicClientConfig& config) {
   std::shared_ptr<TlsContext> ctx(new TlsContext());
   ctx->alpn_ = config.settings.alpn;
   if (ctx->alpn_.empty()) return Error{Errc::kInvalidValue, "client needs at least one ALPN"};
@@ -78,11 +76,11 @@ wire::Result<std::shared_ptr<TlsContext>> TlsContext::client(const QuicClientCon
   return ctx;
 }
 
-wire::Result<gnutls_session_t> TlsContext::new_session(TlsAnchor* anchor) const {
+Result<gnutls_session_t> TlsContext::new_session(TlsAnchor* anchor) const {
   gnutls_session_t s = nullptr;
   unsigned flags = (server_ ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NO_END_OF_EARLY_DATA;
   if (gnutls_init(&s, flags) != 0) return Error{Errc::kInvalidValue, "gnutls_init failed"};
-  auto fail = [&](const char* what) -> wire::Result<gnutls_session_t> {
+  auto fail = [&](const char* what) -> Result<gnutls_session_t> {
     gnutls_deinit(s);
     return Error{Errc::kInvalidValue, what};
   };

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "kinetic/transport/quic/quic_config.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::transport::quic {
 
@@ -27,15 +27,15 @@ struct TlsAnchor {
 
 class TlsContext {
  public:
-  static wire::Result<std::shared_ptr<TlsContext>> server(const CertificateKeyPair& cert, const QuicSettings& settings);
-  static wire::Result<std::shared_ptr<TlsContext>> client(const QuicClientConfig& config);
+  static Result<std::shared_ptr<TlsContext>> server(const CertificateKeyPair& cert, const QuicSettings& settings);
+  static Result<std::shared_ptr<TlsContext>> client(const QuicClientConfig& config);
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
 
   // A GnuTLS session for one connection; `anchor` must outlive it (ngtcp2 reaches the
   // connection through it). The caller owns the result (gnutls_deinit).
-  wire::Result<gnutls_session_t> new_session(TlsAnchor* anchor) const;
+  Result<gnutls_session_t> new_session(TlsAnchor* anchor) const;
 
   // Client side: does the peer's certificate pass this context's policy?
   bool verify_peer(gnutls_session_t session) const;

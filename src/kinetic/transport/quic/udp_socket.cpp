@@ -27,8 +27,6 @@ namespace kinetic::transport::quic {
 
 namespace {
 
-using wire::Errc;
-using wire::Error;
 
 constexpr std::size_t kMaxGsoSegments = 64;     // the kernel's UDP_MAX_SEGMENTS
 constexpr std::size_t kMaxGsoBytes = 65000;     // below the 64 KiB IP datagram limit
@@ -52,7 +50,7 @@ RecvArena& arena() {
 
 }  // namespace
 
-wire::Result<SocketAddress> SocketAddress::parse(std::string_view host, std::uint16_t port) {
+Result<SocketAddress> SocketAddress::parse(std::string_view host, std::uint16_t port) {
   SocketAddress a;
   std::string h(host);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
@@ -74,7 +72,7 @@ wire::Result<SocketAddress> SocketAddress::parse(std::string_view host, std::uin
   return Error{Errc::kInvalidValue, "not a numeric IP address"};
 }
 
-wire::Result<SocketAddress> SocketAddress::resolve(const std::string& host, std::uint16_t port) {
+Result<SocketAddress> SocketAddress::resolve(const std::string& host, std::uint16_t port) {
   if (auto numeric = parse(host, port)) return numeric;
   addrinfo hints{};
   hints.ai_socktype = SOCK_DGRAM;
@@ -139,9 +137,9 @@ std::size_t SocketAddressHash::operator()(const SocketAddress& a) const noexcept
   return h;
 }
 
-wire::Result<UdpSocket> UdpSocket::bind(const SocketAddress& local) { return bind(local, Options{}); }
+Result<UdpSocket> UdpSocket::bind(const SocketAddress& local) { return bind(local, Options{}); }
 
-wire::Result<UdpSocket> UdpSocket::bind(const SocketAddress& local, const Options& options) {
+Result<UdpSocket> UdpSocket::bind(const SocketAddress& local, const Options& options) {
   UdpSocket s;
   s.fd_ = ::socket(local.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
   if (s.fd_ < 0) return Error{Errc::kInvalidValue, "socket() failed"};

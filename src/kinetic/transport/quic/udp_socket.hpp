@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::transport::quic {
 
@@ -21,9 +21,9 @@ struct SocketAddress {
   socklen_t len = 0;
 
   // Numeric addresses only ("127.0.0.1", "::1", "0.0.0.0", "::"), so parsing never blocks the loop.
-  static wire::Result<SocketAddress> parse(std::string_view host, std::uint16_t port);
+  static Result<SocketAddress> parse(std::string_view host, std::uint16_t port);
   // Resolves names too (getaddrinfo, blocking): call it before the loop runs.
-  static wire::Result<SocketAddress> resolve(const std::string& host, std::uint16_t port);
+  static Result<SocketAddress> resolve(const std::string& host, std::uint16_t port);
 
   [[nodiscard]] const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
   sockaddr* sa() { return reinterpret_cast<sockaddr*>(&storage); }
@@ -52,8 +52,8 @@ class UdpSocket {
     bool gro = true;             // ask for UDP_GRO coalescing on receive
   };
 
-  static wire::Result<UdpSocket> bind(const SocketAddress& local);
-  static wire::Result<UdpSocket> bind(const SocketAddress& local, const Options& options);
+  static Result<UdpSocket> bind(const SocketAddress& local);
+  static Result<UdpSocket> bind(const SocketAddress& local, const Options& options);
   UdpSocket() = default;
   ~UdpSocket();
   UdpSocket(UdpSocket&& other) noexcept;

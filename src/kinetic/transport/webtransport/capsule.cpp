@@ -28,9 +28,9 @@ void put_drain_session_capsule(std::vector<std::uint8_t>& out) {
   put_quic_varint(out, 0);
 }
 
-wire::Result<CloseSession> decode_close_session(std::span<const std::uint8_t> value) {
-  if (value.size() < 4) return wire::Error{wire::Errc::kProtocolViolation, "close capsule too short"};
-  if (value.size() - 4 > kMaxCloseReason) return wire::Error{wire::Errc::kProtocolViolation, "close reason too long"};
+Result<CloseSession> decode_close_session(std::span<const std::uint8_t> value) {
+  if (value.size() < 4) return Error{Errc::kProtocolViolation, "close capsule too short"};
+  if (value.size() - 4 > kMaxCloseReason) return Error{Errc::kProtocolViolation, "close reason too long"};
   CloseSession c;
   c.code = (std::uint32_t{value[0]} << 24) | (std::uint32_t{value[1]} << 16) | (std::uint32_t{value[2]} << 8) |
            std::uint32_t{value[3]};

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::transport::webtransport {
 
@@ -32,6 +32,6 @@ void put_close_session_capsule(std::vector<std::uint8_t>& out, std::uint32_t cod
 void put_drain_session_capsule(std::vector<std::uint8_t>& out);
 
 // kProtocolViolation when shorter than the code or the reason is too long.
-wire::Result<CloseSession> decode_close_session(std::span<const std::uint8_t> value);
+Result<CloseSession> decode_close_session(std::span<const std::uint8_t> value);
 
 }  // namespace kinetic::transport::webtransport

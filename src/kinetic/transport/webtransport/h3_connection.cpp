@@ -442,7 +442,7 @@ H3Status H3Connection::on_control_frame(StreamState&, std::uint64_t type, std::s
     if (type != frame::kSettings) return H3Error{h3::kMissingSettings, "first control frame is not SETTINGS"};
     auto settings = decode_settings(payload);
     if (!settings)
-      return H3Error{settings.error().code == wire::Errc::kInvalidValue ? h3::kSettingsError : h3::kFrameError,
+      return H3Error{settings.error().code == Errc::kInvalidValue ? h3::kSettingsError : h3::kFrameError,
                      settings.error().what};
     peer_settings_ = std::move(*settings);
     flush_pending_connects();
@@ -597,15 +597,15 @@ H3Status H3Connection::handle_request(StreamState& s, const HeaderList& headers)
     found = options_.static_content(std::string_view(req->path).substr(0, q));
   }
   if (!found) {
-    respond(s, 404, {{"content-type", "text/plain"}}, wire::SharedBytes::copy(std::string_view("not found\n")), true);
+    respond(s, 404, {{"content-type", "text/plain"}}, SharedBytes::copy(std::string_view("not found\n")), true);
     return std::nullopt;
   }
   HeaderList extra{{"content-type", found->content_type}, {"content-length", std::to_string(found->body.size())}};
-  respond(s, found->status, extra, req->method == "HEAD" ? wire::SharedBytes{} : found->body, true);
+  respond(s, found->status, extra, req->method == "HEAD" ? SharedBytes{} : found->body, true);
   return std::nullopt;
 }
 
-void H3Connection::respond(StreamState& s, int status, const HeaderList& extra, wire::SharedBytes body, bool fin) {
+void H3Connection::respond(StreamState& s, int status, const HeaderList& extra, SharedBytes body, bool fin) {
   HeaderList headers{{":status", std::to_string(status)}};
   headers.insert(headers.end(), extra.begin(), extra.end());
   if (fin && !find_field(extra, "content-length")) headers.emplace_back("content-length", std::to_string(body.size()));

@@ -27,7 +27,7 @@ class WtSession;
 struct StaticResponse {
   int status = 200;
   std::string content_type = "application/octet-stream";
-  wire::SharedBytes body;
+  SharedBytes body;
 };
 // Answers a GET for `path`, or nullopt for 404.
 using StaticHandler = std::function<std::optional<StaticResponse>(std::string_view path)>;
@@ -119,7 +119,7 @@ class H3Connection final : public SessionHandler, public std::enable_shared_from
   H3Status on_request_data(StreamState& s, std::span<const std::uint8_t> chunk);
   H3Status on_request_fin(StreamState& s);
   H3Status handle_request(StreamState& s, const HeaderList& headers);
-  void respond(StreamState& s, int status, const HeaderList& extra, wire::SharedBytes body, bool fin);
+  void respond(StreamState& s, int status, const HeaderList& extra, SharedBytes body, bool fin);
   void send_headers(Stream& stream, const HeaderList& headers, bool fin);
   void hand_off_webtransport(StreamState& s, std::uint64_t session_id);
   void adopt_buffered_streams(WtSession& session);

@@ -7,7 +7,7 @@ namespace kinetic::transport::webtransport {
 
 namespace {
 
-wire::Error malformed(const char* what) { return {wire::Errc::kProtocolViolation, what}; }
+Error malformed(const char* what) { return {Errc::kProtocolViolation, what}; }
 
 bool has_uppercase(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
@@ -103,7 +103,7 @@ const std::string* find_field(const HeaderList& headers, std::string_view name) 
 
 const std::string* Request::field(std::string_view name) const noexcept { return find_field(fields, name); }
 
-wire::Result<Request> parse_request(const HeaderList& headers) {
+Result<Request> parse_request(const HeaderList& headers) {
   Request req;
   bool seen_regular = false;
   bool has_method = false, has_scheme = false, has_path = false, has_authority = false, has_protocol = false;
@@ -145,7 +145,7 @@ wire::Result<Request> parse_request(const HeaderList& headers) {
   return req;
 }
 
-wire::Result<int> parse_status(const HeaderList& headers) {
+Result<int> parse_status(const HeaderList& headers) {
   const std::string* s = find_field(headers, ":status");
   if (!s || s->size() != 3) return malformed("missing or malformed :status");
   int status = 0;
@@ -154,7 +154,7 @@ wire::Result<int> parse_status(const HeaderList& headers) {
   return status;
 }
 
-wire::Result<std::vector<std::string>> parse_sf_string_list(std::string_view field) {
+Result<std::vector<std::string>> parse_sf_string_list(std::string_view field) {
   std::vector<std::string> out;
   std::string_view s = field;
   skip_sp(s);
@@ -185,7 +185,7 @@ wire::Result<std::vector<std::string>> parse_sf_string_list(std::string_view fie
   return out;
 }
 
-wire::Result<std::string> parse_sf_string(std::string_view field) {
+Result<std::string> parse_sf_string(std::string_view field) {
   std::string_view s = field;
   skip_sp(s);
   auto str = take_string(s);

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "kinetic/transport/webtransport/qpack.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::transport::webtransport {
 
@@ -27,16 +27,16 @@ struct Request {
 };
 
 // kProtocolViolation for a malformed request (H3_MESSAGE_ERROR on the stream).
-wire::Result<Request> parse_request(const HeaderList& headers);
+Result<Request> parse_request(const HeaderList& headers);
 // The :status of a response; kProtocolViolation when missing or malformed.
-wire::Result<int> parse_status(const HeaderList& headers);
+Result<int> parse_status(const HeaderList& headers);
 const std::string* find_field(const HeaderList& headers, std::string_view name) noexcept;
 
 // The strings of an sf-list, skipping members that are not strings (tokens, numbers,
 // inner lists) and all parameters, as the WebTransport draft asks.
-wire::Result<std::vector<std::string>> parse_sf_string_list(std::string_view field);
+Result<std::vector<std::string>> parse_sf_string_list(std::string_view field);
 // One sf-string item (parameters ignored).
-wire::Result<std::string> parse_sf_string(std::string_view field);
+Result<std::string> parse_sf_string(std::string_view field);
 std::string format_sf_string(std::string_view s);
 std::string format_sf_string_list(std::span<const std::string> items);
 

@@ -2,10 +2,10 @@
 
 namespace kinetic::transport::webtransport {
 
-wire::Result<QuicVarint> decode_quic_varint(std::span<const std::uint8_t> in) noexcept {
-  if (in.empty()) return wire::need_more();
+Result<QuicVarint> decode_quic_varint(std::span<const std::uint8_t> in) noexcept {
+  if (in.empty()) return need_more();
   const std::size_t length = std::size_t{1} << (in[0] >> 6);
-  if (in.size() < length) return wire::need_more();
+  if (in.size() < length) return need_more();
   std::uint64_t v = in[0] & 0x3fu;
   for (std::size_t i = 1; i < length; ++i) v = (v << 8) | in[i];
   return QuicVarint{v, length};

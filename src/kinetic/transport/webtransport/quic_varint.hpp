@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::transport::webtransport {
 
@@ -28,7 +28,7 @@ struct QuicVarint {
 };
 
 // kNeedMoreBytes when `in` ends inside the integer.
-wire::Result<QuicVarint> decode_quic_varint(std::span<const std::uint8_t> in) noexcept;
+Result<QuicVarint> decode_quic_varint(std::span<const std::uint8_t> in) noexcept;
 
 // Appends the shortest encoding; values above kMaxQuicVarint are clamped to it, because
 // no caller has a meaningful value there and the wire cannot carry one.
@@ -51,15 +51,15 @@ class QuicReader {
   [[nodiscard]] bool empty() const noexcept { return pos_ == data_.size(); }
   [[nodiscard]] std::span<const std::uint8_t> rest() const noexcept { return data_.subspan(pos_); }
 
-  wire::Result<std::uint64_t> varint() noexcept {
+  Result<std::uint64_t> varint() noexcept {
     auto r = decode_quic_varint(rest());
     if (!r) return r.error();
     pos_ += r->length;
     return r->value;
   }
 
-  wire::Result<std::span<const std::uint8_t>> bytes(std::size_t n) noexcept {
-    if (remaining() < n) return wire::need_more();
+  Result<std::span<const std::uint8_t>> bytes(std::size_t n) noexcept {
+    if (remaining() < n) return need_more();
     auto out = data_.subspan(pos_, n);
     pos_ += n;
     return out;

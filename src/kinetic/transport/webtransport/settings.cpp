@@ -53,16 +53,16 @@ void put_settings_frame(std::vector<std::uint8_t>& out, const Settings& settings
   put_frame(out, frame::kSettings, payload);
 }
 
-wire::Result<Settings> decode_settings(std::span<const std::uint8_t> payload) {
+Result<Settings> decode_settings(std::span<const std::uint8_t> payload) {
   Settings s;
   QuicReader r(payload);
   while (!r.empty()) {
     auto id = r.varint();
     auto value = id ? r.varint() : id;
-    if (!id || !value) return wire::Error{wire::Errc::kProtocolViolation, "truncated setting"};
+    if (!id || !value) return Error{Errc::kProtocolViolation, "truncated setting"};
     if (*id <= 0x05 && *id != setting::kQpackMaxTableCapacity)
-      return wire::Error{wire::Errc::kInvalidValue, "HTTP/2 setting identifier"};
-    if (s.get(*id)) return wire::Error{wire::Errc::kInvalidValue, "duplicate setting"};
+      return Error{Errc::kInvalidValue, "HTTP/2 setting identifier"};
+    if (s.get(*id)) return Error{Errc::kInvalidValue, "duplicate setting"};
     // Bounded: a peer's SETTINGS frame is already size-limited by the frame reader.
     s.values.emplace_back(*id, *value);
   }

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::transport::webtransport {
 
@@ -49,6 +49,6 @@ Settings local_settings(std::uint64_t max_field_section_size, std::uint64_t max_
 void put_settings_frame(std::vector<std::uint8_t>& out, const Settings& settings);
 // Decodes a SETTINGS payload. kProtocolViolation: malformed (H3_FRAME_ERROR);
 // kInvalidValue: duplicate or HTTP/2-only identifier (H3_SETTINGS_ERROR).
-wire::Result<Settings> decode_settings(std::span<const std::uint8_t> payload);
+Result<Settings> decode_settings(std::span<const std::uint8_t> payload);
 
 }  // namespace kinetic::transport::webtransport

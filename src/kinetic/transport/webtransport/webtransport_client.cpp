@@ -7,8 +7,8 @@
 
 namespace kinetic::transport::webtransport {
 
-wire::Result<ParsedUrl> parse_https_url(std::string_view url) {
-  const wire::Error bad{wire::Errc::kInvalidValue, "not an https://host[:port]/path URL"};
+Result<ParsedUrl> parse_https_url(std::string_view url) {
+  const Error bad{Errc::kInvalidValue, "not an https://host[:port]/path URL"};
   constexpr std::string_view kScheme = "https://";
   if (url.substr(0, kScheme.size()) != kScheme) return bad;
   url.remove_prefix(kScheme.size());
@@ -42,7 +42,7 @@ wire::Result<ParsedUrl> parse_https_url(std::string_view url) {
   return out;
 }
 
-wire::Result<SessionPtr> connect_webtransport(EpollLoop& loop, const WebTransportClientConfig& config) {
+Result<SessionPtr> connect_webtransport(EpollLoop& loop, const WebTransportClientConfig& config) {
   KINETIC_TRY(ParsedUrl url, parse_https_url(config.url));
   KINETIC_TRY(quic::SocketAddress remote, quic::SocketAddress::resolve(url.host, url.port));
   quic::QuicClientConfig qc;

@@ -12,7 +12,7 @@
 #include "kinetic/transport/quic/quic_config.hpp"
 #include "kinetic/transport/transport.hpp"
 #include "kinetic/wire/version.hpp"
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
 namespace kinetic::transport::webtransport {
 
@@ -34,10 +34,10 @@ struct ParsedUrl {
 };
 
 // kInvalidValue for anything but an https URL with a host.
-wire::Result<ParsedUrl> parse_https_url(std::string_view url);
+Result<ParsedUrl> parse_https_url(std::string_view url);
 
 // The session's handler gets on_ready once the server accepted the CONNECT, or on_closed.
 // Resolving a host name blocks, so call this before the loop runs or from a tool's setup.
-wire::Result<SessionPtr> connect_webtransport(EpollLoop& loop, const WebTransportClientConfig& config);
+Result<SessionPtr> connect_webtransport(EpollLoop& loop, const WebTransportClientConfig& config);
 
 }  // namespace kinetic::transport::webtransport

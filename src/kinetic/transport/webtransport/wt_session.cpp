@@ -48,7 +48,7 @@ void WtStream::write(std::span<const std::uint8_t> data, bool fin) {
   if (quic_) quic_->write(data, fin);
 }
 
-void WtStream::write(wire::SharedBytes data, bool fin) {
+void WtStream::write(SharedBytes data, bool fin) {
   if (quic_) quic_->write(std::move(data), fin);
 }
 

@@ -35,7 +35,7 @@ class WtStream final : public Stream, public StreamHandler {
   [[nodiscard]] bool locally_opened() const override { return local_; }
   void set_handler(StreamHandler* handler) override { handler_ = handler; }
   void write(std::span<const std::uint8_t> data, bool fin) override;
-  void write(wire::SharedBytes data, bool fin) override;
+  void write(SharedBytes data, bool fin) override;
   void finish() override;
   [[nodiscard]] std::size_t queued_bytes() const override;
   void set_send_order(std::uint64_t order) override;

@@ -1,6 +1,6 @@
-#include "kinetic/wire/result.hpp"
+#include "kinetic/base/result.hpp"
 
-namespace kinetic::wire {
+namespace kinetic {
 
 std::string_view errc_name(Errc code) noexcept {
   switch (code) {
@@ -16,4 +16,4 @@ std::string_view errc_name(Errc code) noexcept {
   return "unknown error";
 }
 
-}  // namespace kinetic::wire
+}  // namespace kinetic

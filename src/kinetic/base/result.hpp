@@ -1,4 +1,4 @@
-// Errors as values for the wire layer. std::expected would do, but clang 14 (our fuzz
+// Errors as values for every layer. std::expected would do, but clang 14 (our fuzz
 // compiler) cannot use libstdc++'s <expected>, so Kinetic keeps this small equivalent.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <utility>
 #include <variant>
 
-namespace kinetic::wire {
+namespace kinetic {
 
 enum class Errc {
   kNeedMoreBytes,      // input ends inside a field: not an error yet, feed more bytes
@@ -62,7 +62,7 @@ struct Ok {};
 using Status = Result<Ok>;
 inline Status ok_status() { return Ok{}; }
 
-}  // namespace kinetic::wire
+}  // namespace kinetic
 
 #define KINETIC_CAT_INNER(a, b) a##b
 #define KINETIC_CAT(a, b) KINETIC_CAT_INNER(a, b)

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace kinetic::wire {
+namespace kinetic {
 
 class SharedBytes {
  public:
@@ -52,4 +52,4 @@ class SharedBytes {
   std::size_t size_ = 0;
 };
 
-}  // namespace kinetic::wire
+}  // namespace kinetic
