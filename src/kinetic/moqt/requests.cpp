@@ -1,5 +1,7 @@
 // The session's request API: making requests (subscribe, fetch, publish, namespaces, track
 // status) and answering the peer's through the request objects.
+#include <type_traits>
+
 #include "kinetic/moqt/session_streams.hpp"
 
 namespace kinetic::moqt {
@@ -113,72 +115,47 @@ std::shared_ptr<OutgoingRequest> Session::Impl::make_request(RequestKind kind, R
   return r;
 }
 
-std::shared_ptr<OutgoingRequest> Session::subscribe_namespace(const TrackNamespace& prefix, RequestHandler* handler,
-                                                              std::vector<AuthToken> tokens) {
-  auto r = impl_->make_request(RequestKind::kSubscribeNamespace, handler);
-  r->namespace_ = prefix;
-  if (closed_ || goaway_received_) {
+template <typename Message, typename Name>
+std::shared_ptr<OutgoingRequest> Session::Impl::named_request(RequestKind kind, const Name& name,
+                                                              RequestHandler* handler, std::vector<AuthToken> tokens) {
+  auto r = make_request(kind, handler);
+  if constexpr (std::is_same_v<Name, FullTrackName>) {
+    r->track_ = name;
+  } else {
+    r->namespace_ = name;
+  }
+  if (session.closed_ || session.goaway_received_) {
     r->state_ = RequestState::kFailed;
     if (handler != nullptr) handler->on_error(*r, going_away());
     return r;
   }
-  impl_->start_request(r, [this, prefix, tokens](std::uint64_t rid) -> wire::ControlMessage {
-    wire::SubscribeNamespace m{rid, prefix, {}};
-    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
+  start_request(r, [this, name, tokens = std::move(tokens)](std::uint64_t rid) -> wire::ControlMessage {
+    Message m{rid, name, {}};
+    m.parameters.authorization_tokens = encode_tokens(tokens);
     return m;
   });
   return r;
+}
+
+std::shared_ptr<OutgoingRequest> Session::subscribe_namespace(const TrackNamespace& prefix, RequestHandler* handler,
+                                                              std::vector<AuthToken> tokens) {
+  return impl_->named_request<wire::SubscribeNamespace>(RequestKind::kSubscribeNamespace, prefix, handler,
+                                                        std::move(tokens));
 }
 
 std::shared_ptr<OutgoingRequest> Session::subscribe_tracks(const TrackNamespace& prefix, RequestHandler* handler,
                                                            std::vector<AuthToken> tokens) {
-  auto r = impl_->make_request(RequestKind::kSubscribeTracks, handler);
-  r->namespace_ = prefix;
-  if (closed_ || goaway_received_) {
-    r->state_ = RequestState::kFailed;
-    if (handler != nullptr) handler->on_error(*r, going_away());
-    return r;
-  }
-  impl_->start_request(r, [this, prefix, tokens](std::uint64_t rid) -> wire::ControlMessage {
-    wire::SubscribeTracks m{rid, prefix, {}};
-    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
-    return m;
-  });
-  return r;
+  return impl_->named_request<wire::SubscribeTracks>(RequestKind::kSubscribeTracks, prefix, handler, std::move(tokens));
 }
 
 std::shared_ptr<OutgoingRequest> Session::track_status(const FullTrackName& track, RequestHandler* handler,
                                                        std::vector<AuthToken> tokens) {
-  auto r = impl_->make_request(RequestKind::kTrackStatus, handler);
-  r->track_ = track;
-  if (closed_ || goaway_received_) {
-    r->state_ = RequestState::kFailed;
-    if (handler != nullptr) handler->on_error(*r, going_away());
-    return r;
-  }
-  impl_->start_request(r, [this, track, tokens](std::uint64_t rid) -> wire::ControlMessage {
-    wire::TrackStatus m{rid, track, {}};
-    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
-    return m;
-  });
-  return r;
+  return impl_->named_request<wire::TrackStatus>(RequestKind::kTrackStatus, track, handler, std::move(tokens));
 }
 
 std::shared_ptr<OutgoingRequest> Session::publish_namespace(const TrackNamespace& ns, RequestHandler* handler,
                                                             std::vector<AuthToken> tokens) {
-  auto r = impl_->make_request(RequestKind::kPublishNamespace, handler);
-  r->namespace_ = ns;
-  if (closed_ || goaway_received_) {
-    r->state_ = RequestState::kFailed;
-    if (handler != nullptr) handler->on_error(*r, going_away());
-    return r;
-  }
-  impl_->start_request(r, [this, ns, tokens](std::uint64_t rid) -> wire::ControlMessage {
-    wire::PublishNamespace m{rid, ns, {}};
-    m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
-    return m;
-  });
-  return r;
+  return impl_->named_request<wire::PublishNamespace>(RequestKind::kPublishNamespace, ns, handler, std::move(tokens));
 }
 
 std::shared_ptr<ServedSubscription> Session::publish(const FullTrackName& track, const TrackInfo& info,

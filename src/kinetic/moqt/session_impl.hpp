@@ -92,6 +92,11 @@ struct Session::Impl {
   std::optional<RequestErrorInfo> unsendable(const SubscribeOptions& o) const;
   bool filter_expressible(const SubscribeFilter& f) const;
   std::shared_ptr<OutgoingRequest> make_request(RequestKind kind, RequestHandler* handler);
+  // SUBSCRIBE_NAMESPACE, SUBSCRIBE_TRACKS, TRACK_STATUS and PUBLISH_NAMESPACE carry a name and
+  // tokens only: they differ in kind and message type.
+  template <typename Message, typename Name>
+  std::shared_ptr<OutgoingRequest> named_request(RequestKind kind, const Name& name, RequestHandler* handler,
+                                                 std::vector<AuthToken> tokens);
   static wire::KeyValueList track_properties(const TrackInfo& info);
   static TrackInfo track_info(const wire::MessageParameters& p, const wire::KeyValueList& props);
 };
