@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,32 @@ inline std::string slurp(const std::filesystem::path& p) {
   s << in.rdbuf();
   return s.str();
 }
+
+// What a shell command prints on stdout.
+inline std::string output_of(const std::string& command) {
+  std::string out;
+  FILE* f = popen(command.c_str(), "r");
+  if (f == nullptr) return out;
+  char buf[256];
+  while (fgets(buf, sizeof buf, f) != nullptr) out += buf;
+  pclose(f);
+  return out;
+}
+
+inline bool have_ffmpeg() { return std::system("ffmpeg -version >/dev/null 2>&1 && ffprobe -version >/dev/null 2>&1") == 0; }
+
+// Frames (video, kind 'v') or packets (audio, 'a') of the first stream of that kind ffprobe
+// reads from a media file; -1 when it cannot be read.
+inline int ffprobe_count(const std::filesystem::path& file, char kind) {
+  const std::string entry = kind == 'v' ? "nb_read_frames" : "nb_read_packets";
+  const std::string count = kind == 'v' ? "-count_frames" : "-count_packets";
+  const std::string out = output_of("ffprobe -v error " + count + " -select_streams " + std::string(1, kind) +
+                                    ":0 -show_entries stream=" + entry + " -of csv=p=0 '" + file.string() +
+                                    "' 2>/dev/null");
+  return out.empty() ? -1 : std::atoi(out.c_str());
+}
+
+inline int video_frames_in(const std::filesystem::path& file) { return ffprobe_count(file, 'v'); }
 
 // Shell: waits up to 10 s for `text` to appear in `file`.
 inline std::string shell_wait_for(const std::string& file, const std::string& text) {

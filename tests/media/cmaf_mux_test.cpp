@@ -6,28 +6,18 @@
 #include <filesystem>
 #include <string>
 
+#include "../process_fixture.hpp"
 #include "kinetic/media/cmaf_demux.hpp"
 
 namespace kinetic::media {
 namespace {
 
+using test::video_frames_in;
+
 const std::string kClip = std::string(KINETIC_SOURCE_DIR) + "/assets/vtest_10s.mp4";
 
 std::string temp_path(const char* name) {
   return (std::filesystem::temp_directory_path() / (std::string(name) + "-" + std::to_string(getpid()) + ".mp4")).string();
-}
-
-// ffprobe is the judge of what players accept; a missing ffprobe skips rather than passes.
-int ffprobe_frames(const std::string& path) {
-  const std::string cmd = "ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "
-                          "-of csv=p=0 '" + path + "' 2>/dev/null";
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) return -1;
-  char buf[64] = {};
-  const bool got = fgets(buf, sizeof buf, f) != nullptr;
-  const int rc = pclose(f);
-  if (!got || rc != 0) return -1;
-  return std::atoi(buf);
 }
 
 TEST(CmafMux, RemuxedClipHasEveryFrame) {
@@ -47,7 +37,7 @@ TEST(CmafMux, RemuxedClipHasEveryFrame) {
     ASSERT_TRUE((*m)->finish());
     EXPECT_EQ((*m)->packets_written(), 100u);
   }
-  EXPECT_EQ(ffprobe_frames(out), 100);
+  EXPECT_EQ(video_frames_in(out), 100);
   std::filesystem::remove(out);
 }
 

@@ -3,60 +3,31 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "../process_fixture.hpp"
+
+namespace kinetic::test {
 namespace {
 
 const std::string kClip = std::string(KINETIC_SOURCE_DIR) + "/assets/vtest_10s.mp4";
-const std::string kKinetic = std::string(KINETIC_BINARY_DIR) + "/apps/kinetic/kinetic";
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) return out;
-  char buf[256];
-  while (fgets(buf, sizeof buf, f) != nullptr) out += buf;
-  pclose(f);
-  return out;
-}
+using PubSub = ProcessTest;
 
-int frames_in(const std::string& path) {
-  const std::string out = run("ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames "
-                              "-of csv=p=0 '" + path + "' 2>/dev/null");
-  return out.empty() ? -1 : std::atoi(out.c_str());
-}
-
-TEST(PubSub, ThreeSubscribersGetEveryFrameFromAPipe) {
-  if (std::system("ffmpeg -version >/dev/null 2>&1 && ffprobe -version >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "ffmpeg/ffprobe not installed: end-to-end test skipped";
-  }
-  if (!std::filesystem::exists(kKinetic)) GTEST_SKIP() << "kinetic binary not built: " << kKinetic;
-  const auto dir = std::filesystem::temp_directory_path() / ("kinetic-pubsub-" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
+TEST_F(PubSub, ThreeSubscribersGetEveryFrameFromAPipe) {
+  if (!have_ffmpeg()) GTEST_SKIP() << "ffmpeg/ffprobe not installed: end-to-end test skipped";
   const std::string port = std::to_string(20000 + getpid() % 20000);
-  const std::string d = dir.string();
-  // The publisher holds its first frame until all three subscriptions exist, so each starts
-  // at the first keyframe; every process is bounded by `timeout`.
-  std::ostringstream script;
-  script << "cd '" << d << "' && "
-         << "(ffmpeg -v error -i '" << kClip << "' -c copy -f mp4 -movflags cmaf+frag_keyframe+empty_moov - | "
-         << "timeout 40 '" << kKinetic << "' pub --namespace e2e --listen 127.0.0.1:" << port
-         << " --wait-for 3 --input - >pub.log 2>&1 &) ; "
-         << "for i in $(seq 100); do grep -q serving pub.log 2>/dev/null && break; sleep 0.1; done; "
-         << "for n in 1 2 3; do timeout 40 '" << kKinetic << "' sub moqt://127.0.0.1:" << port
-         << " --namespace e2e --insecure --output out$n.mp4 >sub$n.log 2>&1 & done; wait";
-  std::ofstream(dir / "run.sh") << script.str() << "\n";
-  std::system(("bash '" + d + "/run.sh'").c_str());
+  // The publisher serves subscribers itself and waits for three before it starts.
+  sh("(ffmpeg -v error -i '" + kClip + "' -c copy -f mp4 -movflags cmaf+frag_keyframe+empty_moov - | "
+     "timeout 40 $K pub --namespace e2e --listen 127.0.0.1:" + port + " --wait-for 3 --input - >pub.log 2>&1 &) ; " +
+     shell_wait_for("pub.log", "serving") +
+     "for n in 1 2 3; do timeout 40 $K sub moqt://127.0.0.1:" + port +
+     " --namespace e2e --insecure --output out$n.mp4 >sub$n.log 2>&1 & done; wait");
   for (int n = 1; n <= 3; ++n) {
-    const std::string out = d + "/out" + std::to_string(n) + ".mp4";
-    EXPECT_EQ(frames_in(out), 100) << run("cat '" + d + "/sub" + std::to_string(n) + ".log' '" + d + "/pub.log'");
+    EXPECT_EQ(video_frames_in(dir / ("out" + std::to_string(n) + ".mp4")), 100)
+        << read("sub" + std::to_string(n) + ".log") << read("pub.log");
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
+}  // namespace kinetic::test

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -107,8 +109,29 @@ struct RecordingRequest : RequestHandler {
   std::vector<FullTrackName> skipped;
 };
 
+// A client transport that speaks no MoQT, for tests that write raw bytes to a server session.
+struct RawPeer : transport::SessionHandler {
+  void on_incoming_stream(transport::Session&, transport::Stream&) override {}
+  void on_closed(transport::Session&, const transport::CloseInfo& i) override { closed = i.code; }
+  std::optional<std::uint64_t> closed;
+};
+
 class MoqtTest : public ::testing::TestWithParam<std::string> {
  protected:
+  // A server session (into `server`, handler `sh`) whose client is `raw`: returns the client's
+  // transport, connected, for the test to write raw bytes on.
+  transport::SessionPtr serve_raw(RawPeer& raw) {
+    auto config = transport::memory::LinkConfig{};
+    config.protocol = GetParam();
+    auto pair = network.pair(config);
+    SessionOptions so;
+    so.perspective = Perspective::kServer;
+    server = Session::create(pair.server, so, &sh);
+    pair.client->set_handler(&raw);
+    run(50ms);
+    return pair.client;
+  }
+
   void connect(transport::memory::LinkConfig config = {}, bool wait = true) {
     config.protocol = GetParam();
     auto pair = network.pair(config);

@@ -96,23 +96,12 @@ TEST_P(SessionDispatchTest, StreamEndingInsideAMessage) {
 }
 
 TEST_P(SessionDispatchTest, SecondSetup) {
-  auto config = transport::memory::LinkConfig{};
-  config.protocol = GetParam();
-  auto pair = network.pair(config);
-  SessionOptions so;
-  so.perspective = Perspective::kServer;
-  server = Session::create(pair.server, so, &sh);
-  struct Raw : transport::SessionHandler {
-    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
-    void on_closed(transport::Session&, const transport::CloseInfo& i) override { closed = i.code; }
-    std::optional<std::uint64_t> closed;
-  } raw;
-  pair.client->set_handler(&raw);
-  run(50ms);
+  RawPeer raw;
+  auto peer = serve_raw(raw);
   auto setup = encoded(server->version(), wire::Setup{});
   auto twice = setup;
   twice.insert(twice.end(), setup.begin(), setup.end());
-  pair.client->open_uni()->write(std::span<const std::uint8_t>(twice));
+  peer->open_uni()->write(std::span<const std::uint8_t>(twice));
   run();
   EXPECT_TRUE(sh.closed);
   EXPECT_EQ(sh.code, code(SessionError::kProtocolViolation));
@@ -131,11 +120,7 @@ TEST_P(SessionDispatchTest, UnknownVersionClosesWithVersionNegotiationFailed) {
   auto config = transport::memory::LinkConfig{};
   config.protocol = "moqt-99";
   auto pair = network.pair(config);
-  struct Raw : transport::SessionHandler {
-    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
-    void on_closed(transport::Session&, const transport::CloseInfo& i) override { closed = i.code; }
-    std::optional<std::uint64_t> closed;
-  } raw;
+  RawPeer raw;
   pair.client->set_handler(&raw);
   SessionOptions so;
   so.perspective = Perspective::kServer;
@@ -179,29 +164,18 @@ TEST_P(SessionDispatchTest, RequestIdReuse) {
 }
 
 TEST_P(SessionDispatchTest, ClientGoawayWithAUri) {
-  auto config = transport::memory::LinkConfig{};
-  config.protocol = GetParam();
-  auto pair = network.pair(config);
-  RecordingSessionHandler h;
-  SessionOptions so;
-  so.perspective = Perspective::kServer;
-  auto srv = Session::create(pair.server, so, &h);
-  struct Raw : transport::SessionHandler {
-    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
-    void on_closed(transport::Session&, const transport::CloseInfo&) override {}
-  } raw;
-  pair.client->set_handler(&raw);
-  run(50ms);
+  RawPeer raw;
+  auto peer = serve_raw(raw);
   wire::Goaway g;
   g.new_session_uri = "moqt://elsewhere/";
-  if (wire::features(srv->version()).goaway_request_id) g.request_id = 1;
-  auto bytes = encoded(srv->version(), wire::Setup{});
-  auto more = encoded(srv->version(), g);
+  if (wire::features(server->version()).goaway_request_id) g.request_id = 1;
+  auto bytes = encoded(server->version(), wire::Setup{});
+  auto more = encoded(server->version(), g);
   bytes.insert(bytes.end(), more.begin(), more.end());
-  pair.client->open_uni()->write(std::span<const std::uint8_t>(bytes));
+  peer->open_uni()->write(std::span<const std::uint8_t>(bytes));
   run();
-  EXPECT_TRUE(h.closed);
-  EXPECT_EQ(h.code, code(SessionError::kProtocolViolation));
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, code(SessionError::kProtocolViolation));
 }
 
 TEST_P(SessionDispatchTest, UpdateOfANamespaceRequestIsRefusedAndEndsIt) {

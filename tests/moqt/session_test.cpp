@@ -55,20 +55,9 @@ TEST_P(SessionTest, NoSetupFromThePeerTimesOut) {
 }
 
 TEST_P(SessionTest, GarbageOnTheControlStreamClosesWithProtocolViolation) {
-  auto config = transport::memory::LinkConfig{};
-  config.protocol = GetParam();
-  auto pair = network.pair(config);
-  SessionOptions so;
-  so.perspective = Perspective::kServer;
-  server = Session::create(pair.server, so, &sh);
-  struct Raw : transport::SessionHandler {
-    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
-    void on_closed(transport::Session&, const transport::CloseInfo& i) override { code = i.code; }
-    std::uint64_t code = 0;
-  } raw;
-  pair.client->set_handler(&raw);
-  loop.run_for(50ms);
-  auto* s = pair.client->open_uni();
+  RawPeer raw;
+  auto peer = serve_raw(raw);
+  auto* s = peer->open_uni();
   ASSERT_NE(s, nullptr);
   // SETUP type, then a SUBSCRIBE on the control stream (type 0x3).
   const std::uint8_t setup[] = {0x6F, 0x00, 0x00, 0x00};

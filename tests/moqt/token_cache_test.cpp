@@ -183,19 +183,8 @@ TEST_P(TokenAliasSessionTest, RegistrationPastTheCacheSizeOverflows) {
 }
 
 TEST_P(TokenAliasSessionTest, ClientSetupMayNotUseAnAlias) {
-  auto config = transport::memory::LinkConfig{};
-  config.protocol = GetParam();
-  auto pair = network.pair(config);
-  SessionOptions so;
-  so.perspective = Perspective::kServer;
-  server = Session::create(pair.server, so, &sh);
-  struct Raw : transport::SessionHandler {
-    void on_incoming_stream(transport::Session&, transport::Stream&) override {}
-    void on_closed(transport::Session&, const transport::CloseInfo& i) override { code = i.code; }
-    std::uint64_t code = 0;
-  } raw;
-  pair.client->set_handler(&raw);
-  run(50ms);
+  RawPeer raw;
+  auto peer = serve_raw(raw);
   // The codec will not write USE_ALIAS into SETUP: write USE_VALUE {type 1, empty value} and
   // turn its Alias Type (the token's first byte) into USE_ALIAS, whose alias is then 1.
   wire::Setup setup;
@@ -204,11 +193,11 @@ TEST_P(TokenAliasSessionTest, ClientSetupMayNotUseAnAlias) {
   ASSERT_TRUE(wire::encode_control_message(server->version(), setup, out).ok());
   ASSERT_EQ(out[out.size() - 2], 0x03);
   out[out.size() - 2] = 0x02;
-  pair.client->open_uni()->write(std::span<const std::uint8_t>(out));
+  peer->open_uni()->write(std::span<const std::uint8_t>(out));
   run();
   EXPECT_TRUE(sh.closed);
   EXPECT_EQ(sh.code, static_cast<std::uint64_t>(SessionError::kProtocolViolation));
-  EXPECT_EQ(raw.code, static_cast<std::uint64_t>(SessionError::kProtocolViolation));
+  EXPECT_EQ(raw.closed, static_cast<std::uint64_t>(SessionError::kProtocolViolation));
 }
 
 INSTANTIATE_TEST_SUITE_P(Drafts, TokenAliasSessionTest, ::testing::Values("moqt-18", "moqt-20"), version_name);

@@ -6,32 +6,11 @@
 
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "../process_fixture.hpp"
 
 namespace kinetic::test {
-
-inline std::string run_capture(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) return out;
-  char buf[256];
-  while (fgets(buf, sizeof buf, f) != nullptr) out += buf;
-  pclose(f);
-  return out;
-}
-
-// Frames (video) or packets (audio) of the first stream of `kind` ('v' or 'a') ffprobe reads; -1 when none.
-inline int ffprobe_count(const std::string& path, char kind) {
-  const std::string entry = kind == 'v' ? "nb_read_frames" : "nb_read_packets";
-  const std::string count = kind == 'v' ? "-count_frames" : "-count_packets";
-  const std::string out = run_capture("ffprobe -v error " + count + " -select_streams " + std::string(1, kind) +
-                                      ":0 -show_entries stream=" + entry + " -of csv=p=0 '" + path + "' 2>/dev/null");
-  return out.empty() ? -1 : std::atoi(out.c_str());
-}
 
 class GatewayTest : public ProcessTest {
  protected:

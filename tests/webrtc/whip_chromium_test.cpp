@@ -35,7 +35,7 @@ TEST_F(Chromium, WhipPublishReachesSubscriber) {
   // Five seconds of a 30 fps camera; a loaded machine encodes fewer, never this few.
   EXPECT_GE(ffprobe_count((dir / "out.mp4").string(), 'v'), 30) << logs;
   EXPECT_GE(ffprobe_count((dir / "out.mp4").string(), 'a'), 100) << logs;  // 20 ms Opus packets
-  EXPECT_NE(run_capture("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '" + (dir / "out.mp4").string() + "'")
+  EXPECT_NE(output_of("ffprobe -v error -show_entries stream=codec_name -of csv=p=0 '" + (dir / "out.mp4").string() + "'")
                 .find("h264"),
             std::string::npos);
   EXPECT_NE(read("whip.log").find("ended (DELETE from the client)"), std::string::npos) << logs;
