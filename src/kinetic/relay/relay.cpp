@@ -230,6 +230,7 @@ Relay::~Relay() {
   for (auto& o : offers_) {
     if (o->sub) o->sub->set_handler(nullptr);
   }
+  gap_fills_.clear();
   tracks_.clear();
   interests_.clear();
   track_interests_.clear();
@@ -551,8 +552,20 @@ void Relay::activate(UpstreamLink& link, std::string_view why, std::optional<Ses
   for (auto& [name, track] : tracks_) {
     if (track->ended()) continue;
     if (!track->orphaned() && !(from && track->publisher() == *from)) continue;
-    moqt::SubscribeOptions options;  // from the newest object on; repeats are dropped
-    track->move_upstream(target->second->session->subscribe(name, options, track.get()), to);
+    // From the newest object on (repeats are dropped); what was published since the last
+    // object received is fetched once the new parent answers (GapFill).
+    std::optional<moqt::Location> last = track->info().largest;
+    if (auto old = gap_fills_.find(name); old != gap_fills_.end() && old->second->filling()) {
+      last = old->second->last();  // moved again before the previous gap was filled
+    }
+    GapFillLimits limits;
+    limits.hold_bytes = config_.subscriber_queue_bytes;
+    auto fill = std::make_unique<GapFill>(loop_, *track, target->second->session, last, limits);
+    moqt::SubscribeOptions options;
+    auto sub = target->second->session->subscribe(name, options, fill.get());
+    fill->attach(sub);
+    gap_fills_[name] = std::move(fill);
+    track->move_upstream(std::move(sub), to);
     ++moved;
   }
   if (from) {
@@ -1059,6 +1072,12 @@ RelayTrack& Relay::make_track(const moqt::FullTrackName& name) {
   return ref;
 }
 
+void Relay::erase_track(const moqt::FullTrackName& name) {
+  const moqt::FullTrackName key = name;  // `name` may be the erased entry's own key
+  gap_fills_.erase(key);
+  tracks_.erase(key);
+}
+
 void Relay::forget_if_empty(const moqt::FullTrackName& name) {
   auto it = tracks_.find(name);
   if (it == tracks_.end() || it->second->downstream_count() > 0) return;
@@ -1080,7 +1099,7 @@ void Relay::forget_if_empty(const moqt::FullTrackName& name) {
     lingering_.erase(l);
   }
   publisher_started_.erase(name);
-  tracks_.erase(it);
+  erase_track(it->first);
   cache_.erase(name);
   RelayMetrics::set(metrics_.cache_bytes, static_cast<std::int64_t>(cache_.bytes()));
   publish_metrics();
@@ -1092,7 +1111,7 @@ void Relay::linger_expired(const moqt::FullTrackName& name) {
   if (it != tracks_.end() && it->second->downstream_count() == 0) {
     spdlog::debug("relay: track {} unwatched past its linger; unsubscribing upstream", name.name);
     publisher_started_.erase(name);
-    tracks_.erase(it);
+    erase_track(it->first);
     cache_.erase(name);
     RelayMetrics::set(metrics_.cache_bytes, static_cast<std::int64_t>(cache_.bytes()));
   }
@@ -1127,7 +1146,7 @@ void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> s
     sub->reject(request_error(wire::RequestErrorCode::kExcessiveLoad, "relay carries its maximum of tracks"));
     return;
   }
-  tracks_.erase(name);  // an ended track's leftovers
+  erase_track(name);  // an ended track's leftovers
   auto& track = make_track(name);
   track.add_downstream(std::move(sub));
   moqt::SubscribeOptions upstream_options;  // from the newest object on; the cache serves the rest
@@ -1152,7 +1171,7 @@ void Relay::on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub) {
     sub->reject(request_error(wire::RequestErrorCode::kExcessiveLoad, "relay carries its maximum of tracks"));
     return;
   }
-  tracks_.erase(name);
+  erase_track(name);
   auto& track = make_track(name);
   sub->accept(&track);
   track.set_upstream(std::move(sub), peer.id);
@@ -1173,10 +1192,16 @@ void Relay::on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch) {
   const moqt::Location end = range.end_object ? moqt::Location{range.end_group, *range.end_object + 1}
                                               : moqt::Location{range.end_group + 1, 0};
   auto objects = cached ? cached->range(range.start, end) : std::vector<moqt::Object>{};
-  if (objects.empty()) {
+  // A cache that begins after the range's start (this relay took the track on later, e.g. as a
+  // standby parent a child just moved to) would answer with a hole where the asker's gap is:
+  // the parent relay may still hold the beginning. Cached groups begin where the publisher's did.
+  const auto oldest = cached ? cached->oldest_group() : std::nullopt;
+  auto* parent = route(fetch->track().track_namespace, peer.id);
+  const bool partial = fetch->kind() == moqt::FetchKind::kStandalone && !objects.empty() && oldest && *oldest > range.start.group && parent != nullptr &&
+                       parent->upstream;
+  if (objects.empty() || partial) {
     // Not here: a standalone FETCH goes where a SUBSCRIBE for the track would.
-    auto* target = fetch->kind() == moqt::FetchKind::kStandalone ? route(fetch->track().track_namespace, peer.id)
-                                                                 : nullptr;
+    auto* target = fetch->kind() == moqt::FetchKind::kStandalone ? parent : nullptr;
     if (target != nullptr) {
       std::erase_if(fetch_proxies_, [](const auto& p) { return p->over; });
       auto proxy = std::make_unique<FetchProxy>();

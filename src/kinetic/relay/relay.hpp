@@ -32,6 +32,7 @@
 #include "kinetic/auth/token_verifier.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/relay/backoff.hpp"
+#include "kinetic/relay/gap_fill.hpp"
 #include "kinetic/relay/namespace_registry.hpp"
 #include "kinetic/relay/relay_cache.hpp"
 #include "kinetic/relay/relay_config.hpp"
@@ -155,6 +156,8 @@ class Relay {
   void notify(const std::vector<NamespaceNotice>& notices, const wire::TrackNamespace& full);
   RelayTrack& make_track(const moqt::FullTrackName& name);
   void forget_if_empty(const moqt::FullTrackName& name);
+  // Every erasure of a track goes through here: its gap fill (which refers to it) goes first.
+  void erase_track(const moqt::FullTrackName& name);
   void linger_expired(const moqt::FullTrackName& name);
   // Where a request for `ns` from `asker` goes: the local publisher, else the upstream.
   [[nodiscard]] Peer* route(const wire::TrackNamespace& ns, SessionId asker);
@@ -196,6 +199,8 @@ class Relay {
   SessionId next_id_ = 1;
   std::map<SessionId, std::unique_ptr<Peer>> peers_;
   std::map<moqt::FullTrackName, std::unique_ptr<RelayTrack>> tracks_;
+  // Tracks moved to another parent whose missed objects are being fetched (GapFill).
+  std::map<moqt::FullTrackName, std::unique_ptr<GapFill>> gap_fills_;
   // Accepted SUBSCRIBE_NAMESPACE requests, to send NAMESPACE / NAMESPACE_DONE on.
   std::map<std::pair<SessionId, wire::TrackNamespace>, std::shared_ptr<moqt::IncomingRequest>> interests_;
   // Accepted PUBLISH_NAMESPACE requests, kept so their streams stay open.
