@@ -1,0 +1,75 @@
+// A live track opens one subgroup stream per group for as long as it runs: nothing may be kept
+// per finished stream, on the publisher's side or the subscriber's. Over the memory transport,
+// so what is measured is the MoQT sessions' state and the transport's, not ngtcp2's (see
+// bench/relay/stream_churn_bench.cpp for real QUIC).
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include "moqt_fixture.hpp"
+
+namespace kinetic::moqt::testing {
+namespace {
+
+class StreamChurnTest : public MoqtTest {
+ protected:
+  struct Counter : SubscriptionHandler {
+    void on_object(Subscription&, const Object& o) override {
+      ++objects;
+      last_group = o.group_id;
+    }
+    std::uint64_t objects = 0;
+    std::uint64_t last_group = 0;
+  };
+
+  // Sends groups [from, to), one subgroup stream of two objects each, waiting for stream
+  // credit when the link has none left, and runs until the subscriber has them all.
+  void churn(ServedSubscription& served, Counter& got, std::uint64_t from, std::uint64_t to) {
+    const auto payload = bytes("0123456789abcdef");
+    for (std::uint64_t g = from; g < to; ++g) {
+      SubgroupWriter* w = served.open_subgroup({g, 0, 128});
+      for (int tries = 0; w == nullptr && tries < 100; ++tries) {
+        run(1ms);
+        w = served.open_subgroup({g, 0, 128});
+      }
+      ASSERT_NE(w, nullptr) << "no stream credit came back by group " << g;
+      ASSERT_TRUE(w->write(0, payload));
+      ASSERT_TRUE(w->write(1, payload));
+      w->finish();
+    }
+    ASSERT_TRUE(loop.run_until([&] { return got.objects == 2 * to; }, 10s)) << got.objects << " of " << 2 * to;
+    run(50ms);  // closes and deferred releases run
+  }
+};
+
+TEST_P(StreamChurnTest, NoStateKeptPerFinishedSubgroupStream) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  Counter got;
+  auto sub = client->subscribe(track("live", "video"), {}, &got);
+  run();
+  ASSERT_EQ(sh.served.size(), 1u);
+  ServedSubscription& served = *sh.served[0];
+
+  // Warm-up: maps, pools and the link's buffers reach their working size.
+  churn(served, got, 0, 1'000);
+  if (HasFatalFailure()) return;
+  const std::size_t before = mallinfo2().uordblks;
+  churn(served, got, 1'000, 6'000);
+  if (HasFatalFailure()) return;
+  const std::size_t after = mallinfo2().uordblks;
+
+  EXPECT_EQ(got.last_group, 5'999u);
+  // Finished writers are pruned at the next open, so those still held are at most the ones
+  // that were in flight at the last opens: bounded by the link's stream credit (100), not by
+  // the 6,000 streams opened.
+  EXPECT_LE(served.open_subgroups(), transport::memory::LinkConfig{}.max_uni_streams);
+  // 5,000 finished streams: a record of even 16 bytes each would show as 80 KB.
+  const auto grown = static_cast<std::int64_t>(after) - static_cast<std::int64_t>(before);
+  EXPECT_LT(grown, 16 * 1024) << "heap grew " << grown << " bytes over 5,000 streams ("
+                              << static_cast<double>(grown) / 5'000.0 << " per stream)";
+}
+
+INSTANTIATE_TEST_SUITE_P(Drafts, StreamChurnTest, ::testing::Values("moqt-20"), version_name);
+
+}  // namespace
+}  // namespace kinetic::moqt::testing
