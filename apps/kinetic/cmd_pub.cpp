@@ -17,6 +17,7 @@
 #include "input_reader.hpp"
 #include "wall_clock.hpp"
 #include "kinetic/media/broadcast.hpp"
+#include "kinetic/media/broadcast_server.hpp"
 #include "kinetic/media/catalog.hpp"
 #include "kinetic/moqt/quic_client.hpp"
 #include "kinetic/moqt/session.hpp"
@@ -47,8 +48,8 @@ class Publisher final : public moqt::SessionHandler {
  public:
   Publisher(transport::EpollLoop& loop, const PubOptions& opts, app::InputReader& input)
       : loop_(loop), opts_(opts), ns_(split_namespace(opts.ns)), input_(input) {
-    catalog_json_ = media::catalog_to_json(input_.catalog(static_cast<std::uint64_t>(unix_us() / 1000)));
-    catalog_payload_ = kinetic::SharedBytes::copy(std::string_view(catalog_json_));
+    server_.set_catalog(SharedBytes::copy(
+        std::string_view(media::catalog_to_json(input_.catalog(static_cast<std::uint64_t>(unix_us() / 1000))))));
   }
 
   // The reader fills its queue from now on, while subscribers are still awaited.
@@ -67,27 +68,14 @@ class Publisher final : public moqt::SessionHandler {
       return;
     }
     const std::string& name = sub->track().name;
-    moqt::TrackInfo info;
     if (name == media::kCatalogTrackName) {
-      info.largest = moqt::Location{0, 0};
-      // The catalog outranks media so a subscriber can start decoding as soon as possible.
-      info.publisher_priority = 0;
-      sub->accept(info);
-      // Every subscriber gets the whole catalog whatever its filter: nothing can be played without it.
-      if (auto* w = sub->open_subgroup({0, 0, 0, false, true})) {
-        w->write(0, catalog_payload_);
-        w->finish();
-      }
+      server_.serve_catalog(sub);
       return;
     }
     const auto& tracks = input_.tracks();
     for (std::size_t i = 0; i < tracks.size(); ++i) {
       if (tracks[i].name != name) continue;
-      if (auto it = largest_.find(i); it != largest_.end()) info.largest = it->second;
-      sub->accept(info);
-      subs_[i].push_back(sub);
-      // A subscriber arriving mid-group gets the group from its keyframe, so it can start at once.
-      for (const auto& obj : current_group_[i]) deliver(*sub, obj);
+      server_.serve_track(i, sub);
       if (opts_.wait_for > 0 && ++media_subscribers_ == opts_.wait_for) {
         releasing_ = true;
         pump();
@@ -156,41 +144,15 @@ class Publisher final : public moqt::SessionHandler {
     // The capture time is when the frame is released; the packager left it out because only
     // the pacing knows it.
     obj.loc.properties.push_back(wire::KeyValuePair::varint(media::kCaptureTime, capture_us));
-    largest_[obj.track] = moqt::Location{obj.group, obj.object};
-    auto& group = current_group_[obj.track];
-    if (obj.new_group) group.clear();
-    group.push_back(obj);
-    auto& list = subs_[obj.track];
-    std::erase_if(list, [](const auto& s) {
-      return s->state() == moqt::RequestState::kDone || s->state() == moqt::RequestState::kFailed;
-    });
-    for (auto& sub : list) deliver(*sub, obj);
+    server_.send(obj);
     ++sent_;
-  }
-
-  static void deliver(moqt::ServedSubscription& sub, const media::BroadcastObject& obj) {
-    if (!sub.sending() || !sub.in_filter({obj.group, obj.object})) return;
-    auto* w = sub.subgroup(obj.group, 0);
-    if (w == nullptr || !w->open()) {
-      if (!obj.new_group) return;  // no keyframe for this group: wait for the next
-      sub.close_groups_before(obj.group, false);
-      w = sub.open_subgroup({obj.group, 0, moqt::kDefaultPriority, true, false});
-      if (w == nullptr) return;
-    }
-    w->write(obj.object, obj.loc.payload, obj.loc.properties);
   }
 
   void finish(bool error) {
     ended_ = true;
     failed_ = failed_ || error;
     spdlog::info("pub: input ended after {} frames", sent_);
-    for (auto& [track, list] : subs_) {
-      for (auto& sub : list) {
-        if (sub->state() == moqt::RequestState::kActive) {
-          sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), "end of input");
-        }
-      }
-    }
+    server_.end("end of input");
     // Give the last streams a moment to drain before the connection goes.
     loop_.schedule_after(std::chrono::milliseconds(500), [this] { loop_.stop(); });
   }
@@ -201,13 +163,9 @@ class Publisher final : public moqt::SessionHandler {
   const PubOptions& opts_;
   moqt::TrackNamespace ns_;
   app::InputReader& input_;
-  std::string catalog_json_;
-  kinetic::SharedBytes catalog_payload_;
+  media::BroadcastServer server_;
   std::optional<media::BroadcastObject> pending_;
   std::optional<std::int64_t> anchor_us_;
-  std::map<std::size_t, std::vector<std::shared_ptr<moqt::ServedSubscription>>> subs_;
-  std::map<std::size_t, moqt::Location> largest_;
-  std::map<std::size_t, std::vector<media::BroadcastObject>> current_group_;
   std::uint64_t sent_ = 0;
   bool failed_ = false;
   bool releasing_ = false;      // subscribers enough (--wait-for): frames go out

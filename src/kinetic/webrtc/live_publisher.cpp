@@ -96,7 +96,7 @@ bool LivePublisher::start(const IngestFrame& keyframe) {
   broadcast_ = std::move(*b);
   config_ = keyframe.config;
   const auto generated = static_cast<std::uint64_t>(wall_us() / 1000);
-  catalog_payload_ = SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated))));
+  server_.set_catalog(SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated)))));
   auto waiting = std::move(waiting_);
   waiting_.clear();
   for (auto& sub : waiting) accept(sub);
@@ -121,7 +121,7 @@ void LivePublisher::add(IngestFrame&& frame) {
     config_ = frame.config;
     broadcast_->set_config(0, frame.config, frame.width, frame.height);
     const auto generated = static_cast<std::uint64_t>(wall_us() / 1000);
-    catalog_payload_ = SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated))));
+    server_.set_catalog(SharedBytes::copy(std::string_view(media::catalog_to_json(broadcast_->catalog(generated)))));
   }
   media::Packet p;
   p.stream_index = video ? kVideoIndex : kAudioIndex;
@@ -152,29 +152,9 @@ void LivePublisher::add(IngestFrame&& frame) {
 }
 
 void LivePublisher::send(media::BroadcastObject& obj) {
-  largest_[obj.track] = moqt::Location{obj.group, obj.object};
-  auto& group = current_group_[obj.track];
-  if (obj.new_group) group.clear();
-  group.push_back(obj);
-  auto& list = subs_[obj.track];
-  std::erase_if(list, [](const auto& s) {
-    return s->state() == moqt::RequestState::kDone || s->state() == moqt::RequestState::kFailed;
-  });
-  for (auto& sub : list) deliver(*sub, obj);
+  server_.send(obj);
   ++stats_.objects;
   last_sent_us_ = wall_us();
-}
-
-void LivePublisher::deliver(moqt::ServedSubscription& sub, const media::BroadcastObject& obj) {
-  if (!sub.sending() || !sub.in_filter({obj.group, obj.object})) return;
-  auto* w = sub.subgroup(obj.group, 0);
-  if (w == nullptr || !w->open()) {
-    if (!obj.new_group) return;  // joined mid-group without its keyframe: wait for the next
-    sub.close_groups_before(obj.group, false);
-    w = sub.open_subgroup({obj.group, 0, moqt::kDefaultPriority, true, false});
-    if (w == nullptr) return;
-  }
-  w->write(obj.object, obj.loc.payload, obj.loc.properties);
 }
 
 bool LivePublisher::on_subscribe(const std::shared_ptr<moqt::ServedSubscription>& sub) {
@@ -192,25 +172,14 @@ bool LivePublisher::on_subscribe(const std::shared_ptr<moqt::ServedSubscription>
 void LivePublisher::accept(const std::shared_ptr<moqt::ServedSubscription>& sub) {
   if (sub->state() != moqt::RequestState::kPending) return;
   const std::string& name = sub->track().name;
-  moqt::TrackInfo info;
   if (name == media::kCatalogTrackName) {
-    info.largest = moqt::Location{0, 0};
-    info.publisher_priority = 0;  // the catalog first: nothing decodes without it
-    sub->accept(info);
-    if (auto* w = sub->open_subgroup({0, 0, 0, false, true})) {
-      w->write(0, catalog_payload_);
-      w->finish();
-    }
+    server_.serve_catalog(sub);
     return;
   }
   const auto& tracks = broadcast_->tracks();
   for (std::size_t i = 0; i < tracks.size(); ++i) {
     if (tracks[i].name != name) continue;
-    if (auto it = largest_.find(i); it != largest_.end()) info.largest = it->second;
-    sub->accept(info);
-    subs_[i].push_back(sub);
-    // Mid-group joiners get the group from its keyframe and can start at once.
-    for (const auto& obj : current_group_[i]) deliver(*sub, obj);
+    server_.serve_track(i, sub);
     spdlog::info("whip: subscriber for {}", name);
     return;
   }
@@ -226,15 +195,7 @@ void LivePublisher::end(std::string_view reason) {
     }
   }
   waiting_.clear();
-  for (auto& [track, list] : subs_) {
-    for (auto& sub : list) {
-      if (sub->state() == moqt::RequestState::kActive) {
-        sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), reason);
-      }
-    }
-  }
-  subs_.clear();
-  current_group_.clear();
+  server_.end(reason);
 }
 
 }  // namespace kinetic::webrtc

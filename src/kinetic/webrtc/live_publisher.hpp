@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kinetic/media/broadcast.hpp"
+#include "kinetic/media/broadcast_server.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/moqt/types.hpp"
 #include "kinetic/webrtc/whip_ingest.hpp"
@@ -61,17 +62,13 @@ class LivePublisher {
   bool start(const IngestFrame& keyframe);
   void accept(const std::shared_ptr<moqt::ServedSubscription>& sub);
   void send(media::BroadcastObject& obj);
-  static void deliver(moqt::ServedSubscription& sub, const media::BroadcastObject& obj);
 
   moqt::TrackNamespace ns_;
   LivePublisherOptions options_;
   std::function<void()> want_keyframe_;
   std::optional<media::Broadcast> broadcast_;
-  SharedBytes catalog_payload_;
+  media::BroadcastServer server_;
   std::vector<std::shared_ptr<moqt::ServedSubscription>> waiting_;  // before the first keyframe
-  std::map<std::size_t, std::vector<std::shared_ptr<moqt::ServedSubscription>>> subs_;
-  std::map<std::size_t, moqt::Location> largest_;
-  std::map<std::size_t, std::vector<media::BroadcastObject>> current_group_;
   std::chrono::steady_clock::time_point group_started_{};
   std::string config_;
   bool ended_ = false;

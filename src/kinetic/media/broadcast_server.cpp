@@ -1,0 +1,73 @@
+#include "kinetic/media/broadcast_server.hpp"
+
+#include "kinetic/wire/error_codes.hpp"
+
+namespace kinetic::media {
+
+void BroadcastServer::serve_catalog(const std::shared_ptr<moqt::ServedSubscription>& sub) {
+  moqt::TrackInfo info;
+  info.largest = moqt::Location{0, 0};
+  // The catalog outranks media, so a subscriber can start decoding as soon as possible.
+  info.publisher_priority = 0;
+  sub->accept(info);
+  if (auto* w = sub->open_subgroup({0, 0, 0, false, true})) {
+    w->write(0, catalog_);
+    w->finish();
+  }
+}
+
+void BroadcastServer::serve_track(std::size_t track, const std::shared_ptr<moqt::ServedSubscription>& sub) {
+  moqt::TrackInfo info;
+  info.largest = largest(track);
+  sub->accept(info);
+  subs_[track].push_back(sub);
+  for (const auto& obj : current_group_[track]) deliver(*sub, obj);
+}
+
+void BroadcastServer::send(const BroadcastObject& obj) {
+  largest_[obj.track] = moqt::Location{obj.group, obj.object};
+  auto& group = current_group_[obj.track];
+  if (obj.new_group) group.clear();
+  group.push_back(obj);
+  auto& list = subs_[obj.track];
+  std::erase_if(list, [](const auto& s) {
+    return s->state() == moqt::RequestState::kDone || s->state() == moqt::RequestState::kFailed;
+  });
+  for (auto& sub : list) deliver(*sub, obj);
+}
+
+void BroadcastServer::deliver(moqt::ServedSubscription& sub, const BroadcastObject& obj) {
+  if (!sub.sending() || !sub.in_filter({obj.group, obj.object})) return;
+  auto* w = sub.subgroup(obj.group, 0);
+  if (w == nullptr || !w->open()) {
+    if (!obj.new_group) return;  // no keyframe for this group: wait for the next
+    sub.close_groups_before(obj.group, false);
+    w = sub.open_subgroup({obj.group, 0, moqt::kDefaultPriority, true, false});
+    if (w == nullptr) return;
+  }
+  w->write(obj.object, obj.loc.payload, obj.loc.properties);
+}
+
+void BroadcastServer::end(std::string_view reason) {
+  for (auto& [track, list] : subs_) {
+    for (auto& sub : list) {
+      if (sub->state() == moqt::RequestState::kActive) {
+        sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), reason);
+      }
+    }
+  }
+  subs_.clear();
+  current_group_.clear();
+}
+
+std::optional<moqt::Location> BroadcastServer::largest(std::size_t track) const {
+  if (auto it = largest_.find(track); it != largest_.end()) return it->second;
+  return std::nullopt;
+}
+
+std::size_t BroadcastServer::subscriptions(std::size_t track) const {
+  auto it = subs_.find(track);
+  return it == subs_.end() ? 0 : it->second.size();
+}
+
+}  // namespace kinetic::media

@@ -1,0 +1,47 @@
+// Serves a live broadcast to MoQT subscriptions, for every publisher that has one (`kinetic pub`,
+// the WHIP gateway). The catalog track gets the whole catalog whatever the subscriber's filter:
+// nothing plays without it. A media subscriber joins at the first object of the current group (a
+// keyframe), so it can start decoding at once; later objects go to every subscription still
+// sending, and one that lost its group's start waits for the next group. Loop thread only.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "kinetic/base/shared_bytes.hpp"
+#include "kinetic/media/broadcast.hpp"
+#include "kinetic/moqt/subscription.hpp"
+
+namespace kinetic::media {
+
+class BroadcastServer {
+ public:
+  // The catalog JSON every later catalog subscriber gets.
+  void set_catalog(SharedBytes json) { catalog_ = std::move(json); }
+  // Accepts a subscription to the catalog track and sends it the catalog.
+  void serve_catalog(const std::shared_ptr<moqt::ServedSubscription>& sub);
+  // Accepts a subscription to media track `track` (naming the newest object so far) and sends
+  // it the current group.
+  void serve_track(std::size_t track, const std::shared_ptr<moqt::ServedSubscription>& sub);
+  // Sends an object to its track's subscriptions and keeps it for joiners while its group lasts.
+  void send(const BroadcastObject& obj);
+  // Ends every active subscription with PUBLISH_DONE (TRACK_ENDED) and forgets them all.
+  void end(std::string_view reason);
+
+  [[nodiscard]] std::optional<moqt::Location> largest(std::size_t track) const;
+  [[nodiscard]] std::size_t subscriptions(std::size_t track) const;
+
+ private:
+  static void deliver(moqt::ServedSubscription& sub, const BroadcastObject& obj);
+
+  SharedBytes catalog_;
+  std::map<std::size_t, std::vector<std::shared_ptr<moqt::ServedSubscription>>> subs_;
+  std::map<std::size_t, moqt::Location> largest_;
+  std::map<std::size_t, std::vector<BroadcastObject>> current_group_;
+};
+
+}  // namespace kinetic::media

@@ -1,0 +1,100 @@
+#include "kinetic/media/broadcast_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../moqt/moqt_fixture.hpp"
+
+namespace kinetic::media {
+namespace {
+
+using moqt::testing::bytes;
+using moqt::testing::MoqtTest;
+using moqt::testing::RecordingSubscription;
+using moqt::testing::text;
+using moqt::testing::track;
+
+BroadcastObject frame(std::uint64_t group, std::uint64_t object, std::string payload) {
+  BroadcastObject o;
+  o.track = 0;
+  o.group = group;
+  o.object = object;
+  o.new_group = object == 0;
+  o.loc.payload = bytes(payload);
+  return o;
+}
+
+class BroadcastServerTest : public MoqtTest {
+ protected:
+  void SetUp() override {
+    sh.on_sub = [this](moqt::ServedSubscription& s) {
+      auto sub = sh.served.back();
+      if (s.track().name == "catalog") {
+        server_side.serve_catalog(sub);
+      } else {
+        server_side.serve_track(0, sub);
+      }
+    };
+    connect();
+  }
+
+  // From the start of the track: what a subscriber misses is what the server chose not to send.
+  std::shared_ptr<moqt::Subscription> subscribe(const std::string& name, RecordingSubscription& rs,
+                                                moqt::SubscribeFilter filter = moqt::SubscribeFilter::from({0, 0})) {
+    moqt::SubscribeOptions o;
+    o.filter = filter;
+    auto s = client->subscribe(track("live", name), o, &rs);
+    run();
+    return s;
+  }
+
+  BroadcastServer server_side;
+};
+
+TEST_P(BroadcastServerTest, CatalogSubscribersGetTheWholeCatalog) {
+  server_side.set_catalog(bytes("{\"version\":1}"));
+  RecordingSubscription rs;
+  auto sub = subscribe("catalog", rs, moqt::SubscribeFilter::largest());
+  ASSERT_TRUE(rs.ok);
+  ASSERT_EQ(rs.objects.size(), 1u);
+  EXPECT_EQ(text(rs.objects[0].payload), "{\"version\":1}");
+}
+
+TEST_P(BroadcastServerTest, AJoinerMidGroupGetsTheGroupFromItsKeyframe) {
+  RecordingSubscription early;
+  auto first = subscribe("video0", early);
+  server_side.send(frame(0, 0, "k0"));
+  server_side.send(frame(0, 1, "d1"));
+  server_side.send(frame(1, 0, "k1"));
+  server_side.send(frame(1, 1, "d2"));
+  run();
+  RecordingSubscription late;
+  auto second = subscribe("video0", late);
+  ASSERT_TRUE(late.ok);
+  ASSERT_TRUE(late.info.largest.has_value());
+  EXPECT_EQ(*late.info.largest, (moqt::Location{1, 1}));
+  server_side.send(frame(1, 2, "d3"));
+  run();
+  ASSERT_EQ(early.objects.size(), 5u);
+  ASSERT_EQ(late.objects.size(), 3u);
+  EXPECT_EQ(text(late.objects[0].payload), "k1");
+  EXPECT_EQ(late.objects[0].location(), (moqt::Location{1, 0}));
+  EXPECT_EQ(text(late.objects[2].payload), "d3");
+  EXPECT_EQ(server_side.subscriptions(0), 2u);
+}
+
+TEST_P(BroadcastServerTest, EndFinishesEverySubscriptionWithTrackEnded) {
+  RecordingSubscription rs;
+  auto sub = subscribe("video0", rs);
+  server_side.send(frame(0, 0, "k0"));
+  server_side.end("end of input");
+  run();
+  ASSERT_TRUE(rs.done.has_value());
+  EXPECT_EQ(*rs.done, static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded));
+  EXPECT_EQ(rs.objects.size(), 1u);
+  EXPECT_EQ(server_side.subscriptions(0), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Drafts, BroadcastServerTest, ::testing::Values("moqt-18", "moqt-20"));
+
+}  // namespace
+}  // namespace kinetic::media
