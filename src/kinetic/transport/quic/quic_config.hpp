@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct QuicSettings {
   CongestionControl congestion_control = CongestionControl::kCubic;
   std::string keylog_file;  // SSLKEYLOGFILE format, appended; empty: off
   bool trace = false;       // ngtcp2's own frame log at spdlog trace level
+  // Server: the worker byte of every connection ID issued (set from QuicServerConfig::worker).
+  std::optional<std::uint8_t> cid_worker;
 };
 
 struct QuicServerConfig {
@@ -53,6 +56,12 @@ struct QuicServerConfig {
   std::size_t max_connections = 10'000;
   std::size_t max_handshakes_per_ip = 1'000;  // bounds what one source can make us do
   std::size_t stateless_resets_per_second = 1'000;
+  // One of several servers on the same port (SO_REUSEPORT), one per worker thread: `worker` goes
+  // into every connection ID this server issues (cid_steering.hpp). With `steer_workers` >= 2
+  // this server also attaches the steering program to the port's group; the first worker does,
+  // and worker i must be the i-th to bind. Give every worker the same static_secret.
+  std::optional<std::uint8_t> worker;
+  std::size_t steer_workers = 0;
 };
 
 struct QuicClientConfig {

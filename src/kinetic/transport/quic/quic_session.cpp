@@ -8,6 +8,8 @@
 #include <cstdarg>
 #include <cstring>
 
+#include "kinetic/transport/quic/cid_steering.hpp"
+
 namespace kinetic::transport::quic {
 
 namespace {
@@ -175,6 +177,7 @@ Result<std::shared_ptr<QuicSession>> QuicSession::make_server(EpollLoop& loop, Q
   ngtcp2_cid scid;
   scid.datalen = kCidLength;
   gnutls_rnd(GNUTLS_RND_NONCE, scid.data, scid.datalen);
+  stamp_worker(scid.data, scid.datalen, settings.cid_worker);
   const auto& secret = endpoint.static_secret();
   if (ngtcp2_crypto_generate_stateless_reset_token(params.stateless_reset_token, secret.data(), secret.size(),
                                                    &scid) != 0)
@@ -932,6 +935,7 @@ int QuicSession::cb_get_new_connection_id(ngtcp2_conn* conn, ngtcp2_cid* cid, st
   auto* s = self_of(user);
   cid->datalen = cidlen;
   gnutls_rnd(GNUTLS_RND_NONCE, cid->data, cidlen);
+  stamp_worker(cid->data, cidlen, s->settings_.cid_worker);
   static const std::array<std::uint8_t, 32> kNoSecret{};
   const auto& secret = s->endpoint_ != nullptr ? s->endpoint_->static_secret() : kNoSecret;
   if (ngtcp2_crypto_generate_stateless_reset_token(token, secret.data(), secret.size(), cid) != 0)

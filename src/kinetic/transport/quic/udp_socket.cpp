@@ -161,6 +161,8 @@ Result<UdpSocket> UdpSocket::bind(const SocketAddress& local, const Options& opt
     int pmtu = IPV6_PMTUDISC_DO;
     ::setsockopt(s.fd_, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof pmtu);
   }
+  if (options.reuse_port && ::setsockopt(s.fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+    return Error{Errc::kInvalidValue, "SO_REUSEPORT refused"};
   if (::bind(s.fd_, local.sa(), local.len) != 0) return Error{Errc::kInvalidValue, "bind() failed"};
   s.local_.len = sizeof s.local_.storage;
   ::getsockname(s.fd_, s.local_.sa(), &s.local_.len);

@@ -50,6 +50,7 @@ class UdpSocket {
     int buffer_bytes = 8 << 20;  // SO_SNDBUF / SO_RCVBUF wish; the kernel may cap it
     bool gso = true;             // use UDP_SEGMENT when the kernel has it
     bool gro = true;             // ask for UDP_GRO coalescing on receive
+    bool reuse_port = false;     // SO_REUSEPORT: several sockets (worker threads) on one port
   };
 
   static Result<UdpSocket> bind(const SocketAddress& local);
