@@ -48,6 +48,7 @@ struct Relay::Peer final : moqt::SessionHandler {
   Relay* relay = nullptr;
   SessionId id = 0;
   bool upstream = false;  // a session this relay opened to a parent relay
+  bool trusted = false;   // an internal link (another worker of this relay): no tokens
   std::size_t link = 0;   // which parent (links_), when upstream
   std::shared_ptr<moqt::Session> session;
   std::vector<std::shared_ptr<moqt::ServedFetch>> fetches;
@@ -258,7 +259,7 @@ void Relay::publish_metrics() {
   RelayMetrics::set(metrics_.lingering_tracks, static_cast<std::int64_t>(lingering_.size()));
 }
 
-bool Relay::accept(transport::SessionPtr transport) {
+bool Relay::accept(transport::SessionPtr transport, bool trusted) {
   if (peers_.size() >= config_.max_sessions) {
     RelayMetrics::add(metrics_.sessions_refused);
     transport->close(static_cast<std::uint64_t>(wire::SessionError::kInternalError), "relay at max sessions");
@@ -267,6 +268,7 @@ bool Relay::accept(transport::SessionPtr transport) {
   auto peer = std::make_unique<Peer>();
   peer->relay = this;
   peer->id = next_id_++;
+  peer->trusted = trusted;
   moqt::SessionOptions options;
   options.perspective = moqt::Perspective::kServer;
   options.max_incoming_requests = config_.max_requests;
@@ -297,7 +299,7 @@ std::int64_t Relay::unix_now() const {
 }
 
 bool Relay::admit(Peer& peer) {
-  if (!verifier_ || peer.upstream) return true;
+  if (!verifier_ || peer.upstream || peer.trusted) return true;
   if (peer.admitted) return !peer.refused;
   peer.admitted = true;
   std::vector<std::string> tokens;
@@ -327,7 +329,7 @@ bool Relay::admit(Peer& peer) {
 bool Relay::authorized(Peer& peer, auth::Action action, const wire::TrackNamespace& ns,
                        std::optional<std::string_view> track, const std::vector<moqt::AuthToken>& tokens,
                        moqt::RequestErrorInfo& refusal) {
-  if (!verifier_ || peer.upstream) return true;
+  if (!verifier_ || peer.upstream || peer.trusted) return true;
   if (!admit(peer)) {
     refusal = request_error(wire::RequestErrorCode::kUnauthorized, "session refused");
     return false;

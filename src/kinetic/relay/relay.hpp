@@ -87,8 +87,9 @@ class Relay {
 
   // Makes a server-side MoQT session on `transport`. False (and the transport closed with
   // a session error) when the relay already holds max_sessions, or when
-  // the transport speaks no MoQT draft we know.
-  bool accept(transport::SessionPtr transport);
+  // the transport speaks no MoQT draft we know. A `trusted` session (another worker of this
+  // relay, relay_workers.hpp) is not asked for tokens.
+  bool accept(transport::SessionPtr transport, bool trusted = false);
   // Closes every session (GOAWAY is not waited for: this is shutdown).
   void close_all(std::string_view reason);
   // Makes this relay a client of an upstream relay, connecting now and again (with backoff)
