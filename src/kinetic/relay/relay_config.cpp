@@ -117,7 +117,7 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
                                            "subscriber_queue_bytes", "metrics_listen", "upstream",
                                            "log_level", "web_root", "upstream_pin",
                                            "upstream_insecure", "track_linger_ms", "auth_keys", "public",
-                                           "upstream_token", "upstream_timeout_ms", "relay_id"};
+                                           "upstream_token", "upstream_timeout_ms", "relay_id", "workers"};
   for (const auto& [k, v] : *t) {
     bool known = false;
     for (const char* name : kKnown) known = known || k.str() == name;
@@ -134,6 +134,7 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
   if (!(err = read_key(*t, "max_tracks", c.max_tracks)).empty()) return err;
   if (!(err = read_key(*t, "subscriber_queue_bytes", c.subscriber_queue_bytes)).empty()) return err;
   if (!(err = read_key(*t, "metrics_listen", c.metrics_listen)).empty()) return err;
+  if (!(err = read_key(*t, "workers", c.workers)).empty()) return err;
   if (!(err = read_key(*t, "upstream", c.upstream)).empty()) return err;
   if (!(err = read_key(*t, "upstream_pin", c.upstream_pin)).empty()) return err;
   if (!(err = read_key(*t, "upstream_insecure", c.upstream_insecure)).empty()) return err;
@@ -229,6 +230,7 @@ std::string validate(const RelayConfig& c) {
   if (c.max_sessions == 0 || c.max_requests == 0 || c.max_tracks == 0)
     return "max_sessions, max_requests and max_tracks must be positive";
   if (c.subscriber_queue_bytes == 0) return "subscriber_queue_bytes must be positive";
+  if (c.workers == 0 || c.workers > 255) return "workers must be 1 to 255";
   if (spdlog::level::from_str(c.log_level) == spdlog::level::off && c.log_level != "off")
     return "log_level: one of trace, debug, info, warn, error, critical, off";
   return {};
@@ -247,6 +249,8 @@ void add_relay_flags(CLI::App& app, RelayFlags& f) {
   app.add_option("--subscriber-queue-bytes", f.subscriber_queue_bytes,
                  "Unsent bytes per subscriber before its oldest groups are dropped");
   app.add_option("--metrics-listen", f.metrics_listen, "TCP host:port for Prometheus GET /metrics");
+  app.add_option("--workers", f.workers,
+                 "Worker threads serving the port, each its own connections (default 1; up to 255)");
   app.add_option("--upstream", f.upstream,
                  "Parent relay(s): moqt://host:port or https://host:port/path; several comma-separated "
                  "(a session to each; the best by RTT and loss carries the route, failover on loss)");
@@ -281,6 +285,7 @@ void apply_flags(const RelayFlags& f, RelayConfig& c) {
   set(f.max_tracks, c.max_tracks);
   set(f.subscriber_queue_bytes, c.subscriber_queue_bytes);
   set(f.metrics_listen, c.metrics_listen);
+  set(f.workers, c.workers);
   set(f.upstream, c.upstream);
   set(f.upstream_pin, c.upstream_pin);
   if (f.upstream_insecure) c.upstream_insecure = true;

@@ -55,6 +55,8 @@ struct RelayConfig {
   // A subscriber with more unsent bytes than this loses its oldest groups.
   std::size_t subscriber_queue_bytes = 4u << 20;
   std::string metrics_listen;  // empty: no metrics endpoint
+  // Worker threads on the one port, each with its own connections (relay_workers.hpp); 1 to 255.
+  std::size_t workers = 1;
   // Parent relays, comma-separated ("moqt://a:4443/moq,moqt://b:4443/moq"); empty: this relay
   // is an origin. With several, the relay keeps a session to each and routes through the best.
   std::string upstream;
@@ -97,7 +99,7 @@ struct RelayFlags {
   std::string config_file;
   std::optional<std::string> listen, cert, key, metrics_listen, upstream, upstream_pin, log_level, web_root;
   std::optional<std::size_t> cache_bytes, track_cache_bytes, max_sessions, max_requests, max_tracks,
-      subscriber_queue_bytes;
+      subscriber_queue_bytes, workers;
   std::optional<std::uint64_t> track_linger_ms, upstream_timeout_ms;
   std::optional<std::string> relay_id;
   bool upstream_insecure = false;
