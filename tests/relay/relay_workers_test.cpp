@@ -1,0 +1,181 @@
+// A relay of two workers on one loopback port, over real QUIC: connections spread over both
+// workers (the kernel's hash for Initials, then connection-ID steering) and each stays whole
+// on its worker; a publisher on one worker reaches subscribers on both, through the hub.
+#include "kinetic/relay/relay_workers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "../moqt/moqt_fixture.hpp"
+#include "kinetic/moqt/quic_client.hpp"
+#include "kinetic/transport/certificate.hpp"
+
+namespace kinetic::relay {
+namespace {
+
+using namespace std::chrono_literals;
+using moqt::testing::RecordingRequest;
+using moqt::testing::RecordingSessionHandler;
+using moqt::testing::RecordingSubscription;
+using moqt::testing::track;
+
+struct Client {
+  std::shared_ptr<moqt::Session> session;
+  std::unique_ptr<RecordingSessionHandler> handler = std::make_unique<RecordingSessionHandler>();
+  std::size_t worker = 0;
+};
+
+class RelayWorkersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cert = transport::CertificateKeyPair::generate();
+    ASSERT_TRUE(cert);
+    pin_ = *cert->sha256();
+    RelayWorkerSetup setup;
+    setup.server.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
+    setup.server.certificate = *cert;
+    setup.relay_id = "test";
+    auto made = RelayWorkers::make(2, setup, metrics_, 50ms);
+    ASSERT_TRUE(made) << made.error().what;
+    workers_ = std::move(*made);
+    port_ = workers_->hub().server().local_address().port();
+    thread_ = std::thread([this] { workers_->run(); });
+    // Worker 1's link to the hub is up before any client counts.
+    ASSERT_TRUE(loop_.run_until([&] { return link_up(); }, 5s));
+  }
+  void TearDown() override {
+    clients_.clear();
+    if (workers_) workers_->stop();
+    if (thread_.joinable()) thread_.join();
+    workers_.reset();
+  }
+
+  bool link_up() const {
+    return workers_->metrics_of(1).upstream_link.load() == static_cast<std::int64_t>(UpstreamState::kUp);
+  }
+  std::int64_t sessions_on(std::size_t worker) const { return workers_->metrics_of(worker).sessions.load(); }
+
+  // Connects a client and finds its worker by whose session count rose.
+  Client& connect() {
+    const std::int64_t before[2] = {sessions_on(0), sessions_on(1)};
+    auto& c = clients_.emplace_back();
+    transport::quic::QuicClientConfig cc;
+    cc.pinned_sha256.push_back(pin_);
+    moqt::MoqtUrl url{"127.0.0.1", port_, "/moq"};
+    auto s = moqt::connect_quic(loop_, url, cc, {}, c.handler.get());
+    EXPECT_TRUE(s) << s.error().what;
+    if (!s) return c;
+    c.session = *s;
+    EXPECT_TRUE(loop_.run_until([&] { return c.handler->ready || c.handler->closed; }, 5s));
+    EXPECT_TRUE(c.handler->ready);
+    EXPECT_TRUE(loop_.run_until(
+        [&] { return sessions_on(0) + sessions_on(1) == before[0] + before[1] + 1; }, 2s));
+    c.worker = sessions_on(1) > before[1] ? 1 : 0;
+    return c;
+  }
+
+  transport::EpollLoop loop_;  // the clients'
+  RelayMetrics metrics_;
+  std::unique_ptr<RelayWorkers> workers_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  transport::Sha256 pin_{};
+  std::vector<Client> clients_;
+};
+
+TEST_F(RelayWorkersTest, ConnectionsSpreadOverWorkersAndEachIsServedWhole) {
+  constexpr int kClients = 24;
+  std::vector<std::unique_ptr<RecordingSubscription>> subs;
+  std::vector<std::shared_ptr<moqt::Subscription>> handles;
+  int on_worker[2] = {0, 0};
+  for (int i = 0; i < kClients; ++i) ++on_worker[connect().worker];
+  EXPECT_GT(on_worker[0], 0);
+  EXPECT_GT(on_worker[1], 0);
+  // Every connection keeps working after its handshake, when the client has switched to the
+  // server's connection IDs: each asks for a track nobody has and gets its answer.
+  for (auto& c : clients_) {
+    subs.push_back(std::make_unique<RecordingSubscription>());
+    handles.push_back(c.session->subscribe(track("nobody", "here"), {}, subs.back().get()));
+  }
+  EXPECT_TRUE(loop_.run_until([&] {
+    return std::all_of(subs.begin(), subs.end(), [](const auto& s) { return s->error.has_value(); });
+  }, 5s));
+  for (const auto& c : clients_) EXPECT_FALSE(c.handler->closed) << c.handler->reason;
+  workers_->stop();
+  thread_.join();
+  // No packet of a live connection reached the other worker (which would have answered it
+  // with a stateless reset or dropped it).
+  for (std::size_t w = 0; w < 2; ++w) {
+    EXPECT_EQ(workers_->worker(w).server().counters().stateless_resets, 0u) << "worker " << w;
+  }
+  EXPECT_EQ(workers_->worker(0).server().counters().handshakes_started +
+                workers_->worker(1).server().counters().handshakes_started,
+            static_cast<std::uint64_t>(kClients));
+}
+
+TEST_F(RelayWorkersTest, PublisherOnOneWorkerReachesSubscribersOnBoth) {
+  Client& pub = connect();
+  std::vector<std::shared_ptr<moqt::ServedSubscription>> served;
+  pub.handler->on_sub = [&](moqt::ServedSubscription& s) {
+    s.accept({});
+    served.push_back(s.shared_from_this());
+  };
+  RecordingRequest announced;
+  auto announce = pub.session->publish_namespace({{"live"}}, &announced);
+  ASSERT_TRUE(loop_.run_until([&] { return announced.ok; }, 2s));
+
+  // Subscribers until both workers hold two (the kernel's hash places them).
+  std::vector<std::size_t> sub_index;
+  int on_worker[2] = {0, 0};
+  for (int attempt = 0; attempt < 40 && (on_worker[0] < 2 || on_worker[1] < 2); ++attempt) {
+    auto& c = connect();
+    if (on_worker[c.worker] >= 2) continue;
+    ++on_worker[c.worker];
+    sub_index.push_back(clients_.size() - 1);
+  }
+  ASSERT_EQ(on_worker[0], 2);
+  ASSERT_EQ(on_worker[1], 2);
+  std::vector<std::unique_ptr<RecordingSubscription>> recs;
+  std::vector<std::shared_ptr<moqt::Subscription>> handles;
+  for (auto i : sub_index) {
+    recs.push_back(std::make_unique<RecordingSubscription>());
+    handles.push_back(clients_[i].session->subscribe(track("live", "clock"), {}, recs.back().get()));
+  }
+  ASSERT_TRUE(loop_.run_until([&] {
+    return std::all_of(recs.begin(), recs.end(), [](const auto& r) { return r->ok; });
+  }, 5s));
+  // One subscription reaches the publisher: its own worker's, which the hub's (and through it
+  // the other worker's) shares.
+  EXPECT_EQ(served.size(), 1u);
+
+  constexpr std::uint64_t kGroups = 20;
+  for (std::uint64_t g = 0; g < kGroups; ++g) {
+    const auto payload = SharedBytes::copy(std::string_view("tick " + std::to_string(g)));
+    for (auto& s : served) {
+      if (g > 0) s->close_groups_before(g, false);
+      auto* w = s->open_subgroup({g, 0, moqt::kDefaultPriority, true, false});
+      ASSERT_NE(w, nullptr);
+      ASSERT_TRUE(w->write(0, payload));
+    }
+    loop_.run_until([] { return false; }, 5ms);
+  }
+  EXPECT_TRUE(loop_.run_until([&] {
+    return std::all_of(recs.begin(), recs.end(), [&](const auto& r) { return r->objects.size() == kGroups; });
+  }, 5s));
+  for (std::size_t i = 0; i < recs.size(); ++i) {
+    ASSERT_EQ(recs[i]->objects.size(), kGroups) << "subscriber " << i << " on worker " << clients_[sub_index[i]].worker;
+    for (std::uint64_t g = 0; g < kGroups; ++g) {
+      EXPECT_EQ(recs[i]->objects[g].group_id, g);
+      const auto& p = recs[i]->objects[g].payload;
+      EXPECT_EQ(std::string(p.span().begin(), p.span().end()), "tick " + std::to_string(g));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace kinetic::relay
