@@ -17,6 +17,7 @@
 #include "cli_support.hpp"
 #include "command.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
+#include "kinetic/transport/perf_responder.hpp"
 #include "kinetic/transport/quic/quic_client.hpp"
 #include "kinetic/transport/quic/quic_server.hpp"
 #include "kinetic/transport/webtransport/h3_connection.hpp"
@@ -54,54 +55,6 @@ double cpu_seconds() {
          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-// Serves "N as 8 bytes" requests with N bytes of one shared zero buffer.
-class PerfServer : public SessionHandler {
- public:
-  struct Request : StreamHandler {
-    std::vector<std::uint8_t> header;
-    std::uint64_t left = 0;
-    bool started = false;
-    const kinetic::SharedBytes* chunk = nullptr;
-    void on_data(Stream& s, std::span<const std::uint8_t> data, bool fin) override {
-      (void)fin;
-      if (started) return;
-      header.insert(header.end(), data.begin(), data.end());
-      if (header.size() < 8) return;
-      std::memcpy(&left, header.data(), 8);
-      started = true;
-      if (left == 0) s.finish();
-      pump(s);
-    }
-    void on_writable(Stream& s) override { pump(s); }
-    void pump(Stream& s) {
-      while (left > 0 && s.queued_bytes() < (4u << 20)) {
-        auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk->size(), left));
-        left -= n;
-        s.write(chunk->slice(0, n), left == 0);
-      }
-    }
-  };
-
-  void on_incoming_stream(Session& session, Stream& stream) override {
-    (void)session;
-    auto r = std::make_unique<Request>();
-    r->chunk = &chunk_;
-    stream.set_handler(r.get());
-    requests_.push_back(std::move(r));
-  }
-  void on_closed(Session& session, const CloseInfo& info) override {
-    spdlog::info("quic-perf: {} closed ({}: {})", session.peer_address(), info.code, info.reason);
-    auto& v = sessions_;
-    v.erase(std::remove_if(v.begin(), v.end(), [&](auto& p) { return p.get() == &session; }), v.end());
-  }
-  void keep(SessionPtr s) { sessions_.push_back(std::move(s)); }
-
- private:
-  kinetic::SharedBytes chunk_{std::vector<std::uint8_t>(1 << 20, 0)};
-  std::vector<std::unique_ptr<Request>> requests_;  // a benchmark server: kept for its short life
-  std::vector<SessionPtr> sessions_;
-};
-
 int run_server(const PerfOptions& o) {
   auto listen = kinetic::app::parse_host_port(o.address);
   if (!listen) {
@@ -121,22 +74,18 @@ int run_server(const PerfOptions& o) {
     config.certificate = std::move(*pair);
   }
   EpollLoop loop;
-  PerfServer app;
+  PerfResponder app;
   webtransport::ServerOptions wt;
   wt.protocols = {kAlpn};
   wt.max_sessions = 1;
-  wt.on_session = [&app](SessionPtr s) {
-    s->set_handler(&app);
-    app.keep(std::move(s));
-  };
+  wt.on_session = [&app](SessionPtr s) { app.serve(std::move(s)); };
   auto server = QuicServer::start(loop, config, [&app, &o, &wt](SessionPtr s) {
     // The H3 connection keeps itself alive for as long as its QUIC connection.
     if (o.webtransport) {
       if (s->protocol() == "h3") webtransport::H3Connection::server(std::move(s), wt);
       return;
     }
-    s->set_handler(&app);
-    app.keep(std::move(s));
+    app.serve(std::move(s));
   });
   if (!server) {
     std::cerr << "quic-perf: " << server.error().what << "\n";
@@ -160,9 +109,7 @@ class PerfClient : public SessionHandler, public StreamHandler {
       return;
     }
     s->set_handler(this);
-    std::uint8_t req[8];
-    std::memcpy(req, &bytes_, 8);
-    s->write(std::span<const std::uint8_t>(req, 8), true);
+    s->write(std::span<const std::uint8_t>(perf_request(bytes_)), true);
   }
   void on_incoming_stream(Session& session, Stream& stream) override {
     (void)session;

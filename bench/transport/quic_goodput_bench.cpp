@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kinetic/transport/epoll_loop.hpp"
+#include "kinetic/transport/perf_responder.hpp"
 #include "kinetic/transport/quic/quic_client.hpp"
 #include "kinetic/transport/quic/quic_server.hpp"
 
@@ -17,45 +18,6 @@ namespace {
 
 using namespace kinetic::transport;
 using namespace kinetic::transport::quic;
-
-// Server: the first 8 bytes of a stream are a size; answer with that many bytes.
-struct ServerApp : SessionHandler {
-  struct Request : StreamHandler {
-    const kinetic::SharedBytes* chunk;
-    std::vector<std::uint8_t> header;
-    std::uint64_t left = 0;
-    void on_data(Stream& s, std::span<const std::uint8_t> data, bool fin) override {
-      (void)fin;
-      if (header.size() >= 8) return;
-      header.insert(header.end(), data.begin(), data.end());
-      if (header.size() < 8) return;
-      std::memcpy(&left, header.data(), 8);
-      pump(s);
-    }
-    void on_writable(Stream& s) override { pump(s); }
-    void pump(Stream& s) {
-      while (left > 0 && s.queued_bytes() < (4u << 20)) {
-        auto n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk->size(), left));
-        left -= n;
-        s.write(chunk->slice(0, n), left == 0);
-      }
-    }
-  };
-  void on_incoming_stream(Session& session, Stream& stream) override {
-    (void)session;
-    auto r = std::make_unique<Request>();
-    r->chunk = &chunk;
-    stream.set_handler(r.get());
-    requests.push_back(std::move(r));
-  }
-  void on_closed(Session& session, const CloseInfo& info) override {
-    (void)session;
-    (void)info;
-  }
-  kinetic::SharedBytes chunk{std::vector<std::uint8_t>(1 << 20, 0)};
-  std::vector<std::unique_ptr<Request>> requests;
-  std::vector<SessionPtr> sessions;
-};
 
 struct ClientApp : SessionHandler, StreamHandler {
   bool ready = false;
@@ -84,13 +46,10 @@ void BM_QuicDownload(benchmark::State& state) {
   const auto connections = static_cast<int>(state.range(0));
   const std::uint64_t bytes = 64ull << 20;
   EpollLoop loop;
-  ServerApp server_app;
+  PerfResponder server_app;
   QuicServerConfig sc;
   sc.listen = *SocketAddress::parse("127.0.0.1", 0);
-  auto server = QuicServer::start(loop, sc, [&](SessionPtr s) {
-    s->set_handler(&server_app);
-    server_app.sessions.push_back(std::move(s));
-  });
+  auto server = QuicServer::start(loop, sc, [&](SessionPtr s) { server_app.serve(std::move(s)); });
   if (!server) {
     state.SkipWithError("server did not start");
     return;
@@ -116,9 +75,7 @@ void BM_QuicDownload(benchmark::State& state) {
         return;
       }
       s->set_handler(apps[i].get());
-      std::uint8_t req[8];
-      std::memcpy(req, &bytes, 8);
-      s->write(std::span<const std::uint8_t>(req, 8), true);
+      s->write(std::span<const std::uint8_t>(perf_request(bytes)), true);
     }
     if (!loop.run_until([&] { return std::all_of(apps.begin(), apps.end(), [](auto& a) { return a->done; }); },
                         std::chrono::seconds(60))) {
