@@ -109,7 +109,13 @@ void RelayTrack::start(Downstream& down, bool accepted) {
   if (!accepted) down.sub->accept(current_info());
   const auto* cached = cache_.find(name_);
   const auto latest = cached ? cached->latest_group() : std::nullopt;
-  if (!latest) return;
+  if (!latest) {
+    // Nothing cached yet: the parent relay serves its own latest group to us, a late joiner,
+    // and that group is this subscriber's too (else a track that publishes rarely, like a
+    // catalog, would reach nobody through a chain of relays until it next changes).
+    if (upstream_info_.largest) down.from_group = upstream_info_.largest->group;
+    return;
+  }
   // A late joiner starts at the newest group we hold, so it can begin decoding at once.
   down.from_group = *latest;
   for (const auto& object : cached->group(*latest)) forward(down, object);
