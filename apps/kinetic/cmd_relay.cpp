@@ -4,7 +4,8 @@
 // it answers HTTP/3 GETs on the same port with the files of that directory. Without
 // --cert/--key it makes a short-lived ECDSA certificate and prints its SHA-256 for clients to
 // pin. With --auth-key it requires JWT / CAT tokens (see relay_auth.hpp); without, it listens on
-// loopback only unless told --public. SIGINT / SIGTERM close every session and exit 0.
+// loopback only unless told --public. With --workers N it serves the port from N threads
+// (relay_workers.hpp). SIGINT / SIGTERM close every session and exit 0.
 
 #include <spdlog/spdlog.h>
 
@@ -22,12 +23,10 @@
 #include "kinetic/relay/relay.hpp"
 #include "kinetic/relay/relay_auth.hpp"
 #include "kinetic/relay/relay_config.hpp"
+#include "kinetic/relay/relay_workers.hpp"
 #include "kinetic/relay/static_files.hpp"
 #include "kinetic/relay/upstream_connector.hpp"
 #include "kinetic/transport/certificate.hpp"
-#include "kinetic/transport/epoll_loop.hpp"
-#include "kinetic/transport/quic/quic_server.hpp"
-#include "kinetic/transport/webtransport/h3_connection.hpp"
 
 namespace {
 
@@ -90,29 +89,40 @@ int run_relay(const relay::RelayFlags& flags) {
     }
   }
 
-  transport::EpollLoop loop;
-  app::stop_on_signals(loop);
-  relay::RelayMetrics metrics;
-  // Sessions go before the QUIC server whose connections carry them (see the end).
-  auto core = std::make_unique<relay::Relay>(loop, config, metrics);
-  if (!keys.empty()) core->set_auth(std::make_shared<auth::TokenVerifier>(std::move(keys)));
+  relay::RelayWorkerSetup setup;
+  setup.config = config;
+  setup.server.listen = *addr;
+  setup.server.certificate = *cert;
+  if (!keys.empty()) setup.verifier = std::make_shared<auth::TokenVerifier>(std::move(keys));
   // Hop lists carry this id so that a parent whose path already passes through here is refused.
-  std::string relay_id = config.relay_id;
-  if (relay_id.empty()) {
+  setup.relay_id = config.relay_id;
+  if (setup.relay_id.empty()) {
     std::random_device rd;
-    relay_id = fmt::format("{:08x}", rd());
+    setup.relay_id = fmt::format("{:08x}", rd());
   }
-  core->set_relay_id(relay_id);
+  if (web_root) setup.static_content = [&web_root](std::string_view path) { return web_root->get(path); };
+
+  relay::RelayMetrics metrics;
+  auto made = relay::RelayWorkers::make(config.workers, setup, metrics);
+  if (!made) {
+    std::cerr << "kinetic relay: cannot listen on " << config.listen << ": " << made.error().what << "\n";
+    return 1;
+  }
+  auto& workers = **made;
+  auto& hub = workers.hub();
+  // Signals are blocked before the worker threads start, so only the hub's loop hears them.
+  app::stop_on_signals(hub.loop());
+  // Only the hub has the relay's parents: the workers reach them through it (relay_workers.hpp).
   for (const auto& url : relay::upstream_urls(config.upstream)) {
     relay::UpstreamConnector connector;
-    if (auto err = relay::make_network_connector(loop, config, url, connector); !err.empty()) {
+    if (auto err = relay::make_network_connector(hub.loop(), config, url, connector); !err.empty()) {
       std::cerr << "kinetic relay: " << err << "\n";
       return 2;
     }
     relay::UpstreamPolicy policy;
     if (const auto parsed = relay::parse_upstream_url(url)) policy.path = parsed->path;
     if (!upstream_token.empty()) policy.tokens.push_back(relay::auth_token_param(upstream_token));
-    core->add_upstream(std::move(connector), policy, url);
+    hub.relay().add_upstream(std::move(connector), policy, url);
   }
 
   std::unique_ptr<relay::MetricsServer> metrics_server;
@@ -128,36 +138,12 @@ int run_relay(const relay::RelayFlags& flags) {
     metrics_server = std::move(*started);
   }
 
-  transport::webtransport::ServerOptions h3;
-  h3.on_session = [&core](transport::SessionPtr s) { core->accept(std::move(s)); };
-  h3.max_sessions = config.max_sessions;
-  if (web_root) {
-    h3.static_content = [&web_root](std::string_view path) { return web_root->get(path); };
-  }
-  // An HTTP/3 connection keeps itself alive until its QUIC connection closes; these only let
-  // shutdown reach the ones still open.
-  std::vector<std::weak_ptr<transport::webtransport::H3Connection>> h3_connections;
-
-  transport::quic::QuicServerConfig sc;
-  sc.listen = *addr;
-  sc.certificate = *cert;
-  auto server = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr s) {
-    if (s->protocol() == "h3") {
-      std::erase_if(h3_connections, [](const auto& c) { return c.expired(); });
-      h3_connections.push_back(transport::webtransport::H3Connection::server(std::move(s), h3));
-    } else {
-      core->accept(std::move(s));
-    }
-  });
-  if (!server) {
-    std::cerr << "kinetic relay: cannot listen on " << config.listen << ": " << server.error().what << "\n";
-    return 1;
-  }
   std::cout << "relay listening on " << config.listen << " (moqt-22/21/20, moqt-18, h3 WebTransport)";
   if (hash) std::cout << "  certificate sha256 " << transport::to_hex(*hash);
   if (metrics_server) std::cout << "  metrics on port " << metrics_server->port();
   if (!config.upstream.empty()) std::cout << "  upstream " << config.upstream;
   if (web_root) std::cout << "  serving " << config.web_root << " over HTTP/3";
+  if (workers.size() > 1) std::cout << "  " << workers.size() << " workers";
   std::cout << std::endl;
   if (!config.auth_keys.empty()) {
     std::cout << "auth: tokens required (JWT or CAT) for every session and request; keys from "
@@ -169,13 +155,9 @@ int run_relay(const relay::RelayFlags& flags) {
     std::cout << "auth: none - open to anyone who can reach " << config.listen << " (--public)" << std::endl;
   }
 
-  loop.run();
+  workers.run();
   spdlog::info("relay: stopping");
-  core->close_all("relay stopped");
-  core.reset();
-  for (auto& c : h3_connections) {
-    if (auto conn = c.lock()) conn->close(0, "relay stopped");
-  }
+  made->reset();
   return 0;
 }
 
