@@ -621,6 +621,10 @@ void QuicSession::notify_streams(std::vector<QuicStream*>& owed_list, void (*cal
 void QuicSession::update_timer() {
   if (conn_ == nullptr || (state_ != State::kOpen && state_ != State::kHandshake)) return;
   ngtcp2_tstamp expiry = ngtcp2_conn_get_expiry(conn_);
+  // Every ACK moves the loss timer a little later; re-arming per flush cost a cancel, a
+  // timer insert and a std::function each time. An armed timer due no later than the new
+  // expiry stays: firing early is harmless (ngtcp2 handles only what is due) and re-arms.
+  if (timer_ != 0 && timer_at_ <= expiry) return;
   if (expiry == timer_at_) return;
   if (timer_ != 0) loop_.cancel(timer_);
   timer_ = 0;
