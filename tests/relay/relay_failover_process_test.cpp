@@ -5,6 +5,8 @@
 //    published after the kill within 2 s of it (real timestamps), without re-subscribing.
 //  - A link that degrades (the proxy's trace adds 150 ms each way) loses the route to the other
 //    regional, and wins it back once restored; delivery never pauses for 2 s.
+//  - `kinetic play --headless` watching a broadcast at an edge whose active regional is
+//    SIGKILLed: MOCK's conjectures cover the gap (playback never stops) and real frames resume.
 // Every process is bounded by `timeout`; each test takes under 40 s.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -20,6 +22,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "../process_fixture.hpp"
 
@@ -187,6 +191,94 @@ TEST_F(RelayFailoverProcess, TheRouteFollowsTheBetterLinkWhenOneDegradesAndIsRes
     if (x.arrived_ms > a.back().arrived_ms - 1000) worst_last = std::max(worst_last, x.arrived_ms - x.sent_ms);
   }
   EXPECT_LT(worst_last, 120) << all;
+  if (std::getenv("KINETIC_KEEP_LOGS") != nullptr) std::cout << all;
+}
+
+TEST_F(RelayFailoverProcess, PlayAtAnEdgeKeepsPresentingThroughTheLossOfItsRegionalWithMockCoveringTheGap) {
+  // origin ← {regional 1, regional 2} ← edge; `kinetic pub` loops the test clip at the origin,
+  // `kinetic play` watches it at the edge, and the regional carrying the route is killed 4 s in.
+  const std::string clip = std::string(KINETIC_SOURCE_DIR) + "/assets/vtest_10s.mp4";
+  const std::string relay = "timeout 20 $K relay --log-level info ";
+  std::ostringstream s;
+  s << relay << "--listen 127.0.0.1:" << port(0) << " --relay-id origin >origin.log 2>&1 & PO=$!\n"
+    << shell_wait_for("origin.log", "relay listening") << "\n"
+    << relay << "--listen 127.0.0.1:" << port(1) << " --relay-id regional1 --upstream moqt://127.0.0.1:" << port(0)
+    << "/moq --upstream-insecure >r1.log 2>&1 & PR1=$!\n"
+    << relay << "--listen 127.0.0.1:" << port(2) << " --relay-id regional2 --upstream moqt://127.0.0.1:" << port(0)
+    << "/moq --upstream-insecure >r2.log 2>&1 & PR2=$!\n"
+    << shell_wait_for("r1.log", "upstream link up") << shell_wait_for("r2.log", "upstream link up") << "\n"
+    << relay << "--listen 127.0.0.1:" << port(3) << " --relay-id edge --upstream moqt://127.0.0.1:" << port(1)
+    << "/moq,moqt://127.0.0.1:" << port(2) << "/moq --upstream-insecure >e.log 2>&1 & PE=$!\n"
+    << "for i in $(seq 100); do [ \"$(grep -c 'upstream link up' e.log)\" -ge 2 ] && break; sleep 0.1; done\n"
+    << "timeout 20 $K pub moqt://127.0.0.1:" << port(0) << " --namespace demo --input '" << clip
+    << "' --loop --insecure >pub.log 2>&1 & PP=$!\n"
+    << shell_wait_for("origin.log", "namespace 'demo' published") << "\n"
+    << "timeout 18 $K play moqt://127.0.0.1:" << port(3) << " --namespace demo --insecure --headless --no-gpu "
+    << "--duration 9 --log play.jsonl --summary summary.json >play.out 2>play.err & PL=$!\n"
+    << "sleep 4\n"
+    << "if grep 'route via' e.log | tail -1 | grep -q ':" << port(1) << "/'; then V=$PR1; else V=$PR2; fi\n"
+    << "R=$(pgrep -P $V); [ -n \"$R\" ] || exit 97; date +%s%6N >kill.us; kill -9 $R\n"
+    << "wait $PL; echo $? >play.rc\n"
+    << "kill $PP $PE $PR1 $PR2 $PO 2>/dev/null; wait 2>/dev/null\n";
+  sh(s.str());
+  std::string all;
+  for (const char* f : {"play.out", "play.err", "e.log", "r1.log", "r2.log", "origin.log", "pub.log"}) {
+    all += std::string("--- ") + f + "\n" + read(f);
+  }
+  ASSERT_EQ(read("play.rc"), "0\n") << all;
+  const std::int64_t killed = std::stoll(read("kill.us"));
+  // The video track's summary (audio tracks have no slots).
+  nlohmann::json video;
+  const auto summary = nlohmann::json::parse(read("summary.json"), nullptr, false);
+  ASSERT_TRUE(summary.is_array()) << all;
+  for (const auto& t : summary) {
+    if (t.contains("slots")) video = t;
+  }
+  ASSERT_TRUE(video.is_object()) << read("summary.json") << all;
+  const std::string track = video["track"].get<std::string>();
+  // Presented slots of the video track, in order: when, and what was shown.
+  std::vector<std::pair<std::int64_t, std::string>> slots;
+  std::istringstream lines(read("play.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || j.value("type", "") != "slot" || j.value("track", "") != track) continue;
+    slots.emplace_back(j.value("t_us", std::int64_t{0}), j.value("shown", ""));
+  }
+  ASSERT_GT(slots.size(), 40u) << all;
+  // The gap: the longest stretch between two real frames, the second presented after the kill;
+  // what stood in for the slots between; and the longest pause between any two presented slots
+  // (a stall would show there).
+  std::int64_t gap_us = 0, longest_pause_us = 0;
+  std::size_t gap_conjectured = 0, gap_frozen = 0, real_after = 0;
+  std::optional<std::size_t> last_real;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (i > 0) longest_pause_us = std::max(longest_pause_us, slots[i].first - slots[i - 1].first);
+    if (slots[i].second != "real") continue;
+    if (slots[i].first > killed) ++real_after;
+    if (last_real && slots[i].first > killed && slots[i].first - slots[*last_real].first > gap_us) {
+      gap_us = slots[i].first - slots[*last_real].first;
+      gap_conjectured = gap_frozen = 0;
+      for (std::size_t k = *last_real + 1; k < i; ++k) {
+        gap_conjectured += slots[k].second == "conjecture" ? 1 : 0;
+        gap_frozen += slots[k].second == "freeze" ? 1 : 0;
+      }
+    }
+    last_real = i;
+  }
+  std::cout << "play failover: gap between real frames " << gap_us / 1000 << " ms, " << gap_conjectured
+            << " slots conjectured by MOCK, " << gap_frozen << " frozen; longest pause between presented slots " << longest_pause_us / 1000
+            << " ms; stalls " << video["stall_events"] << " (" << video["stall_ms"] << " ms); conjectured "
+            << video["conjectured"] << ", frozen " << video["frozen"] << " of " << video["slots"] << " slots; "
+            << real_after << " real after the kill" << std::endl;
+  EXPECT_GT(gap_conjectured, 0u) << "MOCK stood in for nothing: the kill made no gap\n" << all;
+  EXPECT_GT(video["conjectured"].get<int>(), 0) << all;
+  EXPECT_EQ(video["stall_events"].get<int>(), 0) << all;
+  // Slots are 100 ms apart; a conjecture on a loaded CPU can hold one up, but playback must not
+  // stop for the length of the gap.
+  EXPECT_LT(longest_pause_us, 1'000'000) << "playback paused\n" << all;
+  EXPECT_LT(gap_us, 2'500'000) << all;
+  EXPECT_GT(real_after, 20u) << "real frames did not resume after the failover\n" << all;
+  EXPECT_NE(read("e.log").find("track(s) moved to"), std::string::npos) << all;
   if (std::getenv("KINETIC_KEEP_LOGS") != nullptr) std::cout << all;
 }
 
