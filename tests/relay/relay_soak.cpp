@@ -9,8 +9,9 @@
 //                 <- churning subscribers (join at --join-rate per second, stay 1-5 s, leave)
 //
 // RSS is sampled every --sample-seconds. At the end every steady subscriber's objects are
-// checked against what its publisher sent: an object missing outside a link cut (from the cut
-// until the edge's upstream is up again plus --gap-grace-ms) is lost. The exit status is 1 when
+// checked against what its publisher sent: an object missing outside a link cut (from
+// --in-flight-ms before the cut, for what the closed link was carrying, until the edge's upstream
+// is up again plus --gap-grace-ms) is lost. The exit status is 1 when
 // an object was lost or a steady subscriber got nothing; built with AddressSanitizer,
 // LeakSanitizer checks the heap at exit and fails the run on a leak.
 //
@@ -65,6 +66,8 @@ struct Options {
   int objects_per_group = 30;
   std::size_t object_bytes = 500;
   std::uint64_t gap_grace_ms = 2'000;
+  // Objects sent this long before a cut may still be in flight on the link it closes.
+  std::uint64_t in_flight_ms = 1'000;
 };
 
 std::int64_t now_ns() {
@@ -142,6 +145,21 @@ class Disruptions {
     for (const auto& [a, b] : windows_)
       if (t >= a && t < b) return true;
     return false;
+  }
+  // Where `t` lies against the nearest cut, for the report of a lost object.
+  [[nodiscard]] std::string describe(std::int64_t t) const {
+    std::lock_guard lock(mu_);
+    std::int64_t best = INT64_MAX;
+    std::string out = "no cut near";
+    for (const auto& [a, b] : windows_) {
+      const std::int64_t d = t < a ? a - t : (b != INT64_MAX && t >= b ? t - b : 0);
+      if (d < best) {
+        best = d;
+        out = t < a ? fmt::format("{} ms before a cut window", d / 1'000'000)
+                    : fmt::format("{} ms after a cut window", d / 1'000'000);
+      }
+    }
+    return out;
   }
   [[nodiscard]] std::size_t count() const {
     std::lock_guard lock(mu_);
@@ -289,7 +307,10 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
     delivered_.fetch_add(1, std::memory_order_relaxed);
     if (object.payload.size() < kHead) return;
     std::uint64_t seq = 0;
+    std::int64_t sent = 0;
     std::memcpy(&seq, object.payload.data(), 8);
+    std::memcpy(&sent, object.payload.data() + 8, 8);
+    max_latency_ns = std::max(max_latency_ns, now_ns() - sent);
     if (seq >= got.size()) got.resize(std::max<std::size_t>(seq + 1, got.size() * 2), false);
     got[seq] = true;
     first = std::min(first, seq);
@@ -300,6 +321,7 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
   std::uint64_t first = UINT64_MAX;
   std::uint64_t objects = 0;
   std::uint64_t resubscribes = 0;
+  std::int64_t max_latency_ns = 0;
   bool leaving = false;
   std::string unexpected_close;
   std::string refused;
@@ -416,7 +438,8 @@ double slope_per_min(const std::vector<Row>& rows, double from_s) {
 void usage() {
   std::fprintf(stderr,
                "usage: relay_soak [--minutes M] [--seconds S] [--join-rate N] [--steady N] [--churn-publishers N]\n"
-               "                  [--drop-every S] [--sample-seconds S] [--warmup-seconds S] [--object-bytes N]\n");
+               "                  [--drop-every S] [--sample-seconds S] [--warmup-seconds S] [--object-bytes N]\n"
+               "                  [--in-flight-ms N] [--gap-grace-ms N]\n");
 }
 
 bool parse(int argc, char** argv, Options& o) {
@@ -438,6 +461,8 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--sample-seconds" && v > 0) o.sample_s = v;
     else if (a == "--warmup-seconds") o.warmup_s = v;
     else if (a == "--object-bytes") o.object_bytes = static_cast<std::size_t>(v);
+    else if (a == "--in-flight-ms") o.in_flight_ms = static_cast<std::uint64_t>(v);
+    else if (a == "--gap-grace-ms") o.gap_grace_ms = static_cast<std::uint64_t>(v);
     else return false;
   }
   return o.minutes > 0;
@@ -497,6 +522,7 @@ int main(int argc, char** argv) {
 
     Disruptions cuts;
     const auto t0 = Steady::now();
+    const std::int64_t t0_ns = now_ns();
     const auto end = t0 + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o.minutes * 60));
     auto next_sample = t0;
     auto next_cut = o.drop_every_s > 0
@@ -561,7 +587,7 @@ int main(int argc, char** argv) {
       // The upstream link: cut, then the window stays open until the edge is up again and the
       // grace has passed (its subscriptions are re-made upstream in between).
       if (now >= next_cut) {
-        cuts.begin(now_ns());
+        cuts.begin(now_ns() - static_cast<std::int64_t>(o.in_flight_ms) * 1'000'000);
         edge->thread.call([&] { edge->cut(); });
         cut_open = true;
         up_since = {};
@@ -610,10 +636,13 @@ int main(int argc, char** argv) {
     });
     std::this_thread::sleep_for(1500ms);
     std::uint64_t lost = 0, gap = 0, expected = 0, resubscribes = 0;
+    std::int64_t max_latency_ns = 0;
+    std::vector<std::string> lost_report;
     subs_thread.call([&] {
       for (std::size_t i = 0; i < steady_subs.size(); ++i) {
         auto& s = *steady_subs[i];
         resubscribes += s.resubscribes;
+        max_latency_ns = std::max(max_latency_ns, s.max_latency_ns);
         if (s.objects == 0) {
           fmt::print("steady subscriber {} received nothing (closed: '{}', refused: '{}')\n", i, s.unexpected_close,
                      s.refused);
@@ -627,8 +656,14 @@ int main(int argc, char** argv) {
           if (times[seq] > now_ns() - 2'500'000'000LL) break;
           ++expected;
           if (seq < s.got.size() && s.got[seq]) continue;
-          if (cuts.covers(times[seq])) ++gap;
-          else ++lost;
+          if (cuts.covers(times[seq])) {
+            ++gap;
+          } else {
+            ++lost;
+            if (lost_report.size() < 10)
+              lost_report.push_back(fmt::format("steady subscriber {} lost object {} sent at {:.3f} s ({})", i, seq,
+                                                static_cast<double>(times[seq] - t0_ns) / 1e9, cuts.describe(times[seq])));
+          }
         }
         if (!s.unexpected_close.empty()) {
           fmt::print("steady subscriber {} lost its session: {}\n", i, s.unexpected_close);
@@ -642,8 +677,10 @@ int main(int argc, char** argv) {
     fmt::print("\nverdict after {:.0f} s: {} subscribers joined and left ({} closed unexpectedly), {} link cuts\n", elapsed,
                joined, churn_unexpected, cuts.count());
     fmt::print("RSS {:.1f} MB at the end, slope after {:.0f} s warm-up {:+.3f} MB/min\n", rss_mb(), o.warmup_s, slope);
-    fmt::print("steady subscribers: {} objects expected, {} lost, {} missed inside link cuts, {} subscribes again\n",
-               expected, lost, gap, resubscribes);
+    fmt::print("steady subscribers: {} objects expected, {} lost, {} missed inside link cuts, {} subscribes again, "
+               "latency max {:.0f} ms\n",
+               expected, lost, gap, resubscribes, static_cast<double>(max_latency_ns) / 1e6);
+    for (const auto& line : lost_report) fmt::print("{}\n", line);
     if (lost > 0) exit_code = 1;
 
     // Teardown on each thread, newest first, so that LeakSanitizer sees a clean heap.
