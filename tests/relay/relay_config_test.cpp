@@ -206,6 +206,26 @@ TEST(RelayConfig, UpstreamTrustAndLingerFromTomlAndFlags) {
   EXPECT_TRUE(f.upstream_insecure);
 }
 
+TEST(RelayConfig, WorkersFromTomlAndFlagsWithinOneTo255) {
+  RelayConfig c = valid();
+  EXPECT_EQ(c.workers, 1u);  // the single-threaded relay unless asked
+  ASSERT_EQ(apply_toml("workers = 4\n", c), "");
+  EXPECT_EQ(c.workers, 4u);
+  EXPECT_EQ(validate(c), "");
+  c.workers = 0;
+  EXPECT_NE(validate(c).find("workers"), std::string::npos);
+  c.workers = 256;  // the worker index is one byte of a connection ID
+  EXPECT_NE(validate(c).find("workers"), std::string::npos);
+  CLI::App app;
+  RelayFlags flags;
+  add_relay_flags(app, flags);
+  std::vector<const char*> argv{"relay", "--workers", "2"};
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  RelayConfig from_flags = valid();
+  apply_flags(flags, from_flags);
+  EXPECT_EQ(from_flags.workers, 2u);
+}
+
 TEST(RelayConfig, UpstreamPinMustBeASha256) {
   auto c = valid();
   c.upstream_pin = std::string(64, 'f');
