@@ -76,6 +76,24 @@ void sleep_for_s(double s) { std::this_thread::sleep_for(std::chrono::duration<d
 
 moqt::FullTrackName bench_track() { return {{{"bench"}}, "video"}; }
 
+// The first CPU's clock from /proc/cpuinfo ("cpu MHz"), to turn CPU seconds into cycles; 0 when
+// the kernel does not say. A VM's figure is the host's nominal clock, not a measured one.
+double cpu_hz() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("cpu MHz", 0) != 0) continue;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) return 0;
+    try {
+      return std::stod(line.substr(colon + 1)) * 1e6;
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Child processes (the relay, quic-perf) and what /proc says about them.
 
@@ -1180,6 +1198,24 @@ int run_all(Options& o) {
   }
 
   // --- goals
+  // The same rows in moq-bench's fan-out form (publishers × subscribers, Gbit/s, CPU %, cycles
+  // per byte), so the two relays can be compared line by line.
+  const double hz = cpu_hz();
+  report["cpu_hz"] = hz;
+  fmt::print(
+      "\nFan-out, moq-bench form (cycles per byte = relay CPU seconds × {:.0f} MHz from /proc/cpuinfo ÷ "
+      "payload bytes delivered):\n\n| publishers × subscribers | track | Gbit/s | CPU % | cycles per byte |\n"
+      "|---|---|---|---|---|\n",
+      hz / 1e6);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (!r.ok) continue;
+    const double cycles_per_byte = r.relay_cpu_s_per_gb * hz / 1e9;
+    report["fanout"][i]["cycles_per_byte"] = cycles_per_byte;
+    fmt::print("| 1 × {} | {:.0f} kbit/s | {:.3f} | {:.1f} | {:.1f} |\n", r.subscribers, r.bitrate_bps / 1000,
+               r.delivered_mbps / 1000, r.relay_cpu_pct, cycles_per_byte);
+  }
+
   fmt::print("\n");
   if (raw.ok && unpaced.ok) {
     const double ratio = unpaced.mbps / raw.mbps;
@@ -1217,15 +1253,17 @@ int run_all(Options& o) {
     fmt::print(
         "measured at 1 Mbit/s, N={}: relay CPU {:.1f}% → {:.0f} subscribers of 1 Mbit/s per core, {}\n",
         r.subscribers, r.relay_cpu_pct, per_core,
-        per_core >= 1000 ? "goal (>= 1,000) met" : "goal (>= 1,000) NOT met");
+        per_core >= 2500 ? "goal (>= 2,500) met" : "goal (>= 2,500) NOT met");
     report["subscribers_1mbit_per_core_measured"] = per_core;
   }
   if (direct.ok) {
     for (const auto& r : rows) {
       if (!r.ok) continue;
+      // The goals: < 1 ms up to 100 subscribers, < 3 ms at 500.
       const double added = r.latency.p99_ms - direct.latency.p99_ms;
-      fmt::print("added p99 latency, N={} @ {:.0f} kbit/s: {:.3f} ms, {}\n", r.subscribers,
-                 r.bitrate_bps / 1000, added, added < 1.0 ? "goal (< 1 ms) met" : "goal (< 1 ms) NOT met");
+      const double goal_ms = r.subscribers <= 100 ? 1.0 : 3.0;
+      fmt::print("added p99 latency, N={} @ {:.0f} kbit/s: {:.3f} ms, goal (< {:.0f} ms) {}\n", r.subscribers,
+                 r.bitrate_bps / 1000, added, goal_ms, added < goal_ms ? "met" : "NOT met");
     }
   }
 
