@@ -12,6 +12,7 @@
 
 namespace {
 
+using namespace kinetic;
 using namespace kinetic::wire;
 
 struct Outcome {

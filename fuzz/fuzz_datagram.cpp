@@ -8,6 +8,7 @@
 #include "kinetic/wire/data_datagram.hpp"
 #include "kinetic/wire/data_padding.hpp"
 
+using namespace kinetic;
 using namespace kinetic::wire;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -7,6 +7,7 @@
 #include "kinetic/wire/data_fetch.hpp"
 #include "kinetic/wire/data_parser.hpp"
 
+using namespace kinetic;
 using namespace kinetic::wire;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,6 +6,7 @@
 #include "kinetic/wire/key_value.hpp"
 #include "kinetic/wire/loc.hpp"
 
+using namespace kinetic;
 using namespace kinetic::wire;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

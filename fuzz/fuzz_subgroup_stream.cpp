@@ -8,6 +8,7 @@
 #include "kinetic/wire/data_parser.hpp"
 #include "kinetic/wire/data_subgroup.hpp"
 
+using namespace kinetic;
 using namespace kinetic::wire;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
