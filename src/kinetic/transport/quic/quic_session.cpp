@@ -308,7 +308,22 @@ SessionStats QuicSession::stats() const {
   }
   out.bytes_sent = bytes_sent_;
   out.bytes_received = bytes_received_;
+  out.packets_lost = loss_events_;
   return out;
+}
+
+void QuicSession::note_loss() {
+  if (conn_ == nullptr) return;
+  ngtcp2_conn_stat cs;
+  ngtcp2_conn_get_conn_stat(conn_, &cs);
+  // ngtcp2 starts a new recovery period when a packet sent after the last one began is declared
+  // lost (or comes back ECN-CE marked): at most one a round trip, so a lower bound on losses.
+  // Probe timeouts are not counted: a loop held up by a busy CPU fires them on a clean path.
+  if (!recovery_seen_) recovery_seen_ = cs.congestion_recovery_start_ts;
+  if (cs.congestion_recovery_start_ts != *recovery_seen_) {
+    recovery_seen_ = cs.congestion_recovery_start_ts;
+    ++loss_events_;
+  }
 }
 
 // ---- packets in -------------------------------------------------------------------------
@@ -332,6 +347,7 @@ QuicSession::Verdict QuicSession::on_packet(const Datagram& dg) {
   ++in_ngtcp2_;
   int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, dg.data, dg.size, now_ts());
   --in_ngtcp2_;
+  note_loss();  // ACKs are where losses are found
   if (first && t_decrypted == 0) {
     spdlog::debug("quic: first packet from {} is not a valid Initial ({})", dg.remote.to_string(),
                   rv != 0 ? ngtcp2_strerror(rv) : "undecryptable");
@@ -644,6 +660,7 @@ void QuicSession::on_timer() {
   ++in_ngtcp2_;
   int rv = ngtcp2_conn_handle_expiry(conn_, now_ts());
   --in_ngtcp2_;
+  note_loss();  // and timers: the loss time threshold
   if (rv != 0) {
     handle_error(rv);
     run_deferred();

@@ -188,6 +188,11 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   std::vector<std::string> cids_;  // connection IDs the endpoint routes to us
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t bytes_received_ = 0;
+  // Loss as ngtcp2 0.12 lets it be seen (it counts no lost packets): each new congestion
+  // recovery period counts as one lost packet (note_loss).
+  void note_loss();
+  std::optional<std::uint64_t> recovery_seen_;  // first seen: no loss yet, whatever it holds
+  std::uint64_t loss_events_ = 0;
 };
 
 }  // namespace kinetic::transport::quic
