@@ -1,5 +1,6 @@
 #include "kinetic/transport/quic/quic_session.hpp"
 
+#include "dropping_relay.hpp"
 #include "quic_fixture.hpp"
 
 namespace kinetic::transport::quic::testing {
@@ -84,6 +85,42 @@ TEST_F(QuicSessionTest, OneMegabyteUploadMatchesSha256) {
   Sha256 got;
   std::memcpy(got.data(), c.data.data(), 32);
   EXPECT_EQ(got, sha256_of(payload.data(), payload.size()));
+}
+
+// ngtcp2 0.12 counts no lost packets; stats().packets_lost counts its loss events (recovery
+// periods), so the relay's path score sees loss over real QUIC too.
+TEST_F(QuicSessionTest, LossCountRisesWhenPacketsAreLostAndStaysZeroOnACleanPath) {
+  // Uploads 1 MB and returns the uploading client's loss count.
+  auto upload = [this](Session& session) {
+    constexpr std::size_t kSize = 1 << 20;
+    std::vector<std::uint8_t> payload(kSize);
+    fill_pattern(0, payload.data(), kSize);
+    Collector c;
+    Stream* s = session.open_bidi();
+    s->set_handler(&c);
+    s->write(bytes("S"));
+    s->write(kinetic::SharedBytes(std::move(payload)), true);
+    EXPECT_TRUE(run_until([&] { return c.fin; }, 20s));
+    EXPECT_EQ(c.data.size(), 32u);
+    return session.stats().packets_lost;
+  };
+  ClientApp clean_app;
+  auto clean = connect(clean_app);
+  ASSERT_TRUE(clean_app.ready);
+  EXPECT_EQ(upload(*clean), 0u);
+
+  // One client datagram in eight lost once the handshake is done.
+  DroppingRelay relay(loop_, server_->local_address(), {});
+  relay.set_drop_if([](int index) { return index >= 8 && index % 8 == 0; });
+  ASSERT_TRUE(relay.start());
+  auto config = client_config();
+  config.remote = relay.address();
+  ClientApp lossy_app;
+  auto lossy = connect(lossy_app, config);
+  ASSERT_TRUE(lossy_app.ready);
+  const auto lost = upload(*lossy);
+  EXPECT_GT(lost, 0u) << relay.dropped << " datagrams dropped";
+  EXPECT_LE(lost, static_cast<std::uint64_t>(relay.dropped)) << "one loss event covers one or more lost packets";
 }
 
 TEST_F(QuicSessionTest, HundredMegabyteDownloadMatchesSha256) {
