@@ -18,6 +18,7 @@
 // It lives under tests/ (not bench/) because the sanitizer build compiles tests only and the
 // soak exists to run there; its short form is the CTest RelaySoak.Smoke.
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -82,6 +83,21 @@ double rss_mb() {
     std::fclose(f);
   }
   return static_cast<double>(pages) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1048576.0;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+// From the AddressSanitizer runtime (its header is not installed with GCC's libasan).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
+// Bytes the program holds from the allocator: unlike RSS, blind to fragmentation and, under
+// AddressSanitizer, to its quarantine of freed blocks.
+double heap_mb() {
+#if defined(__SANITIZE_ADDRESS__)
+  return static_cast<double>(__sanitizer_get_current_allocated_bytes()) / 1048576.0;
+#else
+  return static_cast<double>(mallinfo2().uordblks) / 1048576.0;
+#endif
 }
 
 [[noreturn]] void die(const std::string& why) {
@@ -417,19 +433,20 @@ struct Row {
   double t_s;
   std::size_t edge_sessions, origin_sessions, churn_subs;
   double rss;
+  double heap;
   std::uint64_t delivered;
 };
 
-double slope_per_min(const std::vector<Row>& rows, double from_s) {
+double slope_per_min(const std::vector<Row>& rows, double from_s, double Row::*field) {
   double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (const auto& r : rows) {
     if (r.t_s < from_s) continue;
     const double x = r.t_s / 60.0;
     n += 1;
     sx += x;
-    sy += r.rss;
+    sy += r.*field;
     sxx += x * x;
-    sxy += x * r.rss;
+    sxy += x * r.*field;
   }
   const double d = n * sxx - sx * sx;
   return n < 3 || d == 0 ? 0.0 : (n * sxy - sx * sy) / d;
@@ -534,8 +551,8 @@ int main(int argc, char** argv) {
     auto last_tick = t0;
     std::vector<Row> rows;
 
-    fmt::print("| t s | edge sessions | origin sessions | churning subscribers | RSS MB | objects delivered (steady + churning) |\n");
-    fmt::print("|---|---|---|---|---|---|\n");
+    fmt::print("| t s | edge sessions | origin sessions | churning subscribers | RSS MB | heap MB | objects delivered (steady + churning) |\n");
+    fmt::print("|---|---|---|---|---|---|---|\n");
     std::fflush(stdout);
     while (Steady::now() < end) {
       std::this_thread::sleep_for(20ms);
@@ -613,10 +630,11 @@ int main(int argc, char** argv) {
         origin->thread.call([&] { r.origin_sessions = origin->core->session_count(); });
         subs_thread.call([&] { r.churn_subs = churners.size(); });
         r.rss = rss_mb();
+        r.heap = heap_mb();
         r.delivered = steady_delivered.load() + churn_delivered.load();
         rows.push_back(r);
-        fmt::print("| {:.0f} | {} | {} | {} | {:.1f} | {} ({} + {}) |\n", r.t_s, r.edge_sessions, r.origin_sessions,
-                   r.churn_subs, r.rss, r.delivered, steady_delivered.load(), churn_delivered.load());
+        fmt::print("| {:.0f} | {} | {} | {} | {:.1f} | {:.1f} | {} ({} + {}) |\n", r.t_s, r.edge_sessions,
+                   r.origin_sessions, r.churn_subs, r.rss, r.heap, r.delivered, steady_delivered.load(), churn_delivered.load());
         std::fflush(stdout);
         next_sample = now + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(o.sample_s));
       }
@@ -673,10 +691,12 @@ int main(int argc, char** argv) {
     });
 
     const double elapsed = std::chrono::duration<double>(Steady::now() - t0).count();
-    const double slope = slope_per_min(rows, o.warmup_s);
+    const double slope = slope_per_min(rows, o.warmup_s, &Row::rss);
+    const double heap_slope = slope_per_min(rows, o.warmup_s, &Row::heap);
     fmt::print("\nverdict after {:.0f} s: {} subscribers joined and left ({} closed unexpectedly), {} link cuts\n", elapsed,
                joined, churn_unexpected, cuts.count());
-    fmt::print("RSS {:.1f} MB at the end, slope after {:.0f} s warm-up {:+.3f} MB/min\n", rss_mb(), o.warmup_s, slope);
+    fmt::print("RSS {:.1f} MB, heap {:.1f} MB at the end; slopes after {:.0f} s warm-up: RSS {:+.3f} MB/min, heap {:+.3f} MB/min\n",
+               rss_mb(), heap_mb(), o.warmup_s, slope, heap_slope);
     fmt::print("steady subscribers: {} objects expected, {} lost, {} missed inside link cuts, {} subscribes again, "
                "latency max {:.0f} ms\n",
                expected, lost, gap, resubscribes, static_cast<double>(max_latency_ns) / 1e6);
