@@ -96,6 +96,10 @@ TEST_F(RelayWorkersTest, ConnectionsSpreadOverWorkersAndEachIsServedWhole) {
   for (int i = 0; i < kClients; ++i) ++on_worker[connect().worker];
   EXPECT_GT(on_worker[0], 0);
   EXPECT_GT(on_worker[1], 0);
+  // What the relay reports is the workers' sum, without the hub link's two internal sessions.
+  EXPECT_TRUE(loop_.run_until([&] { return metrics_.sessions.load() == kClients; }, 2s))
+      << metrics_.sessions.load();
+  EXPECT_EQ(metrics_.sessions_total.load(), static_cast<std::uint64_t>(kClients));
   // Every connection keeps working after its handshake, when the client has switched to the
   // server's connection IDs: each asks for a track nobody has and gets its answer.
   for (auto& c : clients_) {

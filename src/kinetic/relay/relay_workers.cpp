@@ -121,6 +121,7 @@ void RelayWorkers::sum_metrics() {
   RelayMetrics& out = *reported_;
   RelayMetrics sum;
   std::int64_t internal_links = 0;
+  std::uint64_t internal_accepts = 0;  // every connect of a worker to the hub is one accept there
   for (std::size_t i = 0; i < own_metrics_.size(); ++i) {
     const RelayMetrics& m = *own_metrics_[i];
     add_into(sum.sessions, m.sessions);
@@ -141,12 +142,15 @@ void RelayWorkers::sum_metrics() {
     add_into(sum.interests_forwarded, m.interests_forwarded);
     add_into(sum.tracks_offered, m.tracks_offered);
     add_into(sum.lingering_tracks, m.lingering_tracks);
-    if (i > 0 && m.upstream_link.load(std::memory_order_relaxed) == static_cast<std::int64_t>(UpstreamState::kUp))
+    if (i == 0) continue;
+    internal_accepts += m.upstream_connects.load(std::memory_order_relaxed);
+    if (m.upstream_link.load(std::memory_order_relaxed) == static_cast<std::int64_t>(UpstreamState::kUp))
       ++internal_links;
   }
   const RelayMetrics& hub_m = *own_metrics_.front();
   // Each internal link is a session on the hub and one on its worker.
   sum.sessions.fetch_sub(2 * internal_links, std::memory_order_relaxed);
+  sum.sessions_total.fetch_sub(std::min(internal_accepts, sum.sessions_total.load()), std::memory_order_relaxed);
   copy_into(sum.upstream_link, hub_m.upstream_link);
   copy_into(sum.upstream_connects, hub_m.upstream_connects);
   copy_into(sum.upstream_switches, hub_m.upstream_switches);
