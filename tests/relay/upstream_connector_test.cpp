@@ -85,6 +85,7 @@ TEST(UpstreamConnector, ARelayChainsToAnotherOverWebTransport) {
 
   RelayConfig edge_config;
   edge_config.upstream = "https://127.0.0.1:" + std::to_string(port) + "/moq";
+  edge_config.upstream_timeout_ms = 600;
   edge_config.upstream_pin = transport::to_hex(*cert->sha256());
   UpstreamConnector connector;
   ASSERT_EQ(make_network_connector(loop, edge_config, connector), "");
@@ -96,6 +97,16 @@ TEST(UpstreamConnector, ARelayChainsToAnotherOverWebTransport) {
   }
   EXPECT_EQ(edge.upstream_state(), UpstreamState::kUp);
   EXPECT_EQ(origin.session_count(), 1u);
+  // The parent forgets the connection without a word: the edge's keep-alive PINGs (as over raw
+  // QUIC) find that out at once (stateless reset) or time out in upstream_timeout_ms; an idle
+  // edge without them would sit on a dead parent until QUIC's default 30 s idle timeout.
+  (*server)->drop_all_connections();
+  const auto dropped = std::chrono::steady_clock::now();
+  while (edge.upstream_state() == UpstreamState::kUp && std::chrono::steady_clock::now() < dropped + 5s) {
+    loop.run_once(20ms);
+  }
+  EXPECT_NE(edge.upstream_state(), UpstreamState::kUp) << "a vanished WebTransport parent went unnoticed";
+  EXPECT_LT(std::chrono::steady_clock::now() - dropped, 2s);
   edge.close_all("done");
   origin.close_all("done");
   for (int i = 0; i < 5; ++i) loop.run_once(10ms);

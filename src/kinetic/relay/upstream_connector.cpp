@@ -46,12 +46,17 @@ std::string make_network_connector(transport::EpollLoop& loop, const RelayConfig
     };
     return {};
   }
-  out = [&loop, text, pins, verify](const moqt::SessionOptions& options,
-                                                      moqt::SessionHandler* handler) -> std::shared_ptr<moqt::Session> {
+  // A WebTransport parent's QUIC connection is watched like a raw QUIC one's, so a dead parent
+  // is noticed (and left for a standby) as soon.
+  const auto timeout = std::chrono::milliseconds(config.upstream_timeout_ms);
+  out = [&loop, text, pins, verify, timeout](const moqt::SessionOptions& options,
+                                             moqt::SessionHandler* handler) -> std::shared_ptr<moqt::Session> {
     transport::webtransport::WebTransportClientConfig wt;
     wt.url = text;
     wt.pinned_sha256 = pins;
     wt.verify_peer = verify;
+    wt.settings.idle_timeout = timeout;
+    wt.settings.keep_alive = timeout / 4;
     auto transport = transport::webtransport::connect_webtransport(loop, wt);
     if (!transport) {
       spdlog::warn("relay: upstream connect failed: {}", transport.error().what);
