@@ -545,6 +545,29 @@ TEST_P(RelayTest, TenSubscribersAtTheEdgeMakeOneSubscriptionAtEachHop) {
   EXPECT_EQ(pub.handler->fetches.size(), 1u);
 }
 
+TEST_P(RelayTest, AnObjectPublishedOnceReachesASubscriberThroughAChainOfRelays) {
+  // Like a catalog: published once, and handed by the publisher to each new subscription as its
+  // current object. Every relay of the chain subscribes upstream from the Largest Object on, so
+  // each must still pass that object (of the largest group) on to the subscriber it joined for.
+  Chain ch(loop, config);
+  chain(ch.regional, ch.origin);
+  chain(ch.edge, ch.regional);
+  ASSERT_TRUE(loop.run_until([&] {
+    return ch.regional.upstream_state() == UpstreamState::kUp && ch.edge.upstream_state() == UpstreamState::kUp;
+  }, 1s));
+  auto pub = publisher_at(ch.origin);
+  publish(0, 0);  // nobody subscribed yet: the publisher's largest object from now on
+  auto viewer = connect_to(ch.edge);
+  RecordingSubscription rec;
+  moqt::SubscribeOptions from_start;
+  from_start.filter = moqt::SubscribeFilter::from({0, 0});
+  auto handle = viewer.session->subscribe(track("live", "catalog"), from_start, &rec);
+  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
+  publish(0, 0);  // the publisher hands its current object to the origin's new subscription
+  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 1; }, 1s)) << "filtered out on the way";
+  EXPECT_EQ(rec.objects[0].location(), (moqt::Location{0, 0}));
+}
+
 TEST_P(RelayTest, APublisherAtTheEdgeReachesSubscribersAtTheOrigin) {
   Chain ch(loop, config);
   chain(ch.regional, ch.origin);
