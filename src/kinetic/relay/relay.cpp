@@ -189,6 +189,13 @@ struct Relay::StatusProxy final : moqt::RequestHandler {
   }
 };
 
+// Hears a parent's hop track; objects from an earlier session of the link are ignored.
+struct Relay::HopWatch final : moqt::SubscriptionHandler {
+  Relay* relay = nullptr;
+  UpstreamLink* link = nullptr;
+  void on_object(moqt::Subscription& sub, const moqt::Object& object) override;
+};
+
 // One parent relay: its connector, its session while there is one, and its path score.
 struct Relay::UpstreamLink {
   std::size_t index = 0;
@@ -201,6 +208,9 @@ struct Relay::UpstreamLink {
   std::optional<transport::TimerId> reconnect_timer;
   std::vector<std::string> hops;  // the parent's path to its origin, itself first
   bool loop = false;
+  // Its hop track, which keeps `hops` current while the session lasts.
+  std::shared_ptr<moqt::Subscription> hop_sub;
+  std::unique_ptr<HopWatch> hop_watch;
   // Path score (PathPolicy).
   double rtt_ms = 0;
   double loss = 0;
@@ -384,11 +394,13 @@ namespace {
 constexpr std::string_view kHopsPrefix = "kinetic-relay hops=";
 constexpr std::size_t kMaxHops = 32;
 
-// "kinetic-relay hops=a,b,c" → {a, b, c}; anything else (another implementation) → {}.
-std::vector<std::string> parse_hops(const std::optional<std::string>& implementation) {
+const std::string kReservedNamespace = ".kinetic";
+
+bool reserved(const wire::TrackNamespace& ns) { return !ns.fields.empty() && ns.fields.front() == kReservedNamespace; }
+
+// "a,b,c" → {a, b, c}, at most kMaxHops.
+std::vector<std::string> parse_hop_list(std::string_view rest) {
   std::vector<std::string> out;
-  if (!implementation || !implementation->starts_with(kHopsPrefix)) return out;
-  std::string_view rest = std::string_view(*implementation).substr(kHopsPrefix.size());
   while (!rest.empty() && out.size() < kMaxHops) {
     const auto comma = rest.find(',');
     auto hop = rest.substr(0, comma);
@@ -397,6 +409,12 @@ std::vector<std::string> parse_hops(const std::optional<std::string>& implementa
     rest.remove_prefix(comma + 1);
   }
   return out;
+}
+
+// "kinetic-relay hops=a,b,c" → {a, b, c}; anything else (another implementation) → {}.
+std::vector<std::string> parse_hops(const std::optional<std::string>& implementation) {
+  if (!implementation || !implementation->starts_with(kHopsPrefix)) return {};
+  return parse_hop_list(std::string_view(*implementation).substr(kHopsPrefix.size()));
 }
 
 }  // namespace
@@ -446,6 +464,83 @@ std::string Relay::hop_list() const {
   std::string out = relay_id_;
   for (const auto& h : parent_hops_) out += "," + h;
   return out;
+}
+
+moqt::FullTrackName Relay::hop_track() { return {{{kReservedNamespace, "relay"}}, "hops"}; }
+
+void Relay::serve_hops(std::shared_ptr<moqt::ServedSubscription> sub) {
+  if (relay_id_.empty()) {
+    sub->reject(request_error(wire::RequestErrorCode::kDoesNotExist, "this relay has no id"));
+    return;
+  }
+  std::erase_if(hop_subscribers_, [](const auto& s) { return finished(s->state()); });
+  publish_hops();
+  moqt::TrackInfo info;
+  info.largest = moqt::Location{hop_group_, 0};
+  sub->accept(info);
+  send_hops(*sub);
+  hop_subscribers_.push_back(std::move(sub));
+}
+
+void Relay::publish_hops() {
+  if (relay_id_.empty() || closing_) return;
+  auto now = hop_list();
+  if (now == hop_published_) return;
+  hop_published_ = std::move(now);
+  if (!hop_subscribers_.empty()) ++hop_group_;
+  std::erase_if(hop_subscribers_, [](const auto& s) { return finished(s->state()); });
+  for (auto& sub : hop_subscribers_) send_hops(*sub);
+}
+
+void Relay::send_hops(moqt::ServedSubscription& sub) {
+  if (hop_group_ > 0) sub.close_groups_before(hop_group_, false);
+  auto* w = sub.open_subgroup({hop_group_, 0, moqt::kDefaultPriority, false, true});
+  if (w == nullptr) return;  // no stream credit: the next change is sent whole
+  w->write(0, SharedBytes::copy(hop_published_));
+  w->finish();
+}
+
+void Relay::watch_hops(UpstreamLink& link, moqt::Session& session) {
+  if (!link.hop_watch) {
+    link.hop_watch = std::make_unique<HopWatch>();
+    link.hop_watch->relay = this;
+    link.hop_watch->link = &link;
+  }
+  if (link.hop_sub && !finished(link.hop_sub->state())) link.hop_sub->unsubscribe();
+  link.hop_sub = session.subscribe(hop_track(), moqt::SubscribeOptions{}, link.hop_watch.get());
+}
+
+void Relay::HopWatch::on_object(moqt::Subscription& sub, const moqt::Object& object) {
+  if (link->hop_sub.get() != &sub) return;
+  relay->on_parent_hops(*link, object);
+}
+
+void Relay::on_parent_hops(UpstreamLink& link, const moqt::Object& object) {
+  if (closing_ || !link.id || link.state != UpstreamState::kUp || object.payload.empty()) return;
+  const auto bytes = object.payload.span();
+  link.hops = parse_hop_list(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  const bool active = upstream_id_ == link.id;
+  const bool loop = std::find(link.hops.begin(), link.hops.end(), relay_id_) != link.hops.end();
+  if (loop != link.loop) {
+    spdlog::info("relay: {} now reaches its origin via {}: {}", link.label, fmt::join(link.hops, ","),
+                 loop ? "a loop through this relay, not eligible" : "eligible again");
+  }
+  link.loop = loop;
+  if (loop && active) {
+    // Left as if it had died (its tracks move to the best other parent); its session is
+    // closed outside this callback and asked again after max_backoff.
+    loop_.post([this, id = *link.id] {
+      if (auto it = peers_.find(id); it != peers_.end() && !it->second->closed) it->second->session->close(0, "relay loop");
+    });
+    return;
+  }
+  if (loop) return;
+  if (active) {
+    parent_hops_ = link.hops;
+    publish_hops();
+  } else if (!upstream_id_) {
+    activate(link, "parent's path clear of this relay", std::nullopt);
+  }
 }
 
 void Relay::connect_upstream(UpstreamLink& link) {
@@ -498,6 +593,7 @@ void Relay::on_upstream_ready(Peer& peer) {
   link.last_sent = stats.bytes_sent;
   link.rtt_ms = static_cast<double>(stats.smoothed_rtt.count()) / 1000.0;
   link.score_ms = link.rtt_ms;
+  if (!relay_id_.empty() && !link.hops.empty()) watch_hops(link, *peer.session);
   if (!upstream_id_) activate(link, "first parent up", std::nullopt);
   publish_metrics();
 }
@@ -575,6 +671,7 @@ void Relay::activate(UpstreamLink& link, std::string_view why, std::optional<Ses
     RelayMetrics::add(metrics_.upstream_switches);
   }
   if (moved > 0) spdlog::info("relay: {} track(s) moved to {}", moved, link.label);
+  publish_hops();
   publish_metrics();
 }
 
@@ -656,6 +753,7 @@ void Relay::on_upstream_lost(UpstreamLink& link) {
     if (!closing_) {
       if (auto* next = best_link(&link)) activate(*next, "parent lost", dead);
     }
+    publish_hops();
     // No other parent: what was held for a move ends after all.
     for (auto& [name, track] : tracks_) {
       if (track->orphaned()) {
@@ -770,6 +868,11 @@ void Relay::on_request(Peer& peer, std::shared_ptr<moqt::IncomingRequest> reques
 void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingRequest> request) {
   const auto ns = request->track_namespace();
   const SessionId id = peer.id;
+  if (reserved(ns)) {
+    RelayMetrics::add(metrics_.requests_refused);
+    request->reject(request_error(wire::RequestErrorCode::kUnauthorized, "namespace reserved for relays"));
+    return;
+  }
   auto outcome = registry_.publish(id, ns);
   if (!outcome) {
     RelayMetrics::add(metrics_.requests_refused);
@@ -1123,6 +1226,12 @@ void Relay::linger_expired(const moqt::FullTrackName& name) {
 void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> sub) {
   if (closing_) return;
   const auto name = sub->track();
+  // The relay's own track, for child relays: no route, no cache, no token needed.
+  if (name == hop_track() && !peer.upstream) return serve_hops(std::move(sub));
+  if (reserved(name.track_namespace)) {
+    sub->reject(request_error(wire::RequestErrorCode::kDoesNotExist, "reserved namespace"));
+    return;
+  }
   if (moqt::RequestErrorInfo refusal;
       !authorized(peer, auth::Action::kSubscribe, name.track_namespace, name.name, sub->options().tokens, refusal)) {
     sub->reject(refusal);
@@ -1161,6 +1270,11 @@ void Relay::on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub) {
   if (moqt::RequestErrorInfo refusal;
       !authorized(peer, auth::Action::kPublish, name.track_namespace, name.name, sub->options().tokens, refusal)) {
     sub->reject(refusal);
+    return;
+  }
+  if (reserved(name.track_namespace)) {
+    RelayMetrics::add(metrics_.requests_refused);
+    sub->reject(request_error(wire::RequestErrorCode::kUnauthorized, "namespace reserved for relays"));
     return;
   }
   if (auto it = tracks_.find(name); it != tracks_.end() && !it->second->ended()) {

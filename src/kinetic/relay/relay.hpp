@@ -104,6 +104,12 @@ class Relay {
   // whose own path to its origin already holds this id would make a loop and is refused.
   void set_relay_id(std::string id) { relay_id_ = std::move(id); }
   [[nodiscard]] const std::string& relay_id() const noexcept { return relay_id_; }
+  // A relay with an id serves its hop list as this track (namespace {".kinetic", "relay"}, track
+  // "hops"): one object, in a new group, per change; the current list to a new subscriber. Its
+  // child relays subscribe on their kinetic-relay parents, so a parent's route change reaches
+  // them without a reconnect. The ".kinetic" namespace is the relay's own: publishers are
+  // refused it, and it is never announced, listed, cached or token-checked.
+  [[nodiscard]] static moqt::FullTrackName hop_track();
   [[nodiscard]] std::vector<UpstreamStatus> upstreams() const;
   // Index (in add order) of the parent carrying routes now.
   [[nodiscard]] std::optional<std::size_t> active_upstream() const;
@@ -187,6 +193,15 @@ class Relay {
   void probe_paths();
   [[nodiscard]] UpstreamLink* best_link(const UpstreamLink* excluding);
   [[nodiscard]] std::string hop_list() const;
+  // The hop track (kHopTrack): served here to child relays, subscribed at kinetic-relay parents.
+  struct HopWatch;
+  void serve_hops(std::shared_ptr<moqt::ServedSubscription> sub);
+  // A new object to every hop subscriber when hop_list() changed since the last one.
+  void publish_hops();
+  void send_hops(moqt::ServedSubscription& sub);
+  void watch_hops(UpstreamLink& link, moqt::Session& session);
+  // A parent's new path: the loop check again, and this relay's own list when it is the route.
+  void on_parent_hops(UpstreamLink& link, const moqt::Object& object);
   bool hold_orphan(RelayTrack& track);
   void announce_upstream(const wire::TrackNamespace& ns);
   void withdraw_upstream(const wire::TrackNamespace& ns);
@@ -228,8 +243,12 @@ class Relay {
   std::optional<transport::TimerId> probe_timer_;
   std::uint64_t switches_ = 0;
   std::string relay_id_;
-  // The hop list of the active parent (its path to its origin), learned from its SETUP.
+  // The hop list of the active parent (its path to its origin), from its SETUP, then its hop track.
   std::vector<std::string> parent_hops_;
+  // Child relays subscribed to this relay's hop track; one group per published list.
+  std::vector<std::shared_ptr<moqt::ServedSubscription>> hop_subscribers_;
+  std::uint64_t hop_group_ = 0;
+  std::string hop_published_;
   UpstreamState upstream_state_ = UpstreamState::kNone;
   // The active parent's session: the route for what has no local publisher.
   std::optional<SessionId> upstream_id_;
