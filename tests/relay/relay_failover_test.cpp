@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "relay_fixture.hpp"
+#include "relay_tree_fixture.hpp"
 
 namespace kinetic::relay {
 namespace {
@@ -22,57 +22,7 @@ using testing::Client;
 using transport::Duration;
 using transport::memory::Direction;
 
-class RelayFailoverTest : public testing::RelayFixture {
- protected:
-  RelayFailoverTest() : RelayFixture(7) {}
-
-  static RelayConfig quiet() {
-    RelayConfig c;
-    c.track_linger_ms = 0;
-    return c;
-  }
-
-  // Adds `parent` as one more upstream of `child`, over a memory link with `one_way` delay each
-  // way; the link's client end is kept in `links` so a test can degrade it.
-  void add_parent(Relay& child, Relay& parent, Duration one_way, std::string label,
-                  std::vector<std::shared_ptr<transport::memory::MemorySession>>* links = nullptr) {
-    child.add_upstream(
-        [this, &parent, one_way, links](const moqt::SessionOptions& o, moqt::SessionHandler* h) {
-          transport::memory::LinkConfig link;
-          link.protocol = GetParam();
-          link.to_server.delay = one_way;
-          link.to_client.delay = one_way;
-          auto pair = network.pair(link);
-          if (links != nullptr) links->push_back(pair.client);
-          auto s = moqt::Session::create(pair.client, o, h);
-          parent.accept(pair.server);
-          return s;
-        },
-        UpstreamPolicy{100ms, 1s, "/", {}}, std::move(label));
-  }
-
-  // One object to every live subscription the publisher holds.
-  void publish(std::uint64_t group, std::uint64_t object) {
-    publish_bytes(group, object, SharedBytes::copy(std::to_string(group) + "/" + std::to_string(object)));
-  }
-
-  // Every object arrived once, in order.
-  static void expect_each_once(const RecordingSubscription& rec) {
-    for (std::size_t i = 1; i < rec.objects.size(); ++i) {
-      const moqt::Location prev{rec.objects[i - 1].group_id, rec.objects[i - 1].object_id};
-      const moqt::Location cur{rec.objects[i].group_id, rec.objects[i].object_id};
-      EXPECT_TRUE(prev < cur) << "object " << cur.group << "/" << cur.object << " after " << prev.group << "/"
-                              << prev.object;
-    }
-  }
-
-  RelayConfig config = quiet();
-  RelayMetrics origin_m, a_m, b_m, edge_m;
-  Relay origin{loop, config, origin_m};
-  std::unique_ptr<Relay> regional_a = std::make_unique<Relay>(loop, config, a_m);
-  Relay regional_b{loop, config, b_m};
-  Relay edge{loop, config, edge_m};
-};
+using RelayFailoverTest = testing::RelayTreeFixture;
 
 TEST_P(RelayFailoverTest, LosingTheActiveParentMovesTheSubscriptionToTheOtherWithoutRepeats) {
   add_parent(*regional_a, origin, 5ms, "origin");
@@ -113,83 +63,6 @@ TEST_P(RelayFailoverTest, LosingTheActiveParentMovesTheSubscriptionToTheOtherWit
   EXPECT_EQ(edge_m.upstream_switches.load(), 1u);
   EXPECT_EQ(edge_m.upstream_subscriptions.load(), 1);
   EXPECT_EQ(edge.track_count(), 1u);
-}
-
-TEST_P(RelayFailoverTest, AGroupPublishedDuringTheMoveArrivesCompleteThroughAFetchOfTheGap) {
-  // The origin keeps the track (and its cache) a while after regional A's subscription goes.
-  RelayConfig lingering = quiet();
-  lingering.track_linger_ms = 5000;
-  Relay keeper{loop, lingering, origin_m};
-  add_parent(*regional_a, keeper, 5ms, "origin");
-  add_parent(regional_b, keeper, 5ms, "origin");
-  add_parent(edge, *regional_a, 5ms, "A");
-  add_parent(edge, regional_b, 5ms, "B");
-  ASSERT_TRUE(loop.run_until([&] {
-    auto u = edge.upstreams();
-    return u[0].state == UpstreamState::kUp && u[1].state == UpstreamState::kUp;
-  }, 1s));
-  auto pub = publisher_at(keeper);
-  auto viewer = connect_to(edge);
-  RecordingSubscription rec;
-  auto handle = viewer.session->subscribe(track("live", "video"), {}, &rec);
-  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
-  for (std::uint64_t o = 0; o < 3; ++o) publish(0, o);
-  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 3; }, 1s));
-
-  // A dies; while the edge moves to B, group 0 goes on and group 1 begins. B's subscription
-  // starts after the origin's largest (1/1): 0/3, 0/4, 1/0 and 1/1 only a FETCH brings.
-  regional_a->close_all("crash");
-  loop.run_for(2ms);
-  publish(0, 3);
-  publish(0, 4);
-  publish(1, 0);
-  publish(1, 1);
-  ASSERT_TRUE(loop.run_until([&] { return edge.active_upstream() == std::optional<std::size_t>{1}; }, 1s));
-  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() >= 7; }, 1s))
-      << rec.objects.size() << " objects: the gap was not filled";
-  publish(1, 2);
-  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 8; }, 1s)) << rec.objects.size();
-  loop.run_for(200ms);
-  ASSERT_EQ(rec.objects.size(), 8u);
-  for (std::uint64_t i = 0; i < 8; ++i) {
-    const moqt::Location expected = i < 5 ? moqt::Location{0, i} : moqt::Location{1, i - 5};
-    EXPECT_EQ(rec.objects[i].group_id, expected.group) << i;
-    EXPECT_EQ(rec.objects[i].object_id, expected.object) << i;
-  }
-  EXPECT_FALSE(rec.done.has_value());
-  EXPECT_FALSE(rec.error.has_value());
-  EXPECT_EQ(edge.upstream_switches(), 1u);
-}
-
-TEST_P(RelayFailoverTest, AParentRefusingTheGapFetchLeavesLiveDeliveryGoing) {
-  // Without linger the origin forgets the track (and its cache) when A's subscription goes, so
-  // the gap FETCH finds nothing anywhere and is refused; the live objects held meanwhile follow.
-  add_parent(*regional_a, origin, 5ms, "origin");
-  add_parent(regional_b, origin, 5ms, "origin");
-  add_parent(edge, *regional_a, 5ms, "A");
-  add_parent(edge, regional_b, 5ms, "B");
-  ASSERT_TRUE(loop.run_until([&] {
-    auto u = edge.upstreams();
-    return u[0].state == UpstreamState::kUp && u[1].state == UpstreamState::kUp;
-  }, 1s));
-  auto pub = publisher_at(origin);
-  auto viewer = connect_to(edge);
-  RecordingSubscription rec;
-  auto handle = viewer.session->subscribe(track("live", "video"), {}, &rec);
-  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
-  for (std::uint64_t o = 0; o < 3; ++o) publish(0, o);
-  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 3; }, 1s));
-  regional_a->close_all("crash");
-  ASSERT_TRUE(loop.run_until([&] { return edge.active_upstream() == std::optional<std::size_t>{1}; }, 1s));
-  loop.run_for(3ms);
-  publish(0, 3);  // reaches no relay: B's SUBSCRIBE_OK will name it, no cache holds it
-  ASSERT_TRUE(loop.run_until([&] { return regional_b.track_count() == 1; }, 1s));
-  loop.run_for(100ms);
-  publish(1, 0);
-  publish(1, 1);
-  ASSERT_TRUE(loop.run_until([&] { return rec.objects.size() == 5; }, 1s)) << rec.objects.size();
-  expect_each_once(rec);
-  EXPECT_FALSE(rec.done.has_value());
 }
 
 TEST_P(RelayFailoverTest, WithNoOtherParentTheTrackEndsAsBefore) {
