@@ -24,7 +24,7 @@ std::size_t heap_in_use() {
 #endif
 }
 
-class StreamChurnTest : public MoqtTest {
+class SessionStreamsTest : public MoqtTest {
  protected:
   struct Counter : SubscriptionHandler {
     void on_object(Subscription&, const Object& o) override {
@@ -55,7 +55,7 @@ class StreamChurnTest : public MoqtTest {
   }
 };
 
-TEST_P(StreamChurnTest, NoStateKeptPerFinishedSubgroupStream) {
+TEST_P(SessionStreamsTest, NoStateKeptPerFinishedSubgroupStream) {
   connect();
   sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
   Counter got;
@@ -83,7 +83,7 @@ TEST_P(StreamChurnTest, NoStateKeptPerFinishedSubgroupStream) {
                               << static_cast<double>(grown) / 5'000.0 << " per stream)";
 }
 
-INSTANTIATE_TEST_SUITE_P(Drafts, StreamChurnTest, ::testing::Values("moqt-20"), version_name);
+INSTANTIATE_TEST_SUITE_P(Drafts, SessionStreamsTest, ::testing::Values("moqt-20"), version_name);
 
 }  // namespace
 }  // namespace kinetic::moqt::testing
