@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include "kinetic/transport/quic/cid_steering.hpp"
+
 namespace kinetic::transport::quic {
 
 namespace {
@@ -42,10 +44,15 @@ Result<std::unique_ptr<QuicServer>> QuicServer::start(EpollLoop& loop, QuicServe
     KINETIC_TRY(config.certificate, CertificateKeyPair::generate());
   }
   KINETIC_TRY(auto tls, TlsContext::server(config.certificate, config.settings));
-  KINETIC_TRY(auto socket, UdpSocket::bind(config.listen));
+  if (config.worker) config.settings.cid_worker = config.worker;
+  UdpSocket::Options socket_options;
+  socket_options.reuse_port = config.worker.has_value();
+  KINETIC_TRY(auto socket, UdpSocket::bind(config.listen, socket_options));
+  if (config.steer_workers >= 2) KINETIC_CHECK(attach_steering(socket.fd(), config.steer_workers));
   std::unique_ptr<QuicServer> server(new QuicServer(loop, std::move(config), std::move(accept)));
   server->tls_ = std::move(tls);
   server->socket_ = std::move(socket);
+  server->batch_ = std::make_unique<UdpSendBatch>(server->socket_);
   server->reset_refill_ = loop.now();
   server->reset_tokens_ = static_cast<double>(server->config_.stateless_resets_per_second);
   auto* raw = server.get();
@@ -61,6 +68,7 @@ QuicServer::~QuicServer() {
   auto sessions = std::move(sessions_);
   for (auto& [raw, s] : sessions) s->detach(true);
   cids_.clear();
+  batch_->flush();  // the CONNECTION_CLOSEs just queued
 }
 
 void QuicServer::drop_all_connections() {
@@ -74,8 +82,9 @@ void QuicServer::drop_all_connections() {
 }
 
 void QuicServer::on_events(std::uint32_t events) {
-  if ((events & EPOLLOUT) != 0) {
+  if ((events & EPOLLOUT) != 0 && batch_->flush()) {
     loop_.modify(socket_.fd(), EPOLLIN);
+    watching_out_ = false;
     auto waiting = std::move(waiting_writable_);
     waiting_writable_.clear();
     for (auto& s : waiting) s->on_socket_writable();
@@ -270,11 +279,36 @@ void QuicServer::send_retry(const Datagram& dg, const ngtcp2_pkt_hd& hd) {
 
 std::size_t QuicServer::send(const SocketAddress& remote, const std::uint8_t* data, std::size_t len,
                              std::size_t segment, std::uint8_t ecn) {
-  return socket_.send(remote, data, len, segment, ecn);
+  const std::size_t queued = batch_->add(remote, data, len, segment, ecn);
+  if (!batch_->empty()) post_batch_flush();
+  return queued;
+}
+
+void QuicServer::post_batch_flush() {
+  if (batch_flush_posted_) return;
+  batch_flush_posted_ = true;
+  // Posted work runs before the loop waits again, so a packet never sits queued over a sleep;
+  // every session that flushes in this turn joins the same sendmmsg.
+  std::weak_ptr<bool> alive = alive_;
+  loop_.post([this, alive] {
+    if (!alive.lock()) return;
+    batch_flush_posted_ = false;
+    flush_batch();
+  });
+}
+
+void QuicServer::flush_batch() {
+  if (!batch_->flush()) watch_writable();
+}
+
+void QuicServer::watch_writable() {
+  if (watching_out_) return;
+  watching_out_ = true;
+  loop_.modify(socket_.fd(), EPOLLIN | EPOLLOUT);
 }
 
 void QuicServer::wait_writable(std::shared_ptr<QuicSession> session) {
-  if (waiting_writable_.empty()) loop_.modify(socket_.fd(), EPOLLIN | EPOLLOUT);
+  watch_writable();
   waiting_writable_.push_back(std::move(session));
 }
 

@@ -15,6 +15,7 @@
 #include "kinetic/transport/quic/quic_endpoint.hpp"
 #include "kinetic/transport/quic/quic_session.hpp"
 #include "kinetic/transport/quic/tls.hpp"
+#include "kinetic/transport/quic/udp_send_batch.hpp"
 #include "kinetic/transport/quic/udp_socket.hpp"
 #include "kinetic/transport/transport.hpp"
 
@@ -45,6 +46,8 @@ class QuicServer final : public QuicEndpoint {
   [[nodiscard]] std::size_t connection_count() const { return sessions_.size(); }
   [[nodiscard]] const Counters& counters() const { return counters_; }
   [[nodiscard]] bool gso_enabled() const { return socket_.gso_enabled(); }
+  // What the sessions' packets cost in syscalls: they leave in sendmmsg batches across connections.
+  [[nodiscard]] const UdpSendBatch::Stats& send_stats() const { return batch_->stats(); }
   // Forgets every connection without a word to the peers, as a crash would; with the
   // same static secret a restarted server then answers them with stateless resets.
   void drop_all_connections();
@@ -75,6 +78,10 @@ class QuicServer final : public QuicEndpoint {
   void forget(QuicSession* session);
   void release_handshake(QuicSession* session);
   void reap();
+  // Sends the sessions' queued packets before the loop sleeps (posted once per turn that queued any).
+  void post_batch_flush();
+  void flush_batch();
+  void watch_writable();
 
   EpollLoop& loop_;
   QuicServerConfig config_;
@@ -88,6 +95,9 @@ class QuicServer final : public QuicEndpoint {
   std::unordered_map<QuicSession*, std::string> handshaking_;  // session -> source IP
   std::unordered_map<std::string, std::size_t> handshakes_per_ip_;
   std::vector<std::shared_ptr<QuicSession>> waiting_writable_;
+  std::unique_ptr<UdpSendBatch> batch_;  // the sessions' packets, across connections
+  bool batch_flush_posted_ = false;
+  bool watching_out_ = false;
   std::vector<std::shared_ptr<QuicSession>> finished_;  // released on the next loop turn
   bool reap_posted_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
