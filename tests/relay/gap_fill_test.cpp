@@ -19,14 +19,7 @@ TEST_P(GapFillTest, AGroupPublishedDuringTheMoveArrivesCompleteThroughAFetchOfTh
   RelayConfig lingering = quiet();
   lingering.track_linger_ms = 5000;
   Relay keeper{loop, lingering, origin_m};
-  add_parent(*regional_a, keeper, 5ms, "origin");
-  add_parent(regional_b, keeper, 5ms, "origin");
-  add_parent(edge, *regional_a, 5ms, "A");
-  add_parent(edge, regional_b, 5ms, "B");
-  ASSERT_TRUE(loop.run_until([&] {
-    auto u = edge.upstreams();
-    return u[0].state == UpstreamState::kUp && u[1].state == UpstreamState::kUp;
-  }, 1s));
+  ASSERT_TRUE(wire_two_regionals(keeper));
   auto pub = publisher_at(keeper);
   auto viewer = connect_to(edge);
   RecordingSubscription rec;
@@ -63,14 +56,7 @@ TEST_P(GapFillTest, AGroupPublishedDuringTheMoveArrivesCompleteThroughAFetchOfTh
 TEST_P(GapFillTest, AParentRefusingTheGapFetchLeavesLiveDeliveryGoing) {
   // Without linger the origin forgets the track (and its cache) when A's subscription goes, so
   // the gap FETCH finds nothing anywhere and is refused; the live objects held meanwhile follow.
-  add_parent(*regional_a, origin, 5ms, "origin");
-  add_parent(regional_b, origin, 5ms, "origin");
-  add_parent(edge, *regional_a, 5ms, "A");
-  add_parent(edge, regional_b, 5ms, "B");
-  ASSERT_TRUE(loop.run_until([&] {
-    auto u = edge.upstreams();
-    return u[0].state == UpstreamState::kUp && u[1].state == UpstreamState::kUp;
-  }, 1s));
+  ASSERT_TRUE(wire_two_regionals(origin));
   auto pub = publisher_at(origin);
   auto viewer = connect_to(edge);
   RecordingSubscription rec;

@@ -25,14 +25,7 @@ using transport::memory::Direction;
 using RelayFailoverTest = testing::RelayTreeFixture;
 
 TEST_P(RelayFailoverTest, LosingTheActiveParentMovesTheSubscriptionToTheOtherWithoutRepeats) {
-  add_parent(*regional_a, origin, 5ms, "origin");
-  add_parent(regional_b, origin, 5ms, "origin");
-  add_parent(edge, *regional_a, 5ms, "A");
-  add_parent(edge, regional_b, 5ms, "B");
-  ASSERT_TRUE(loop.run_until([&] {
-    auto u = edge.upstreams();
-    return u.size() == 2 && u[0].state == UpstreamState::kUp && u[1].state == UpstreamState::kUp;
-  }, 1s));
+  ASSERT_TRUE(wire_two_regionals(origin));
   ASSERT_EQ(edge.active_upstream(), std::optional<std::size_t>{0}) << "the first parent up carries the route";
   auto pub = publisher_at(origin);
   auto viewer = connect_to(edge);

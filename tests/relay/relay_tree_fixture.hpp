@@ -42,6 +42,19 @@ class RelayTreeFixture : public RelayFixture {
         UpstreamPolicy{100ms, 1s, "/", {}}, std::move(label));
   }
 
+  // Both regionals under `top` and the edge under both (A added first), 5 ms each way; true
+  // once the edge has both parents up.
+  bool wire_two_regionals(Relay& top) {
+    add_parent(*regional_a, top, 5ms, "origin");
+    add_parent(regional_b, top, 5ms, "origin");
+    add_parent(edge, *regional_a, 5ms, "A");
+    add_parent(edge, regional_b, 5ms, "B");
+    return loop.run_until([&] {
+      auto u = edge.upstreams();
+      return u.size() == 2 && u[0].state == UpstreamState::kUp && u[1].state == UpstreamState::kUp;
+    }, 1s);
+  }
+
   // One object to every live subscription the publisher holds.
   void publish(std::uint64_t group, std::uint64_t object) {
     publish_bytes(group, object, SharedBytes::copy(std::to_string(group) + "/" + std::to_string(object)));
