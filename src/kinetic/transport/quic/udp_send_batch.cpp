@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "kinetic/transport/quic/udp_gso_limits.hpp"
+
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
@@ -17,8 +19,6 @@ namespace kinetic::transport::quic {
 
 namespace {
 
-constexpr std::size_t kMaxGsoSegments = 64;  // the kernel's UDP_MAX_SEGMENTS
-constexpr std::size_t kMaxGsoBytes = 65000;  // below the 64 KiB IP datagram limit
 
 std::size_t packets_in(std::size_t len, std::size_t segment) { return (len + segment - 1) / segment; }
 

@@ -16,6 +16,8 @@
 #include <cstring>
 #include <vector>
 
+#include "kinetic/transport/quic/udp_gso_limits.hpp"
+
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
 #endif
@@ -27,9 +29,6 @@ namespace kinetic::transport::quic {
 
 namespace {
 
-
-constexpr std::size_t kMaxGsoSegments = 64;     // the kernel's UDP_MAX_SEGMENTS
-constexpr std::size_t kMaxGsoBytes = 65000;     // below the 64 KiB IP datagram limit
 constexpr std::size_t kRecvBatch = 32;
 constexpr std::size_t kRecvBufferSize = 65536;  // one GRO batch
 
