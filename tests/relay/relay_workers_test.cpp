@@ -1,10 +1,12 @@
-// A relay of two workers on one loopback port, over real QUIC: connections spread over both
-// workers (the kernel's hash for Initials, then connection-ID steering) and each stays whole
-// on its worker; a publisher on one worker reaches subscribers on both, through the hub.
+// A relay of two or three workers on one loopback port, over real QUIC: connections spread
+// over the workers (the kernel's hash for Initials, then connection-ID steering) and each stays
+// whole on its worker; a publisher on one worker reaches subscribers on all, through the hub;
+// the summed metrics count each object once in and once per subscriber out, as one relay would.
 #include "kinetic/relay/relay_workers.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -40,12 +42,12 @@ class RelayWorkersTest : public ::testing::Test {
     setup.server.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
     setup.server.certificate = *cert;
     setup.relay_id = "test";
-    auto made = RelayWorkers::make(2, setup, metrics_, 50ms);
+    auto made = RelayWorkers::make(count_, setup, metrics_, 50ms);
     ASSERT_TRUE(made) << made.error().what;
     workers_ = std::move(*made);
     port_ = workers_->hub().server().local_address().port();
     thread_ = std::thread([this] { workers_->run(); });
-    // Worker 1's link to the hub is up before any client counts.
+    // Every worker's link to the hub is up before any client counts.
     ASSERT_TRUE(loop_.run_until([&] { return link_up(); }, 5s));
   }
   void TearDown() override {
@@ -56,13 +58,23 @@ class RelayWorkersTest : public ::testing::Test {
   }
 
   bool link_up() const {
-    return workers_->metrics_of(1).upstream_link.load() == static_cast<std::int64_t>(UpstreamState::kUp);
+    for (std::size_t i = 1; i < count_; ++i) {
+      if (workers_->metrics_of(i).upstream_link.load() != static_cast<std::int64_t>(UpstreamState::kUp)) return false;
+    }
+    return true;
   }
   std::int64_t sessions_on(std::size_t worker) const { return workers_->metrics_of(worker).sessions.load(); }
+  std::int64_t sessions_on_all() const {
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i < count_; ++i) n += sessions_on(i);
+    return n;
+  }
 
   // Connects a client and finds its worker by whose session count rose.
   Client& connect() {
-    const std::int64_t before[2] = {sessions_on(0), sessions_on(1)};
+    std::vector<std::int64_t> before;
+    for (std::size_t i = 0; i < count_; ++i) before.push_back(sessions_on(i));
+    const std::int64_t before_all = sessions_on_all();
     auto& c = clients_.emplace_back();
     transport::quic::QuicClientConfig cc;
     cc.pinned_sha256.push_back(pin_);
@@ -73,12 +85,14 @@ class RelayWorkersTest : public ::testing::Test {
     c.session = *s;
     EXPECT_TRUE(loop_.run_until([&] { return c.handler->ready || c.handler->closed; }, 5s));
     EXPECT_TRUE(c.handler->ready);
-    EXPECT_TRUE(loop_.run_until(
-        [&] { return sessions_on(0) + sessions_on(1) == before[0] + before[1] + 1; }, 2s));
-    c.worker = sessions_on(1) > before[1] ? 1 : 0;
+    EXPECT_TRUE(loop_.run_until([&] { return sessions_on_all() == before_all + 1; }, 2s));
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (sessions_on(i) > before[i]) c.worker = i;
+    }
     return c;
   }
 
+  std::size_t count_ = 2;
   transport::EpollLoop loop_;  // the clients'
   RelayMetrics metrics_;
   std::unique_ptr<RelayWorkers> workers_;
@@ -179,6 +193,73 @@ TEST_F(RelayWorkersTest, PublisherOnOneWorkerReachesSubscribersOnBoth) {
       EXPECT_EQ(std::string(p.span().begin(), p.span().end()), "tick " + std::to_string(g));
     }
   }
+}
+
+class RelayThreeWorkersTest : public RelayWorkersTest {
+ protected:
+  RelayThreeWorkersTest() { count_ = 3; }
+};
+
+// An object from a publisher on worker p (not the hub) to subscribers on p, on the hub and on
+// the third worker q passes p → hub → q inside the relay; /metrics counts it in once and out
+// once per subscriber, with one subscription per subscriber and one to the publisher.
+TEST_F(RelayThreeWorkersTest, MetricsCountEachObjectOnceForTheRelay) {
+  // Clients until worker 0 and 2 hold one and worker 1 two (the kernel's hash places them):
+  // the publisher is worker 1's first, the subscribers the others.
+  std::vector<std::vector<std::size_t>> on_worker(count_);
+  auto placed = [&] { return !on_worker[0].empty() && on_worker[1].size() >= 2 && !on_worker[2].empty(); };
+  for (int attempt = 0; attempt < 60 && !placed(); ++attempt) {
+    auto& c = connect();
+    on_worker[c.worker].push_back(clients_.size() - 1);
+  }
+  ASSERT_TRUE(placed());
+  Client& pub = clients_[on_worker[1][0]];
+  const std::vector<std::size_t> sub_index = {on_worker[0][0], on_worker[1][1], on_worker[2][0]};
+
+  std::vector<std::shared_ptr<moqt::ServedSubscription>> served;
+  pub.handler->on_sub = [&](moqt::ServedSubscription& s) {
+    s.accept({});
+    served.push_back(s.shared_from_this());
+  };
+  RecordingRequest announced;
+  auto announce = pub.session->publish_namespace({{"live"}}, &announced);
+  ASSERT_TRUE(loop_.run_until([&] { return announced.ok; }, 2s));
+  std::vector<std::unique_ptr<RecordingSubscription>> recs;
+  std::vector<std::shared_ptr<moqt::Subscription>> handles;
+  for (auto i : sub_index) {
+    recs.push_back(std::make_unique<RecordingSubscription>());
+    handles.push_back(clients_[i].session->subscribe(track("live", "clock"), {}, recs.back().get()));
+  }
+  ASSERT_TRUE(loop_.run_until([&] {
+    return std::all_of(recs.begin(), recs.end(), [](const auto& r) { return r->ok; });
+  }, 5s));
+  ASSERT_EQ(served.size(), 1u);
+
+  constexpr std::uint64_t kGroups = 12;
+  std::uint64_t payload_bytes = 0;
+  for (std::uint64_t g = 0; g < kGroups; ++g) {
+    const auto payload = SharedBytes::copy(std::string_view("tick " + std::to_string(g)));
+    payload_bytes += payload.size();
+    if (g > 0) served[0]->close_groups_before(g, false);
+    auto* w = served[0]->open_subgroup({g, 0, moqt::kDefaultPriority, true, false});
+    ASSERT_NE(w, nullptr);
+    ASSERT_TRUE(w->write(0, payload));
+    loop_.run_until([] { return false; }, 5ms);
+  }
+  ASSERT_TRUE(loop_.run_until([&] {
+    return std::all_of(recs.begin(), recs.end(), [&](const auto& r) { return r->objects.size() == kGroups; });
+  }, 5s));
+  // Every subscriber has everything; a few refreshes of the sum (every 50 ms) later, the
+  // relay's figures are those of one relay with one publisher and three subscribers.
+  const std::uint64_t subscribers = recs.size();
+  loop_.run_until([&] { return metrics_.objects_out.load() >= kGroups * subscribers; }, 2s);
+  loop_.run_until([] { return false; }, 200ms);
+  EXPECT_EQ(metrics_.objects_in.load(), kGroups);
+  EXPECT_EQ(metrics_.bytes_in.load(), payload_bytes);
+  EXPECT_EQ(metrics_.objects_out.load(), kGroups * subscribers);
+  EXPECT_EQ(metrics_.bytes_out.load(), payload_bytes * subscribers);
+  EXPECT_EQ(metrics_.subscriptions.load(), static_cast<std::int64_t>(subscribers));
+  EXPECT_EQ(metrics_.upstream_subscriptions.load(), 1);
 }
 
 }  // namespace

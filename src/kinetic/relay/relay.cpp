@@ -48,7 +48,9 @@ struct Relay::Peer final : moqt::SessionHandler {
   Relay* relay = nullptr;
   SessionId id = 0;
   bool upstream = false;  // a session this relay opened to a parent relay
-  bool trusted = false;   // an internal link (another worker of this relay): no tokens
+  // An internal link (another worker of this relay, at either end): no tokens, and what crosses
+  // it is not the relay's traffic, which the workers count where it enters and leaves the relay.
+  bool trusted = false;
   std::size_t link = 0;   // which parent (links_), when upstream
   std::shared_ptr<moqt::Session> session;
   std::vector<std::shared_ptr<moqt::ServedFetch>> fetches;
@@ -147,6 +149,7 @@ struct Relay::FetchProxy final : moqt::FetchHandler {
   std::shared_ptr<moqt::ServedFetch> down;
   std::shared_ptr<moqt::Fetch> up;
   bool over = false;
+  bool counted = true;  // the asker is not another worker of this relay
 
   void on_ok(moqt::Fetch&, const moqt::FetchOkInfo& info) override { down->accept(info); }
   void on_error(moqt::Fetch&, const moqt::RequestErrorInfo& e) override {
@@ -154,7 +157,7 @@ struct Relay::FetchProxy final : moqt::FetchHandler {
     over = true;
   }
   void on_object(moqt::Fetch&, const moqt::Object& o) override {
-    if (down->write(o)) {
+    if (down->write(o) && counted) {
       RelayMetrics::add(relay->metrics_.objects_out);
       RelayMetrics::add(relay->metrics_.bytes_out, o.payload.size());
     }
@@ -550,6 +553,7 @@ void Relay::connect_upstream(UpstreamLink& link) {
   peer->relay = this;
   peer->id = next_id_++;
   peer->upstream = true;
+  peer->trusted = link.policy.internal;
   peer->link = link.index;
   moqt::SessionOptions options;
   options.perspective = moqt::Perspective::kClient;
@@ -663,7 +667,7 @@ void Relay::activate(UpstreamLink& link, std::string_view why, std::optional<Ses
     auto sub = target->second->session->subscribe(name, options, fill.get());
     fill->attach(sub);
     gap_fills_[name] = std::move(fill);
-    track->move_upstream(std::move(sub), to);
+    track->move_upstream(std::move(sub), to, !target->second->trusted);
     ++moved;
   }
   if (from) {
@@ -1148,7 +1152,8 @@ void Relay::on_offer_answered(Offer& o, bool accepted) {
         lingering_.erase(l);
         publish_metrics();
       }
-      it->second->add_downstream(sub, true);
+      auto peer = peers_.find(o.subscriber);
+      it->second->add_downstream(sub, true, peer == peers_.end() || !peer->second->trusted);
     } else {
       sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kGoingAway), "publisher went away");
     }
@@ -1243,7 +1248,7 @@ void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> s
       lingering_.erase(l);
       publish_metrics();
     }
-    it->second->add_downstream(std::move(sub));
+    it->second->add_downstream(std::move(sub), false, !peer.trusted);
     return;
   }
   auto* publisher = route(name.track_namespace, peer.id);
@@ -1259,9 +1264,10 @@ void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> s
   }
   erase_track(name);  // an ended track's leftovers
   auto& track = make_track(name);
-  track.add_downstream(std::move(sub));
+  track.add_downstream(std::move(sub), false, !peer.trusted);
   moqt::SubscribeOptions upstream_options;  // from the newest object on; the cache serves the rest
-  track.set_upstream(publisher->session->subscribe(name, upstream_options, &track), publisher->id);
+  track.set_upstream(publisher->session->subscribe(name, upstream_options, &track), publisher->id,
+                     !publisher->trusted);
 }
 
 void Relay::on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub) {
@@ -1290,7 +1296,7 @@ void Relay::on_publish(Peer& peer, std::shared_ptr<moqt::Subscription> sub) {
   erase_track(name);
   auto& track = make_track(name);
   sub->accept(&track);
-  track.set_upstream(std::move(sub), peer.id);
+  track.set_upstream(std::move(sub), peer.id, !peer.trusted);
   publisher_started_.insert(name);
   offer_to_interested(name, peer.id);
 }
@@ -1325,6 +1331,7 @@ void Relay::on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch) {
       proxy->asker = peer.id;
       proxy->target = target->id;
       proxy->down = fetch;
+      proxy->counted = !peer.trusted;
       proxy->up = target->session->fetch(range, proxy.get(), fetch->subscriber_priority(), fetch->tokens());
       fetch->set_on_cancel([up = std::weak_ptr<moqt::Fetch>(proxy->up)] {
         if (auto f = up.lock()) f->cancel();
@@ -1341,7 +1348,7 @@ void Relay::on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch) {
   info.end_location = objects.back().location();
   fetch->accept(info);
   for (const auto& o : objects) {
-    if (fetch->write(o)) {
+    if (fetch->write(o) && !peer.trusted) {
       RelayMetrics::add(metrics_.objects_out);
       RelayMetrics::add(metrics_.bytes_out, o.payload.size());
     }

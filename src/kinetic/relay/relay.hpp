@@ -50,6 +50,10 @@ struct UpstreamPolicy {
   std::chrono::milliseconds max_backoff{10'000};
   std::string path = "/";  // SETUP PATH on raw QUIC
   std::vector<moqt::AuthToken> tokens;  // SETUP AUTHORIZATION TOKENs for the parent relay
+  // The parent is another worker of this relay (relay_workers.hpp): objects, bytes and
+  // subscriptions over this link are not counted in RelayMetrics (the worker they entered from
+  // counted them in, the worker that hands them to a subscriber counts them out).
+  bool internal = false;
 };
 
 // How the relay chooses among several parents (add_upstream). Every parent keeps a session
@@ -88,7 +92,8 @@ class Relay {
   // Makes a server-side MoQT session on `transport`. False (and the transport closed with
   // a session error) when the relay already holds max_sessions, or when
   // the transport speaks no MoQT draft we know. A `trusted` session (another worker of this
-  // relay, relay_workers.hpp) is not asked for tokens.
+  // relay, relay_workers.hpp) is not asked for tokens, and its objects, bytes and subscriptions
+  // are not counted in RelayMetrics (the relay's traffic is counted where it enters and leaves).
   bool accept(transport::SessionPtr transport, bool trusted = false);
   // Closes every session (GOAWAY is not waited for: this is shutdown).
   void close_all(std::string_view reason);

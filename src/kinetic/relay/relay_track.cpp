@@ -18,6 +18,7 @@ struct RelayTrack::Downstream final : moqt::ServedSubscriptionHandler {
   // subscriber's older groups can be dropped whole.
   std::map<std::uint64_t, std::set<std::uint64_t>> groups;
   bool gone = false;
+  bool counted = true;  // a real subscriber, not another worker of this relay
 
   void on_cancelled(moqt::ServedSubscription&) override { track->remove(*this); }
 };
@@ -30,7 +31,7 @@ RelayTrack::RelayTrack(moqt::FullTrackName name, RelayCache& cache, RelayMetrics
 
 RelayTrack::~RelayTrack() {
   for (auto& d : downstream_) {
-    if (!d->gone) RelayMetrics::add(metrics_.subscriptions, -1);
+    if (!d->gone && d->counted) RelayMetrics::add(metrics_.subscriptions, -1);
     d->sub->set_handler(nullptr);
   }
   if (upstream_) {
@@ -38,14 +39,21 @@ RelayTrack::~RelayTrack() {
     if (upstream_->state() == moqt::RequestState::kActive || upstream_->state() == moqt::RequestState::kPending) {
       upstream_->unsubscribe();
     }
-    RelayMetrics::add(metrics_.upstream_subscriptions, -1);
+    if (upstream_counted_) RelayMetrics::add(metrics_.upstream_subscriptions, -1);
   }
   RelayMetrics::add(metrics_.tracks, -1);
 }
 
-void RelayTrack::set_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher) {
-  if (!upstream_ && upstream) RelayMetrics::add(metrics_.upstream_subscriptions, 1);
+void RelayTrack::count_upstream(bool counted_before) {
+  const bool counted_now = upstream_ != nullptr && upstream_counted_;
+  if (counted_now != counted_before) RelayMetrics::add(metrics_.upstream_subscriptions, counted_now ? 1 : -1);
+}
+
+void RelayTrack::set_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher, bool counted) {
+  const bool counted_before = upstream_ != nullptr && upstream_counted_;
   upstream_ = std::move(upstream);
+  upstream_counted_ = counted;
+  count_upstream(counted_before);
   publisher_ = publisher;
   if (upstream_ && upstream_->state() == moqt::RequestState::kActive) {
     active_ = true;
@@ -53,15 +61,17 @@ void RelayTrack::set_upstream(std::shared_ptr<moqt::Subscription> upstream, std:
   }
 }
 
-void RelayTrack::move_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher) {
+void RelayTrack::move_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher, bool counted) {
+  const bool counted_before = upstream_ != nullptr && upstream_counted_;
   if (upstream_) {
     upstream_->set_handler(nullptr);
     if (upstream_->state() == moqt::RequestState::kActive || upstream_->state() == moqt::RequestState::kPending) {
       upstream_->unsubscribe();
     }
   }
-  if (!upstream_ && upstream) RelayMetrics::add(metrics_.upstream_subscriptions, 1);
   upstream_ = std::move(upstream);
+  upstream_counted_ = counted;
+  count_upstream(counted_before);
   publisher_ = publisher;
   orphaned_ = false;
   ++moves_;
@@ -94,13 +104,14 @@ void RelayTrack::prune() {
   });
 }
 
-void RelayTrack::add_downstream(std::shared_ptr<moqt::ServedSubscription> sub, bool accepted) {
+void RelayTrack::add_downstream(std::shared_ptr<moqt::ServedSubscription> sub, bool accepted, bool counted) {
   prune();
   auto d = std::make_unique<Downstream>();
   d->track = this;
   d->sub = std::move(sub);
   d->sub->set_handler(d.get());
-  RelayMetrics::add(metrics_.subscriptions, 1);
+  d->counted = counted;
+  if (counted) RelayMetrics::add(metrics_.subscriptions, 1);
   auto& down = *downstream_.emplace_back(std::move(d));
   if (active_ || accepted) start(down, accepted);
 }
@@ -130,7 +141,7 @@ void RelayTrack::forward(Downstream& down, const moqt::Object& object) {
   if (joined ? !sub.passes_range_filters(object) : !sub.passes(object)) return;
 
   if (object.datagram) {
-    if (sub.send_datagram(object)) {
+    if (sub.send_datagram(object) && down.counted) {
       RelayMetrics::add(metrics_.objects_out);
       RelayMetrics::add(metrics_.bytes_out, object.payload.size());
     }
@@ -171,7 +182,7 @@ void RelayTrack::forward(Downstream& down, const moqt::Object& object) {
     down.groups[object.group_id].insert(object.subgroup_id);
   }
   if (writer->last_object_id() && *writer->last_object_id() >= object.object_id) return;
-  if (writer->write(object)) {
+  if (writer->write(object) && down.counted) {
     RelayMetrics::add(metrics_.objects_out);
     RelayMetrics::add(metrics_.bytes_out, object.payload.size());
   }
@@ -180,7 +191,7 @@ void RelayTrack::forward(Downstream& down, const moqt::Object& object) {
 void RelayTrack::remove(Downstream& down) {
   if (down.gone) return;
   down.gone = true;
-  RelayMetrics::add(metrics_.subscriptions, -1);
+  if (down.counted) RelayMetrics::add(metrics_.subscriptions, -1);
   if (downstream_count() == 0 && on_empty_) on_empty_(*this);
 }
 
@@ -212,8 +223,10 @@ void RelayTrack::on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo&
 void RelayTrack::on_object(moqt::Subscription& sub, const moqt::Object& object) {
   (void)sub;
   prune();
-  RelayMetrics::add(metrics_.objects_in);
-  RelayMetrics::add(metrics_.bytes_in, object.payload.size());
+  if (upstream_counted_) {
+    RelayMetrics::add(metrics_.objects_in);
+    RelayMetrics::add(metrics_.bytes_in, object.payload.size());
+  }
   const auto evicted_before = cache_.groups_evicted();
   (void)cache_.insert(name_, object);  // a group too big to cache is still forwarded live
   RelayMetrics::set(metrics_.cache_bytes, static_cast<std::int64_t>(cache_.bytes()));

@@ -34,14 +34,16 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   RelayTrack& operator=(const RelayTrack&) = delete;
 
   [[nodiscard]] const moqt::FullTrackName& name() const noexcept { return name_; }
-  // The upstream subscription (made by the owner with this track as its handler).
-  void set_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher);
+  // The upstream subscription (made by the owner with this track as its handler). `counted`
+  // false: it comes over a link between workers of one relay (relay_workers.hpp), whose objects
+  // the worker they entered from counts already, so they are not counted in again here.
+  void set_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher, bool counted = true);
   [[nodiscard]] std::uint64_t publisher() const noexcept { return publisher_; }
   // Failover: the upstream subscription is replaced by `upstream` (made through another
   // parent, with this track as its handler) while every downstream subscription carries on.
   // The old one is unsubscribed; objects the new one repeats are dropped (cache and per-
   // subscriber stream positions), so subscribers see each object once.
-  void move_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher);
+  void move_upstream(std::shared_ptr<moqt::Subscription> upstream, std::uint64_t publisher, bool counted = true);
   // Asked when the upstream subscription ends with its session (the parent relay died): true
   // keeps the track and its subscribers for the owner to move_upstream(); false ends it.
   void set_on_upstream_lost(std::function<bool(RelayTrack&)> hold) { on_upstream_lost_ = std::move(hold); }
@@ -55,8 +57,9 @@ class RelayTrack final : public moqt::SubscriptionHandler {
 
   // A downstream SUBSCRIBE for this track: answered now when the upstream is active (late
   // joiners get the latest cached group first), or once the upstream answers. A PUBLISH the
-  // relay sent (SUBSCRIBE_TRACKS) arrives already accepted: it only starts.
-  void add_downstream(std::shared_ptr<moqt::ServedSubscription> sub, bool accepted = false);
+  // relay sent (SUBSCRIBE_TRACKS) arrives already accepted: it only starts. `counted` false: a
+  // subscription of another worker of this relay, whose own subscribers are counted there.
+  void add_downstream(std::shared_ptr<moqt::ServedSubscription> sub, bool accepted = false, bool counted = true);
   // What SUBSCRIBE_OK / PUBLISH tells about the track now: upstream's answer, raised to the
   // largest location received or cached.
   [[nodiscard]] moqt::TrackInfo info() const { return current_info(); }
@@ -75,6 +78,8 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   void forward(Downstream& down, const moqt::Object& object);
   void remove(Downstream& down);
   void prune();
+  // The upstream_subscriptions gauge follows a counted upstream being set or replaced.
+  void count_upstream(bool counted_before);
   [[nodiscard]] moqt::TrackInfo current_info() const;
 
   moqt::FullTrackName name_;
@@ -87,6 +92,7 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   std::uint64_t moves_ = 0;
   std::shared_ptr<moqt::Subscription> upstream_;
   std::uint64_t publisher_ = 0;
+  bool upstream_counted_ = true;
   moqt::TrackInfo upstream_info_;
   bool active_ = false;
   bool ended_ = false;

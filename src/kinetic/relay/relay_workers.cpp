@@ -72,6 +72,7 @@ Result<std::unique_ptr<RelayWorkers>> RelayWorkers::make(std::size_t count, cons
   UpstreamPolicy internal;
   internal.initial_backoff = std::chrono::milliseconds(50);
   internal.max_backoff = std::chrono::milliseconds(1000);
+  internal.internal = true;
   for (std::size_t i = 1; i < count; ++i) {
     set->workers_[i]->relay().add_upstream(hub_connector(set->hub(), *set->workers_[i]), internal, "hub");
   }
@@ -117,7 +118,9 @@ void RelayWorkers::join() {
 
 void RelayWorkers::sum_metrics() {
   // Counters and gauges are sums over the workers; what describes the relay's parents is the
-  // hub's alone, and the sessions between workers and hub are not the relay's sessions.
+  // hub's alone, and the sessions between workers and hub are not the relay's sessions. Each
+  // worker already leaves out the objects, bytes and subscriptions of its internal sessions,
+  // so an object is in once where it entered the relay and out once per subscriber.
   RelayMetrics& out = *reported_;
   RelayMetrics sum;
   std::int64_t internal_links = 0;
