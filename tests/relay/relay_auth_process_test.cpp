@@ -2,12 +2,15 @@
 // `token keygen`, tokens minted with `token sign` and carried in the URL (?jwt=), a publisher and
 // subscribers allowed or refused by their grants, an edge relay reaching the origin with its own
 // --upstream-token, and a relay that will not listen beyond loopback without auth or --public.
+// The same with the edge serving from two workers (--workers 2): each worker checks its own
+// clients' tokens, and the hub alone subscribes at the parent, once per track.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -71,6 +74,131 @@ TEST(RelayAuthProcess, TokensFromTheCliGateARelayAndItsChild) {
   EXPECT_NE(slurp(dir / "open.log").find("--public"), std::string::npos) << logs();
   EXPECT_NE(slurp(dir / "origin.log").find("auth: tokens required"), std::string::npos) << logs();
   std::filesystem::remove_all(dir);
+}
+
+// A prometheus sample's value in a /metrics page; -1 when absent.
+long long metric(const std::string& page, const std::string& name) {
+  const auto at = page.find("\n" + name + " ");
+  return at == std::string::npos ? -1 : std::atoll(page.c_str() + at + name.size() + 2);
+}
+
+class RelayAuthWorkersProcess : public kinetic::test::ProcessTest {};
+
+// A parent relay with a clock publisher, and below it a relay of two workers, both wanting
+// tokens. Subscribers reach the edge four at a time (the kernel's hash spreads them over the
+// workers) until each worker has admitted one; while a round is subscribed, both relays'
+// /metrics are read. Then subscribers without a valid token: none, one for another namespace,
+// and one signed by a key the relays do not hold.
+TEST_F(RelayAuthWorkersProcess, TwoWorkersBelowAParentCheckTokensAndShareOneRoute) {
+  // Ports of their own below the kernel's ephemeral range (32768 on), where a client's port
+  // could take one first.
+  const int base = 23000 + static_cast<int>(getpid() % 2400) * 4;  // base .. base+3
+  const int status = sh("PARENT=" + std::to_string(base) + " EDGE=" + std::to_string(base + 1) +
+                        " PM=" + std::to_string(base + 2) + " EM=" + std::to_string(base + 3) + R"(
+stop() { kill $PU $ED $PA 2>/dev/null; wait; }
+# Waits up to 10 s until every FILE holds a line matching REGEX.
+wait_all() {  # wait_all REGEX FILE...
+  local re="$1"; shift
+  for t in $(seq 100); do
+    local all=1
+    for f in "$@"; do grep -q "$re" "$f" 2>/dev/null || all=0; done
+    [ $all = 1 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+$K token keygen --alg ES256 --kid origin-1 --out key.jwk --public-out pub.jwk >keygen.log 2>&1
+# The same kid with another key: a signature the relays cannot verify.
+$K token keygen --alg ES256 --kid origin-1 --out forged.jwk --public-out forged.pub.jwk >>keygen.log 2>&1
+TP=$($K token sign --key key.jwk --root demo --publish alice)
+TS=$($K token sign --key key.jwk --root demo --subscribe alice)
+TB=$($K token sign --key key.jwk --root demo --subscribe bob)
+TF=$($K token sign --key forged.jwk --root demo --subscribe alice)
+$K token sign --key key.jwk --root '' --publish '' --subscribe '' >cluster.jwt
+timeout 40 $K relay --listen 127.0.0.1:$PARENT --auth-key pub.jwk --relay-id parent \
+  --metrics-listen 127.0.0.1:$PM >parent.log 2>&1 & PA=$!
+wait_all "relay listening" parent.log || { stop; exit 11; }
+timeout 40 $K relay --listen 127.0.0.1:$EDGE --workers 2 --auth-key pub.jwk --relay-id edge \
+  --upstream moqt://127.0.0.1:$PARENT/moq --upstream-insecure --upstream-token @cluster.jwt \
+  --metrics-listen 127.0.0.1:$EM --log-level debug >edge.log 2>&1 & ED=$!
+wait_all "upstream link up (moqt" edge.log || { stop; exit 12; }
+timeout 40 $K clock pub "moqt://127.0.0.1:$PARENT/moq?jwt=$TP" --namespace demo/alice --insecure \
+  --interval-ms 100 >pub.log 2>&1 & PU=$!
+wait_all "namespace 'demo/alice' published" parent.log || { stop; exit 13; }
+# sub URL-SUFFIX SECONDS: a subscriber at the edge; exec, so that $! is its own (bounded) pid.
+sub() { exec timeout 15 $K clock sub "moqt://127.0.0.1:$EDGE/moq$1" --namespace demo/alice --insecure --seconds "$2"; }
+for round in 1 2 3 4; do
+  PIDS=""
+  for i in 1 2 3 4; do
+    sub "?jwt=$TS" 12 >sub_${round}_$i.log 2>&1 & PIDS="$PIDS $!"
+  done
+  wait_all "^group " sub_${round}_1.log sub_${round}_2.log sub_${round}_3.log sub_${round}_4.log
+  # The edge sums its workers' counters once a second: read until the four are in the sum.
+  for t in $(seq 30); do
+    curl -s --max-time 1 http://127.0.0.1:$EM/metrics >edge_metrics_$round.txt
+    grep -q "^kinetic_relay_subscriptions 4$" edge_metrics_$round.txt && break
+    sleep 0.1
+  done
+  curl -s --max-time 1 http://127.0.0.1:$PM/metrics >parent_metrics_$round.txt
+  i=1
+  for p in $PIDS; do kill -TERM $p; wait $p; echo $? >sub_${round}_$i.rc; i=$((i + 1)); done
+  grep -q "session w0/[0-9]* admitted" edge.log && grep -q "session w1/[0-9]* admitted" edge.log && break
+done
+PIDS=""
+for i in 1 2; do
+  sub "" 5 >none_$i.log 2>&1 & PIDS="$PIDS $!"
+  sub "?jwt=$TB" 5 >sibling_$i.log 2>&1 & PIDS="$PIDS $!"
+  sub "?jwt=$TF" 5 >forged_$i.log 2>&1 & PIDS="$PIDS $!"
+done
+for p in $PIDS; do wait $p; done
+stop
+)");
+  auto logs = [&] {
+    std::string all;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".log" || e.path().extension() == ".txt" || e.path().extension() == ".rc") {
+        all += "--- " + e.path().filename().string() + "\n" + read(e.path().filename().string());
+      }
+    }
+    return all;
+  };
+  // 11, 12, 13: the parent, the edge's link to it or the publisher did not come up.
+  ASSERT_EQ(status, 0) << logs();
+  const std::string edge_log = read("edge.log");
+  // (a) Every subscriber with a valid token received the parent's clock, and both workers
+  // admitted some of them.
+  int rounds = 0;
+  while (rounds < 4 && std::filesystem::exists(dir / ("sub_" + std::to_string(rounds + 1) + "_1.log"))) ++rounds;
+  ASSERT_GT(rounds, 0) << logs();
+  for (int r = 1; r <= rounds; ++r) {
+    for (int i = 1; i <= 4; ++i) {
+      const std::string name = "sub_" + std::to_string(r) + "_" + std::to_string(i);
+      EXPECT_EQ(read(name + ".rc"), "0\n") << name << "\n" << logs();
+      EXPECT_NE(read(name + ".log").find("group "), std::string::npos) << name << "\n" << logs();
+    }
+    // (c) Four subscribers on the edge, and its route to the parent is one subscription: the
+    // hub's, whichever worker each subscriber is on.
+    const std::string pm = read("parent_metrics_" + std::to_string(r) + ".txt");
+    const std::string em = read("edge_metrics_" + std::to_string(r) + ".txt");
+    EXPECT_EQ(metric(pm, "kinetic_relay_subscriptions"), 1) << "round " << r << "\n" << pm;
+    EXPECT_EQ(metric(em, "kinetic_relay_subscriptions"), 4) << "round " << r << "\n" << em;
+    EXPECT_EQ(metric(em, "kinetic_relay_upstream_subscriptions"), 1) << "round " << r << "\n" << em;
+  }
+  for (const char* worker : {"w0", "w1"}) {
+    EXPECT_TRUE(std::regex_search(edge_log, std::regex(std::string("session ") + worker + "/[0-9]+ admitted")))
+        << "no subscriber admitted on worker " << worker << "\n" << logs();
+  }
+  // (b) Refusals, with the protocol's codes: REQUEST_ERROR UNAUTHORIZED (0x1) for no token and
+  // for a token without the grant, the session closed UNAUTHORIZED (0x2) for a bad signature.
+  for (int i = 1; i <= 2; ++i) {
+    const std::string n = std::to_string(i);
+    EXPECT_NE(read("none_" + n + ".log").find("subscription refused (1:"), std::string::npos) << logs();
+    EXPECT_NE(read("sibling_" + n + ".log").find("subscription refused (1:"), std::string::npos) << logs();
+    EXPECT_NE(read("forged_" + n + ".log").find("session closed (2:"), std::string::npos) << logs();
+    for (const char* kind : {"none_", "sibling_", "forged_"}) {
+      EXPECT_EQ(read(kind + n + ".log").find("group "), std::string::npos) << kind << n << "\n" << logs();
+    }
+  }
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ struct Relay::Peer final : moqt::SessionHandler {
     }
   }
   void on_closed(moqt::Session&, std::uint64_t code, std::string_view reason) override {
-    spdlog::debug("relay: session {} closed ({}: {})", id, code, reason);
+    spdlog::debug("relay: session {} closed ({}: {})", relay->session_name(id), code, reason);
     relay->on_closed(*this);
   }
   void on_subscribe(moqt::Session&, std::shared_ptr<moqt::ServedSubscription> sub) override {
@@ -265,6 +265,10 @@ Relay::~Relay() {
   peers_.clear();
 }
 
+std::string Relay::session_name(SessionId id) const {
+  return log_tag_.empty() ? std::to_string(id) : fmt::format("{}/{}", log_tag_, id);
+}
+
 void Relay::publish_metrics() {
   RelayMetrics::set(metrics_.forwarded_interests, static_cast<std::int64_t>(forwards_.size()));
   RelayMetrics::set(metrics_.upstream_announcements, static_cast<std::int64_t>(upstream_announcements_.size()));
@@ -323,7 +327,7 @@ bool Relay::admit(Peer& peer) {
   for (const auto& t : peer.session->peer_setup().tokens) tokens.push_back(t.value);
   auto verdict = verify_session_tokens(*verifier_, tokens, unix_now());
   if (verdict.error) {
-    spdlog::info("relay: session {} refused: {}", peer.id, verdict.error->what);
+    spdlog::info("relay: session {} refused: {}", session_name(peer.id), verdict.error->what);
     RelayMetrics::add(metrics_.sessions_refused);
     peer.refused = true;
     peer.session->close(static_cast<std::uint64_t>(session_error_for(verdict.error->code)),
@@ -332,7 +336,7 @@ bool Relay::admit(Peer& peer) {
   }
   peer.grants = std::move(verdict.grants);
   if (peer.grants) {
-    spdlog::debug("relay: session {} admitted by key '{}' ({} scopes)", peer.id, peer.grants->key_id,
+    spdlog::debug("relay: session {} admitted by key '{}' ({} scopes)", session_name(peer.id), peer.grants->key_id,
                   peer.grants->scopes.size());
     if (peer.grants->expires_at) expire_at(peer, *peer.grants->expires_at);
   }
@@ -350,7 +354,7 @@ bool Relay::authorized(Peer& peer, auth::Action action, const wire::TrackNamespa
   const auto now = unix_now();
   auto d = authorize_request(*verifier_, action, ns, track, tokens, peer.grants, now);
   if (!d.allowed) {
-    spdlog::info("relay: session {}: {} refused ({})", peer.id, auth::action_name(action), d.reason);
+    spdlog::info("relay: session {}: {} refused ({})", session_name(peer.id), auth::action_name(action), d.reason);
     RelayMetrics::add(metrics_.requests_refused);
     refusal.code = d.code;
     refusal.reason = d.reason;
@@ -369,7 +373,7 @@ void Relay::expire_at(Peer& peer, std::int64_t unix_seconds) {
     auto it = peers_.find(id);
     if (it == peers_.end() || it->second->closed) return;
     it->second->expiry_timer.reset();
-    spdlog::info("relay: session {} closed: its token expired", id);
+    spdlog::info("relay: session {} closed: its token expired", session_name(id));
     it->second->session->close(static_cast<std::uint64_t>(wire::SessionError::kExpiredAuthToken), "token expired");
   });
 }
@@ -892,7 +896,7 @@ void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReque
     loop_.post([this, id, ns] { announcements_.erase({id, ns}); });
   });
   request->accept();
-  spdlog::info("relay: namespace '{}' published by session {}", text(ns), id);
+  spdlog::info("relay: namespace '{}' published by session {}", text(ns), session_name(id));
   announcements_[{id, ns}] = request;
   notify(*outcome, ns);
   // What the upstream announced is never announced back to it.

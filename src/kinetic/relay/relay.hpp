@@ -109,6 +109,9 @@ class Relay {
   // whose own path to its origin already holds this id would make a loop and is refused.
   void set_relay_id(std::string id) { relay_id_ = std::move(id); }
   [[nodiscard]] const std::string& relay_id() const noexcept { return relay_id_; }
+  // Log lines name this relay's sessions "<tag>/<id>" ("w1/3"): each worker of a relay numbers
+  // its own sessions, so the bare id would not say whose it is. Empty: the bare id.
+  void set_log_tag(std::string tag) { log_tag_ = std::move(tag); }
   // A relay with an id serves its hop list as this track (namespace {".kinetic", "relay"}, track
   // "hops"): one object, in a new group, per change; the current list to a new subscriber. Its
   // child relays subscribe on their kinetic-relay parents, so a parent's route change reaches
@@ -211,6 +214,7 @@ class Relay {
   void announce_upstream(const wire::TrackNamespace& ns);
   void withdraw_upstream(const wire::TrackNamespace& ns);
   void publish_metrics();
+  [[nodiscard]] std::string session_name(SessionId id) const;
 
   transport::EventLoop& loop_;
   RelayConfig config_;
@@ -248,6 +252,7 @@ class Relay {
   std::optional<transport::TimerId> probe_timer_;
   std::uint64_t switches_ = 0;
   std::string relay_id_;
+  std::string log_tag_;
   // The hop list of the active parent (its path to its origin), from its SETUP, then its hop track.
   std::vector<std::string> parent_hops_;
   // Child relays subscribed to this relay's hop track; one group per published list.

@@ -21,6 +21,7 @@ Result<std::unique_ptr<RelayWorker>> RelayWorker::make(std::size_t index, std::s
   w->h3_.static_content = setup.static_content;
   transport::quic::QuicServerConfig sc = setup.server;
   if (count > 1) {
+    w->relay_->set_log_tag(fmt::format("w{}", index));
     sc.worker = static_cast<std::uint8_t>(index);
     sc.steer_workers = index == 0 ? count : 0;
   }

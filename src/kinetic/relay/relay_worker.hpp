@@ -34,7 +34,8 @@ class RelayWorker {
   // Binds this worker's socket. With `count` > 1 the socket joins the port's SO_REUSEPORT
   // group as its `index`-th member (build workers in index order), and worker 0 attaches the
   // connection-ID steering program. Worker 0 keeps `setup.relay_id`; worker i has id
-  // "<id>.w<i>", so hop lists stay unique while every worker's path still names the relay.
+  // "<id>.w<i>", so hop lists stay unique while every worker's path still names the relay; with
+  // several workers, log lines name worker i's sessions "w<i>/<session>".
   static Result<std::unique_ptr<RelayWorker>> make(std::size_t index, std::size_t count, const RelayWorkerSetup& setup,
                                                    RelayMetrics& metrics);
   // Closes every session and HTTP/3 connection (without running the loop again: shutdown).
