@@ -177,6 +177,14 @@ TEST_F(QuicServerTest, RestartedServerAnswersWithStatelessReset) {
   ClientApp app;
   auto session = connect(app, cc);
   ASSERT_TRUE(app.ready);
+  // One echo first, so the client has its HANDSHAKE_DONE: a client still waiting for it sends
+  // Handshake packets, whose long header no server answers with a stateless reset.
+  Collector first;
+  Stream* warm = session->open_bidi();
+  ASSERT_NE(warm, nullptr);
+  warm->set_handler(&first);
+  warm->write(bytes("Eping"), true);
+  ASSERT_TRUE(run_until([&] { return first.fin; }, 5s));
   auto port = server_->local_address().port();
   // A crash: state gone, then a new process on the same port with the same secret.
   server_->drop_all_connections();

@@ -107,7 +107,7 @@ void QuicServer::dispatch(const Datagram& dg) {
     spdlog::debug("quic: undecodable packet ({} bytes) from {}", dg.size, dg.remote.to_string());
     return;
   }
-  auto it = cids_.find(std::string(reinterpret_cast<const char*>(vc.dcid), vc.dcidlen));
+  auto it = cids_.find(std::string_view(reinterpret_cast<const char*>(vc.dcid), vc.dcidlen));
   if (it != cids_.end()) {
     deliver(it->second, dg);
     return;
@@ -314,7 +314,10 @@ void QuicServer::wait_writable(std::shared_ptr<QuicSession> session) {
 
 void QuicServer::add_cid(std::string_view cid, QuicSession* session) { cids_[std::string(cid)] = session; }
 
-void QuicServer::remove_cid(std::string_view cid) { cids_.erase(std::string(cid)); }
+void QuicServer::remove_cid(std::string_view cid) {
+  auto it = cids_.find(cid);
+  if (it != cids_.end()) cids_.erase(it);
+}
 
 void QuicServer::release_handshake(QuicSession* session) {
   auto it = handshaking_.find(session);

@@ -5,8 +5,10 @@
 // dropped with bounded work so one noisy source cannot starve the others.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -90,7 +92,13 @@ class QuicServer final : public QuicEndpoint {
   std::shared_ptr<TlsContext> tls_;
   Counters counters_;
 
-  std::unordered_map<std::string, QuicSession*> cids_;
+  // Looked up by the packet's bytes as a string_view: a CID is longer than the small-string
+  // buffer, so building a std::string per received packet meant an allocation per packet.
+  struct CidHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view cid) const noexcept { return std::hash<std::string_view>{}(cid); }
+  };
+  std::unordered_map<std::string, QuicSession*, CidHash, std::equal_to<>> cids_;
   std::unordered_map<QuicSession*, std::shared_ptr<QuicSession>> sessions_;
   std::unordered_map<QuicSession*, std::string> handshaking_;  // session -> source IP
   std::unordered_map<std::string, std::size_t> handshakes_per_ip_;
