@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -122,6 +123,135 @@ TEST(EpollLoopTest, WatchRejectsBadDescriptor) {
   EpollLoop loop;
   EXPECT_FALSE(loop.watch(-1, EPOLLIN, [](std::uint32_t) {}));
   EXPECT_FALSE(loop.modify(12345, EPOLLIN));
+}
+
+TEST(EpollLoopTest, TaskScheduledManyTimesRunsOncePerRound) {
+  EpollLoop loop;
+  int runs = 0;
+  EpollLoop::Task task(loop, [&] { ++runs; });
+  for (int i = 0; i < 5; ++i) task.schedule();
+  EXPECT_TRUE(task.scheduled());
+  loop.run_once(0ms);
+  EXPECT_EQ(runs, 1);
+  EXPECT_FALSE(task.scheduled());
+  loop.run_once(0ms);
+  EXPECT_EQ(runs, 1);  // not scheduled again, not run again
+}
+
+TEST(EpollLoopTest, TaskRescheduledByItselfRunsNextRoundWithoutBlocking) {
+  EpollLoop loop;
+  int runs = 0;
+  std::unique_ptr<EpollLoop::Task> task;
+  task = std::make_unique<EpollLoop::Task>(loop, [&] {
+    if (++runs < 3) task->schedule();
+  });
+  task->schedule();
+  loop.run_once(0ms);
+  EXPECT_EQ(runs, 1);
+  // The next rounds must not wait for an event: a scheduled task is work to do.
+  auto t = loop.now();
+  loop.run_once(1s);
+  loop.run_once(1s);
+  EXPECT_EQ(runs, 3);
+  EXPECT_LT(loop.now() - t, 500ms);
+}
+
+TEST(EpollLoopTest, DestroyedTaskNeverRunsEvenWhenDestroyedByAnEarlierTaskOfTheRound) {
+  EpollLoop loop;
+  int second_runs = 0;
+  auto second = std::make_unique<EpollLoop::Task>(loop, [&] { ++second_runs; });
+  EpollLoop::Task first(loop, [&] { second.reset(); });
+  first.schedule();
+  second->schedule();
+  loop.run_once(0ms);
+  EXPECT_EQ(second_runs, 0);
+  EpollLoop::Task third(loop, [&] { ++second_runs; });
+  third.schedule();
+  {
+    EpollLoop::Task gone(loop, [&] { second_runs += 100; });
+    gone.schedule();
+  }
+  loop.run_once(0ms);
+  EXPECT_EQ(second_runs, 1);
+}
+
+TEST(EpollLoopTest, TimerReArmedKeepsOnlyItsLatestDeadline) {
+  EpollLoop loop;
+  std::vector<TimePoint> fired;
+  EpollLoop::Timer timer(loop, [&] { fired.push_back(loop.now()); });
+  auto t0 = loop.now();
+  timer.arm_at(t0 + 5ms);
+  timer.arm_at(t0 + 40ms);  // replaces the 5 ms arming
+  EXPECT_TRUE(timer.armed());
+  EXPECT_EQ(loop.pending_timers(), 1u);
+  ASSERT_TRUE(loop.run_until([&] { return !fired.empty(); }, 2s));
+  EXPECT_EQ(fired.size(), 1u);
+  EXPECT_GE(fired[0] - t0, 40ms);
+  EXPECT_FALSE(timer.armed());
+  EXPECT_EQ(loop.pending_timers(), 0u);
+  loop.run_until([] { return false; }, 20ms);
+  EXPECT_EQ(fired.size(), 1u);
+}
+
+TEST(EpollLoopTest, DisarmedOrDestroyedTimerNeverFires) {
+  EpollLoop loop;
+  int fired = 0;
+  EpollLoop::Timer kept(loop, [&] { fired += 1; });
+  EpollLoop::Timer disarmed(loop, [&] { fired += 10; });
+  auto doomed = std::make_unique<EpollLoop::Timer>(loop, [&] { fired += 100; });
+  auto t0 = loop.now();
+  disarmed.arm_at(t0 + 2ms);
+  disarmed.disarm();
+  doomed->arm_at(t0 + 2ms);
+  // Due in the same round as `doomed`, and destroys it before its turn.
+  EpollLoop::Timer killer(loop, [&] { doomed.reset(); });
+  killer.arm_at(t0 + 1ms);
+  kept.arm_at(t0 + 10ms);
+  ASSERT_TRUE(loop.run_until([&] { return fired != 0; }, 2s));
+  EXPECT_EQ(fired, 1);
+}
+
+TEST(EpollLoopTest, TimerArmedFromItsOwnCallbackFiresAgain) {
+  EpollLoop loop;
+  int fired = 0;
+  std::unique_ptr<EpollLoop::Timer> timer;
+  timer = std::make_unique<EpollLoop::Timer>(loop, [&] {
+    if (++fired < 3) timer->arm_at(loop.now() + 1ms);
+  });
+  timer->arm_at(loop.now() + 1ms);
+  ASSERT_TRUE(loop.run_until([&] { return fired == 3; }, 2s));
+  loop.run_until([] { return false; }, 20ms);
+  EXPECT_EQ(fired, 3);
+}
+
+TEST(EpollLoopTest, StaleTimerEntriesDoNotAccumulate) {
+  // A connection re-arms per flush, mostly to an earlier time than an idle timeout far away;
+  // the entries those armings leave must not pile up for the idle timeout's length.
+  EpollLoop loop;
+  int fired = 0;
+  EpollLoop::Timer timer(loop, [&] { ++fired; });
+  auto t0 = loop.now();
+  for (int i = 0; i < 100000; ++i) timer.arm_at(t0 + 1h - std::chrono::milliseconds(i % 1000));
+  EXPECT_EQ(loop.pending_timers(), 1u);
+  EXPECT_LT(loop.heap_entries(), 1000u);
+  timer.arm_at(t0 + 1ms);
+  ASSERT_TRUE(loop.run_until([&] { return fired == 1; }, 2s));
+}
+
+TEST(EpollLoopTest, PostFromTheLoopThreadRunsWithoutAWake) {
+  EpollLoop loop;
+  int runs = 0;
+  loop.run_once(0ms);  // makes this thread the loop's
+  loop.post([&] {
+    ++runs;
+    loop.post([&] { ++runs; });  // from inside a posted task: the next round
+  });
+  // Nothing wakes the loop, so a round that waited for an event would take the whole second.
+  auto t = loop.now();
+  loop.run_once(1s);
+  loop.run_once(1s);
+  EXPECT_EQ(runs, 2);
+  EXPECT_LT(loop.now() - t, 500ms);
 }
 
 TEST(EpollLoopTest, RunUntilTimesOut) {

@@ -5,6 +5,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <system_error>
@@ -48,6 +49,13 @@ EpollLoop::EpollLoop() : owner_(std::this_thread::get_id()) {
 }
 
 EpollLoop::~EpollLoop() {
+  // Callbacks may own connections whose Timers and Tasks unregister from this loop as they
+  // go: drop the callbacks while everything those touch is still here.
+  {
+    auto posted = std::move(posted_);
+    auto watchers = std::move(watchers_);
+    auto fns = std::move(timer_fns_);
+  }
   ::close(eventfd_);
   ::close(timerfd_);
   ::close(epfd_);
@@ -56,9 +64,78 @@ EpollLoop::~EpollLoop() {
 TimerId EpollLoop::schedule_at(TimePoint when, std::function<void()> fn) {
   TimerId id = next_timer_++;
   timer_fns_.emplace(id, std::move(fn));
-  timers_.push({when, id});
-  if (when < armed_) arm_timerfd();
+  push_timer({when, id, nullptr});
   return id;
+}
+
+void EpollLoop::push_timer(const TimerEntry& e) {
+  const std::size_t live_entries = timer_fns_.size() + armed_timers_;
+  if (timers_.size() > 2 * live_entries + 64) timers_.compact([this](const TimerEntry& x) { return live(x); });
+  timers_.push(e);
+  if (e.when < armed_) arm_timerfd();
+}
+
+std::size_t EpollLoop::pending_timers() const { return timer_fns_.size() + armed_timers_; }
+
+// ---- Timer ------------------------------------------------------------------------------
+
+EpollLoop::Timer::Timer(EpollLoop& loop, std::function<void()> fn) : loop_(loop), fn_(std::move(fn)) {
+  loop_.live_timers_.insert(this);
+}
+
+// Heap entries that name this timer stay behind; live() skips them once it is gone.
+EpollLoop::Timer::~Timer() {
+  disarm();
+  loop_.live_timers_.erase(this);
+}
+
+void EpollLoop::Timer::arm_at(TimePoint when) {
+  // The entry of an earlier arming stays in the heap, skipped because its id is stale.
+  if (armed_id_ == 0) ++loop_.armed_timers_;
+  armed_id_ = loop_.next_timer_++;
+  loop_.push_timer({when, armed_id_, this});
+}
+
+void EpollLoop::Timer::disarm() noexcept {
+  if (armed_id_ != 0) --loop_.armed_timers_;
+  armed_id_ = 0;
+}
+
+bool EpollLoop::live(const TimerEntry& e) const {
+  if (e.owner == nullptr) return timer_fns_.count(e.id) != 0;
+  return live_timers_.count(e.owner) != 0 && e.owner->armed_id_ == e.id;
+}
+
+// ---- Task -------------------------------------------------------------------------------
+
+EpollLoop::Task::~Task() {
+  if (slot_ == kNone) return;
+  (running_ ? loop_.running_tasks_ : loop_.tasks_)[slot_] = nullptr;
+}
+
+void EpollLoop::Task::schedule() {
+  if (slot_ != kNone) return;  // already due this round
+  slot_ = loop_.tasks_.size();
+  running_ = false;
+  loop_.tasks_.push_back(this);
+}
+
+void EpollLoop::run_tasks() {
+  // Tasks scheduled while these run go to the next round, so one that reschedules itself
+  // cannot starve the sockets.
+  running_tasks_.swap(tasks_);
+  for (auto* t : running_tasks_) {
+    if (t != nullptr) t->running_ = true;
+  }
+  for (auto& slot : running_tasks_) {
+    Task* t = slot;
+    if (t == nullptr) continue;  // destroyed by an earlier task of this round
+    slot = nullptr;
+    t->slot_ = Task::kNone;
+    t->running_ = false;
+    t->fn_();
+  }
+  running_tasks_.clear();
 }
 
 void EpollLoop::cancel(TimerId id) {
@@ -67,11 +144,14 @@ void EpollLoop::cancel(TimerId id) {
 }
 
 void EpollLoop::post(std::function<void()> fn) {
+  // The loop's own thread needs no wake: the round it is in runs what was posted, or the next
+  // one does, and that one does not block while anything is posted.
+  const bool own_thread = std::this_thread::get_id() == owner_.load(std::memory_order_relaxed);
   bool wake = false;
   {
     std::lock_guard lock(post_mu_);
     posted_.push_back(std::move(fn));
-    if (!wake_pending_) {
+    if (!own_thread && !wake_pending_) {
       wake_pending_ = true;
       wake = true;
     }
@@ -111,7 +191,7 @@ void EpollLoop::unwatch(int fd) {
 
 void EpollLoop::arm_timerfd() {
   // Skip cancelled entries so a dead timer never wakes the loop.
-  while (!timers_.empty() && timer_fns_.count(timers_.top().id) == 0) timers_.pop();
+  while (!timers_.empty() && !live(timers_.top())) timers_.pop();
   TimePoint next = timers_.empty() ? TimePoint::max() : timers_.top().when;
   if (next == armed_) return;
   armed_ = next;
@@ -131,26 +211,41 @@ void EpollLoop::run_timers() {
   auto t = now();
   // Timers scheduled by a running timer for "now" run on the next round, so a timer
   // that re-arms itself cannot starve the sockets.
-  std::vector<std::function<void()>> due;
+  due_.clear();
   while (!timers_.empty() && timers_.top().when <= t) {
-    auto id = timers_.top().id;
+    const TimerEntry e = timers_.top();
     timers_.pop();
-    auto it = timer_fns_.find(id);
+    if (e.owner != nullptr) {
+      if (live(e)) due_.push_back({{}, e.owner, e.id});
+      continue;
+    }
+    auto it = timer_fns_.find(e.id);
     if (it == timer_fns_.end()) continue;
-    due.push_back(std::move(it->second));
+    due_.push_back({std::move(it->second), nullptr, e.id});
     timer_fns_.erase(it);
   }
-  for (auto& fn : due) fn();
+  // due_ is not touched by the callbacks (they only schedule), so indexing it is safe.
+  for (std::size_t i = 0; i < due_.size(); ++i) {
+    auto& d = due_[i];
+    if (d.owner == nullptr) {
+      d.fn();
+      continue;
+    }
+    if (live_timers_.count(d.owner) == 0 || d.owner->armed_id_ != d.id) continue;
+    d.owner->disarm();
+    d.owner->fn_();
+  }
+  due_.clear();
   arm_timerfd();
 }
 
 void EpollLoop::run_posted() {
-  std::vector<std::function<void()>> tasks;
   {
     std::lock_guard lock(post_mu_);
-    tasks.swap(posted_);
+    running_posted_.swap(posted_);
   }
-  for (auto& fn : tasks) fn();
+  for (auto& fn : running_posted_) fn();
+  running_posted_.clear();
 }
 
 int EpollLoop::wait_timeout_ms(Duration max_wait) const {
@@ -158,6 +253,7 @@ int EpollLoop::wait_timeout_ms(Duration max_wait) const {
     std::lock_guard lock(const_cast<std::mutex&>(post_mu_));
     if (!posted_.empty()) return 0;
   }
+  if (!tasks_.empty()) return 0;
   if (!timers_.empty() && timers_.top().when <= now()) return 0;
   if (max_wait == Duration::max()) return -1;
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(max_wait).count();
@@ -165,7 +261,7 @@ int EpollLoop::wait_timeout_ms(Duration max_wait) const {
 }
 
 void EpollLoop::run_once(Duration max_wait) {
-  owner_ = std::this_thread::get_id();
+  owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   std::array<epoll_event, 128> events{};
   int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), wait_timeout_ms(max_wait));
   for (int i = 0; i < n; ++i) {
@@ -192,6 +288,7 @@ void EpollLoop::run_once(Duration max_wait) {
   }
   run_timers();
   run_posted();
+  run_tasks();
 }
 
 void EpollLoop::run() {

@@ -3,6 +3,7 @@
 // post() and stop() must be called on the loop's own thread.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <queue>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "kinetic/transport/event_loop.hpp"
@@ -34,6 +36,49 @@ class EpollLoop final : public EventLoop {
   void cancel(TimerId id) override;
   void post(std::function<void()> fn) override;
 
+  // A callback that runs once at the end of the round in which it was scheduled, however many
+  // times it was scheduled: for work that many events ask for and one run settles (a
+  // connection's flush). Scheduling allocates nothing, where post() makes a std::function and
+  // may wake the loop through its eventfd. Destroying it unschedules it. Loop thread only.
+  class Task {
+   public:
+    Task(EpollLoop& loop, std::function<void()> fn) : loop_(loop), fn_(std::move(fn)) {}
+    ~Task();
+    Task(const Task&) = delete;
+    Task& operator=(const Task&) = delete;
+    void schedule();
+    [[nodiscard]] bool scheduled() const noexcept { return slot_ != kNone; }
+
+   private:
+    friend class EpollLoop;
+    static constexpr std::size_t kNone = ~std::size_t{0};
+    EpollLoop& loop_;
+    std::function<void()> fn_;
+    std::size_t slot_ = kNone;  // index in the loop's scheduled or running list
+    bool running_ = false;      // which of the two
+  };
+
+  // A timer that is armed again and again (a connection's next expiry) without the
+  // std::function and map entry schedule_at() makes each time. Destroying it disarms it.
+  // Loop thread only.
+  class Timer {
+   public:
+    Timer(EpollLoop& loop, std::function<void()> fn);
+    ~Timer();
+    Timer(const Timer&) = delete;
+    Timer& operator=(const Timer&) = delete;
+    // Replaces any earlier arming.
+    void arm_at(TimePoint when);
+    void disarm() noexcept;
+    [[nodiscard]] bool armed() const noexcept { return armed_id_ != 0; }
+
+   private:
+    friend class EpollLoop;
+    EpollLoop& loop_;
+    std::function<void()> fn_;
+    TimerId armed_id_ = 0;  // the heap entry that stands for this arming
+  };
+
   // Level-triggered interest in `fd`; false when epoll refuses it (bad fd, already watched).
   bool watch(int fd, std::uint32_t events, FdCallback cb);
   bool modify(int fd, std::uint32_t events);
@@ -48,8 +93,12 @@ class EpollLoop final : public EventLoop {
   // One round: waits at most `max_wait` for events, then runs what is due.
   void run_once(Duration max_wait);
 
-  [[nodiscard]] bool in_loop_thread() const { return std::this_thread::get_id() == owner_; }
-  [[nodiscard]] std::size_t pending_timers() const { return timer_fns_.size(); }
+  [[nodiscard]] bool in_loop_thread() const {
+    return std::this_thread::get_id() == owner_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::size_t pending_timers() const;
+  // Entries in the timer heap, stale ones included (tests bound it).
+  [[nodiscard]] std::size_t heap_entries() const { return timers_.size(); }
 
  private:
   struct Watcher {
@@ -60,30 +109,58 @@ class EpollLoop final : public EventLoop {
   struct TimerEntry {
     TimePoint when;
     TimerId id;
+    Timer* owner;  // null for schedule_at()'s timers, whose functions are in timer_fns_
     bool operator>(const TimerEntry& o) const { return when != o.when ? when > o.when : id > o.id; }
   };
+  // A due timer taken off the heap: its function (schedule_at) or its Timer, checked again
+  // before it runs because an earlier callback of the round may have re-armed or destroyed it.
+  struct DueTimer {
+    std::function<void()> fn;
+    Timer* owner = nullptr;
+    TimerId id = 0;
+  };
 
+  [[nodiscard]] bool live(const TimerEntry& e) const;
   void run_timers();
   void run_posted();
+  void run_tasks();
   void arm_timerfd();
   int wait_timeout_ms(Duration max_wait) const;
 
   int epfd_ = -1;
   int timerfd_ = -1;
   int eventfd_ = -1;
-  std::thread::id owner_;
+  // Written by the thread that runs the loop, read by post() from any thread.
+  std::atomic<std::thread::id> owner_;
   std::atomic<bool> stopped_{false};
 
   std::unordered_map<int, std::shared_ptr<Watcher>> watchers_;
   std::uint32_t next_generation_ = 1;
 
-  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
+  // Re-arming and cancelling leave stale entries behind (a connection re-arms per flush, often
+  // earlier than an idle timeout seconds away); compact() drops them once they outnumber the
+  // live ones, so the heap stays the size of what is armed.
+  struct TimerHeap : std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> {
+    template <typename Live>
+    void compact(Live&& live) {
+      std::erase_if(c, [&](const TimerEntry& e) { return !live(e); });
+      std::make_heap(c.begin(), c.end(), comp);
+    }
+  };
+  void push_timer(const TimerEntry& e);
+  TimerHeap timers_;
+  std::size_t armed_timers_ = 0;  // Timers armed now
   std::unordered_map<TimerId, std::function<void()>> timer_fns_;
+  std::unordered_set<const Timer*> live_timers_;  // every Timer not yet destroyed
+  std::vector<DueTimer> due_;                     // run_timers' list, kept for its capacity
+  std::vector<Task*> tasks_;                      // scheduled; null where one was destroyed
+  std::vector<Task*> running_tasks_;
   TimerId next_timer_ = 1;
   TimePoint armed_{TimePoint::max()};
 
   std::mutex post_mu_;
   std::vector<std::function<void()>> posted_;
+  std::vector<std::function<void()>> running_posted_;  // swapped with posted_, keeps its capacity
   bool wake_pending_ = false;  // guarded by post_mu_: an eventfd write is outstanding
 };
 
