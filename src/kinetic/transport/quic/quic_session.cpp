@@ -75,8 +75,21 @@ QuicSession* self_of(void* user) { return static_cast<QuicSession*>(user); }
 QuicSession::QuicSession(EpollLoop& loop, QuicEndpoint* endpoint, std::shared_ptr<TlsContext> tls,
                          const QuicSettings& settings, bool server, const SocketAddress& local,
                          const SocketAddress& remote)
-    : loop_(loop), endpoint_(endpoint), tls_(std::move(tls)), settings_(settings), server_(server), local_(local),
-      remote_(remote) {
+    : loop_(loop),
+      endpoint_(endpoint),
+      tls_(std::move(tls)),
+      settings_(settings),
+      server_(server),
+      local_(local),
+      remote_(remote),
+      // These run only while the session lives: destroying it disarms and unschedules them.
+      timer_(loop, [this] { on_timer(); }),
+      close_timer_(loop,
+                   [this] {
+                     auto self = shared_from_this();  // the endpoint may let go of it
+                     finish();
+                   }),
+      flush_task_(loop, [this] { flush(); }) {
   anchor_.conn_ref.get_conn = &QuicSession::cb_get_conn;
   anchor_.conn_ref.user_data = this;
 }
@@ -223,7 +236,6 @@ Result<std::shared_ptr<QuicSession>> QuicSession::make_client(EpollLoop& loop,
 }
 
 QuicSession::~QuicSession() {
-  if (timer_ != 0) loop_.cancel(timer_);
   if (conn_ != nullptr && endpoint_ != nullptr && (state_ == State::kOpen || state_ == State::kHandshake)) {
     // Dropped without close(): tell the peer rather than leave it to its idle timeout.
     ngtcp2_connection_close_error ccerr;
@@ -381,8 +393,8 @@ void QuicSession::discard() {
 }
 
 void QuicSession::drop_pending() {
-  if (timer_ != 0) loop_.cancel(timer_);
-  timer_ = 0;
+  timer_.disarm();
+  close_timer_.disarm();
   ready_.clear();
   for (auto& [id, s] : streams_) s->in_ready_ = false;
   datagrams_.clear();
@@ -400,15 +412,8 @@ void QuicSession::run_deferred() {
 // ---- packets out ------------------------------------------------------------------------
 
 void QuicSession::schedule_flush() {
-  if (flush_posted_ || state_ == State::kClosed) return;
-  flush_posted_ = true;
-  std::weak_ptr<QuicSession> weak = weak_from_this();
-  loop_.post([weak] {
-    if (auto s = weak.lock()) {
-      s->flush_posted_ = false;
-      s->flush();
-    }
-  });
+  if (state_ == State::kClosed) return;
+  flush_task_.schedule();  // one flush per loop round, after the round's packets and timers
 }
 
 bool QuicSession::send_batch(const std::uint8_t* data, std::size_t len, std::size_t segment, std::uint8_t ecn) {
@@ -478,14 +483,18 @@ void QuicSession::shutdown_stream_read(QuicStream& s, ErrorCode code) {
 
 void QuicSession::flush() {
   if (conn_ == nullptr || (state_ != State::kOpen && state_ != State::kHandshake)) return;
-  if (!pending_tx_.empty() || waiting_writable_) return;
   auto self = shared_from_this();
+  const ngtcp2_tstamp ts = now_ts();
+  // What is due goes first, here rather than on a timer of its own: a pacing time that passed
+  // stays in ngtcp2's expiry until handled, and every flush after a burst (the ACKs' flushes)
+  // would otherwise arm a timer for it that fires at once and runs one more flush for nothing.
+  if (ngtcp2_conn_get_expiry(conn_) <= ts && !handle_expiry(ts)) return;
+  if (!pending_tx_.empty() || waiting_writable_) return;
 
   const std::size_t max_udp = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   const std::size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
   const std::size_t max_packets =
       std::clamp<std::size_t>(quantum / max_udp, 1, std::min(kMaxPacketsPerFlush, kTxBufferSize / max_udp));
-  const ngtcp2_tstamp ts = now_ts();
   std::uint8_t* buf = tx_buffer();
 
   ngtcp2_path_storage ps;
@@ -497,6 +506,7 @@ void QuicSession::flush() {
   std::size_t packets = 0;
   int datagram_tries = 0;
   bool socket_full = false;
+  bool ngtcp2_done = false;  // the last write built nothing
 
   auto consume = [&](QuicStream* s, ngtcp2_ssize datalen, std::uint32_t flags) {
     if (s == nullptr || datalen < 0) return;
@@ -576,7 +586,10 @@ void QuicSession::flush() {
       handle_error(static_cast<int>(n));
       return;
     }
-    if (n == 0) break;  // congestion window, pacing or nothing left
+    if (n == 0) {  // congestion window, pacing or nothing left
+      ngtcp2_done = true;
+      break;
+    }
 
     ++packets;
     auto len = static_cast<std::size_t>(n);
@@ -612,8 +625,16 @@ void QuicSession::flush() {
     }
   }
   if (!socket_full && batch > 0) send_batch(buf, batch, segment, ecn);
+  // Pacing puts the time this burst's successor may leave into ngtcp2's expiry. When this flush
+  // sent and then drained everything (ngtcp2 built nothing more, none of our streams or
+  // datagrams wait) there is no successor, and waking at that time would only run a flush
+  // that builds nothing: once per burst per connection, which on a fan-out was most of the
+  // timer wakeups. New data brings its own flush, and one that pacing holds back arms the
+  // full expiry below. Read before the pacing update so the pacing time is not in it.
+  const bool drained = packets > 0 && ngtcp2_done && !socket_full && ready_.empty() && datagrams_.empty();
+  const ngtcp2_tstamp quiet_expiry = drained ? ngtcp2_conn_get_expiry(conn_) : 0;
   ngtcp2_conn_update_pkt_tx_time(conn_, ts);
-  update_timer();
+  update_timer(drained && quiet_expiry > ts ? quiet_expiry : ngtcp2_conn_get_expiry(conn_));
 
   notify_streams(stopped_, [](QuicStream& s) { s.handler_->on_stop_sending(s, 0); });
   notify_streams(writable_, [](QuicStream& s) { s.handler_->on_writable(s); });
@@ -636,38 +657,49 @@ void QuicSession::notify_streams(std::vector<QuicStream*>& owed_list, void (*cal
 
 void QuicSession::update_timer() {
   if (conn_ == nullptr || (state_ != State::kOpen && state_ != State::kHandshake)) return;
-  ngtcp2_tstamp expiry = ngtcp2_conn_get_expiry(conn_);
+  update_timer(ngtcp2_conn_get_expiry(conn_));
+}
+
+void QuicSession::update_timer(ngtcp2_tstamp expiry) {
+  if (conn_ == nullptr || (state_ != State::kOpen && state_ != State::kHandshake)) return;
   // Every ACK moves the loss timer a little later; re-arming per flush cost a cancel, a
   // timer insert and a std::function each time. An armed timer due no later than the new
   // expiry stays: firing early is harmless (ngtcp2 handles only what is due) and re-arms.
-  if (timer_ != 0 && timer_at_ <= expiry) return;
+  if (timer_.armed() && timer_at_ <= expiry) return;
   if (expiry == timer_at_) return;
-  if (timer_ != 0) loop_.cancel(timer_);
-  timer_ = 0;
+  timer_.disarm();
   timer_at_ = expiry;
   if (expiry == UINT64_MAX) return;
-  std::weak_ptr<QuicSession> weak = weak_from_this();
-  timer_ = loop_.schedule_at(from_ts(expiry), [weak] {
-    if (auto s = weak.lock()) s->on_timer();
-  });
+  timer_.arm_at(from_ts(expiry));
 }
 
 void QuicSession::on_timer() {
-  timer_ = 0;
   timer_at_ = UINT64_MAX;
   if (conn_ == nullptr || (state_ != State::kOpen && state_ != State::kHandshake)) return;
+  // update_timer leaves an earlier timer armed when ACKs push the loss timer later, so most
+  // firings on a busy fan-out come before anything is due: re-arm without a flush, which
+  // would build no packet and cost as much as one that does.
+  if (ngtcp2_conn_get_expiry(conn_) > now_ts()) {
+    update_timer();
+    return;
+  }
   auto self = shared_from_this();
+  flush();  // handles what is due, then sends what that released
+  update_timer();  // a flush held back by a full socket arms nothing
+}
+
+bool QuicSession::handle_expiry(ngtcp2_tstamp ts) {
   ++in_ngtcp2_;
-  int rv = ngtcp2_conn_handle_expiry(conn_, now_ts());
+  int rv = ngtcp2_conn_handle_expiry(conn_, ts);
   --in_ngtcp2_;
-  note_loss();  // and timers: the loss time threshold
+  note_loss();  // timers find losses too: the loss time threshold
   if (rv != 0) {
     handle_error(rv);
     run_deferred();
-    return;
+    return false;
   }
   run_deferred();
-  flush();
+  return conn_ != nullptr && (state_ == State::kOpen || state_ == State::kHandshake);
 }
 
 void QuicSession::handle_error(int rv) {
@@ -742,17 +774,11 @@ void QuicSession::enter_closing_period(State state) {
   datagrams_.clear();
   ready_.clear();
   for (auto& [id, s] : streams_) s->in_ready_ = false;
-  if (timer_ != 0) loop_.cancel(timer_);
+  timer_.disarm();
+  timer_at_ = UINT64_MAX;
   // Three PTOs: long enough for the peer to see the close (RFC 9000 §10.2).
   auto pto = std::chrono::nanoseconds(ngtcp2_conn_get_pto(conn_));
-  std::weak_ptr<QuicSession> weak = weak_from_this();
-  timer_at_ = UINT64_MAX;
-  timer_ = loop_.schedule_after(std::chrono::duration_cast<Duration>(3 * pto), [weak] {
-    if (auto s = weak.lock()) {
-      s->timer_ = 0;
-      s->finish();
-    }
-  });
+  close_timer_.arm_at(loop_.now() + std::chrono::duration_cast<Duration>(3 * pto));
 }
 
 void QuicSession::finish() {
@@ -779,8 +805,8 @@ void QuicSession::detach(bool notify_peer) {
   endpoint_ = nullptr;
   if (state_ != State::kClosed) {
     state_ = State::kClosed;
-    if (timer_ != 0) loop_.cancel(timer_);
-    timer_ = 0;
+    timer_.disarm();
+    close_timer_.disarm();
     notify_closed(CloseInfo{0, "endpoint shut down", false, false});
   }
 }

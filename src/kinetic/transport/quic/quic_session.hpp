@@ -129,6 +129,9 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   bool send_batch(const std::uint8_t* data, std::size_t len, std::size_t segment, std::uint8_t ecn);
   void on_timer();
   void update_timer();
+  void update_timer(ngtcp2_tstamp expiry);
+  // Runs ngtcp2's due timers; false when that ended the session.
+  bool handle_expiry(ngtcp2_tstamp ts);
   void handle_error(int rv);
   // Gone without a word to the peer (Retry, junk first packet): the endpoint forgets us.
   void discard();
@@ -172,9 +175,10 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   std::vector<QuicStream*> writable_;  // on_writable owed after this flush
   std::vector<QuicStream*> stopped_;   // on_stop_sending owed after this flush
 
-  TimerId timer_ = 0;
+  EpollLoop::Timer timer_;        // ngtcp2's expiry
   ngtcp2_tstamp timer_at_ = UINT64_MAX;
-  bool flush_posted_ = false;
+  EpollLoop::Timer close_timer_;  // the end of the closing or draining period
+  EpollLoop::Task flush_task_;
   int in_ngtcp2_ = 0;  // depth of ngtcp2 calls that may run callbacks
   std::optional<std::pair<ErrorCode, std::string>> deferred_close_;
   bool closed_notified_ = false;
