@@ -19,6 +19,7 @@ class FakeStream final : public transport::Stream {
   }
   void write(kinetic::SharedBytes data, bool fin) override {
     ++shared_writes;
+    shared_data.push_back(data.data());
     write(data.span(), fin);
   }
   void finish() override { fin_ = true; }
@@ -30,6 +31,7 @@ class FakeStream final : public transport::Stream {
   std::vector<std::uint8_t> bytes;
   bool fin_ = false;
   int shared_writes = 0;
+  std::vector<const std::uint8_t*> shared_data;  // where each shared write's bytes live
   std::uint64_t send_order = 0;
   std::optional<transport::ErrorCode> reset_code;
   transport::StreamHandler* handler = nullptr;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fake_stream.hpp"
 #include "kinetic/moqt/data_reader.hpp"
 #include "kinetic/wire/byte_reader.hpp"
@@ -20,8 +22,13 @@ TEST_P(SubgroupWriterTest, WhatIsWrittenReadsBack) {
   {
     SubgroupWriter w(GetParam(), stream, 9, {12, 3, 40, true, true});
     EXPECT_EQ(stream.handler, &w);
-    ASSERT_TRUE(w.write(0, bytes("zero"), {KeyValuePair::varint(0x40, 1)}));
-    ASSERT_TRUE(w.write(2, bytes("two")));
+    const auto zero = bytes("zero");
+    const auto two = bytes("two");
+    ASSERT_TRUE(w.write(0, zero, {KeyValuePair::varint(0x40, 1)}));
+    ASSERT_TRUE(w.write(2, two));
+    // Payloads go by reference: the stream holds the caller's memory, not a copy.
+    EXPECT_NE(std::find(stream.shared_data.begin(), stream.shared_data.end(), zero.data()), stream.shared_data.end());
+    EXPECT_NE(std::find(stream.shared_data.begin(), stream.shared_data.end(), two.data()), stream.shared_data.end());
     EXPECT_FALSE(w.write(1, bytes("back")));  // IDs ascend
     EXPECT_FALSE(w.write(5, bytes("x"), {}, ObjectStatus::kEndOfGroup));  // status objects carry no payload
     ASSERT_TRUE(w.write(5, {}, {}, ObjectStatus::kEndOfGroup));
@@ -31,7 +38,8 @@ TEST_P(SubgroupWriterTest, WhatIsWrittenReadsBack) {
   }
   EXPECT_TRUE(stream.fin_);
   EXPECT_FALSE(stream.reset_code);  // finished writers are not reset when dropped
-  EXPECT_EQ(stream.shared_writes, 2);  // payloads go by reference
+  // Every piece went as SharedBytes (heads too, handed over without a copy): 3 heads, 2 payloads.
+  EXPECT_EQ(stream.shared_writes, 5);
 
   DataStreamReader r(GetParam(), 1 << 20);
   ASSERT_TRUE(r.feed(SharedBytes(stream.bytes)));

@@ -68,9 +68,10 @@ bool SubgroupWriter::write(std::uint64_t object_id, const SharedBytes& payload, 
     return false;
   }
   last_object_ = object_id;
-  stream_->write(std::span<const std::uint8_t>(head));
-  if (!payload.empty()) stream_->write(payload);
   bytes_written_ += head.size() + payload.size();
+  // The head is handed over, not copied: the stream keeps it until acknowledged.
+  stream_->write(SharedBytes(std::move(head)));
+  if (!payload.empty()) stream_->write(payload);
   return true;
 }
 
