@@ -64,7 +64,7 @@ EpollLoop::~EpollLoop() {
 TimerId EpollLoop::schedule_at(TimePoint when, std::function<void()> fn) {
   TimerId id = next_timer_++;
   timer_fns_.emplace(id, std::move(fn));
-  push_timer({when, id, nullptr});
+  push_timer({when, id, kNoSlot});
   return id;
 }
 
@@ -80,20 +80,28 @@ std::size_t EpollLoop::pending_timers() const { return timer_fns_.size() + armed
 // ---- Timer ------------------------------------------------------------------------------
 
 EpollLoop::Timer::Timer(EpollLoop& loop, std::function<void()> fn) : loop_(loop), fn_(std::move(fn)) {
-  loop_.live_timers_.insert(this);
+  if (loop_.free_slots_.empty()) {
+    slot_ = static_cast<std::uint32_t>(loop_.timer_slots_.size());
+    loop_.timer_slots_.push_back(this);
+  } else {
+    slot_ = loop_.free_slots_.back();
+    loop_.free_slots_.pop_back();
+    loop_.timer_slots_[slot_] = this;
+  }
 }
 
 // Heap entries that name this timer stay behind; live() skips them once it is gone.
 EpollLoop::Timer::~Timer() {
   disarm();
-  loop_.live_timers_.erase(this);
+  loop_.timer_slots_[slot_] = nullptr;
+  loop_.free_slots_.push_back(slot_);
 }
 
 void EpollLoop::Timer::arm_at(TimePoint when) {
   // The entry of an earlier arming stays in the heap, skipped because its id is stale.
   if (armed_id_ == 0) ++loop_.armed_timers_;
   armed_id_ = loop_.next_timer_++;
-  loop_.push_timer({when, armed_id_, this});
+  loop_.push_timer({when, armed_id_, slot_});
 }
 
 void EpollLoop::Timer::disarm() noexcept {
@@ -102,8 +110,9 @@ void EpollLoop::Timer::disarm() noexcept {
 }
 
 bool EpollLoop::live(const TimerEntry& e) const {
-  if (e.owner == nullptr) return timer_fns_.count(e.id) != 0;
-  return live_timers_.count(e.owner) != 0 && e.owner->armed_id_ == e.id;
+  if (e.slot == kNoSlot) return timer_fns_.count(e.id) != 0;
+  const Timer* t = timer_slots_[e.slot];
+  return t != nullptr && t->armed_id_ == e.id;
 }
 
 // ---- Task -------------------------------------------------------------------------------
@@ -215,25 +224,26 @@ void EpollLoop::run_timers() {
   while (!timers_.empty() && timers_.top().when <= t) {
     const TimerEntry e = timers_.top();
     timers_.pop();
-    if (e.owner != nullptr) {
-      if (live(e)) due_.push_back({{}, e.owner, e.id});
+    if (e.slot != kNoSlot) {
+      if (live(e)) due_.push_back({{}, e.slot, e.id});
       continue;
     }
     auto it = timer_fns_.find(e.id);
     if (it == timer_fns_.end()) continue;
-    due_.push_back({std::move(it->second), nullptr, e.id});
+    due_.push_back({std::move(it->second), kNoSlot, e.id});
     timer_fns_.erase(it);
   }
   // due_ is not touched by the callbacks (they only schedule), so indexing it is safe.
   for (std::size_t i = 0; i < due_.size(); ++i) {
     auto& d = due_[i];
-    if (d.owner == nullptr) {
+    if (d.slot == kNoSlot) {
       d.fn();
       continue;
     }
-    if (live_timers_.count(d.owner) == 0 || d.owner->armed_id_ != d.id) continue;
-    d.owner->disarm();
-    d.owner->fn_();
+    Timer* timer = timer_slots_[d.slot];
+    if (timer == nullptr || timer->armed_id_ != d.id) continue;  // destroyed or re-armed by an earlier one
+    timer->disarm();
+    timer->fn_();
   }
   due_.clear();
   arm_timerfd();

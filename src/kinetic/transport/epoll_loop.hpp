@@ -12,7 +12,6 @@
 #include <queue>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "kinetic/transport/event_loop.hpp"
@@ -77,6 +76,7 @@ class EpollLoop final : public EventLoop {
     EpollLoop& loop_;
     std::function<void()> fn_;
     TimerId armed_id_ = 0;  // the heap entry that stands for this arming
+    std::uint32_t slot_;    // in the loop's timer_slots_
   };
 
   // Level-triggered interest in `fd`; false when epoll refuses it (bad fd, already watched).
@@ -109,16 +109,17 @@ class EpollLoop final : public EventLoop {
   struct TimerEntry {
     TimePoint when;
     TimerId id;
-    Timer* owner;  // null for schedule_at()'s timers, whose functions are in timer_fns_
+    std::uint32_t slot;  // the Timer's slot; kNoSlot for schedule_at()'s, whose functions are in timer_fns_
     bool operator>(const TimerEntry& o) const { return when != o.when ? when > o.when : id > o.id; }
   };
   // A due timer taken off the heap: its function (schedule_at) or its Timer, checked again
   // before it runs because an earlier callback of the round may have re-armed or destroyed it.
   struct DueTimer {
     std::function<void()> fn;
-    Timer* owner = nullptr;
+    std::uint32_t slot = kNoSlot;
     TimerId id = 0;
   };
+  static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
 
   [[nodiscard]] bool live(const TimerEntry& e) const;
   void run_timers();
@@ -151,7 +152,10 @@ class EpollLoop final : public EventLoop {
   TimerHeap timers_;
   std::size_t armed_timers_ = 0;  // Timers armed now
   std::unordered_map<TimerId, std::function<void()>> timer_fns_;
-  std::unordered_set<const Timer*> live_timers_;  // every Timer not yet destroyed
+  // Every Timer not yet destroyed, by slot (null where one was), so a heap entry is checked with
+  // an index rather than a hash lookup; a slot is reused, its stale entries fail the id check.
+  std::vector<Timer*> timer_slots_;
+  std::vector<std::uint32_t> free_slots_;
   std::vector<DueTimer> due_;                     // run_timers' list, kept for its capacity
   std::vector<Task*> tasks_;                      // scheduled; null where one was destroyed
   std::vector<Task*> running_tasks_;
