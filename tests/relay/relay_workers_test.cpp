@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -92,9 +93,8 @@ class RelayWorkersTest : public ::testing::Test {
     return c;
   }
 
-  // Subscribes each of `clients` to `name` and waits for every answer, asking again (bounded)
-  // when one is refused: a namespace announced on one worker reaches the hub a moment after the
-  // publisher has its OK, so a subscriber on another worker may ask the hub before it knows.
+  // Subscribes each of `clients` to `name` and waits for every answer: all OK, since a
+  // publisher's namespace is known to every worker once it has its OK.
   bool subscribe_all(const std::vector<std::size_t>& clients, const moqt::FullTrackName& name,
                      std::vector<std::unique_ptr<RecordingSubscription>>& recs,
                      std::vector<std::shared_ptr<moqt::Subscription>>& handles) {
@@ -102,21 +102,10 @@ class RelayWorkersTest : public ::testing::Test {
       recs.push_back(std::make_unique<RecordingSubscription>());
       handles.push_back(clients_[i].session->subscribe(name, {}, recs.back().get()));
     }
-    for (int attempt = 0; attempt < 10; ++attempt) {
-      if (loop_.run_until([&] {
-            return std::all_of(recs.begin(), recs.end(), [](const auto& r) { return r->ok || r->error; });
-          }, 2s) &&
-          std::all_of(recs.begin(), recs.end(), [](const auto& r) { return r->ok; })) {
-        return true;
-      }
-      loop_.run_until([] { return false; }, 20ms);
-      for (std::size_t k = 0; k < recs.size(); ++k) {
-        if (!recs[k]->error) continue;
-        recs[k]->error.reset();
-        handles[k] = clients_[clients[k]].session->subscribe(name, {}, recs[k].get());
-      }
-    }
-    return false;
+    return loop_.run_until([&] {
+             return std::all_of(recs.begin(), recs.end(), [](const auto& r) { return r->ok || r->error; });
+           }, 5s) &&
+           std::all_of(recs.begin(), recs.end(), [](const auto& r) { return r->ok; });
   }
 
   std::size_t count_ = 2;
@@ -214,6 +203,74 @@ TEST_F(RelayWorkersTest, PublisherOnOneWorkerReachesSubscribersOnBoth) {
       EXPECT_EQ(std::string(p.span().begin(), p.span().end()), "tick " + std::to_string(g));
     }
   }
+}
+
+// A publisher on worker 1 has its PUBLISH_NAMESPACE OK only once the hub knows the namespace,
+// so a subscriber on the hub asking right after the OK is served, never refused. The hub's
+// loop is held busy while the publisher announces: a worker that answered at once would let
+// the subscriber's SUBSCRIBE reach the hub in the same loop turn as the announcement, and
+// the hub reads its socket before the tasks posted to it.
+TEST_F(RelayWorkersTest, SubscriberOnTheHubIsServedRightAfterThePublishersOk) {
+  std::optional<std::size_t> pub_at, sub_at;
+  for (int attempt = 0; attempt < 40 && (!pub_at || !sub_at); ++attempt) {
+    auto& c = connect();
+    auto& slot = c.worker == 1 ? pub_at : sub_at;
+    if (!slot) slot = clients_.size() - 1;
+  }
+  ASSERT_TRUE(pub_at && sub_at);
+  Client& pub = clients_[*pub_at];
+  Client& sub = clients_[*sub_at];
+  std::vector<std::shared_ptr<moqt::ServedSubscription>> served;
+  pub.handler->on_sub = [&](moqt::ServedSubscription& s) {
+    s.accept({});
+    served.push_back(s.shared_from_this());
+  };
+  constexpr int kRounds = 10;
+  std::vector<std::unique_ptr<RecordingRequest>> announced;
+  std::vector<std::shared_ptr<moqt::OutgoingRequest>> announcements;
+  std::vector<std::unique_ptr<RecordingSubscription>> recs;
+  std::vector<std::shared_ptr<moqt::Subscription>> handles;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string ns = "live" + std::to_string(round);
+    workers_->hub().loop().post([] { std::this_thread::sleep_for(100ms); });
+    announced.push_back(std::make_unique<RecordingRequest>());
+    announcements.push_back(pub.session->publish_namespace({{ns}}, announced.back().get()));
+    ASSERT_TRUE(loop_.run_until([&] { return announced.back()->ok || announced.back()->error; }, 3s)) << ns;
+    ASSERT_TRUE(announced.back()->ok) << ns;
+    auto& rec = *recs.emplace_back(std::make_unique<RecordingSubscription>());
+    handles.push_back(sub.session->subscribe(track(ns, "clock"), {}, &rec));
+    ASSERT_TRUE(loop_.run_until([&] { return rec.ok || rec.error; }, 3s)) << ns;
+    EXPECT_TRUE(rec.ok) << ns << ": " << (rec.error ? rec.error->reason : "");
+  }
+  EXPECT_EQ(served.size(), static_cast<std::size_t>(kRounds));
+}
+
+// A publisher that leaves before the hub answered its worker's announcement: the worker
+// withdraws it once the answer is in (withdrawing an unanswered request would make the answer
+// a protocol violation and cost the worker its hub link), and the hub link stays up.
+TEST_F(RelayWorkersTest, PublisherLeavingBeforeTheHubAnswersKeepsTheHubLink) {
+  std::optional<std::size_t> pub_at;
+  for (int attempt = 0; attempt < 40 && !pub_at; ++attempt) {
+    if (connect().worker == 1) pub_at = clients_.size() - 1;
+  }
+  ASSERT_TRUE(pub_at);
+  const auto connects = workers_->metrics_of(1).upstream_connects.load();
+  workers_->hub().loop().post([] { std::this_thread::sleep_for(100ms); });
+  RecordingRequest announced;
+  auto announce = clients_[*pub_at].session->publish_namespace({{"brief"}}, &announced);
+  loop_.run_until([] { return false; }, 20ms);
+  clients_[*pub_at].session->close(0, "leaving");
+  // The hub answers after its stall; the worker's link must outlive that answer.
+  loop_.run_until([] { return false; }, 300ms);
+  EXPECT_TRUE(link_up());
+  EXPECT_EQ(workers_->metrics_of(1).upstream_connects.load(), connects);
+  // The hub withdrew the namespace too (read on the hub's own thread).
+  std::atomic<std::size_t> published{1};
+  EXPECT_TRUE(loop_.run_until([&] {
+    workers_->hub().loop().post([&] { published = workers_->hub().relay().registry().published_count(); });
+    loop_.run_until([] { return false; }, 10ms);
+    return published.load() == 0;
+  }, 2s));
 }
 
 class RelayThreeWorkersTest : public RelayWorkersTest {

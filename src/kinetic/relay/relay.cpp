@@ -192,6 +192,15 @@ struct Relay::StatusProxy final : moqt::RequestHandler {
   }
 };
 
+// Hears parents' answers to this relay's PUBLISH_NAMESPACE requests (announce_upstream).
+struct Relay::AnnounceWatch final : moqt::RequestHandler {
+  Relay* relay = nullptr;
+  void on_ok(moqt::OutgoingRequest& r, const moqt::TrackInfo&) override { relay->on_upstream_announced(r, nullptr); }
+  void on_error(moqt::OutgoingRequest& r, const moqt::RequestErrorInfo& e) override {
+    relay->on_upstream_announced(r, &e);
+  }
+};
+
 // Hears a parent's hop track; objects from an earlier session of the link are ignored.
 struct Relay::HopWatch final : moqt::SubscriptionHandler {
   Relay* relay = nullptr;
@@ -227,7 +236,10 @@ Relay::Relay(transport::EventLoop& loop, const RelayConfig& config, RelayMetrics
     : loop_(loop),
       config_(config),
       metrics_(metrics),
-      cache_(CacheBudget{config.cache_bytes, config.track_cache_bytes}) {}
+      cache_(CacheBudget{config.cache_bytes, config.track_cache_bytes}),
+      announce_watch_(std::make_unique<AnnounceWatch>()) {
+  announce_watch_->relay = this;
+}
 
 Relay::~Relay() {
   closing_ = true;
@@ -240,6 +252,7 @@ Relay::~Relay() {
   if (probe_timer_) loop_.cancel(*probe_timer_);
   for (auto& [name, timer] : lingering_) loop_.cancel(timer);
   for (auto timer : retry_timers_) loop_.cancel(timer);
+  for (auto timer : hold_timers_) loop_.cancel(timer);
   lingering_.clear();
   for (auto& o : offers_) {
     if (o->sub) o->sub->set_handler(nullptr);
@@ -615,9 +628,7 @@ void Relay::activate(UpstreamLink& link, std::string_view why, std::optional<Ses
   // What the previous parent was asked for on our behalf is withdrawn there: namespaces it
   // told of stop being routes, local namespaces stop being announced to it.
   if (from) {
-    for (auto& [ns, a] : upstream_announcements_) {
-      if (a.request && !finished(a.request->state())) a.request->cancel();
-    }
+    for (auto& [ns, a] : upstream_announcements_) retire_announcement(a.target, a.request);
     std::vector<ForwardKey> held;
     for (const auto& [key, fwd] : forwards_) {
       if (fwd->target == *from) held.push_back(key);
@@ -789,10 +800,15 @@ void Relay::announce_upstream(const wire::TrackNamespace& ns) {
   if (!upstream_id_ || upstream_state_ != UpstreamState::kUp) return;
   auto& entry = upstream_announcements_[ns];
   ++entry.holders;
-  if (entry.request) return;
+  if (entry.request) {
+    // Another local publisher of `ns` joins an announcement the parent already accepted.
+    if (entry.request->state() == moqt::RequestState::kActive) settle_announcements(ns, nullptr);
+    return;
+  }
   auto it = peers_.find(*upstream_id_);
   if (it == peers_.end() || it->second->closed) return;
-  entry.request = it->second->session->publish_namespace(ns, nullptr);
+  entry.target = it->first;
+  entry.request = it->second->session->publish_namespace(ns, announce_watch_.get());
   publish_metrics();
 }
 
@@ -800,9 +816,87 @@ void Relay::withdraw_upstream(const wire::TrackNamespace& ns) {
   auto it = upstream_announcements_.find(ns);
   if (it == upstream_announcements_.end()) return;
   if (--it->second.holders > 0) return;
-  if (it->second.request) it->second.request->cancel();
+  retire_announcement(it->second.target, it->second.request);
   upstream_announcements_.erase(it);
   publish_metrics();
+}
+
+void Relay::retire_announcement(SessionId target, std::shared_ptr<moqt::OutgoingRequest> request) {
+  if (!request || finished(request->state())) return;
+  if (request->state() == moqt::RequestState::kPending) {
+    cancel_on_answer_.emplace_back(target, std::move(request));
+  } else {
+    request->cancel();
+  }
+}
+
+void Relay::on_upstream_announced(moqt::OutgoingRequest& request, const moqt::RequestErrorInfo* error) {
+  auto retired = std::find_if(cancel_on_answer_.begin(), cancel_on_answer_.end(),
+                              [&](const auto& r) { return r.second.get() == &request; });
+  if (retired != cancel_on_answer_.end()) {
+    if (error == nullptr) request.cancel();
+    cancel_on_answer_.erase(retired);
+    return;
+  }
+  if (closing_) return;
+  const wire::TrackNamespace ns = request.track_namespace();
+  auto it = upstream_announcements_.find(ns);
+  if (it == upstream_announcements_.end() || it->second.request.get() != &request) return;
+  if (error != nullptr) {
+    spdlog::info("relay: parent refused namespace '{}' ({}: {})", text(ns), error->code, error->reason);
+    upstream_announcements_.erase(it);
+    publish_metrics();
+  }
+  settle_announcements(ns, error);
+}
+
+bool Relay::answers_after_parent() const {
+  // With a real parent the OK comes at once: this relay serves the namespace to its own
+  // subscribers whatever the parent says, and a parent may be unreachable for seconds (its
+  // backoff reaches 10 s) or refuse what this relay's own token does not grant. Workers of one
+  // relay are one relay to their clients: a publisher's OK has to mean that every worker can
+  // route to it, so it waits for the hub.
+  return std::any_of(links_.begin(), links_.end(), [](const auto& l) { return l->policy.internal; });
+}
+
+void Relay::settle_announcements(const wire::TrackNamespace& ns, const moqt::RequestErrorInfo* error) {
+  std::vector<std::pair<SessionId, wire::TrackNamespace>> refused;
+  for (const auto& [key, request] : announcements_) {
+    if (key.second != ns || request->state() != moqt::RequestState::kPending) continue;
+    if (auto p = peers_.find(key.first); p == peers_.end() || p->second->upstream) continue;
+    if (error == nullptr) {
+      request->accept();
+    } else {
+      refused.push_back(key);
+    }
+  }
+  for (const auto& key : refused) {
+    auto it = announcements_.find(key);
+    it->second->set_on_cancel(nullptr);
+    it->second->reject(*error);
+    RelayMetrics::add(metrics_.requests_refused);
+    notify(registry_.withdraw(key.first, ns), ns);
+    announcements_.erase(it);
+  }
+}
+
+void Relay::bound_hold(SessionId publisher, const wire::TrackNamespace& ns) {
+  // The hub link is in-process: it is down only in a relay's first moments and while the hub
+  // goes away, and the hub answers within a loop turn. The publisher waits through a reconnect
+  // (the internal backoff stops at 1 s), but not on a hub that is gone: then its namespace is
+  // accepted here alone, as a relay without a parent would, and goes to the hub when the link
+  // is back (activate).
+  static constexpr auto kWait = std::chrono::seconds(2);
+  auto id = std::make_shared<transport::TimerId>(0);
+  *id = loop_.schedule_after(kWait, [this, id, publisher, ns] {
+    hold_timers_.erase(*id);
+    auto it = announcements_.find({publisher, ns});
+    if (closing_ || it == announcements_.end() || it->second->state() != moqt::RequestState::kPending) return;
+    spdlog::warn("relay: no answer from the hub for namespace '{}' in {} s; accepted on this worker alone", text(ns),
+                 kWait.count());
+    it->second->accept();
+  });
+  hold_timers_.insert(*id);
 }
 
 Relay::Peer* Relay::route(const wire::TrackNamespace& ns, SessionId asker) {
@@ -895,12 +989,16 @@ void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReque
     // Drop the request after this callback returns.
     loop_.post([this, id, ns] { announcements_.erase({id, ns}); });
   });
-  request->accept();
+  // With an internal parent the OK waits for its answer to this relay's own announcement
+  // (answers_after_parent), sent just below or, while the link is down, when it is back.
+  const bool held = !from_upstream && answers_after_parent();
+  if (!held) request->accept();
   spdlog::info("relay: namespace '{}' published by session {}", text(ns), session_name(id));
   announcements_[{id, ns}] = request;
   notify(*outcome, ns);
   // What the upstream announced is never announced back to it.
   if (!from_upstream) announce_upstream(ns);
+  if (held && request->state() == moqt::RequestState::kPending) bound_hold(id, ns);
   // Interest already held here that this publisher may serve.
   for (const auto& [key, req] : interests_) {
     if (key.first != id && overlaps(key.second, ns))
@@ -1409,6 +1507,7 @@ void Relay::on_closed(Peer& peer) {
     std::erase_if(fetch_proxies_, [](const auto& p) { return p->over; });
     std::erase_if(status_proxies_, [](const auto& p) { return p->over; });
     std::erase_if(announcements_, [id](const auto& kv) { return kv.first.first == id; });
+    std::erase_if(cancel_on_answer_, [id](const auto& r) { return r.first == id; });
     if (peers_.erase(id) > 0) RelayMetrics::add(metrics_.sessions, -1);
   });
 }

@@ -213,6 +213,18 @@ class Relay {
   bool hold_orphan(RelayTrack& track);
   void announce_upstream(const wire::TrackNamespace& ns);
   void withdraw_upstream(const wire::TrackNamespace& ns);
+  // Announcements to parents: the parent's answer, and a withdrawal that waits for it when
+  // none came yet (cancelling an unanswered request would make its answer a protocol violation).
+  struct AnnounceWatch;
+  void on_upstream_announced(moqt::OutgoingRequest& request, const moqt::RequestErrorInfo* error);
+  void retire_announcement(SessionId target, std::shared_ptr<moqt::OutgoingRequest> request);
+  // Whether a publisher's PUBLISH_NAMESPACE is answered only once the parent answered this
+  // relay's own announcement: so with an internal parent (another worker of this relay).
+  [[nodiscard]] bool answers_after_parent() const;
+  // Local PUBLISH_NAMESPACE requests for `ns` still unanswered: OK, or the parent's error.
+  void settle_announcements(const wire::TrackNamespace& ns, const moqt::RequestErrorInfo* error);
+  // Answers a held PUBLISH_NAMESPACE with OK when the parent has not answered in time.
+  void bound_hold(SessionId publisher, const wire::TrackNamespace& ns);
   void publish_metrics();
   [[nodiscard]] std::string session_name(SessionId id) const;
 
@@ -265,9 +277,17 @@ class Relay {
   // Local namespaces announced upstream, with how many local publishers hold each.
   struct UpstreamAnnouncement {
     std::size_t holders = 0;
+    SessionId target = 0;  // the parent's session it went to
     std::shared_ptr<moqt::OutgoingRequest> request;
   };
   std::map<wire::TrackNamespace, UpstreamAnnouncement> upstream_announcements_;
+  // Hears every parent's answer to an announcement; lives as long as the relay, so a request
+  // never outlives its handler.
+  std::unique_ptr<AnnounceWatch> announce_watch_;
+  // Withdrawn announcements still waiting for their answer, with the parent's session.
+  std::vector<std::pair<SessionId, std::shared_ptr<moqt::OutgoingRequest>>> cancel_on_answer_;
+  // Bounds on held PUBLISH_NAMESPACE answers (bound_hold).
+  std::set<transport::TimerId> hold_timers_;
   // Set while the relay is being torn down: session callbacks then change nothing.
   bool closing_ = false;
   std::shared_ptr<const auth::TokenVerifier> verifier_;
