@@ -1,7 +1,7 @@
 // What the process tests share: the `kinetic` binary they drive, a scratch directory per test
 // (kept when the test fails, so its logs can be read), a shell script run there with $K set to
 // the binary, and reading back what the processes wrote. Every process a script starts must
-// be bounded by `timeout`.
+// be bounded by `timeout`. Ports for the processes to listen on come from test_ports.hpp.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "test_ports.hpp"
 
 namespace kinetic::test {
 

@@ -48,7 +48,9 @@ TEST_F(ImpairProcess, BadArgumentsEndWithAMessage) {
 }
 
 TEST_F(ImpairProcess, ClockThroughAnLtePathToARelay) {
-  const std::string relay = std::to_string(10000 + getpid() % 10000);
+  const int port = test::free_port();
+  ASSERT_NE(port, 0) << "no free port for the relay";
+  const std::string relay = std::to_string(port);
   std::ostringstream s;
   s << "timeout 20 $K relay --listen 127.0.0.1:" << relay << " >relay.log 2>&1 & R=$!\n"
     << "for i in $(seq 100); do grep -q 'relay listening' relay.log && break; sleep 0.1; done\n"

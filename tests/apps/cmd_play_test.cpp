@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,15 +28,16 @@ class PlayProcess : public test::ProcessTest {
  protected:
   void SetUp() override {
     test::ProcessTest::SetUp();
-    // Ports of their own, apart from the ranges the other process tests use.
-    base_ = 30000 + static_cast<int>(getpid() % 5000) * 2;
+    if (IsSkipped()) return;
+    ports_ = test::free_ports(2);
+    ASSERT_EQ(ports_.size(), 2u) << "no 2 free ports";
   }
 
   // Starts relay, publisher and impairment proxy, then runs `player` (a shell command line
   // that reaches the relay through $URL) and stops the rest.
   int run(const std::string& impair_args, const std::string& player) {
     const std::string k = "'" + kKinetic + "'";
-    const std::string relay = std::to_string(base_), proxy = std::to_string(base_ + 1);
+    const std::string relay = std::to_string(ports_[0]), proxy = std::to_string(ports_[1]);
     std::ostringstream script;
     script << "cd '" << dir.string() << "' || exit 1; URL=moqt://127.0.0.1:" << proxy << "; "
            << "timeout 60 " << k << " relay --listen 127.0.0.1:" << relay << " >relay.log 2>&1 & R=$!; "
@@ -66,7 +68,7 @@ class PlayProcess : public test::ProcessTest {
            "--summary summary.json --reference '" + kClip + "' " + extra + " 2>play.err";
   }
 
-  int base_ = 0;
+  std::vector<int> ports_;  // the relay's, the proxy's
 };
 
 TEST_F(PlayProcess, CleanPathPresentsTheSourceFrames) {

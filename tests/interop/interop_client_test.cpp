@@ -18,26 +18,12 @@
 #include <thread>
 #include <vector>
 
+#include "../test_ports.hpp"
 #include "tap.hpp"
 
 namespace {
 
 using namespace kinetic::interop_test;
-
-std::uint16_t free_udp_port() {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (fd >= 0) close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 TEST(InteropClient, ListsTheSixCasesOnePerLine) {
   auto r = sh(cli() + " interop-client --list");
@@ -62,7 +48,7 @@ TEST(InteropClient, BadUrlBailsOut) {
 
 // Nothing listens: the case fails within its 2 s timeout, as a TAP point with diagnostics.
 TEST(InteropClient, SilentRelayFailsWithinTheCaseTimeout) {
-  auto port = free_udp_port();
+  auto port = static_cast<std::uint16_t>(kinetic::test::free_port());
   ASSERT_NE(port, 0);
   auto start = std::chrono::steady_clock::now();
   auto r = sh("RELAY_URL=moqt://127.0.0.1:" + std::to_string(port) + " TESTCASE=setup-only " + cli() +
@@ -94,7 +80,7 @@ class AgainstRelay : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("kinetic-interop-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);
     ASSERT_EQ(sh(cli() + " cert --out " + dir_.string()).rc, 0);
-    port_ = free_udp_port();
+    port_ = static_cast<std::uint16_t>(kinetic::test::free_port());
     ASSERT_NE(port_, 0);
     pid_ = fork();
     ASSERT_GE(pid_, 0);

@@ -18,8 +18,9 @@ TEST_F(PubRelaySub, ThreeSubscribersThroughARelayGetEveryFrame) {
   if (!have_ffmpeg()) GTEST_SKIP() << "ffmpeg/ffprobe not installed: end-to-end test skipped";
   const int expected = video_frames_in(kClip);
   ASSERT_GT(expected, 0) << "ffprobe cannot count the source clip " << kClip;
-  // A different range from pub_sub_test, so the two can run side by side.
-  const std::string port = std::to_string(40000 + getpid() % 20000);
+  const int free = free_port();
+  ASSERT_NE(free, 0) << "no free port for the relay";
+  const std::string port = std::to_string(free);
   const std::string url = "moqt://127.0.0.1:" + port;
   // The relay starts first. The publisher announces through it (the subscribers start once the
   // relay accepted the namespace) and holds its first frame until the relay subscribes to the

@@ -16,7 +16,9 @@ using PubSub = ProcessTest;
 
 TEST_F(PubSub, ThreeSubscribersGetEveryFrameFromAPipe) {
   if (!have_ffmpeg()) GTEST_SKIP() << "ffmpeg/ffprobe not installed: end-to-end test skipped";
-  const std::string port = std::to_string(20000 + getpid() % 20000);
+  const int free = free_port();
+  ASSERT_NE(free, 0) << "no free port for the publisher";
+  const std::string port = std::to_string(free);
   // The publisher serves subscribers itself and waits for three before it starts.
   sh("(ffmpeg -v error -i '" + kClip + "' -c copy -f mp4 -movflags cmaf+frag_keyframe+empty_moov - | "
      "timeout 40 $K pub --namespace e2e --listen 127.0.0.1:" + port + " --wait-for 3 --input - >pub.log 2>&1 &) ; " +

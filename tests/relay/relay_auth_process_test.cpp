@@ -25,9 +25,9 @@ TEST(RelayAuthProcess, TokensFromTheCliGateARelayAndItsChild) {
   if (!std::filesystem::exists(kKinetic)) GTEST_SKIP() << "kinetic binary not built: " << kKinetic;
   const auto dir = std::filesystem::temp_directory_path() / ("kinetic-relayauth-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  // Ports of their own, apart from the ranges the other process tests use.
-  const int base = 39000 + static_cast<int>(getpid() % 3000) * 2;
-  const std::string origin = std::to_string(base), edge = std::to_string(base + 1);
+  const auto ports = kinetic::test::free_ports(2);
+  ASSERT_EQ(ports.size(), 2u) << "no 2 free ports";
+  const std::string origin = std::to_string(ports[0]), edge = std::to_string(ports[1]);
   const std::string k = "'" + kKinetic + "'";
   const auto wait_for = kinetic::test::shell_wait_for;
   std::ostringstream script;
@@ -90,11 +90,10 @@ class RelayAuthWorkersProcess : public kinetic::test::ProcessTest {};
 // /metrics are read. Then subscribers without a valid token: none, one for another namespace,
 // and one signed by a key the relays do not hold.
 TEST_F(RelayAuthWorkersProcess, TwoWorkersBelowAParentCheckTokensAndShareOneRoute) {
-  // Ports of their own below the kernel's ephemeral range (32768 on), where a client's port
-  // could take one first.
-  const int base = 23000 + static_cast<int>(getpid() % 2400) * 4;  // base .. base+3
-  const int status = sh("PARENT=" + std::to_string(base) + " EDGE=" + std::to_string(base + 1) +
-                        " PM=" + std::to_string(base + 2) + " EM=" + std::to_string(base + 3) + R"(
+  const auto ports = kinetic::test::free_ports(4);
+  ASSERT_EQ(ports.size(), 4u) << "no 4 free ports";
+  const int status = sh("PARENT=" + std::to_string(ports[0]) + " EDGE=" + std::to_string(ports[1]) +
+                        " PM=" + std::to_string(ports[2]) + " EM=" + std::to_string(ports[3]) + R"(
 stop() { kill $PU $ED $PA 2>/dev/null; wait; }
 # Waits up to 10 s until every FILE holds a line matching REGEX.
 wait_all() {  # wait_all REGEX FILE...

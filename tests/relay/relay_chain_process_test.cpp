@@ -23,10 +23,10 @@ TEST(RelayChainProcess, ClockCrossesThreeChainedRelaysBothWays) {
   if (!std::filesystem::exists(kKinetic)) GTEST_SKIP() << "kinetic binary not built: " << kKinetic;
   const auto dir = std::filesystem::temp_directory_path() / ("kinetic-relaychain-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  // Three ports of their own, apart from the ranges the other process tests use.
-  const int base = 21000 + static_cast<int>(getpid() % 6000) * 3;
-  const std::string origin = std::to_string(base), regional = std::to_string(base + 1),
-                    edge = std::to_string(base + 2);
+  const auto ports = kinetic::test::free_ports(3);
+  ASSERT_EQ(ports.size(), 3u) << "no 3 free ports";
+  const std::string origin = std::to_string(ports[0]), regional = std::to_string(ports[1]),
+                    edge = std::to_string(ports[2]);
   const std::string k = "'" + kKinetic + "'";
   const auto wait_for = kinetic::test::shell_wait_for;
   std::ostringstream script;

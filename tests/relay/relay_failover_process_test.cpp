@@ -74,9 +74,15 @@ std::int64_t longest_gap(const std::vector<Arrival>& a) {
 
 class RelayFailoverProcess : public test::ProcessTest {
  protected:
-  // Ports apart from the ranges other process tests use.
-  int base = 40000 + static_cast<int>(getpid() % 3000) * 8;  // ports base .. base+6
-  std::string port(int i) const { return std::to_string(base + i); }
+  void SetUp() override {
+    test::ProcessTest::SetUp();
+    if (IsSkipped()) return;
+    ports_ = test::free_ports(7);
+    ASSERT_EQ(ports_.size(), 7u) << "no 7 free ports";
+  }
+  // Relays 0-4 (origin, regionals, edges) and proxies 5-6.
+  std::vector<int> ports_;
+  std::string port(int i) const { return std::to_string(ports_[static_cast<std::size_t>(i)]); }
 
   // Origin, two regionals, and the two proxies in front of the regionals for edge 1
   // ($P1 → regional 1, $P2 → regional 2, each with its own impair arguments); then the edges.

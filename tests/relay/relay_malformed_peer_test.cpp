@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "../test_ports.hpp"
 #include "kinetic/moqt/quic_client.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
@@ -41,19 +42,6 @@ using namespace std::chrono_literals;
 
 const std::string kKinetic = std::string(KINETIC_BINARY_DIR) + "/apps/kinetic/kinetic";
 const moqt::FullTrackName kTrack{{{"malformed-test"}}, "clock"};
-
-// A UDP port nobody holds right now (the relay binds it a moment later).
-std::uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The relay as a child process with its stdout and stderr in a file; killed if still running.
 class RelayProcess {
@@ -294,7 +282,8 @@ class RelayMalformedPeerTest : public ::testing::Test {
 };
 
 TEST_F(RelayMalformedPeerTest, MalformedSessionsCloseAloneWhileTheRelayKeepsServing) {
-  const auto port = free_udp_port();
+  const auto port = static_cast<std::uint16_t>(test::free_port());
+  ASSERT_NE(port, 0) << "no free port for the relay";
   RelayProcess relay;
   ASSERT_TRUE(relay.start(port, dir_ / "relay.log"));
   const auto pin = relay.wait_ready(5s);

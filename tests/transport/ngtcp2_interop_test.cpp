@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "../test_ports.hpp"
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/quic/quic_client.hpp"
@@ -62,21 +63,6 @@ std::string make_body(std::size_t size) {
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// A UDP port nobody holds right now on 127.0.0.1, for a peer that needs one on its command line.
-std::uint16_t free_udp_port() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  std::uint16_t port = 0;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  if (fd >= 0) ::close(fd);
-  return port;
 }
 
 // A child process whose output goes to a file; killed if still running when destroyed.
@@ -181,7 +167,7 @@ class GtlsserverTest : public Ngtcp2InteropTest {
   // Starts gtlsserver on a free port serving htdocs/, and our HTTP/3 client connected to it.
   void start(const std::string& gtlsserver) {
     fs::create_directory(dir_ / "htdocs");
-    port_ = free_udp_port();
+    port_ = static_cast<std::uint16_t>(kinetic::test::free_port());
     ASSERT_NE(port_, 0);
     ASSERT_TRUE(server_.spawn({gtlsserver, "-q", "--no-quic-dump", "--no-http-dump", "-d", (dir_ / "htdocs").string(),
                                "127.0.0.1", std::to_string(port_), (dir_ / "key.pem").string(),

@@ -38,7 +38,7 @@ class GatewayTest : public ProcessTest {
 
   // Relay on a port of its own, then the gateway on any HTTP port with `gateway_args`.
   static std::string preamble(const std::string& gateway_args, int seconds = 50) {
-    const std::string port = std::to_string(30000 + getpid() % 10000);
+    const std::string port = std::to_string(free_port());  // 0: none free, and no client reaches the relay
     const std::string t = std::to_string(seconds);
     return "RELAY=moqt://127.0.0.1:" + port + "\n"
            "timeout " + t + " \"$K\" relay --listen 127.0.0.1:" + port + " >relay.log 2>&1 & RELAY_PID=$!\n" +

@@ -60,7 +60,9 @@ TEST_F(GatewayHttp, BadRequestsGetClearErrorsAndTheGatewayCarriesOn) {
 // 403 with the relay's reason, and nothing of the session stays behind.
 TEST_F(GatewayHttp, RelayRefusingTheNamespaceIsTheClientsError) {
   std::ofstream(dir / "good.sdp") << make_offer(kH264AndVp8);
-  const std::string port = std::to_string(20000 + getpid() % 10000);
+  const int free = free_port();
+  ASSERT_NE(free, 0) << "no free port for the relay";
+  const std::string port = std::to_string(free);
   sh("\"$K\" token keygen --alg HS256 --kid k1 --out k1.jwk >keygen.log 2>&1\n"
      "timeout 20 \"$K\" relay --listen 127.0.0.1:" + port + " --auth-key k1.jwk >relay.log 2>&1 & R=$!\n" +
      shell_wait_for("relay.log", "relay listening") +

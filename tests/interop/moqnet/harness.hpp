@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "../../test_ports.hpp"
 #include "kinetic/transport/certificate.hpp"
 
 extern char** environ;
@@ -55,21 +56,6 @@ inline std::string missing_prerequisite() {
   for (const char* m : {"@moq/net", "esbuild", "playwright-core"})
     if (!fs::exists(modules / m)) return "no " + (modules / m).string() + ": run `npm ci` in " + harness_dir().string();
   return "";
-}
-
-inline std::uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  std::uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
 }
 
 // A child process; its stdout and stderr go to one temp file, read back with output().
@@ -176,7 +162,7 @@ class Relay {
     if (!cert->write(dir_)) return "cannot write the certificate";
     // A port that was free a moment ago can be taken before the relay binds it; try again.
     for (int attempt = 0; attempt < 3; ++attempt) {
-      port_ = free_udp_port();
+      port_ = static_cast<std::uint16_t>(test::free_port());
       if (port_ == 0) continue;
       if (!child_.start({KINETIC_CLI, "relay", "--listen", "127.0.0.1:" + std::to_string(port_), "--cert",
                          dir_ + "/cert.pem", "--key", dir_ + "/key.pem", "--log-level", "debug"}))
