@@ -245,6 +245,23 @@ TEST_F(RelayWorkersTest, SubscriberOnTheHubIsServedRightAfterThePublishersOk) {
   EXPECT_EQ(served.size(), static_cast<std::size_t>(kRounds));
 }
 
+// A second publisher of a namespace on the same worker joins the announcement the hub already
+// accepted: its OK comes at once, not after the worker's bound on waiting for the hub.
+TEST_F(RelayWorkersTest, SecondPublisherOfANamespaceOnOneWorkerIsAnsweredAtOnce) {
+  std::vector<std::size_t> on_one;
+  for (int attempt = 0; attempt < 40 && on_one.size() < 2; ++attempt) {
+    if (connect().worker == 1) on_one.push_back(clients_.size() - 1);
+  }
+  ASSERT_EQ(on_one.size(), 2u);
+  RecordingRequest first, second;
+  auto a = clients_[on_one[0]].session->publish_namespace({{"shared"}}, &first);
+  ASSERT_TRUE(loop_.run_until([&] { return first.ok || first.error; }, 3s));
+  ASSERT_TRUE(first.ok);
+  auto b = clients_[on_one[1]].session->publish_namespace({{"shared"}}, &second);
+  ASSERT_TRUE(loop_.run_until([&] { return second.ok || second.error; }, 1s));
+  EXPECT_TRUE(second.ok);
+}
+
 // A publisher that leaves before the hub answered its worker's announcement: the worker
 // withdraws it once the answer is in (withdrawing an unanswered request would make the answer
 // a protocol violation and cost the worker its hub link), and the hub link stays up.
