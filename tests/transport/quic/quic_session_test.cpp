@@ -1,5 +1,7 @@
 #include "kinetic/transport/quic/quic_session.hpp"
 
+#include <list>
+
 #include "dropping_relay.hpp"
 #include "quic_fixture.hpp"
 
@@ -90,12 +92,15 @@ TEST_F(QuicSessionTest, OneMegabyteUploadMatchesSha256) {
 // ngtcp2 0.12 counts no lost packets; stats().packets_lost counts its loss events (recovery
 // periods), so the relay's path score sees loss over real QUIC too.
 TEST_F(QuicSessionTest, LossCountRisesWhenPacketsAreLostAndStaysZeroOnACleanPath) {
-  // Uploads 1 MB and returns the uploading client's loss count.
-  auto upload = [this](Session& session) {
+  // Uploads 1 MB and returns the uploading client's loss count. The collectors outlive the
+  // sessions: a stream's last callbacks (its close, once the final ACKs are in) may come after
+  // the upload has returned, while the loop runs for the next one.
+  std::list<Collector> collectors;
+  auto upload = [this, &collectors](Session& session) {
     constexpr std::size_t kSize = 1 << 20;
     std::vector<std::uint8_t> payload(kSize);
     fill_pattern(0, payload.data(), kSize);
-    Collector c;
+    Collector& c = collectors.emplace_back();
     Stream* s = session.open_bidi();
     s->set_handler(&c);
     s->write(bytes("S"));
