@@ -108,6 +108,21 @@ class RelayWorkersTest : public ::testing::Test {
            std::all_of(recs.begin(), recs.end(), [](const auto& r) { return r->ok; });
   }
 
+  // `pub` publishes namespace "live" and accepts every subscription to it, keeping each in
+  // `served`; true once the OK is in. The request stays open while the returned handle lives.
+  struct Announced {
+    RecordingRequest answer;
+    std::shared_ptr<moqt::OutgoingRequest> request;
+  };
+  bool publish_live(Client& pub, std::vector<std::shared_ptr<moqt::ServedSubscription>>& served, Announced& out) {
+    pub.handler->on_sub = [&served](moqt::ServedSubscription& s) {
+      s.accept({});
+      served.push_back(s.shared_from_this());
+    };
+    out.request = pub.session->publish_namespace({{"live"}}, &out.answer);
+    return loop_.run_until([&] { return out.answer.ok; }, 2s);
+  }
+
   std::size_t count_ = 2;
   transport::EpollLoop loop_;  // the clients'
   RelayMetrics metrics_;
@@ -155,13 +170,8 @@ TEST_F(RelayWorkersTest, ConnectionsSpreadOverWorkersAndEachIsServedWhole) {
 TEST_F(RelayWorkersTest, PublisherOnOneWorkerReachesSubscribersOnBoth) {
   Client& pub = connect();
   std::vector<std::shared_ptr<moqt::ServedSubscription>> served;
-  pub.handler->on_sub = [&](moqt::ServedSubscription& s) {
-    s.accept({});
-    served.push_back(s.shared_from_this());
-  };
-  RecordingRequest announced;
-  auto announce = pub.session->publish_namespace({{"live"}}, &announced);
-  ASSERT_TRUE(loop_.run_until([&] { return announced.ok; }, 2s));
+  Announced announced;
+  ASSERT_TRUE(publish_live(pub, served, announced));
 
   // Subscribers until both workers hold two (the kernel's hash places them).
   std::vector<std::size_t> sub_index;
@@ -312,13 +322,8 @@ TEST_F(RelayThreeWorkersTest, MetricsCountEachObjectOnceForTheRelay) {
   const std::vector<std::size_t> sub_index = {on_worker[0][0], on_worker[1][1], on_worker[2][0]};
 
   std::vector<std::shared_ptr<moqt::ServedSubscription>> served;
-  pub.handler->on_sub = [&](moqt::ServedSubscription& s) {
-    s.accept({});
-    served.push_back(s.shared_from_this());
-  };
-  RecordingRequest announced;
-  auto announce = pub.session->publish_namespace({{"live"}}, &announced);
-  ASSERT_TRUE(loop_.run_until([&] { return announced.ok; }, 2s));
+  Announced announced;
+  ASSERT_TRUE(publish_live(pub, served, announced));
   std::vector<std::unique_ptr<RecordingSubscription>> recs;
   std::vector<std::shared_ptr<moqt::Subscription>> handles;
   ASSERT_TRUE(subscribe_all(sub_index, track("live", "clock"), recs, handles));

@@ -489,7 +489,10 @@ void QuicSession::flush() {
   // stays in ngtcp2's expiry until handled, and every flush after a burst (the ACKs' flushes)
   // would otherwise arm a timer for it that fires at once and runs one more flush for nothing.
   if (ngtcp2_conn_get_expiry(conn_) <= ts && !handle_expiry(ts)) return;
-  if (!pending_tx_.empty() || waiting_writable_) return;
+  if (!pending_tx_.empty() || waiting_writable_) {
+    update_timer();  // nothing is sent until the socket drains, but the expiry still runs
+    return;
+  }
 
   const std::size_t max_udp = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   const std::size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
@@ -684,8 +687,7 @@ void QuicSession::on_timer() {
     return;
   }
   auto self = shared_from_this();
-  flush();  // handles what is due, then sends what that released
-  update_timer();  // a flush held back by a full socket arms nothing
+  flush();  // handles what is due, sends what that released and arms the next expiry
 }
 
 bool QuicSession::handle_expiry(ngtcp2_tstamp ts) {
