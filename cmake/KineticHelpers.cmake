@@ -33,10 +33,11 @@ function(kinetic_layer layer)
   add_library(kinetic::${layer} ALIAS kinetic_${layer})
 endfunction()
 
-# kinetic_tests(<layer> [DEPS ...]): every tests/<layer>/**/*_test.cpp becomes its own program,
-# so one broken test file never hides the others.
+# kinetic_tests(<layer> [DEPS ...] [BROWSER ...]): every tests/<layer>/**/*_test.cpp becomes its
+# own program, so one broken test file never hides the others. BROWSER names the files (path below
+# tests/<layer>/ without .cpp) whose tests drive headless Chromium: they take the `browser` lock.
 function(kinetic_tests layer)
-  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DEPS;BROWSER" ${ARGN})
   file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
   foreach(src IN LISTS test_sources)
     # Target name from the path below tests/<layer>/, so quic/session_test.cpp and
@@ -52,8 +53,13 @@ function(kinetic_tests layer)
       KINETIC_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared"
       KINETIC_BINARY_DIR="${PROJECT_BINARY_DIR}")
     target_link_libraries(${target} PRIVATE kinetic::${layer} ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
-    gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30
-      PROPERTIES LABELS ${layer})
+    if(rel IN_LIST ARG_BROWSER)
+      gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30
+        PROPERTIES LABELS ${layer} RESOURCE_LOCK browser)
+    else()
+      gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30
+        PROPERTIES LABELS ${layer})
+    endif()
   endforeach()
 endfunction()
 

@@ -33,5 +33,12 @@ echo "=== summary"
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   printf 'failed step: %s\n' "${failed_steps[@]}"
 fi
+# The failed tests' own words, here at the end where they are not lost in a long log.
+for s in "${failed_steps[@]}"; do
+  case "$s" in
+    "ctest") scripts/failed_test_logs.sh build 40 ;;
+    "ctest (ASan+UBSan)") scripts/failed_test_logs.sh build-asan 40 ;;
+  esac
+done
 echo "summary: ${passed_steps} steps ok, ${#failed_steps[@]} steps failed"
 [ "${#failed_steps[@]}" -eq 0 ]

@@ -89,9 +89,14 @@ TEST_F(InprocSessionTest, StreamBytesCrossBothWaysAsTheWritersBuffers) {
   mine.data_hook = [&](Stream&, std::span<const std::uint8_t> d, bool) {
     if (!d.empty()) reply_seen = d.data();
   };
+  // b waits at a gate so that the task is still queued when the reference count is read:
+  // on a busy machine b's thread could otherwise run it first.
+  std::promise<void> gate;
+  b.post([f = gate.get_future().share()] { f.wait(); });
   s->write(request, true);
   // Queued until b has run the task, which holds a reference instead of a copy.
   EXPECT_GE(request.use_count(), 2);
+  gate.set_value();
   EXPECT_TRUE(a.run_until([&] { return mine.fin; }, 2s));
   EXPECT_EQ(seen_on_b.load(), request.data());
   EXPECT_EQ(reply_seen, reply.data());

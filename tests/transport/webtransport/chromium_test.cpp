@@ -68,7 +68,10 @@ std::string find_node() {
 // network service sends OnClosed without the final stats its own interface requires, the
 // renderer rejects the message and the page sees "Connection lost." instead of code 77. Only
 // that case, proven by Chromium's log, is retried (fresh server, fresh browser, at most
-// kAttempts runs in all); any other failure fails the test at once.
+// kAttempts runs in all); any other failure fails the test at once. On loopback, where our ACK
+// comes back within microseconds, it hit 11 of 34 runs (2026-12-03, the code before and after
+// that day's transport changes alike): three runs failed the whole test about once in 30, so
+// it gets eight (about once in 8,000); over a real path's round trip the task runs first.
 void run_echo_attempt(bool final_attempt, bool* retry) {
   const char* chromium_env = std::getenv("CHROMIUM");
   const std::string chromium = chromium_env ? chromium_env : "/usr/bin/chromium";
@@ -166,7 +169,7 @@ void run_echo_attempt(bool final_attempt, bool* retry) {
 }
 
 TEST(Chromium, WebTransportEchoWithMoqt20) {
-  constexpr int kAttempts = 3;
+  constexpr int kAttempts = 8;
   bool retry = true;
   for (int attempt = 1; retry && attempt <= kAttempts && !::testing::Test::IsSkipped(); ++attempt) {
     retry = false;
