@@ -1,9 +1,12 @@
 // Conjecture cost per frame (push_real of the next real frame + predict(1)) on real footage
 // scaled to common sizes, against a plain frame copy (what freezing costs) at the same size.
-// Frames are decoded once with the ffmpeg CLI from ../shared/media/vtest.avi.
+// Frames are decoded once with the ffmpeg CLI from ../shared/media/vtest.avi; where that CLI or
+// the media is absent (a GPU host with neither), KINETIC_VIDEO_CLIP_DIR names a folder of the
+// same frames already decoded, vtest_<w>x<h>.yuv (yuv420p, frame after frame).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <utility>
@@ -19,9 +22,13 @@ using kinetic::mock::Frame;
 constexpr int kClipFrames = 16;
 
 std::vector<Frame> decode_clip(int w, int h) {
-  const std::string cmd = "ffmpeg -v error -i '" + std::string(KINETIC_SHARED_DIR) +
-                          "/media/vtest.avi' -vf scale=" + std::to_string(w) + ":" + std::to_string(h) +
-                          " -frames:v " + std::to_string(kClipFrames) + " -pix_fmt yuv420p -f rawvideo -";
+  const char* dir = std::getenv("KINETIC_VIDEO_CLIP_DIR");
+  const std::string cmd =
+      dir != nullptr && *dir != '\0'
+          ? "cat '" + std::string(dir) + "/vtest_" + std::to_string(w) + "x" + std::to_string(h) + ".yuv'"
+          : "ffmpeg -v error -i '" + std::string(KINETIC_SHARED_DIR) +
+                "/media/vtest.avi' -vf scale=" + std::to_string(w) + ":" + std::to_string(h) + " -frames:v " +
+                std::to_string(kClipFrames) + " -pix_fmt yuv420p -f rawvideo -";
   std::vector<Frame> frames;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return frames;
@@ -29,7 +36,8 @@ std::vector<Frame> decode_clip(int w, int h) {
     Frame f(w, h);
     f.pts_us = i * 100'000;
     bool ok = true;
-    for (auto* plane : {&f.y, &f.u, &f.v}) ok = ok && std::fread(plane->data(), 1, plane->size(), pipe) == plane->size();
+    for (auto* plane : {&f.y, &f.u, &f.v})
+      ok = ok && std::fread(plane->data(), 1, plane->size(), pipe) == plane->size();
     if (!ok) break;
     frames.push_back(std::move(f));
   }
@@ -63,7 +71,8 @@ void run_engine(benchmark::State& state, kinetic::mock::VideoConjecturer& engine
   }
   const double bytes = static_cast<double>(frames[0].y.size() + frames[0].u.size() + frames[0].v.size());
   state.SetBytesProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) * bytes));
-  state.counters["fell_back"] = benchmark::Counter(static_cast<double>(fell_back), benchmark::Counter::kAvgIterations);
+  state.counters["fell_back"] =
+      benchmark::Counter(static_cast<double>(fell_back), benchmark::Counter::kAvgIterations);
   state.SetLabel(std::string(engine.backend()));
 }
 
@@ -99,7 +108,8 @@ void BM_FreezeCopy(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) * bytes));
 }
 
-#define KINETIC_VIDEO_SIZES Args({640, 480})->Args({1280, 720})->Args({1920, 1080})->Unit(benchmark::kMillisecond)
+#define KINETIC_VIDEO_SIZES \
+  Args({640, 480})->Args({1280, 720})->Args({1920, 1080})->Unit(benchmark::kMillisecond)
 BENCHMARK(BM_FreezeCopy)->KINETIC_VIDEO_SIZES;
 BENCHMARK(BM_ConjectureCpu)->KINETIC_VIDEO_SIZES;
 BENCHMARK(BM_ConjectureGpu)->KINETIC_VIDEO_SIZES->UseRealTime();

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Runs on a lent GPU host from the bundle bench/gpu_host/bundle.sh made (.gpu_host/bundle.tar.xz):
+# the CUDA engine against the CPU engine (and under compute-sanitizer), the conjecture bench with
+# its GPU rows, and `kinetic relay --workers W` on a machine with cores to spare, all inside
+# BUDGET seconds (a lease is short: a step that would not fit is skipped and says so). Logs and
+# JSON go into $OUT/gpu_host.tar.gz (or ./gpu-host-out/); the last lines printed are the summary.
+#
+# usage: bench/gpu_host/run.sh            QUICK=1 for a smoke run of every step (a few seconds each)
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DEST=${OUT:-$ROOT/gpu-host-out}
+QUICK=${QUICK:-0}
+DEADLINE=$((SECONDS + ${BUDGET:-380}))
+mkdir -p "$DEST"
+OUTDIR=$(mktemp -d /tmp/kinetic-gpu-host-out-XXXXXX)
+# A lease takes back at most 8 files: everything travels as one archive beside the summary.
+trap 'tar -C "$OUTDIR" -czf "$DEST/gpu_host.tar.gz" . ; cp "$OUTDIR/summary.txt" "$DEST/" 2>/dev/null' EXIT
+# Seconds a step may take: its own limit, or what is left of the budget (0: skip it).
+limit() { local left=$((DEADLINE - SECONDS)); [ "$left" -lt 15 ] && { echo 0; return; }; echo $(($1 < left ? $1 : left)); }
+STAGE=$(mktemp -d /tmp/kinetic-gpu-host-XXXXXX)
+tar -C "$STAGE" -xJf "$ROOT/.gpu_host/bundle.tar.xz" || { echo "no bundle: run bench/gpu_host/bundle.sh" >&2; exit 1; }
+BIN=$STAGE/bin
+# A host libstdc++ at least as new as the build's (GCC 12: GLIBCXX_3.4.30) serves ours and the
+# host's own tools (compute-sanitizer) alike; an older one is replaced by ours.
+HOST_STDCXX=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/{print $NF; exit}')
+[ -n "$HOST_STDCXX" ] && grep -q GLIBCXX_3.4.30 "$HOST_STDCXX" && rm -f "$STAGE/lib/libstdc++.so.6" "$STAGE/lib/libgcc_s.so.1"
+run() { env LD_LIBRARY_PATH="$STAGE/lib:/usr/local/nvidia/lib64:/usr/local/nvidia/lib" "$@"; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+SUMMARY=$OUTDIR/summary.txt
+: >"$SUMMARY"
+note() { echo "$*" | tee -a "$SUMMARY"; }
+step() { echo "=== $* ($(date +%T))"; }
+
+step machine
+{ nproc; grep -m1 'model name' /proc/cpuinfo; grep -m1 'cpu MHz' /proc/cpuinfo; uname -r
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv 2>&1; } | tee "$OUTDIR/machine.txt"
+
+# The tests find their data frames through the source path compiled into them.
+SRC=$(cat "$STAGE/source_dir")
+if [ -n "$SRC" ] && [ ! -e "$SRC/tests/mock/data" ]; then mkdir -p "$(dirname "$SRC")" && ln -s "$ROOT" "$SRC"; fi
+
+step "CUDA engine against the CPU engine"
+run timeout "$(limit 120)" "$BIN/mock_cuda_video_conjecture_cuda_test" >"$OUTDIR/cuda_test.txt" 2>&1
+note "cuda equality test: exit $? ($(grep -c '^\[       OK' "$OUTDIR/cuda_test.txt") ok, $(grep -c 'SKIPPED' "$OUTDIR/cuda_test.txt") skip lines, $(grep -c '^\[  FAILED' "$OUTDIR/cuda_test.txt") failed lines)"
+
+step "conjecture bench"
+CLIPS=$STAGE/clips
+mkdir -p "$CLIPS"
+python3 - "$CLIPS" "$ROOT/.gpu_host/vtest.avi" "$ROOT/tests/mock/data/vtest_400x300.yuv" <<'PY' 2>&1 | tee -a "$SUMMARY"
+# 16 frames per size, yuv420p: vtest.avi decoded and scaled (it travels in .gpu_host/ when the
+# bundle has room), else the tests' own 400x300 vtest frame panned across and scaled.
+import os, sys, numpy as np
+out, avi, still = sys.argv[1:4]
+sizes = [(640, 480), (1280, 720), (1920, 1080)]
+clips, what = {}, ""
+try:
+    import cv2
+    cap, frames = cv2.VideoCapture(avi), []
+    while len(frames) < 16:
+        ok, bgr = cap.read()
+        if not ok: break
+        frames.append(bgr)
+    if len(frames) == 16:
+        what = "the first 16 frames of vtest.avi"
+        for w, h in sizes:
+            clips[(w, h)] = [cv2.cvtColor(cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA),
+                                          cv2.COLOR_BGR2YUV_I420).tobytes() for f in frames]
+except Exception as e:
+    print("vtest.avi not decoded:", e)
+if not clips:
+    # Nearest-neighbour scaling of each plane, a pan of 2 px right and 1 px down per frame.
+    w0, h0 = 400, 300
+    raw = np.fromfile(still, np.uint8)
+    planes = [raw[: w0 * h0].reshape(h0, w0), raw[w0 * h0 : w0 * h0 * 5 // 4].reshape(h0 // 2, w0 // 2),
+              raw[w0 * h0 * 5 // 4 :].reshape(h0 // 2, w0 // 2)]
+    what = "panned crops of the tests' 400x300 vtest frame (vtest.avi not decoded)"
+    for w, h in sizes:
+        fs = []
+        for i in range(16):
+            parts = []
+            for k, p in enumerate(planes):
+                d = 1 if k == 0 else 2
+                ys = ((np.arange(h // d) + i // d) * p.shape[0] // (h // d + 32)).clip(0, p.shape[0] - 1)
+                xs = ((np.arange(w // d) + 2 * i // d) * p.shape[1] // (w // d + 64)).clip(0, p.shape[1] - 1)
+                parts.append(p[np.ix_(ys, xs)].tobytes())
+            fs.append(b"".join(parts))
+        clips[(w, h)] = fs
+for (w, h), fs in clips.items():
+    with open(f"{out}/vtest_{w}x{h}.yuv", "wb") as f:
+        for fr in fs: f.write(fr)
+print("clips:", what)
+PY
+reps=3; [ "$QUICK" = 1 ] && reps=1
+KINETIC_VIDEO_CLIP_DIR=$CLIPS run timeout "$(limit 90)" "$BIN/video_conjecture_bench" --benchmark_repetitions=$reps \
+  --benchmark_report_aggregates_only=true --benchmark_out="$OUTDIR/conjecture.json" --benchmark_out_format=json \
+  $([ "$QUICK" = 1 ] && echo --benchmark_min_time=0.05) >"$OUTDIR/conjecture.txt" 2>&1
+note "conjecture bench: exit $?"
+grep -E '_(median|mean)' "$OUTDIR/conjecture.txt" | grep median | tee -a "$SUMMARY"
+
+step "relay workers"
+if [ "$QUICK" = 1 ]; then WORKERS="1 2"; SUBS="10"; BASE="--raw-mb 20 --unpaced 1 --repeats 1"; WIN="--window 1 --warmup 0.5"
+else WORKERS="1 2 4 8"; SUBS="100 500 2000"; BASE="--raw-mb 300 --unpaced 3 --repeats 2"; WIN="--window 4 --warmup 1"; fi
+SUBTHREADS=${SUBTHREADS:-6}
+for w in $WORKERS; do
+  t=$(limit 75); [ "$t" = 0 ] && { note "relay --workers $w: skipped, out of time"; continue; }
+  run timeout "$t" "$BIN/relay_loopback_bench" --kinetic "$BIN/kinetic" --skip-baselines --subscribers 0 \
+    --subscribers-1mbit $SUBS --sub-threads "$SUBTHREADS" $WIN --relay-arg --workers --relay-arg "$w" \
+    --json "$OUTDIR/workers$w.json" >"$OUTDIR/workers$w.txt" 2>&1
+  note "relay --workers $w, subscribers of 1 Mbit/s $SUBS: exit $?"
+done
+for w in 1 4; do
+  t=$(limit 60); [ "$t" = 0 ] && { note "goodput, relay --workers $w: skipped, out of time"; continue; }
+  run timeout "$t" "$BIN/relay_loopback_bench" --kinetic "$BIN/kinetic" --subscribers 0 --subscribers-1mbit 0 \
+    $BASE --relay-arg --workers --relay-arg "$w" --json "$OUTDIR/goodput$w.json" >"$OUTDIR/goodput$w.txt" 2>&1
+  note "goodput baselines, relay --workers $w: exit $?"
+done
+for f in "$OUTDIR"/workers*.txt "$OUTDIR"/goodput*.txt; do echo "--- $(basename "$f")"; grep '^|' "$f" | head -30; done >>"$SUMMARY"
+step "compute-sanitizer"
+if command -v compute-sanitizer >/dev/null && [ "$QUICK" = 0 ]; then
+  for tool in memcheck racecheck; do
+    filter='*'; [ $tool = racecheck ] && filter='*Malformed*'
+    t=$(limit $([ $tool = memcheck ] && echo 100 || echo 45)); [ "$t" = 0 ] && { note "$tool: skipped, out of time"; continue; }
+    run timeout "$t" compute-sanitizer --tool $tool --error-exitcode 9 \
+      "$BIN/mock_cuda_video_conjecture_cuda_test" --gtest_filter="$filter" >"$OUTDIR/sanitizer_$tool.txt" 2>&1
+    note "compute-sanitizer $tool ($filter): exit $? — $(grep -m1 'ERROR SUMMARY' "$OUTDIR/sanitizer_$tool.txt")"
+  done
+fi
+
+step done
+echo "===== summary"; cat "$SUMMARY"
