@@ -6,6 +6,10 @@
 # JSON go into $OUT/gpu_host.tar.gz (or ./gpu-host-out/); the last lines printed are the summary.
 #
 # usage: bench/gpu_host/run.sh            QUICK=1 for a smoke run of every step (a few seconds each)
+#   STEPS="cuda bench relay goodput sanitizer" (the default: all), WORKERS="1 2 4 8",
+#   SUBS="100 500 2000" (subscribers of 1 Mbit/s per row), SUBTHREADS=6 (the bench's subscriber
+#   loops), BASELINES=1 (each workers run also measures raw QUIC and the direct path, so that its
+#   rows have their own "added" latency)
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEST=${OUT:-$ROOT/gpu-host-out}
@@ -39,10 +43,16 @@ step machine
 SRC=$(cat "$STAGE/source_dir")
 if [ -n "$SRC" ] && [ ! -e "$SRC/tests/mock/data" ]; then mkdir -p "$(dirname "$SRC")" && ln -s "$ROOT" "$SRC"; fi
 
+STEPS=" ${STEPS:-cuda bench relay goodput sanitizer} "
+want() { [[ $STEPS == *" $1 "* ]]; }
+
+want cuda && {
 step "CUDA engine against the CPU engine"
 run timeout "$(limit 120)" "$BIN/mock_cuda_video_conjecture_cuda_test" >"$OUTDIR/cuda_test.txt" 2>&1
 note "cuda equality test: exit $? ($(grep -c '^\[       OK' "$OUTDIR/cuda_test.txt") ok, $(grep -c 'SKIPPED' "$OUTDIR/cuda_test.txt") skip lines, $(grep -c '^\[  FAILED' "$OUTDIR/cuda_test.txt") failed lines)"
+}
 
+want bench && {
 step "conjecture bench"
 CLIPS=$STAGE/clips
 mkdir -p "$CLIPS"
@@ -96,19 +106,21 @@ KINETIC_VIDEO_CLIP_DIR=$CLIPS run timeout "$(limit 90)" "$BIN/video_conjecture_b
   $([ "$QUICK" = 1 ] && echo --benchmark_min_time=0.05) >"$OUTDIR/conjecture.txt" 2>&1
 note "conjecture bench: exit $?"
 grep -E '_(median|mean)' "$OUTDIR/conjecture.txt" | grep median | tee -a "$SUMMARY"
+}
 
 step "relay workers"
-if [ "$QUICK" = 1 ]; then WORKERS="1 2"; SUBS="10"; BASE="--raw-mb 20 --unpaced 1 --repeats 1"; WIN="--window 1 --warmup 0.5"
-else WORKERS="1 2 4 8"; SUBS="100 500 2000"; BASE="--raw-mb 300 --unpaced 3 --repeats 2"; WIN="--window 4 --warmup 1"; fi
+if [ "$QUICK" = 1 ]; then WORKERS=${WORKERS:-1 2}; SUBS=${SUBS:-10}; BASE="--raw-mb 20 --unpaced 1 --repeats 1"; WIN="--window 1 --warmup 0.5"
+else WORKERS=${WORKERS:-1 2 4 8}; SUBS=${SUBS:-100 500 2000}; BASE="--raw-mb 300 --unpaced 3 --repeats 2"; WIN="--window 4 --warmup 1"; fi
 SUBTHREADS=${SUBTHREADS:-6}
-for w in $WORKERS; do
-  t=$(limit 75); [ "$t" = 0 ] && { note "relay --workers $w: skipped, out of time"; continue; }
-  run timeout "$t" "$BIN/relay_loopback_bench" --kinetic "$BIN/kinetic" --skip-baselines --subscribers 0 \
+RELAY_BASE="--skip-baselines"; [ "${BASELINES:-0}" = 1 ] && RELAY_BASE="--raw-mb 200 --unpaced 2 --repeats 1"
+want relay && for w in $WORKERS; do
+  t=$(limit $([ "${BASELINES:-0}" = 1 ] && echo 110 || echo 75)); [ "$t" = 0 ] && { note "relay --workers $w: skipped, out of time"; continue; }
+  run timeout "$t" "$BIN/relay_loopback_bench" --kinetic "$BIN/kinetic" $RELAY_BASE --subscribers 0 \
     --subscribers-1mbit $SUBS --sub-threads "$SUBTHREADS" $WIN --relay-arg --workers --relay-arg "$w" \
     --json "$OUTDIR/workers$w.json" >"$OUTDIR/workers$w.txt" 2>&1
   note "relay --workers $w, subscribers of 1 Mbit/s $SUBS: exit $?"
 done
-for w in 1 4; do
+want goodput && for w in 1 4; do
   t=$(limit 60); [ "$t" = 0 ] && { note "goodput, relay --workers $w: skipped, out of time"; continue; }
   run timeout "$t" "$BIN/relay_loopback_bench" --kinetic "$BIN/kinetic" --subscribers 0 --subscribers-1mbit 0 \
     $BASE --relay-arg --workers --relay-arg "$w" --json "$OUTDIR/goodput$w.json" >"$OUTDIR/goodput$w.txt" 2>&1
@@ -116,7 +128,7 @@ for w in 1 4; do
 done
 for f in "$OUTDIR"/workers*.txt "$OUTDIR"/goodput*.txt; do echo "--- $(basename "$f")"; grep '^|' "$f" | head -30; done >>"$SUMMARY"
 step "compute-sanitizer"
-if command -v compute-sanitizer >/dev/null && [ "$QUICK" = 0 ]; then
+if want sanitizer && command -v compute-sanitizer >/dev/null && [ "$QUICK" = 0 ]; then
   for tool in memcheck racecheck; do
     filter='*'; [ $tool = racecheck ] && filter='*Malformed*'
     t=$(limit $([ $tool = memcheck ] && echo 100 || echo 45)); [ "$t" = 0 ] && { note "$tool: skipped, out of time"; continue; }
