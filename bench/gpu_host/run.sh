@@ -6,7 +6,7 @@
 # JSON go into $OUT/gpu_host.tar.gz (or ./gpu-host-out/); the last lines printed are the summary.
 #
 # usage: bench/gpu_host/run.sh            QUICK=1 for a smoke run of every step (a few seconds each)
-#   STEPS="cuda bench relay goodput sanitizer" (the default: all), WORKERS="1 2 4 8",
+#   STEPS="cuda bench relay goodput sanitizer" (the default; "kernels" adds ncu's kernel times), WORKERS="1 2 4 8",
 #   SUBS="100 500 2000" (subscribers of 1 Mbit/s per row), SUBTHREADS=6 (the bench's subscriber
 #   loops), BASELINES=1 (each workers run also measures raw QUIC and the direct path, so that its
 #   rows have their own "added" latency)
@@ -46,15 +46,9 @@ if [ -n "$SRC" ] && [ ! -e "$SRC/tests/mock/data" ]; then mkdir -p "$(dirname "$
 STEPS=" ${STEPS:-cuda bench relay goodput sanitizer} "
 want() { [[ $STEPS == *" $1 "* ]]; }
 
-want cuda && {
-step "CUDA engine against the CPU engine"
-run timeout "$(limit 120)" "$BIN/mock_cuda_video_conjecture_cuda_test" >"$OUTDIR/cuda_test.txt" 2>&1
-note "cuda equality test: exit $? ($(grep -c '^\[       OK' "$OUTDIR/cuda_test.txt") ok, $(grep -c 'SKIPPED' "$OUTDIR/cuda_test.txt") skip lines, $(grep -c '^\[  FAILED' "$OUTDIR/cuda_test.txt") failed lines)"
-}
-
-want bench && {
-step "conjecture bench"
 CLIPS=$STAGE/clips
+make_clips() {
+[ -f "$CLIPS/vtest_1920x1080.yuv" ] && return
 mkdir -p "$CLIPS"
 python3 - "$CLIPS" "$ROOT/.gpu_host/vtest.avi" "$ROOT/tests/mock/data/vtest_400x300.yuv" <<'PY' 2>&1 | tee -a "$SUMMARY"
 # 16 frames per size, yuv420p: vtest.avi decoded and scaled (it travels in .gpu_host/ when the
@@ -100,6 +94,17 @@ for (w, h), fs in clips.items():
         for fr in fs: f.write(fr)
 print("clips:", what)
 PY
+}
+
+want cuda && {
+step "CUDA engine against the CPU engine"
+run timeout "$(limit 120)" "$BIN/mock_cuda_video_conjecture_cuda_test" >"$OUTDIR/cuda_test.txt" 2>&1
+note "cuda equality test: exit $? ($(grep -c '^\[       OK' "$OUTDIR/cuda_test.txt") ok, $(grep -c 'SKIPPED' "$OUTDIR/cuda_test.txt") skip lines, $(grep -c '^\[  FAILED' "$OUTDIR/cuda_test.txt") failed lines)"
+}
+
+want bench && {
+step "conjecture bench"
+make_clips
 reps=3; [ "$QUICK" = 1 ] && reps=1
 KINETIC_VIDEO_CLIP_DIR=$CLIPS run timeout "$(limit 90)" "$BIN/video_conjecture_bench" --benchmark_repetitions=$reps \
   --benchmark_report_aggregates_only=true --benchmark_out="$OUTDIR/conjecture.json" --benchmark_out_format=json \
@@ -126,7 +131,28 @@ want goodput && for w in 1 4; do
     $BASE --relay-arg --workers --relay-arg "$w" --json "$OUTDIR/goodput$w.json" >"$OUTDIR/goodput$w.txt" 2>&1
   note "goodput baselines, relay --workers $w: exit $?"
 done
-for f in "$OUTDIR"/workers*.txt "$OUTDIR"/goodput*.txt; do echo "--- $(basename "$f")"; grep '^|' "$f" | head -30; done >>"$SUMMARY"
+for f in "$OUTDIR"/workers*.txt "$OUTDIR"/goodput*.txt; do [ -f "$f" ] || continue; echo "--- $(basename "$f")"; grep '^|' "$f" | head -30; done >>"$SUMMARY"
+want kernels && {
+step "kernel times at 1920x1080 (ncu, clocks as found)"
+make_clips
+# Two frames of push + predict skipped (module load, buffers), the next four profiled.
+KINETIC_VIDEO_CLIP_DIR=$CLIPS run timeout "$(limit 120)" ncu --clock-control none --metrics gpu__time_duration.sum \
+  --csv --print-units base --launch-skip 40 --launch-count 80 "$BIN/video_conjecture_bench" \
+  --benchmark_filter='BM_ConjectureGpu/1920/1080' --benchmark_min_time=0.05 >"$OUTDIR/kernels.csv" 2>&1
+note "ncu: exit $?"
+python3 - "$OUTDIR/kernels.csv" <<'PY' 2>&1 | tee -a "$SUMMARY"
+import csv, sys, collections
+rows = [r for r in csv.reader(open(sys.argv[1])) if len(r) > 10]
+head = rows[0]; k, v = head.index("Kernel Name"), head.index("Metric Value")
+t = collections.defaultdict(list)
+for r in rows[1:]: t[r[k].split("(")[0]].append(float(r[v].replace(",", "")) / 1e3)
+total = sum(sum(x) for x in t.values())
+for name, x in sorted(t.items(), key=lambda e: -sum(e[1])):
+    print(f"{name:40s} launches {len(x):3d}  total {sum(x):9.1f} us  share {100 * sum(x) / total:5.1f}%")
+print(f"all kernels: {total:.1f} us over {len(rows) - 1} launches")
+PY
+}
+
 step "compute-sanitizer"
 if want sanitizer && command -v compute-sanitizer >/dev/null && [ "$QUICK" = 0 ]; then
   for tool in memcheck racecheck; do
