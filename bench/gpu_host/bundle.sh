@@ -6,6 +6,7 @@
 # library they load except glibc's own (the host's glibc is newer; its libstdc++ may not be).
 #
 # usage: bench/gpu_host/bundle.sh [BUILD_DIR]      (default build; writes .gpu_host/bundle.tar.xz)
+#   BEFORE_BENCH=path also packs an earlier video_conjecture_bench, which run.sh times beside the new one
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -24,6 +25,9 @@ BINS=(
   "$BUILD/bench/relay/relay_loopback_bench"
   "$STAGE/kinetic"
 )
+# BEFORE_BENCH=path: an earlier build's video_conjecture_bench, run beside the new one (same lease).
+[ -n "${BEFORE_BENCH:-}" ] && cp "$BEFORE_BENCH" "$STAGE/video_conjecture_bench_before" &&
+  BINS+=("$STAGE/video_conjecture_bench_before")
 for b in "${BINS[@]}"; do
   [ -x "$b" ] || { echo "missing $b: build it first" >&2; exit 1; }
   strip -o "$STAGE/bin/$(basename "$b")" "$b"

@@ -111,6 +111,15 @@ KINETIC_VIDEO_CLIP_DIR=$CLIPS run timeout "$(limit 90)" "$BIN/video_conjecture_b
   $([ "$QUICK" = 1 ] && echo --benchmark_min_time=0.05) >"$OUTDIR/conjecture.txt" 2>&1
 note "conjecture bench: exit $?"
 grep -E '_(median|mean)' "$OUTDIR/conjecture.txt" | grep median | tee -a "$SUMMARY"
+if [ -x "$BIN/video_conjecture_bench_before" ]; then
+  # The earlier build's GPU rows, then the new build's again: before and after alternate in one lease.
+  for b in video_conjecture_bench_before video_conjecture_bench; do
+    KINETIC_VIDEO_CLIP_DIR=$CLIPS run timeout "$(limit 60)" "$BIN/$b" --benchmark_filter=Gpu --benchmark_repetitions=$reps \
+      --benchmark_report_aggregates_only=true >"$OUTDIR/$b.gpu.txt" 2>&1
+    note "$b (GPU rows): exit $?"
+    grep median "$OUTDIR/$b.gpu.txt" | sed "s/^/$b: /" | tee -a "$SUMMARY"
+  done
+fi
 }
 
 step "relay workers"
