@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs what bench/gpu_host/run.sh needs on a lent GPU host that has CUDA's driver but none of
+# Packs what bench/gpu_host/run.sh needs on a GPU host that has CUDA's driver but none of
 # Debian's packages: the CUDA equality test, the conjecture bench, the relay bench and a kinetic
 # CLI with only `relay` and `quic-perf` (linked here from the build's objects with --as-needed,
 # so that FFmpeg's and GStreamer's ~180 MB of libraries stay behind), stripped, with every shared
@@ -25,7 +25,7 @@ BINS=(
   "$BUILD/bench/relay/relay_loopback_bench"
   "$STAGE/kinetic"
 )
-# BEFORE_BENCH=path: an earlier build's video_conjecture_bench, run beside the new one (same lease).
+# BEFORE_BENCH=path: an earlier build's video_conjecture_bench, run beside the new one (same session on the host).
 [ -n "${BEFORE_BENCH:-}" ] && cp "$BEFORE_BENCH" "$STAGE/video_conjecture_bench_before" &&
   BINS+=("$STAGE/video_conjecture_bench_before")
 for b in "${BINS[@]}"; do

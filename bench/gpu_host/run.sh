@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs on a lent GPU host from the bundle bench/gpu_host/bundle.sh made (.gpu_host/bundle.tar.xz):
+# Runs on a GPU host from the bundle bench/gpu_host/bundle.sh made (.gpu_host/bundle.tar.xz):
 # the CUDA engine against the CPU engine (and under compute-sanitizer), the conjecture bench with
 # its GPU rows, and `kinetic relay --workers W` on a machine with cores to spare, all inside
-# BUDGET seconds (a lease is short: a step that would not fit is skipped and says so). Logs and
+# BUDGET seconds (time on such a host is short: a step that would not fit is skipped and says so). Logs and
 # JSON go into $OUT/gpu_host.tar.gz (or ./gpu-host-out/); the last lines printed are the summary.
 #
 # usage: bench/gpu_host/run.sh            QUICK=1 for a smoke run of every step (a few seconds each)
@@ -17,7 +17,7 @@ QUICK=${QUICK:-0}
 DEADLINE=$((SECONDS + ${BUDGET:-380}))
 mkdir -p "$DEST"
 OUTDIR=$(mktemp -d /tmp/kinetic-gpu-host-out-XXXXXX)
-# A lease takes back at most 8 files: everything travels as one archive beside the summary.
+# Results come back from such a host as a few files: everything goes into one archive beside the summary.
 trap 'tar -C "$OUTDIR" -czf "$DEST/gpu_host.tar.gz" . ; cp "$OUTDIR/summary.txt" "$DEST/" 2>/dev/null' EXIT
 # Seconds a step may take: its own limit, or what is left of the budget (0: skip it).
 limit() { local left=$((DEADLINE - SECONDS)); [ "$left" -lt 15 ] && { echo 0; return; }; echo $(($1 < left ? $1 : left)); }
@@ -112,7 +112,7 @@ KINETIC_VIDEO_CLIP_DIR=$CLIPS run timeout "$(limit 90)" "$BIN/video_conjecture_b
 note "conjecture bench: exit $?"
 grep -E '_(median|mean)' "$OUTDIR/conjecture.txt" | grep median | tee -a "$SUMMARY"
 if [ -x "$BIN/video_conjecture_bench_before" ]; then
-  # The earlier build's GPU rows, then the new build's again: before and after alternate in one lease.
+  # The earlier build's GPU rows, then the new build's again: before and after alternate in one session.
   for b in video_conjecture_bench_before video_conjecture_bench; do
     KINETIC_VIDEO_CLIP_DIR=$CLIPS run timeout "$(limit 60)" "$BIN/$b" --benchmark_filter=Gpu --benchmark_repetitions=$reps \
       --benchmark_report_aggregates_only=true >"$OUTDIR/$b.gpu.txt" 2>&1
