@@ -42,7 +42,8 @@ done
 # The test finds its data frames under the source path compiled into it.
 grep -m1 '^CMAKE_HOME_DIRECTORY' "$BUILD/CMakeCache.txt" | cut -d= -f2 >"$STAGE/source_dir"
 mkdir -p "$ROOT/.gpu_host"
-# Real footage for the conjecture bench; the host has no ffmpeg CLI, so run.sh decodes it there.
+# Real footage for the conjecture bench; the host has no ffmpeg CLI, so run.sh decodes it there
+# with OpenCV.
 [ -f "$ROOT/../shared/media/vtest.avi" ] && cp "$ROOT/../shared/media/vtest.avi" "$ROOT/.gpu_host/"
 tar -C "$STAGE" -cJf "$ROOT/.gpu_host/bundle.tar.xz" bin lib source_dir
 du -h "$ROOT/.gpu_host/bundle.tar.xz"
