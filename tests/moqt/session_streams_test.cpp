@@ -3,26 +3,14 @@
 // so what is measured is the MoQT sessions' state and the transport's, not ngtcp2's (see
 // bench/relay/stream_churn_bench.cpp for real QUIC).
 #include <gtest/gtest.h>
-#include <malloc.h>
 
+#include "../heap_in_use.hpp"
 #include "moqt_fixture.hpp"
-
-#if defined(__SANITIZE_ADDRESS__)
-// From the AddressSanitizer runtime (its header is not installed with GCC's libasan).
-extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
-#endif
 
 namespace kinetic::moqt::testing {
 namespace {
 
-// Bytes handed out by the allocator and not given back (AddressSanitizer has its own).
-std::size_t heap_in_use() {
-#if defined(__SANITIZE_ADDRESS__)
-  return __sanitizer_get_current_allocated_bytes();
-#else
-  return mallinfo2().uordblks;
-#endif
-}
+using kinetic::testing::heap_in_use;
 
 class SessionStreamsTest : public MoqtTest {
  protected:

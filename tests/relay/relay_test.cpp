@@ -1,8 +1,8 @@
 // The relay over the memory transport on simulated time: aggregation of identical
 // subscriptions, late join from cache, whole-group drops for a slow subscriber, refusals that
-// leave the session up, PUBLISH_DONE when the publisher goes away, namespace interest passed
-// on to publishers, SUBSCRIBE_TRACKS, track linger, and relays chained to an upstream. Both
-// drafts.
+// leave the session up, PUBLISH_DONE when the publisher goes away, nothing kept per session
+// that came and went, namespace interest passed on to publishers, SUBSCRIBE_TRACKS, track
+// linger, and relays chained to an upstream. Both drafts.
 #include "kinetic/relay/relay.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../heap_in_use.hpp"
 #include "relay_fixture.hpp"
 
 namespace kinetic::relay {
@@ -188,6 +189,83 @@ TEST_P(RelayTest, PublisherGoingAwayEndsSubscriptionsWithPublishDone) {
   RecordingSubscription again;
   auto h2 = sub.session->subscribe(track("live", "video"), {}, &again);
   ASSERT_TRUE(loop.run_until([&] { return again.error.has_value(); }, 1s));
+}
+
+// A relay lives for months while sessions come and go by the million: whatever it keeps for a
+// subscriber or a publisher must go with the session. The track cache is made small so that
+// it is full before the measured cycles begin (it is bounded, and is not what is measured).
+class RelayChurnTest : public RelayTest {
+ protected:
+  static RelayConfig small_cache() {
+    RelayConfig c = small_queues();
+    c.track_cache_bytes = 64u << 10;
+    return c;
+  }
+
+  // Runs `cycle` for a warm-up (maps, pools and the cache reach their working size), then
+  // 2,000 more times, and returns how many bytes the heap grew over those.
+  template <typename Cycle>
+  std::int64_t growth_over_cycles(Cycle cycle) {
+    for (int i = 0; i < 300; ++i) cycle(i);
+    const std::size_t before = kinetic::testing::heap_in_use();
+    for (int i = 300; i < 2'300; ++i) cycle(i);
+    return static_cast<std::int64_t>(kinetic::testing::heap_in_use()) - static_cast<std::int64_t>(before);
+  }
+
+  RelayConfig churn_config = small_cache();
+  RelayMetrics churn_metrics;
+  Relay churn_relay{loop, churn_config, churn_metrics};
+};
+
+TEST_P(RelayChurnTest, NothingIsKeptPerSubscriberSessionThatCameAndWent) {
+  auto pub = publisher_at(churn_relay);
+  auto steady = connect_to(churn_relay);
+  RecordingSubscription kept;
+  auto hk = steady.session->subscribe(track("live", "video"), {}, &kept);
+  ASSERT_TRUE(loop.run_until([&] { return kept.ok; }, 1s));
+  std::uint64_t group = 0;
+  std::size_t received = 0;
+  const auto payload = SharedBytes::copy(std::string(100, 'x'));
+  const std::int64_t grown = growth_over_cycles([&](int) {
+    auto c = connect_to(churn_relay);
+    RecordingSubscription rec;
+    auto h = c.session->subscribe(track("live", "video"), {}, &rec);
+    loop.run_until([&] { return rec.ok; }, 1s);
+    publish_bytes(group++, 0, payload);
+    loop.run_for(5ms);
+    c.session->close(0, "bye");
+    loop.run_for(5ms);
+    received += kept.objects.size();
+    kept.objects.clear();  // the test's own record, not the relay's
+  });
+  loop.run_for(100ms);
+  EXPECT_EQ(received + kept.objects.size(), group) << "the subscriber that stayed got every group";
+  EXPECT_EQ(churn_relay.session_count(), 2u);
+  EXPECT_EQ(churn_metrics.subscriptions.load(), 1);
+  // A record of even 8 bytes per session would show as 16 KB.
+  EXPECT_LT(grown, 16 * 1024) << "heap grew " << grown << " bytes over 2,000 subscriber sessions";
+}
+
+TEST_P(RelayChurnTest, NothingIsKeptPerPublisherSessionThatCameAndWent) {
+  const std::int64_t grown = growth_over_cycles([&](int i) {
+    const std::string name = "p" + std::to_string(i % 7);
+    auto p = connect_to(churn_relay);
+    p.handler->on_sub = [](moqt::ServedSubscription& s) { s.accept({}); };
+    RecordingRequest ann;
+    auto a = p.session->publish_namespace({{name}}, &ann);
+    loop.run_until([&] { return ann.ok; }, 1s);
+    auto c = connect_to(churn_relay);
+    RecordingSubscription rec;
+    auto h = c.session->subscribe(track(name, "video"), {}, &rec);
+    loop.run_until([&] { return rec.ok; }, 1s);
+    p.session->close(0, "gone");
+    loop.run_until([&] { return rec.done.has_value(); }, 1s);
+    c.session->close(0, "bye");
+    loop.run_for(10ms);
+  });
+  EXPECT_EQ(churn_relay.session_count(), 0u);
+  EXPECT_EQ(churn_relay.track_count(), 0u);
+  EXPECT_LT(grown, 16 * 1024) << "heap grew " << grown << " bytes over 2,000 publishers and their subscribers";
 }
 
 TEST_P(RelayTest, NamespaceSubscribersHearAboutPublishersAndTheirDeparture) {
@@ -738,6 +816,7 @@ TEST_P(RelayTest, RangeFiltersLimitWhatEachSubscriberGetsIncludingALateJoinerFro
 }
 
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+INSTANTIATE_TEST_SUITE_P(Drafts, RelayChurnTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 
 }  // namespace
 }  // namespace kinetic::relay
