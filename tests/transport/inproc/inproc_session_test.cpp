@@ -1,5 +1,5 @@
 // The in-process session between two loops on two threads: bytes both ways as the writer's
-// SharedBytes (pointer identity, reference counts), resets, STOP_SENDING and closes from
+// SharedBytes (pointer identity, reference counts), one post per turn's writes, resets, STOP_SENDING and closes from
 // either side, and halves destroyed while tasks are still queued both ways (run under ASan).
 #include "kinetic/transport/inproc/inproc_session.hpp"
 
@@ -19,6 +19,23 @@ namespace {
 using namespace std::chrono_literals;
 using memory::testing::RecordingSession;
 using memory::testing::RecordingStream;
+
+// b as the server half sees it, counting what is posted to it (from either thread).
+class CountingLoop final : public EventLoop {
+ public:
+  explicit CountingLoop(EventLoop& inner) : inner_(inner) {}
+  [[nodiscard]] TimePoint now() const override { return inner_.now(); }
+  TimerId schedule_at(TimePoint when, std::function<void()> fn) override { return inner_.schedule_at(when, std::move(fn)); }
+  void cancel(TimerId id) override { inner_.cancel(id); }
+  void post(std::function<void()> fn) override {
+    posts.fetch_add(1);
+    inner_.post(std::move(fn));
+  }
+  std::atomic<int> posts{0};
+
+ private:
+  EventLoop& inner_;
+};
 
 // Loop `a` runs on the test thread (run_until), loop `b` on a thread of its own.
 class InprocSessionTest : public ::testing::Test {
@@ -40,7 +57,7 @@ class InprocSessionTest : public ::testing::Test {
     thread_ = std::thread([this] {
       while (!stop_.load()) b.run_once(20ms);
     });
-    auto pair = InprocSession::make_pair(a, b, InprocOptions{"moqt-test", "", "inproc"});
+    auto pair = InprocSession::make_pair(a, b_side, InprocOptions{"moqt-test", "", "inproc"});
     client = pair.first;
     // The server half goes to b with its handler set there, before anything is written.
     on_b([this, s = pair.second] {
@@ -62,6 +79,7 @@ class InprocSessionTest : public ::testing::Test {
   }
 
   EpollLoop a, b;
+  CountingLoop b_side{b};                 // the server half's loop
   std::shared_ptr<InprocSession> client;  // on a
   std::shared_ptr<InprocSession> server;  // on b
   RecordingSession client_handler;
@@ -108,6 +126,27 @@ TEST_F(InprocSessionTest, StreamBytesCrossBothWaysAsTheWritersBuffers) {
   EXPECT_EQ(request.use_count(), 1);
   EXPECT_TRUE(on_b([&] { return server_handler.stream_handlers.front()->data == std::vector<std::uint8_t>(
                                   request.span().begin(), request.span().end()); }));
+}
+
+TEST_F(InprocSessionTest, WhatOneTurnWritesCrossesInOnePost) {
+  std::atomic<int> chunks{0};
+  std::atomic<bool> fin{false};
+  server_handler.incoming_hook = [&](Session&, Stream& s) {
+    server_handler.by_id[s.id()]->data_hook = [&](Stream&, std::span<const std::uint8_t> d, bool f) {
+      if (!d.empty()) chunks.fetch_add(1);
+      if (f) fin.store(true);
+    };
+  };
+  Stream* uni = client->open_uni();
+  ASSERT_NE(uni, nullptr);
+  const int before = b_side.posts.load();
+  // One turn of a's loop (the test thread owns it): 100 writes and the fin.
+  for (int i = 0; i < 100; ++i) uni->write(SharedBytes::copy(std::string_view("object")), false);
+  uni->finish();
+  ASSERT_TRUE(a.run_until([&] { return fin.load(); }, 2s));
+  EXPECT_EQ(chunks.load(), 100);
+  // The batch, and the server half's own post to release the finished stream.
+  EXPECT_LE(b_side.posts.load() - before, 2) << "posts to b for 100 writes";
 }
 
 TEST_F(InprocSessionTest, ResetAndStopSendingReachTheOtherSide) {

@@ -33,21 +33,39 @@ std::pair<std::shared_ptr<InprocSession>, std::shared_ptr<InprocSession>> Inproc
   return {std::move(client), std::move(server)};
 }
 
-InprocSession::InprocSession(EventLoop& loop, std::shared_ptr<InprocLink> link, Role role, InprocOptions options)
+InprocSession::InprocSession(EventLoop& loop, std::shared_ptr<InprocLink> link, Role role,
+                             InprocOptions options)
     : loop_(loop), link_(std::move(link)), role_(role), options_(std::move(options)) {}
 
 InprocSession::~InprocSession() {
   // Dropping an open session closes it, as a QUIC stack tearing a connection down would.
+  // What this turn queued goes first, now: the flush posted for it can no longer find us.
   if (!closed_) {
     closed_ = true;
-    to_peer([](InprocSession& p) { p.peer_closed(0, "session destroyed"); });
+    outbox_.emplace_back([](InprocSession& p) { p.peer_closed(0, "session destroyed"); });
   }
+  flush_outbox();
   link_->withdraw(side());
 }
 
 void InprocSession::to_peer(std::function<void(InprocSession&)> fn) {
-  link_->post(other_side(), [peer = peer_, fn = std::move(fn)] {
-    if (auto p = peer.lock()) fn(*p);
+  outbox_.push_back(std::move(fn));
+  if (outbox_.size() > 1) return;  // this turn's flush is already posted
+  // A post from the loop's own thread runs in this turn's posted round, before its tasks.
+  loop_.post([weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->flush_outbox();
+  });
+}
+
+void InprocSession::flush_outbox() {
+  if (outbox_.empty()) return;
+  std::vector<std::function<void(InprocSession&)>> batch;
+  batch.swap(outbox_);
+  link_->post(other_side(), [peer = peer_, batch = std::move(batch)] {
+    // Held for the whole batch: a task that closes the half must not end it under the rest.
+    auto p = peer.lock();
+    if (!p) return;
+    for (const auto& fn : batch) fn(*p);
   });
 }
 
