@@ -1,10 +1,14 @@
 // A live track opens one subgroup stream per group for as long as it runs: nothing may be kept
 // per finished stream, on the publisher's side or the subscriber's. Over the memory transport,
 // so what is measured is the MoQT sessions' state and the transport's, not ngtcp2's (see
-// bench/relay/stream_churn_bench.cpp for real QUIC).
+// bench/relay/stream_churn_bench.cpp for real QUIC). And an incoming data stream keeps the
+// payloads an inproc hop hands it without copying them.
 #include <gtest/gtest.h>
 
 #include "../heap_in_use.hpp"
+#include "kinetic/transport/epoll_loop.hpp"
+#include "kinetic/transport/inproc/inproc_session.hpp"
+#include "kinetic/wire/version.hpp"
 #include "moqt_fixture.hpp"
 
 namespace kinetic::moqt::testing {
@@ -72,6 +76,38 @@ TEST_P(SessionStreamsTest, NoStateKeptPerFinishedSubgroupStream) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Drafts, SessionStreamsTest, ::testing::Values("moqt-20"), version_name);
+
+// Over a transport that hands received bytes on as the sender's buffers (inproc, between relay
+// workers), an object's payload reaches the subscriber as the publisher's own buffer.
+TEST(SessionStreamsInprocTest, PayloadCrossesAnInprocHopWithoutACopy) {
+  transport::EpollLoop loop;
+  transport::inproc::InprocOptions io;
+  io.protocol = std::string(wire::alpn(wire::kSupportedVersions.front()));
+  auto [client, server] = transport::inproc::InprocSession::make_pair(loop, loop, io);
+  RecordingSessionHandler pub_handler, sub_handler;
+  pub_handler.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  SessionOptions po;
+  po.perspective = Perspective::kServer;
+  auto publisher = Session::create(server, po, &pub_handler);
+  SessionOptions so;
+  so.path = "/moq";
+  auto subscriber = Session::create(client, so, &sub_handler);
+  RecordingSubscription got;
+  auto sub = subscriber->subscribe(track("live", "video"), {}, &got);
+  ASSERT_TRUE(loop.run_until([&] { return got.ok; }, 2s));
+  ASSERT_EQ(pub_handler.served.size(), 1u);
+
+  const SharedBytes payload(std::vector<std::uint8_t>(4'167, 7));
+  SubgroupWriter* w = pub_handler.served[0]->open_subgroup({0, 0, 128});
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->write(0, payload));
+  ASSERT_TRUE(w->write(1, payload));
+  ASSERT_TRUE(loop.run_until([&] { return got.objects.size() == 2; }, 2s));
+  for (const auto& o : got.objects) {
+    EXPECT_EQ(o.payload.data(), payload.data()) << "object " << o.object_id << " was copied";
+    EXPECT_EQ(o.payload.size(), payload.size());
+  }
+}
 
 }  // namespace
 }  // namespace kinetic::moqt::testing

@@ -147,6 +147,15 @@ class IncomingUniStream final : public transport::StreamHandler {
     (void)alive;
     feed(data, fin);
   }
+  // A data stream keeps an object's payload as the chunk it arrived in when the chunk holds it
+  // whole (wire::FramedStreamParser), so bytes from an inproc hop are never copied.
+  void on_shared_data(transport::Stream& stream, const SharedBytes& data, bool fin) override {
+    if (mode_ != Mode::kData) {
+      on_data(stream, data.span(), fin);
+      return;
+    }
+    feed_data(data, fin);
+  }
 
   void on_reset(transport::Stream& stream, transport::ErrorCode code) override {
     (void)stream; (void)code;
@@ -201,8 +210,12 @@ class IncomingUniStream final : public transport::StreamHandler {
       }
       return;
     }
+    feed_data(data.empty() ? SharedBytes() : SharedBytes::copy(data), fin);
+  }
+
+  void feed_data(const SharedBytes& data, bool fin) {
     if (abandoned) return;
-    if (!data.empty() && !reader_->feed(SharedBytes::copy(data))) {
+    if (!data.empty() && !reader_->feed(data)) {
       impl_.fail(static_cast<SessionError>(reader_->error_code()), reader_->error_what());
       return;
     }

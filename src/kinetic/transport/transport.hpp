@@ -33,6 +33,9 @@ class StreamHandler {
   virtual ~StreamHandler() = default;
   // Bytes in order; `fin` marks the end of the peer's direction.
   virtual void on_data(Stream& stream, std::span<const std::uint8_t> data, bool fin) = 0;
+  // The same, from a transport that holds what it received as the sender's buffer (inproc): a
+  // handler that keeps bytes may keep a reference instead of a copy. By default, on_data.
+  virtual void on_shared_data(Stream& stream, const SharedBytes& data, bool fin) { on_data(stream, data.span(), fin); }
   // The peer abandoned its direction (RESET_STREAM) with `code`.
   virtual void on_reset(Stream& stream, ErrorCode code) { (void)stream; (void)code; }
   // The peer asked us to stop sending (STOP_SENDING) with `code`.

@@ -7,7 +7,9 @@ namespace kinetic::transport::inproc {
 InprocStream::InprocStream(InprocSession& session, StreamId id, bool locally_opened)
     : session_(session), id_(id), locally_opened_(locally_opened) {}
 
-void InprocStream::write(std::span<const std::uint8_t> data, bool fin) { write(SharedBytes::copy(data), fin); }
+void InprocStream::write(std::span<const std::uint8_t> data, bool fin) {
+  write(SharedBytes::copy(data), fin);
+}
 
 void InprocStream::write(SharedBytes data, bool fin) {
   if (!can_send() || fin_sent_ || reset_sent_ || session_.closed_) return;
@@ -36,7 +38,7 @@ void InprocStream::receive_data(const SharedBytes& data, bool fin) {
   if (receive_done()) return;
   if (fin) fin_received_ = true;
   // Bytes after our STOP_SENDING are discarded, as QUIC does; the fin still ends the direction.
-  if (!stop_sent_ && handler_ != nullptr) handler_->on_data(*this, data.span(), fin);
+  if (!stop_sent_ && handler_ != nullptr) handler_->on_shared_data(*this, data, fin);
   if (fin) session_.maybe_release(*this);
 }
 
