@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs what bench/gpu_host/run.sh needs on a GPU host that has CUDA's driver but none of
-# Debian's packages: the CUDA equality test, the conjecture bench, the relay bench and a kinetic
+# Debian's packages: the CUDA equality test, the conjecture bench, the relay bench, the worker-hop bench and a kinetic
 # CLI with only `relay` and `quic-perf` (linked here from the build's objects with --as-needed,
 # so that FFmpeg's and GStreamer's ~180 MB of libraries stay behind), stripped, with every shared
 # library they load except glibc's own (the host's glibc is newer; its libstdc++ may not be).
@@ -23,6 +23,7 @@ BINS=(
   "$BUILD/tests/mock/mock_cuda_video_conjecture_cuda_test"
   "$BUILD/bench/mock/video_conjecture_bench"
   "$BUILD/bench/relay/relay_loopback_bench"
+  "$BUILD/bench/moqt/moqt_inproc_hop_bench"
   "$STAGE/kinetic"
 )
 # BEFORE_BENCH=path: an earlier build's video_conjecture_bench, run beside the new one (same session on the host).

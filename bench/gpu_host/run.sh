@@ -6,7 +6,8 @@
 # JSON go into $OUT/gpu_host.tar.gz (or ./gpu-host-out/); the last lines printed are the summary.
 #
 # usage: bench/gpu_host/run.sh            QUICK=1 for a smoke run of every step (a few seconds each)
-#   STEPS="cuda bench relay goodput sanitizer" (the default; "kernels" adds ncu's kernel times), WORKERS="1 2 4 8",
+#   STEPS="cuda bench relay goodput sanitizer" (the default; "kernels" adds ncu's kernel times, "hop" the
+#   worker-hop bench), WORKERS="1 2 4 8",
 #   SUBS="100 500 2000" (subscribers of 1 Mbit/s per row), SUBTHREADS=6 (the bench's subscriber
 #   loops), BASELINES=1 (each workers run also measures raw QUIC and the direct path, so that its
 #   rows have their own "added" latency)
@@ -116,6 +117,20 @@ want goodput && for w in 1 4; do
 done
 for f in "$OUTDIR"/workers*.txt "$OUTDIR"/goodput*.txt; do [ -f "$f" ] || continue; echo "--- $(basename "$f")"; grep '^|' "$f" | head -30; done >>"$SUMMARY"
 fi
+
+# A worker hop (MoQT over an inproc session) on one thread and across two, where the two threads
+# have cores of their own: what the relay's hub costs a track that spans workers.
+want hop && {
+  step "worker hop"
+  t=$(limit 60)
+  if [ "$t" = 0 ]; then note "worker hop: skipped, out of time"
+  else
+    run timeout "$t" "$BIN/moqt_inproc_hop_bench" --benchmark_min_time=$([ "$QUICK" = 1 ] && echo 0.05 || echo 1) \
+      --benchmark_format=console >"$OUTDIR/hop.txt" 2>&1
+    note "worker hop bench: exit $?"
+    grep '^BM_' "$OUTDIR/hop.txt" >>"$SUMMARY"
+  fi
+}
 
 want kernels && {
 step "kernel times at 1920x1080 (ncu, clocks as found)"
