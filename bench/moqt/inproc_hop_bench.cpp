@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -40,12 +41,11 @@ double thread_cpu_ns() {
 struct SubscriberSide {
   // Starts the subscriber's thread; before this, its loop may be set up from the caller's.
   void start() {
-    thread = std::thread([this] {
-      loop.run();
-      cpu_at_stop = thread_cpu_ns();
-    });
+    thread = std::thread([this] { loop.run(); });
   }
-  ~SubscriberSide() {
+  ~SubscriberSide() { stop(); }
+  // Ends the subscriber's thread; its loop then belongs to the caller's thread.
+  void stop() {
     loop.stop();
     loop.post([] {});
     if (thread.joinable()) thread.join();
@@ -67,7 +67,6 @@ struct SubscriberSide {
 
   transport::EpollLoop loop;
   std::thread thread;
-  double cpu_at_stop = 0;
 };
 
 struct Counter : moqt::SubscriptionHandler {
@@ -97,6 +96,30 @@ void report(benchmark::State& state, std::uint64_t objects, double pub_ns, doubl
   state.counters["cpu_s_per_GB"] = (pub_ns + sub_ns) / 1e9 / (n * static_cast<double>(size) / 1e9);
   state.SetItemsProcessed(static_cast<std::int64_t>(objects));
   state.SetBytesProcessed(static_cast<std::int64_t>(objects * size));
+}
+
+// Sends batches of 20,000 objects through `refill` (the subscriber's Counter hands credit back
+// to it) and reports each thread's CPU per object; `sub` null: both sides on the caller's thread.
+void measure(benchmark::State& state, transport::EpollLoop& pub_loop, SubscriberSide* sub, Counter& counter,
+             const std::function<void()>& refill, const std::uint64_t& sent, std::size_t size) {
+  counter.credit = [&pub_loop, &refill] { pub_loop.post(refill); };
+  std::uint64_t objects = 0;
+  double pub_ns = 0, sub_ns = 0;
+  for (auto _ : state) {
+    constexpr std::uint64_t kBatch = 20'000;
+    const std::uint64_t target = sent + kBatch;
+    const double sub0 = sub != nullptr ? sub->on_loop([] { return thread_cpu_ns(); }, pub_loop) : 0;
+    const double pub0 = thread_cpu_ns();
+    refill();
+    pub_loop.run_until([&] { return counter.received.load(std::memory_order_relaxed) >= target; }, 30s);
+    pub_ns += thread_cpu_ns() - pub0;
+    if (sub != nullptr) sub_ns += sub->on_loop([] { return thread_cpu_ns(); }, pub_loop) - sub0;
+    objects += kBatch;
+  }
+  // No credit may come from the subscriber's thread once `refill` is gone.
+  if (sub != nullptr) sub->stop();
+  counter.credit = nullptr;
+  report(state, objects, pub_ns, sub_ns, size);  // without `sub`, pub_ns is both sides
 }
 
 // A MoQT subscription over an InprocSession pair; args: own thread (0/1), object bytes.
@@ -150,27 +173,7 @@ void BM_MoqtInprocHop(benchmark::State& state) {
       ++sent;
     }
   };
-  counter.credit = [&pub_loop, &refill] { pub_loop.post(refill); };
-
-  std::uint64_t objects = 0;
-  double pub_ns = 0, sub_ns = 0;
-  for (auto _ : state) {
-    constexpr std::uint64_t kBatch = 20'000;
-    const std::uint64_t target = sent + kBatch;
-    const double sub0 = own_thread ? sub.on_loop([] { return thread_cpu_ns(); }, pub_loop) : 0;
-    const double pub0 = thread_cpu_ns();
-    refill();
-    pub_loop.run_until([&] { return counter.received.load(std::memory_order_relaxed) >= target; }, 30s);
-    pub_ns += thread_cpu_ns() - pub0;
-    if (own_thread) sub_ns += sub.on_loop([] { return thread_cpu_ns(); }, pub_loop) - sub0;
-    objects += kBatch;
-  }
-  counter.credit = nullptr;
-  if (!own_thread) {
-    report(state, objects, pub_ns, 0, size);  // one thread did both sides
-  } else {
-    report(state, objects, pub_ns, sub_ns, size);
-  }
+  measure(state, pub_loop, own_thread ? &sub : nullptr, counter, refill, sent, size);
   sub.on_loop(
       [&] {
         subscription.reset();
@@ -188,63 +191,24 @@ BENCHMARK(BM_MoqtInprocHop)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-// The floor: each object, already parsed, posted to the subscriber's loop as it is (the
-// payload's reference, no copy), with the same window and credit.
+// The floor: objects, already parsed, posted to the subscriber's loop as they are (the
+// payload's reference, no copy), with the same window and credit; args: batched (0: one post per
+// object; 1: the objects of one refill in one post, so one wake at most per batch), object bytes.
 void BM_PostedObjectHop(benchmark::State& state) {
-  const auto size = static_cast<std::size_t>(state.range(0));
+  const bool batched = state.range(0) != 0;
+  const auto size = static_cast<std::size_t>(state.range(1));
   transport::EpollLoop pub_loop;
   SubscriberSide sub;
   sub.start();
   Counter counter;
   const SharedBytes payload(std::vector<std::uint8_t>(size, 7));
   std::uint64_t sent = 0;
-  auto refill = [&] {
-    while (sent - counter.received.load(std::memory_order_relaxed) < kWindow) {
-      moqt::Object o;
-      o.group_id = sent / kObjectsPerGroup;
-      o.object_id = sent % kObjectsPerGroup;
-      o.payload = payload;
-      sub.loop.post([&counter, o = std::move(o)] {
-        benchmark::DoNotOptimize(o.payload.data());
-        counter.got();
-      });
-      ++sent;
+  auto deliver = [&counter](const std::vector<moqt::Object>& objects) {
+    for (const auto& o : objects) {
+      benchmark::DoNotOptimize(o.payload.data());
+      counter.got();
     }
   };
-  counter.credit = [&pub_loop, &refill] { pub_loop.post(refill); };
-  std::uint64_t objects = 0;
-  double pub_ns = 0, sub_ns = 0;
-  for (auto _ : state) {
-    constexpr std::uint64_t kBatch = 20'000;
-    const std::uint64_t target = sent + kBatch;
-    const double sub0 = sub.on_loop([] { return thread_cpu_ns(); }, pub_loop);
-    const double pub0 = thread_cpu_ns();
-    refill();
-    pub_loop.run_until([&] { return counter.received.load(std::memory_order_relaxed) >= target; }, 30s);
-    pub_ns += thread_cpu_ns() - pub0;
-    sub_ns += sub.on_loop([] { return thread_cpu_ns(); }, pub_loop) - sub0;
-    objects += kBatch;
-  }
-  counter.credit = nullptr;
-  report(state, objects, pub_ns, sub_ns, size);
-}
-BENCHMARK(BM_PostedObjectHop)
-    ->ArgNames({"bytes"})
-    ->Arg(1200)
-    ->Arg(4167)
-    ->UseRealTime()
-    ->Unit(benchmark::kMillisecond);
-
-// The same floor with the objects of one refill handed over together: one post (one wake at
-// most) per batch instead of one per object.
-void BM_PostedBatchHop(benchmark::State& state) {
-  const auto size = static_cast<std::size_t>(state.range(0));
-  transport::EpollLoop pub_loop;
-  SubscriberSide sub;
-  sub.start();
-  Counter counter;
-  const SharedBytes payload(std::vector<std::uint8_t>(size, 7));
-  std::uint64_t sent = 0;
   auto refill = [&] {
     std::vector<moqt::Object> batch;
     while (sent - counter.received.load(std::memory_order_relaxed) < kWindow) {
@@ -253,36 +217,18 @@ void BM_PostedBatchHop(benchmark::State& state) {
       o.object_id = sent % kObjectsPerGroup;
       o.payload = payload;
       ++sent;
+      if (!batched) sub.loop.post([deliver, one = std::move(batch)] { deliver(one); });
     }
-    if (batch.empty()) return;
-    sub.loop.post([&counter, batch = std::move(batch)] {
-      for (const auto& o : batch) {
-        benchmark::DoNotOptimize(o.payload.data());
-        counter.got();
-      }
-    });
+    if (batched && !batch.empty()) sub.loop.post([deliver, all = std::move(batch)] { deliver(all); });
   };
-  counter.credit = [&pub_loop, &refill] { pub_loop.post(refill); };
-  std::uint64_t objects = 0;
-  double pub_ns = 0, sub_ns = 0;
-  for (auto _ : state) {
-    constexpr std::uint64_t kBatch = 20'000;
-    const std::uint64_t target = sent + kBatch;
-    const double sub0 = sub.on_loop([] { return thread_cpu_ns(); }, pub_loop);
-    const double pub0 = thread_cpu_ns();
-    refill();
-    pub_loop.run_until([&] { return counter.received.load(std::memory_order_relaxed) >= target; }, 30s);
-    pub_ns += thread_cpu_ns() - pub0;
-    sub_ns += sub.on_loop([] { return thread_cpu_ns(); }, pub_loop) - sub0;
-    objects += kBatch;
-  }
-  counter.credit = nullptr;
-  report(state, objects, pub_ns, sub_ns, size);
+  measure(state, pub_loop, &sub, counter, refill, sent, size);
 }
-BENCHMARK(BM_PostedBatchHop)
-    ->ArgNames({"bytes"})
-    ->Arg(1200)
-    ->Arg(4167)
+BENCHMARK(BM_PostedObjectHop)
+    ->ArgNames({"batched", "bytes"})
+    ->Args({0, 1200})
+    ->Args({0, 4167})
+    ->Args({1, 1200})
+    ->Args({1, 4167})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
