@@ -203,23 +203,29 @@ void BM_PostedObjectHop(benchmark::State& state) {
   Counter counter;
   const SharedBytes payload(std::vector<std::uint8_t>(size, 7));
   std::uint64_t sent = 0;
-  auto deliver = [&counter](const std::vector<moqt::Object>& objects) {
-    for (const auto& o : objects) {
-      benchmark::DoNotOptimize(o.payload.data());
-      counter.got();
-    }
+  auto got = [&counter](const moqt::Object& o) {
+    benchmark::DoNotOptimize(o.payload.data());
+    counter.got();
   };
   auto refill = [&] {
     std::vector<moqt::Object> batch;
     while (sent - counter.received.load(std::memory_order_relaxed) < kWindow) {
-      moqt::Object& o = batch.emplace_back();
+      moqt::Object o;
       o.group_id = sent / kObjectsPerGroup;
       o.object_id = sent % kObjectsPerGroup;
       o.payload = payload;
       ++sent;
-      if (!batched) sub.loop.post([deliver, one = std::move(batch)] { deliver(one); });
+      if (batched) {
+        batch.push_back(std::move(o));
+      } else {
+        sub.loop.post([got, o = std::move(o)] { got(o); });
+      }
     }
-    if (batched && !batch.empty()) sub.loop.post([deliver, all = std::move(batch)] { deliver(all); });
+    if (!batch.empty()) {
+      sub.loop.post([got, all = std::move(batch)] {
+        for (const auto& o : all) got(o);
+      });
+    }
   };
   measure(state, pub_loop, &sub, counter, refill, sent, size);
 }
