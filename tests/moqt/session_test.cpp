@@ -82,6 +82,65 @@ TEST_P(SessionTest, BidiStreamNotStartingWithARequestClosesTheSession) {
   EXPECT_TRUE(ch.closed);
 }
 
+// Streams have no order between them: a SUBSCRIBE whose stream arrives before the client's
+// control stream (a lost packet is enough) waits for SETUP instead of failing the session.
+TEST_P(SessionTest, RequestThatArrivesBeforeSetupWaitsForIt) {
+  RawPeer raw;
+  auto peer = serve_raw(raw);
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  const auto v = wire::version_from_alpn(GetParam());
+  ASSERT_TRUE(v);
+  auto* early = peer->open_bidi();
+  ASSERT_NE(early, nullptr);
+  const auto subscribe = encoded(*v, wire::Subscribe{0, track("live", "early"), {}});
+  early->write(std::span<const std::uint8_t>(subscribe));
+  run(50ms);
+  EXPECT_FALSE(sh.closed) << sh.reason;
+  EXPECT_TRUE(sh.served.empty()) << "taken before SETUP";
+
+  // Now the client's SETUP arrives.
+  SessionOptions co;
+  co.path = "/moq";
+  client = Session::create(peer, co, &ch);
+  // (The server's own SETUP went to the raw peer before, so only the server side becomes ready.)
+  ASSERT_TRUE(loop.run_until([&] { return sh.ready && !sh.served.empty(); }, 1s));
+  EXPECT_FALSE(sh.closed) << sh.reason;
+  ASSERT_EQ(sh.served.size(), 1u);
+  EXPECT_EQ(sh.served[0]->track(), track("live", "early"));
+}
+
+// What waits for SETUP is bounded: a stream that sends more than the session holds is reset,
+// and the session goes on.
+TEST_P(SessionTest, TooMuchBeforeSetupResetsThatStreamOnly) {
+  RawPeer raw;
+  auto peer = serve_raw(raw);
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  const auto v = wire::version_from_alpn(GetParam());
+  ASSERT_TRUE(v);
+  auto* flood = peer->open_bidi();
+  ASSERT_NE(flood, nullptr);
+  // A SUBSCRIBE's type and a length that promises more than a session holds before SETUP.
+  std::vector<std::uint8_t> bytes = {0x03, 0xFF, 0xFF};
+  bytes.resize(65'000 + 4'000, 0x41);
+  flood->write(std::span<const std::uint8_t>(bytes));
+  auto* early = peer->open_bidi();
+  ASSERT_NE(early, nullptr);
+  const auto subscribe = encoded(*v, wire::Subscribe{2, track("live", "kept"), {}});
+  early->write(std::span<const std::uint8_t>(subscribe));
+  run(50ms);
+  EXPECT_FALSE(sh.closed) << sh.reason;
+
+  SessionOptions co;
+  co.path = "/moq";
+  client = Session::create(peer, co, &ch);
+  // (The server's own SETUP went to the raw peer before, so only the server side becomes ready.)
+  ASSERT_TRUE(loop.run_until([&] { return sh.ready && !sh.served.empty(); }, 1s));
+  run(50ms);
+  EXPECT_FALSE(sh.closed) << sh.reason;
+  ASSERT_EQ(sh.served.size(), 1u) << "the flood was dropped, the request after it kept";
+  EXPECT_EQ(sh.served[0]->track(), track("live", "kept"));
+}
+
 TEST_P(SessionTest, GoawayCarriesTheNewUriAndRefusesNewRequests) {
   connect();
   server->goaway("moqt://other.example/moq", 5s);

@@ -227,11 +227,7 @@ void Session::Impl::try_send_setup() {
     o.authorization_tokens.push_back(wire::AuthorizationToken::use_value(t.type, t.value));
   }
   send(s, setup);
-  if (setup_received && !session.ready_) {
-    session.ready_ = true;
-    if (session.handler_ != nullptr) session.handler_->on_ready(session);
-    drain_blocked();
-  }
+  if (setup_received && !session.ready_) become_ready();
 }
 
 void Session::Impl::on_setup(const wire::Setup& setup) {
@@ -264,10 +260,22 @@ void Session::Impl::on_setup(const wire::Setup& setup) {
     fail(SessionError::kProtocolViolation, "server sent PATH or AUTHORITY");
     return;
   }
-  if (setup_sent && !session.ready_) {
-    session.ready_ = true;
-    if (session.handler_ != nullptr) session.handler_->on_ready(session);
-    drain_blocked();
+  if (setup_sent && !session.ready_) become_ready();
+}
+
+void Session::Impl::become_ready() {
+  session.ready_ = true;
+  if (session.handler_ != nullptr) session.handler_->on_ready(session);
+  drain_blocked();
+  // Requests that arrived before SETUP (their streams raced ahead of the control stream) are
+  // taken now, in the order they came.
+  std::weak_ptr<Session> alive = session.weak_from_this();
+  auto held = std::move(held_requests);
+  held_requests.clear();
+  held_request_bytes = 0;
+  for (auto id : held) {
+    if (alive.expired() || session.closed_) return;
+    if (auto it = requests.find(id); it != requests.end()) it->second->resume();
   }
 }
 

@@ -50,11 +50,6 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
     fail(SessionError::kProtocolViolation, "request stream begins with a non-request message");
     return;
   }
-  if (!session.ready_) {
-    // Requests that race ahead of SETUP are refused rather than buffered.
-    fail(SessionError::kProtocolViolation, "request before SETUP");
-    return;
-  }
   std::uint64_t rid = 0;
   std::visit([&rid](const auto& m) {
     if constexpr (requires { std::uint64_t{m.request_id}; }) rid = m.request_id;

@@ -44,6 +44,11 @@ struct Session::Impl {
   std::uint64_t encoding_stream = 0;  // the request stream the message being built goes on
 
   std::map<transport::StreamId, std::unique_ptr<RequestStream>> requests;
+  // Peer request streams whose bytes wait for SETUP (draft: SHOULD buffer), in arrival order,
+  // and what they hold together (bounded: a stream beyond kMaxHeldRequestBytes is reset).
+  std::vector<transport::StreamId> held_requests;
+  std::size_t held_request_bytes = 0;
+  static constexpr std::size_t kMaxHeldRequestBytes = 64 * 1024;
   std::map<transport::StreamId, std::unique_ptr<IncomingUniStream>> uni_streams;
   std::map<std::uint64_t, std::weak_ptr<Subscription>> by_alias;  // subscriber side
   std::map<std::uint64_t, std::weak_ptr<Fetch>> fetches;          // by request id
@@ -59,6 +64,7 @@ struct Session::Impl {
   bool send(transport::Stream* stream, const wire::ControlMessage& message, bool fin = false);
   std::uint64_t take_request_id();
   void drain_blocked();
+  void become_ready();  // both SETUPs are through
   // Opens a request stream for `target` and sends `first` (built once the id is known).
   // Queued while the session is not ready or the peer allows no more streams.
   void start_request(RequestTarget target, std::function<wire::ControlMessage(std::uint64_t)> first);

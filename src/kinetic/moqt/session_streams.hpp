@@ -2,6 +2,9 @@
 // unidirectional streams (the peer's control stream or a data stream).
 #pragma once
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -24,7 +27,7 @@ using wire::SessionError;
 class RequestStream final : public transport::StreamHandler {
  public:
   RequestStream(Session::Impl& impl, transport::Stream& stream, bool incoming)
-      : impl_(impl), stream_(&stream), parser_(impl.v), incoming_(incoming) {
+      : impl_(impl), stream_(&stream), id_(stream.id()), parser_(impl.v), incoming_(incoming) {
     stream.set_handler(this);
   }
   ~RequestStream() override {
@@ -33,6 +36,10 @@ class RequestStream final : public transport::StreamHandler {
 
   void on_data(transport::Stream& stream, std::span<const std::uint8_t> data, bool fin) override {
     (void)stream;
+    if (incoming_ && !first_seen_ && !impl_.session.ready_) {
+      hold(data, fin);
+      return;
+    }
     // The session can close (and release this stream) while a message is dispatched.
     std::weak_ptr<Session> alive = impl_.session.weak_from_this();
     while (!data.empty() && !alive.expired() && !impl_.session.closed()) {
@@ -60,11 +67,13 @@ class RequestStream final : public transport::StreamHandler {
   }
   void on_reset(transport::Stream& stream, transport::ErrorCode code) override {
     (void)stream; (void)code;
+    drop_held();
     peer_finished_ = true;
     impl_.on_request_ended(*this, true);
   }
   void on_stop_sending(transport::Stream& stream, transport::ErrorCode code) override {
     (void)code;
+    drop_held();
     stream.reset(static_cast<transport::ErrorCode>(wire::StreamResetCode::kCancelled));
     impl_.on_request_ended(*this, true);
   }
@@ -73,6 +82,16 @@ class RequestStream final : public transport::StreamHandler {
     stream_ = nullptr;
     detach();
     impl_.release_request(id_);
+  }
+
+  // Passes what arrived before SETUP on to the session, now that it is ready.
+  void resume() {
+    if (!holding_) return;
+    holding_ = false;
+    auto bytes = std::move(held_);
+    held_.clear();
+    parser_ = wire::ControlParser(impl_.v);  // the version SETUP settled
+    if (stream_ != nullptr) on_data(*stream_, bytes, held_fin_);
   }
 
   void detach() {
@@ -100,6 +119,41 @@ class RequestStream final : public transport::StreamHandler {
   bool incoming_;
   bool first_seen_ = false;
   bool peer_finished_ = false;
+  // A request that races ahead of the peer's SETUP (streams have no order between them) waits
+  // here rather than failing the session, as the draft asks; a flood is bounded per session.
+  void hold(std::span<const std::uint8_t> data, bool fin) {
+    if (refused_) return;
+    if (impl_.held_request_bytes + data.size() > Session::Impl::kMaxHeldRequestBytes) {
+      spdlog::debug("moqt: request stream {} before SETUP beyond {} held bytes: reset", id_,
+                    Session::Impl::kMaxHeldRequestBytes);
+      drop_held();
+      refused_ = true;
+      if (stream_ != nullptr) {
+        const auto code = static_cast<transport::ErrorCode>(wire::StreamResetCode::kCancelled);
+        stream_->stop_sending(code);
+        stream_->reset(code);
+      }
+      return;
+    }
+    held_.insert(held_.end(), data.begin(), data.end());
+    held_fin_ = held_fin_ || fin;
+    impl_.held_request_bytes += data.size();
+    if (!holding_) {
+      holding_ = true;
+      impl_.held_requests.push_back(id_);
+    }
+  }
+  void drop_held() {
+    if (!holding_) return;
+    impl_.held_request_bytes -= std::min(impl_.held_request_bytes, held_.size());
+    held_.clear();
+    held_.shrink_to_fit();
+    holding_ = false;
+  }
+  std::vector<std::uint8_t> held_;
+  bool held_fin_ = false;
+  bool holding_ = false;
+  bool refused_ = false;  // reset for holding too much before SETUP
 };
 
 // An incoming unidirectional stream: the peer's control stream (SETUP first) or a data stream.
