@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -79,6 +80,8 @@ struct SessionStats {
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   std::uint64_t packets_lost = 0;
+  // Largest UDP payload the path takes now (QUIC: 1,200 until Path MTU discovery proves more; 0: no packets).
+  std::size_t max_udp_payload = 0;
 };
 
 struct CloseInfo {

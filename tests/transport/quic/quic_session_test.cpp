@@ -18,6 +18,23 @@ class QuicSessionTest : public QuicFixture {
   bool run(const std::function<bool()>& done, Duration timeout) { return run_until(done, timeout); }
 
  protected:
+  // Uploads 1 MB over `session` and checks the server's SHA-256 came back. The collectors outlive
+  // the sessions: a stream's last callbacks (its close, once the final ACKs are in) may come
+  // after the upload has returned, while the loop runs for the next one.
+  void upload_megabyte(Session& session) {
+    constexpr std::size_t kSize = 1 << 20;
+    std::vector<std::uint8_t> payload(kSize);
+    fill_pattern(0, payload.data(), kSize);
+    Collector& c = collectors_.emplace_back();
+    Stream* s = session.open_bidi();
+    s->set_handler(&c);
+    s->write(bytes("S"));
+    s->write(kinetic::SharedBytes(std::move(payload)), true);
+    EXPECT_TRUE(run_until([&] { return c.fin; }, 20s));
+    EXPECT_EQ(c.data.size(), 32u);
+  }
+  std::list<Collector> collectors_;
+
   // Restarts the server with `config` (its stream limit) and opens three times that many
   // finished streams of one kind from a client.
   void check_credit_returns(QuicServerConfig config, bool bidi);
@@ -92,27 +109,11 @@ TEST_F(QuicSessionTest, OneMegabyteUploadMatchesSha256) {
 // ngtcp2 0.12 counts no lost packets; stats().packets_lost counts its loss events (recovery
 // periods), so the relay's path score sees loss over real QUIC too.
 TEST_F(QuicSessionTest, LossCountRisesWhenPacketsAreLostAndStaysZeroOnACleanPath) {
-  // Uploads 1 MB and returns the uploading client's loss count. The collectors outlive the
-  // sessions: a stream's last callbacks (its close, once the final ACKs are in) may come after
-  // the upload has returned, while the loop runs for the next one.
-  std::list<Collector> collectors;
-  auto upload = [this, &collectors](Session& session) {
-    constexpr std::size_t kSize = 1 << 20;
-    std::vector<std::uint8_t> payload(kSize);
-    fill_pattern(0, payload.data(), kSize);
-    Collector& c = collectors.emplace_back();
-    Stream* s = session.open_bidi();
-    s->set_handler(&c);
-    s->write(bytes("S"));
-    s->write(kinetic::SharedBytes(std::move(payload)), true);
-    EXPECT_TRUE(run_until([&] { return c.fin; }, 20s));
-    EXPECT_EQ(c.data.size(), 32u);
-    return session.stats().packets_lost;
-  };
   ClientApp clean_app;
   auto clean = connect(clean_app);
   ASSERT_TRUE(clean_app.ready);
-  EXPECT_EQ(upload(*clean), 0u);
+  upload_megabyte(*clean);
+  EXPECT_EQ(clean->stats().packets_lost, 0u);
 
   // One client datagram in eight lost once the handshake is done.
   DroppingRelay relay(loop_, server_->local_address(), {});
@@ -123,9 +124,45 @@ TEST_F(QuicSessionTest, LossCountRisesWhenPacketsAreLostAndStaysZeroOnACleanPath
   ClientApp lossy_app;
   auto lossy = connect(lossy_app, config);
   ASSERT_TRUE(lossy_app.ready);
-  const auto lost = upload(*lossy);
+  upload_megabyte(*lossy);
+  const auto lost = lossy->stats().packets_lost;
   EXPECT_GT(lost, 0u) << relay.dropped << " datagrams dropped";
   EXPECT_LE(lost, static_cast<std::uint64_t>(relay.dropped)) << "one loss event covers one or more lost packets";
+}
+
+// QUIC starts at 1,200-byte packets; ngtcp2's Path MTU discovery probes for larger ones once
+// the handshake is confirmed. Every packet costs the same work whatever its size, so a path that
+// takes 1,452 bytes carries a fifth more per packet.
+TEST_F(QuicSessionTest, PathMtuDiscoveryGrowsPacketsBeyondQuicsMinimum) {
+  DroppingRelay relay(loop_, server_->local_address(), {});  // drops nothing, records sizes
+  ASSERT_TRUE(relay.start());
+  auto config = client_config();
+  config.remote = relay.address();
+  ClientApp app;
+  auto session = connect(app, config);
+  ASSERT_TRUE(app.ready);
+  upload_megabyte(*session);
+  EXPECT_GT(session->stats().max_udp_payload, 1200u);
+  std::size_t large = 0;
+  for (auto size : relay.client_sizes) large += size > 1200 ? 1 : 0;
+  EXPECT_GT(large, relay.client_sizes.size() / 2) << "of " << relay.client_sizes.size() << " client datagrams";
+}
+
+// A path that drops anything over 1,200 bytes loses only the probes: the transfer completes
+// and the packets stay at the size the path proved.
+TEST_F(QuicSessionTest, PathThatDropsLargeDatagramsKeepsQuicsMinimum) {
+  DroppingRelay relay(loop_, server_->local_address(), {});
+  relay.set_drop_if([&relay](int index) { return relay.client_sizes[static_cast<std::size_t>(index)] > 1200; });
+  ASSERT_TRUE(relay.start());
+  auto config = client_config();
+  config.remote = relay.address();
+  ClientApp app;
+  auto session = connect(app, config);
+  ASSERT_TRUE(app.ready);
+  upload_megabyte(*session);
+  EXPECT_EQ(session->stats().max_udp_payload, 1200u);
+  EXPECT_GT(relay.dropped, 0) << "the probes";
+  EXPECT_LE(relay.dropped, 10) << "only the probes";
 }
 
 TEST_F(QuicSessionTest, HundredMegabyteDownloadMatchesSha256) {

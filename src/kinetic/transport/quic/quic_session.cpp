@@ -317,6 +317,7 @@ SessionStats QuicSession::stats() const {
     out.min_rtt = std::chrono::microseconds(cs.min_rtt == UINT64_MAX ? 0 : cs.min_rtt / NGTCP2_MICROSECONDS);
     out.congestion_window = cs.cwnd;
     out.bytes_in_flight = cs.bytes_in_flight;
+    out.max_udp_payload = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
   }
   out.bytes_sent = bytes_sent_;
   out.bytes_received = bytes_received_;
@@ -495,9 +496,12 @@ void QuicSession::flush() {
   }
 
   const std::size_t max_udp = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_);
+  // ngtcp2 writes a Path MTU probe only into room for the probe, which is larger than the path's
+  // size so far: a buffer of only that size kept every packet at QUIC's 1,200-byte minimum.
+  const std::size_t room = std::max(max_udp, ngtcp2_conn_get_max_tx_udp_payload_size(conn_));
   const std::size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
   const std::size_t max_packets =
-      std::clamp<std::size_t>(quantum / max_udp, 1, std::min(kMaxPacketsPerFlush, kTxBufferSize / max_udp));
+      std::clamp<std::size_t>(quantum / max_udp, 1, std::min(kMaxPacketsPerFlush, kTxBufferSize / room));
   std::uint8_t* buf = tx_buffer();
 
   ngtcp2_path_storage ps;
@@ -534,13 +538,15 @@ void QuicSession::flush() {
       auto& d = datagrams_.front();
       ngtcp2_vec v{d.data(), d.size()};
       int accepted = 0;
-      n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, dest, max_udp, &accepted,
+      n = ngtcp2_conn_writev_datagram(conn_, &ps.path, &pi, dest, room, &accepted,
                                       NGTCP2_WRITE_DATAGRAM_FLAG_MORE, 0, &v, 1, ts);
       if (accepted != 0) {
         datagrams_.pop_front();
         datagram_tries = 0;
-      } else if (n > 0 && ++datagram_tries > 1) {
-        datagrams_.pop_front();  // does not fit even an empty packet
+      } else if (n > 0 && static_cast<std::size_t>(n) <= max_udp && ++datagram_tries > 1) {
+        // Two packets of the path's size went without it: it does not fit even an empty one.
+        // A Path MTU probe (larger than the path's size) carries only itself and does not count.
+        datagrams_.pop_front();
         datagram_tries = 0;
       }
       if (n == NGTCP2_ERR_WRITE_MORE) continue;
@@ -562,7 +568,7 @@ void QuicSession::flush() {
         if (stream->fin_queued_ && bytes == stream->unsent_bytes_) flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
       }
       ngtcp2_ssize datalen = -1;
-      n = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, dest, max_udp, &datalen, flags, id, iov, count, ts);
+      n = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, dest, room, &datalen, flags, id, iov, count, ts);
       if (n < 0) {
         if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED && stream != nullptr) {
           stream->blocked_ = true;
@@ -619,7 +625,7 @@ void QuicSession::flush() {
       ecn = static_cast<std::uint8_t>(pi.ecn);
       batch = len;
     }
-    if (len < segment || batch + max_udp > kTxBufferSize) {
+    if (len < segment || batch + room > kTxBufferSize) {
       if (!send_batch(buf, batch, segment, ecn)) {
         socket_full = true;
         break;
