@@ -193,6 +193,28 @@ TEST(EpollLoopTest, TimerReArmedKeepsOnlyItsLatestDeadline) {
   EXPECT_EQ(fired.size(), 1u);
 }
 
+// The loop sleeps in its wait until the earliest live timer, to the nanosecond: a timer is never
+// run early, and a loop with nothing else to do wakes for it rather than for the wait's limit.
+TEST(EpollLoopTest, SleepingLoopWakesForItsEarliestLiveTimerAndNotBefore) {
+  EpollLoop loop;
+  std::vector<TimePoint> fired;
+  EpollLoop::Timer timer(loop, [&] { fired.push_back(loop.now()); });
+  EpollLoop::Timer cancelled(loop, [&] { fired.push_back(TimePoint{}); });
+  const auto t0 = loop.now();
+  cancelled.arm_at(t0 + 1ms);
+  timer.arm_at(t0 + 1500us);
+  cancelled.disarm();
+  int rounds = 0;
+  while (fired.empty() && rounds < 10) {
+    loop.run_once(10s);
+    ++rounds;
+  }
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_GE(fired[0] - t0, 1500us);
+  EXPECT_LT(fired[0] - t0, 5s) << "slept for the wait's limit, not until the timer";
+  EXPECT_LE(rounds, 3);
+}
+
 TEST(EpollLoopTest, DisarmedOrDestroyedTimerNeverFires) {
   EpollLoop loop;
   int fired = 0;

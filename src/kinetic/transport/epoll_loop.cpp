@@ -2,7 +2,6 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +14,6 @@ namespace kinetic::transport {
 namespace {
 
 // Tags the loop's own descriptors in epoll_event.data so they never collide with a watcher.
-constexpr std::uint64_t kTimerTag = ~std::uint64_t{0};
 constexpr std::uint64_t kEventTag = ~std::uint64_t{0} - 1;
 
 std::uint64_t watcher_tag(int fd, std::uint32_t generation) {
@@ -29,21 +27,13 @@ std::uint64_t watcher_tag(int fd, std::uint32_t generation) {
 EpollLoop::EpollLoop() : owner_(std::this_thread::get_id()) {
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) throw_errno("epoll_create1");
-  timerfd_ = ::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (timerfd_ < 0) {
-    ::close(epfd_);
-    throw_errno("timerfd_create");
-  }
   eventfd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (eventfd_ < 0) {
-    ::close(timerfd_);
     ::close(epfd_);
     throw_errno("eventfd");
   }
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.u64 = kTimerTag;
-  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, timerfd_, &ev);
   ev.data.u64 = kEventTag;
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, eventfd_, &ev);
 }
@@ -57,7 +47,6 @@ EpollLoop::~EpollLoop() {
     auto fns = std::move(timer_fns_);
   }
   ::close(eventfd_);
-  ::close(timerfd_);
   ::close(epfd_);
 }
 
@@ -71,8 +60,9 @@ TimerId EpollLoop::schedule_at(TimePoint when, std::function<void()> fn) {
 void EpollLoop::push_timer(const TimerEntry& e) {
   const std::size_t live_entries = timer_fns_.size() + armed_timers_;
   if (timers_.size() > 2 * live_entries + 64) timers_.compact([this](const TimerEntry& x) { return live(x); });
+  // No re-arming here: the loop reads the earliest timer when it next waits, so the many
+  // timers a fan-out arms in one turn cost no system call each.
   timers_.push(e);
-  if (e.when < armed_) arm_timerfd();
 }
 
 std::size_t EpollLoop::pending_timers() const { return timer_fns_.size() + armed_timers_; }
@@ -198,24 +188,6 @@ void EpollLoop::unwatch(int fd) {
   watchers_.erase(it);
 }
 
-void EpollLoop::arm_timerfd() {
-  // Skip cancelled entries so a dead timer never wakes the loop.
-  while (!timers_.empty() && !live(timers_.top())) timers_.pop();
-  TimePoint next = timers_.empty() ? TimePoint::max() : timers_.top().when;
-  if (next == armed_) return;
-  armed_ = next;
-  itimerspec spec{};
-  if (next != TimePoint::max()) {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next.time_since_epoch()).count();
-    if (ns <= 0) ns = 1;
-    spec.it_value.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-    spec.it_value.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-    if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-  }
-  // steady_clock is CLOCK_MONOTONIC on Linux, so absolute times carry over unchanged.
-  ::timerfd_settime(timerfd_, TFD_TIMER_ABSTIME, &spec, nullptr);
-}
-
 void EpollLoop::run_timers() {
   auto t = now();
   // Timers scheduled by a running timer for "now" run on the next round, so a timer
@@ -246,7 +218,6 @@ void EpollLoop::run_timers() {
     timer->fn_();
   }
   due_.clear();
-  arm_timerfd();
 }
 
 void EpollLoop::run_posted() {
@@ -258,30 +229,38 @@ void EpollLoop::run_posted() {
   running_posted_.clear();
 }
 
-int EpollLoop::wait_timeout_ms(Duration max_wait) const {
+Duration EpollLoop::wait_timeout(Duration max_wait) {
   {
-    std::lock_guard lock(const_cast<std::mutex&>(post_mu_));
-    if (!posted_.empty()) return 0;
+    std::lock_guard lock(post_mu_);
+    if (!posted_.empty()) return Duration::zero();
   }
-  if (!tasks_.empty()) return 0;
-  if (!timers_.empty() && timers_.top().when <= now()) return 0;
-  if (max_wait == Duration::max()) return -1;
-  auto ms = std::chrono::ceil<std::chrono::milliseconds>(max_wait).count();
-  return ms < 0 ? 0 : static_cast<int>(std::min<long long>(ms, 1 << 30));
+  if (!tasks_.empty()) return Duration::zero();
+  // A cancelled or re-armed timer never wakes the loop.
+  while (!timers_.empty() && !live(timers_.top())) timers_.pop();
+  if (timers_.empty()) return max_wait;
+  const Duration until = timers_.top().when - now();
+  return until <= Duration::zero() ? Duration::zero() : std::min(until, max_wait);
+}
+
+int EpollLoop::wait(epoll_event* events, int max_events, Duration timeout) {
+  if (timeout == Duration::max()) return ::epoll_wait(epfd_, events, max_events, -1);
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+  if (pwait2_) {
+    const timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    const int n = ::epoll_pwait2(epfd_, events, max_events, &ts, nullptr);
+    if (n >= 0 || errno != ENOSYS) return n;
+    pwait2_ = false;  // a kernel before 5.11: millisecond timeouts, rounded up so timers never fire early
+  }
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(std::chrono::nanoseconds(ns)).count();
+  return ::epoll_wait(epfd_, events, max_events, static_cast<int>(std::min<long long>(ms, 1 << 30)));
 }
 
 void EpollLoop::run_once(Duration max_wait) {
   owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   std::array<epoll_event, 128> events{};
-  int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), wait_timeout_ms(max_wait));
+  int n = wait(events.data(), static_cast<int>(events.size()), wait_timeout(max_wait));
   for (int i = 0; i < n; ++i) {
     auto tag = events[i].data.u64;
-    if (tag == kTimerTag) {
-      std::uint64_t expirations;
-      [[maybe_unused]] auto r = ::read(timerfd_, &expirations, sizeof expirations);
-      armed_ = TimePoint::max();
-      continue;
-    }
     if (tag == kEventTag) {
       std::uint64_t count;
       [[maybe_unused]] auto r = ::read(eventfd_, &count, sizeof count);

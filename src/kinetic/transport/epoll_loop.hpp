@@ -1,4 +1,4 @@
-// The real EventLoop: epoll for sockets, a timerfd for the earliest timer, an eventfd to
+// The real EventLoop: epoll for sockets, its wait's timeout for the earliest timer, an eventfd to
 // wake the loop for work posted from other threads. One loop per thread; everything but
 // post() and stop() must be called on the loop's own thread.
 #pragma once
@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "kinetic/transport/event_loop.hpp"
+
+struct epoll_event;
 
 namespace kinetic::transport {
 
@@ -125,11 +127,12 @@ class EpollLoop final : public EventLoop {
   void run_timers();
   void run_posted();
   void run_tasks();
-  void arm_timerfd();
-  int wait_timeout_ms(Duration max_wait) const;
+  // How long the next wait may sleep: none while work is queued, else until the earliest live
+  // timer or max_wait (Duration::max(): no limit). Drops cancelled entries from the heap's top.
+  Duration wait_timeout(Duration max_wait);
+  int wait(::epoll_event* events, int max_events, Duration timeout);
 
   int epfd_ = -1;
-  int timerfd_ = -1;
   int eventfd_ = -1;
   // Written by the thread that runs the loop, read by post() from any thread.
   std::atomic<std::thread::id> owner_;
@@ -160,7 +163,7 @@ class EpollLoop final : public EventLoop {
   std::vector<Task*> tasks_;                      // scheduled; null where one was destroyed
   std::vector<Task*> running_tasks_;
   TimerId next_timer_ = 1;
-  TimePoint armed_{TimePoint::max()};
+  bool pwait2_ = true;  // epoll_pwait2 (nanosecond timeouts) works on this kernel
 
   std::mutex post_mu_;
   std::vector<std::function<void()>> posted_;
