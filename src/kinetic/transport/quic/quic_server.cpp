@@ -107,7 +107,7 @@ void QuicServer::dispatch(const Datagram& dg) {
     spdlog::debug("quic: undecodable packet ({} bytes) from {}", dg.size, dg.remote.to_string());
     return;
   }
-  auto it = cids_.find(std::string_view(reinterpret_cast<const char*>(vc.dcid), vc.dcidlen));
+  auto it = cids_.find(CidKey::of(std::string_view(reinterpret_cast<const char*>(vc.dcid), vc.dcidlen)));
   if (it != cids_.end()) {
     deliver(it->second, dg);
     return;
@@ -312,10 +312,10 @@ void QuicServer::wait_writable(std::shared_ptr<QuicSession> session) {
   waiting_writable_.push_back(std::move(session));
 }
 
-void QuicServer::add_cid(std::string_view cid, QuicSession* session) { cids_[std::string(cid)] = session; }
+void QuicServer::add_cid(std::string_view cid, QuicSession* session) { cids_[CidKey::of(cid)] = session; }
 
 void QuicServer::remove_cid(std::string_view cid) {
-  auto it = cids_.find(cid);
+  auto it = cids_.find(CidKey::of(cid));
   if (it != cids_.end()) cids_.erase(it);
 }
 
@@ -350,7 +350,7 @@ void QuicServer::on_session_finished(QuicSession& session) {
 
 void QuicServer::forget(QuicSession* session) {
   for (const auto& cid : session->cids()) {
-    auto it = cids_.find(cid);
+    auto it = cids_.find(CidKey::of(cid));
     if (it != cids_.end() && it->second == session) cids_.erase(it);
   }
   release_handshake(session);

@@ -5,6 +5,12 @@
 // dropped with bounded work so one noisy source cannot starve the others.
 #pragma once
 
+#include <ngtcp2/ngtcp2.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -92,13 +98,28 @@ class QuicServer final : public QuicEndpoint {
   std::shared_ptr<TlsContext> tls_;
   Counters counters_;
 
-  // Looked up by the packet's bytes as a string_view: a CID is longer than the small-string
-  // buffer, so building a std::string per received packet meant an allocation per packet.
-  struct CidHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view cid) const noexcept { return std::hash<std::string_view>{}(cid); }
+  // Looked up once per received packet. A CID (at most 20 bytes) is longer than a std::string's
+  // small buffer, so a string key put its bytes in an allocation of their own: one more cache
+  // miss per lookup, the largest single item of a fan-out relay's profile (3.2%). Kept inline.
+  struct CidKey {
+    std::array<std::uint8_t, NGTCP2_MAX_CIDLEN> bytes{};
+    std::uint8_t len = 0;
+    static CidKey of(std::string_view cid) noexcept {
+      CidKey k;
+      k.len = static_cast<std::uint8_t>(std::min(cid.size(), k.bytes.size()));
+      std::memcpy(k.bytes.data(), cid.data(), k.len);
+      return k;
+    }
+    bool operator==(const CidKey& o) const noexcept {
+      return len == o.len && std::memcmp(bytes.data(), o.bytes.data(), len) == 0;
+    }
   };
-  std::unordered_map<std::string, QuicSession*, CidHash, std::equal_to<>> cids_;
+  struct CidHash {
+    std::size_t operator()(const CidKey& k) const noexcept {
+      return std::hash<std::string_view>{}(std::string_view(reinterpret_cast<const char*>(k.bytes.data()), k.len));
+    }
+  };
+  std::unordered_map<CidKey, QuicSession*, CidHash> cids_;
   std::unordered_map<QuicSession*, std::shared_ptr<QuicSession>> sessions_;
   std::unordered_map<QuicSession*, std::string> handshaking_;  // session -> source IP
   std::unordered_map<std::string, std::size_t> handshakes_per_ip_;
