@@ -625,7 +625,10 @@ void QuicSession::flush() {
       ecn = static_cast<std::uint8_t>(pi.ecn);
       batch = len;
     }
-    if (len < segment || batch + room > kTxBufferSize) {
+    // A Path MTU probe (larger than the path's size; it always starts a batch) leaves alone: where
+    // the route knows a smaller MTU the kernel refuses the whole message, and only the probe
+    // should be lost with it.
+    if (len < segment || len > max_udp || batch + room > kTxBufferSize) {
       if (!send_batch(buf, batch, segment, ecn)) {
         socket_full = true;
         break;
