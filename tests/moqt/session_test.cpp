@@ -9,7 +9,25 @@ namespace {
 
 using wire::SessionError;
 
-class SessionTest : public MoqtTest {};
+class SessionTest : public MoqtTest {
+ protected:
+  // Writes `request` on a new stream of the raw client `peer`, before any SETUP of its own.
+  void early_request(const transport::SessionPtr& peer, const wire::ControlMessage& request) {
+    const auto v = wire::version_from_alpn(GetParam());
+    ASSERT_TRUE(v);
+    auto* s = peer->open_bidi();
+    ASSERT_NE(s, nullptr);
+    const auto bytes = encoded(*v, request);
+    s->write(std::span<const std::uint8_t>(bytes));
+  }
+  // The client's SETUP arrives now: a MoQT client session takes over the raw transport. The
+  // server's SETUP went to the raw peer before, so only the server side becomes ready.
+  void client_setup_arrives(const transport::SessionPtr& peer) {
+    SessionOptions co;
+    co.path = "/moq";
+    client = Session::create(peer, co, &ch);
+  }
+};
 
 constexpr std::uint64_t code_of_no_error() { return static_cast<std::uint64_t>(SessionError::kNoError); }
 
@@ -88,21 +106,12 @@ TEST_P(SessionTest, RequestThatArrivesBeforeSetupWaitsForIt) {
   RawPeer raw;
   auto peer = serve_raw(raw);
   sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
-  const auto v = wire::version_from_alpn(GetParam());
-  ASSERT_TRUE(v);
-  auto* early = peer->open_bidi();
-  ASSERT_NE(early, nullptr);
-  const auto subscribe = encoded(*v, wire::Subscribe{0, track("live", "early"), {}});
-  early->write(std::span<const std::uint8_t>(subscribe));
+  early_request(peer, wire::Subscribe{0, track("live", "early"), {}});
   run(50ms);
   EXPECT_FALSE(sh.closed) << sh.reason;
   EXPECT_TRUE(sh.served.empty()) << "taken before SETUP";
 
-  // Now the client's SETUP arrives.
-  SessionOptions co;
-  co.path = "/moq";
-  client = Session::create(peer, co, &ch);
-  // (The server's own SETUP went to the raw peer before, so only the server side becomes ready.)
+  client_setup_arrives(peer);
   ASSERT_TRUE(loop.run_until([&] { return sh.ready && !sh.served.empty(); }, 1s));
   EXPECT_FALSE(sh.closed) << sh.reason;
   ASSERT_EQ(sh.served.size(), 1u);
@@ -115,25 +124,17 @@ TEST_P(SessionTest, TooMuchBeforeSetupResetsThatStreamOnly) {
   RawPeer raw;
   auto peer = serve_raw(raw);
   sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
-  const auto v = wire::version_from_alpn(GetParam());
-  ASSERT_TRUE(v);
   auto* flood = peer->open_bidi();
   ASSERT_NE(flood, nullptr);
   // A SUBSCRIBE's type and a length that promises more than a session holds before SETUP.
   std::vector<std::uint8_t> bytes = {0x03, 0xFF, 0xFF};
   bytes.resize(65'000 + 4'000, 0x41);
   flood->write(std::span<const std::uint8_t>(bytes));
-  auto* early = peer->open_bidi();
-  ASSERT_NE(early, nullptr);
-  const auto subscribe = encoded(*v, wire::Subscribe{2, track("live", "kept"), {}});
-  early->write(std::span<const std::uint8_t>(subscribe));
+  early_request(peer, wire::Subscribe{2, track("live", "kept"), {}});
   run(50ms);
   EXPECT_FALSE(sh.closed) << sh.reason;
 
-  SessionOptions co;
-  co.path = "/moq";
-  client = Session::create(peer, co, &ch);
-  // (The server's own SETUP went to the raw peer before, so only the server side becomes ready.)
+  client_setup_arrives(peer);
   ASSERT_TRUE(loop.run_until([&] { return sh.ready && !sh.served.empty(); }, 1s));
   run(50ms);
   EXPECT_FALSE(sh.closed) << sh.reason;

@@ -34,6 +34,15 @@ class QuicSessionTest : public QuicFixture {
     EXPECT_EQ(c.data.size(), 32u);
   }
   std::list<Collector> collectors_;
+  // A client whose datagrams all pass through `relay`, which this starts.
+  SessionPtr connect_through(DroppingRelay& relay, ClientApp& app) {
+    EXPECT_TRUE(relay.start());
+    auto config = client_config();
+    config.remote = relay.address();
+    auto session = connect(app, config);
+    EXPECT_TRUE(app.ready);
+    return session;
+  }
 
   // Restarts the server with `config` (its stream limit) and opens three times that many
   // finished streams of one kind from a client.
@@ -118,11 +127,8 @@ TEST_F(QuicSessionTest, LossCountRisesWhenPacketsAreLostAndStaysZeroOnACleanPath
   // One client datagram in eight lost once the handshake is done.
   DroppingRelay relay(loop_, server_->local_address(), {});
   relay.set_drop_if([](int index) { return index >= 8 && index % 8 == 0; });
-  ASSERT_TRUE(relay.start());
-  auto config = client_config();
-  config.remote = relay.address();
   ClientApp lossy_app;
-  auto lossy = connect(lossy_app, config);
+  auto lossy = connect_through(relay, lossy_app);
   ASSERT_TRUE(lossy_app.ready);
   upload_megabyte(*lossy);
   const auto lost = lossy->stats().packets_lost;
@@ -135,11 +141,8 @@ TEST_F(QuicSessionTest, LossCountRisesWhenPacketsAreLostAndStaysZeroOnACleanPath
 // takes 1,452 bytes carries a fifth more per packet.
 TEST_F(QuicSessionTest, PathMtuDiscoveryGrowsPacketsBeyondQuicsMinimum) {
   DroppingRelay relay(loop_, server_->local_address(), {});  // drops nothing, records sizes
-  ASSERT_TRUE(relay.start());
-  auto config = client_config();
-  config.remote = relay.address();
   ClientApp app;
-  auto session = connect(app, config);
+  auto session = connect_through(relay, app);
   ASSERT_TRUE(app.ready);
   upload_megabyte(*session);
   EXPECT_GT(session->stats().max_udp_payload, 1200u);
@@ -153,11 +156,8 @@ TEST_F(QuicSessionTest, PathMtuDiscoveryGrowsPacketsBeyondQuicsMinimum) {
 TEST_F(QuicSessionTest, PathThatDropsLargeDatagramsKeepsQuicsMinimum) {
   DroppingRelay relay(loop_, server_->local_address(), {});
   relay.set_drop_if([&relay](int index) { return relay.client_sizes[static_cast<std::size_t>(index)] > 1200; });
-  ASSERT_TRUE(relay.start());
-  auto config = client_config();
-  config.remote = relay.address();
   ClientApp app;
-  auto session = connect(app, config);
+  auto session = connect_through(relay, app);
   ASSERT_TRUE(app.ready);
   upload_megabyte(*session);
   EXPECT_EQ(session->stats().max_udp_payload, 1200u);
