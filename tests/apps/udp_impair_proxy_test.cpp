@@ -219,9 +219,11 @@ TEST_F(UdpImpairProxyTest, RateLimitPacesAndQueueDrops) {
   EXPECT_GE(proxy->stats().to_upstream.queue_dropped, 1u);
   ASSERT_GE(server.arrived.size(), 3u);
   // Paced by the link: 10 ms apart on average. One gap alone may look shorter when the
-  // receiving side was late to read the packet before it, so the span is what is checked.
+  // receiving side was late to read the packet before it, so the span is what is checked, with
+  // room for the first delivery to be late itself (on a loaded machine it came 1.2 ms late once,
+  // which shortened the span of four gaps to 34.8 ms); unpaced, the span would be near zero.
   const auto span = server.arrived.back() - server.arrived.front();
-  EXPECT_GE(span, 9ms * static_cast<int>(server.arrived.size() - 1));
+  EXPECT_GE(span, 8ms * static_cast<int>(server.arrived.size() - 1));
 }
 
 TEST(UdpImpairProxy, WorksOverIpv6) {
