@@ -7,8 +7,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -205,18 +203,13 @@ class RelayChurnTest : public RelayTest {
   }
 
   // Runs `cycle` for a warm-up (maps, pools and the cache reach their working size), then two
-  // windows of 2,000 more, and returns the smaller of the heap's growths over them: a record
-  // per cycle grows both, a container that grows its capacity once grows one.
+  // windows of 2,000 more, and returns the smaller of the heap's growths over them.
   template <typename Cycle>
   std::int64_t growth_over_cycles(Cycle cycle) {
     for (int i = 0; i < 300; ++i) cycle(i);
-    std::int64_t grown = std::numeric_limits<std::int64_t>::max();
-    for (int window = 0; window < 2; ++window) {
-      const auto before = static_cast<std::int64_t>(kinetic::testing::heap_in_use());
+    return kinetic::testing::smaller_growth_of_two_windows([&](int window) {
       for (int i = 0; i < 2'000; ++i) cycle(300 + window * 2'000 + i);
-      grown = std::min(grown, static_cast<std::int64_t>(kinetic::testing::heap_in_use()) - before);
-    }
-    return grown;
+    });
   }
 
   RelayConfig churn_config = small_cache();
