@@ -18,6 +18,16 @@ TEST(SharedBytes, SlicesShareTheOwnerWithoutCopying) {
   EXPECT_EQ(mid, SharedBytes::copy(std::string_view("3456")));
 }
 
+TEST(SharedBytes, OnlyAdjacentViewsOfOneOwnerAreOneRun) {
+  SharedBytes whole = SharedBytes::copy(std::string_view("0123456789"));
+  EXPECT_TRUE(whole.slice(0, 4).followed_by(whole.slice(4, 3)));
+  EXPECT_FALSE(whole.slice(0, 4).followed_by(whole.slice(5, 3)));
+  SharedBytes other = SharedBytes::copy(std::string_view("456"));
+  EXPECT_FALSE(whole.slice(0, 4).followed_by(other));
+  EXPECT_FALSE(SharedBytes().followed_by(whole));
+  EXPECT_EQ(whole.slice(2, 2).joined(whole.slice(4, 3)), SharedBytes::copy(std::string_view("23456")));
+}
+
 TEST(SharedBytes, EqualityComparesContentNotIdentity) {
   EXPECT_EQ(SharedBytes::copy(std::string_view("abc")), SharedBytes::copy(std::string_view("abc")));
   EXPECT_NE(SharedBytes::copy(std::string_view("abc")), SharedBytes::copy(std::string_view("abd")));

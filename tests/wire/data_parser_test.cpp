@@ -6,6 +6,8 @@
 #include <random>
 #include <vector>
 
+#include "kinetic/base/byte_arena.hpp"
+
 namespace kinetic::wire {
 namespace {
 
@@ -164,6 +166,59 @@ TEST(DataParser, PayloadSplitAcrossChunksIsGatheredOnce) {
     }
   }
   EXPECT_EQ(n, 13u);
+}
+
+// Chunks copied one after another into a ByteArena (as a session copies received packets) lie
+// next to each other: a payload split across them stays one view of that memory.
+TEST(DataParser, PayloadSplitAcrossAdjacentChunksStaysAView) {
+  const Bytes stream = subgroup_stream();
+  auto whole = decode_subgroup_stream(SharedBytes(stream), Version::kDraft18);
+  ASSERT_TRUE(whole);
+  ByteArena arena;
+  SubgroupStreamParser p(Version::kDraft18);
+  std::vector<SharedBytes> chunks;
+  for (std::size_t at = 0; at < stream.size(); at += 700) {
+    const std::size_t n = std::min<std::size_t>(700, stream.size() - at);
+    chunks.push_back(arena.copy(std::span<const std::uint8_t>(stream.data() + at, n)));
+    ASSERT_TRUE(p.feed(chunks.back()));
+  }
+  ASSERT_TRUE(p.finish());
+  std::vector<Object> objects;
+  Object o;
+  while (p.next(o)) objects.push_back(o);
+  EXPECT_EQ(objects, whole->objects);
+  ASSERT_EQ(objects.size(), 13u);
+  const SharedBytes& big = objects[5].payload;
+  ASSERT_EQ(big.size(), 3000u);
+  EXPECT_GE(big.data(), chunks.front().data());  // inside the arena's copies, not a buffer of its own
+  EXPECT_LE(big.data() + big.size(), chunks.back().data() + chunks.back().size());
+  EXPECT_GT(big.use_count(), 1);
+}
+
+// Where the arena starts a new block inside a payload, the payload is gathered as before; at any
+// chunking and block size the objects are those of the whole stream.
+TEST(DataParser, ArenaChunksAcrossBlocksAreGathered) {
+  const Bytes stream = subgroup_stream();
+  auto whole = decode_subgroup_stream(SharedBytes(stream), Version::kDraft18);
+  ASSERT_TRUE(whole);
+  std::mt19937 rng(11);
+  int gathered = 0;
+  for (int round = 0; round < 60; ++round) {
+    ByteArena arena(1024 + rng() % 4096);
+    SubgroupStreamParser p(Version::kDraft18);
+    for (std::size_t at = 0; at < stream.size();) {
+      const std::size_t n = std::min<std::size_t>(1 + rng() % 400, stream.size() - at);
+      ASSERT_TRUE(p.feed(arena.copy(std::span<const std::uint8_t>(stream.data() + at, n))));
+      at += n;
+    }
+    ASSERT_TRUE(p.finish());
+    std::vector<Object> objects;
+    Object o;
+    while (p.next(o)) objects.push_back(o);
+    ASSERT_EQ(objects, whole->objects) << round;
+    if (objects[5].payload.use_count() == 1) ++gathered;
+  }
+  EXPECT_GT(gathered, 0);  // blocks of at most 5 KB split the 3,000-byte payload in some rounds
 }
 
 TEST(DataParser, HostileLengthsFailBeforeBuffering) {

@@ -14,10 +14,15 @@ namespace kinetic {
 class SharedBytes {
  public:
   SharedBytes() = default;
-  explicit SharedBytes(std::vector<std::uint8_t> bytes)
-      : owner_(std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes))),
-        data_(owner_->data()),
-        size_(owner_->size()) {}
+  explicit SharedBytes(std::vector<std::uint8_t> bytes) {
+    auto owner = std::make_shared<const std::vector<std::uint8_t>>(std::move(bytes));
+    data_ = owner->data();
+    size_ = owner->size();
+    owner_ = std::move(owner);
+  }
+  // [data, data + size) kept alive by `owner`, which must not change those bytes afterwards.
+  SharedBytes(std::shared_ptr<const void> owner, const std::uint8_t* data, std::size_t size) noexcept
+      : owner_(std::move(owner)), data_(data), size_(size) {}
 
   static SharedBytes copy(std::span<const std::uint8_t> b) { return SharedBytes({b.begin(), b.end()}); }
   static SharedBytes copy(std::string_view s) {
@@ -39,6 +44,17 @@ class SharedBytes {
     return s;
   }
 
+  // Whether `next` starts where this ends in the same owner's memory, so the two are one run.
+  [[nodiscard]] bool followed_by(const SharedBytes& next) const noexcept {
+    return !empty() && owner_ == next.owner_ && data_ + size_ == next.data_;
+  }
+  // This and `next` as one view; only where followed_by(next).
+  [[nodiscard]] SharedBytes joined(const SharedBytes& next) const noexcept {
+    SharedBytes s = *this;
+    s.size_ += next.size_;
+    return s;
+  }
+
   // How many holders share the memory (for tests that prove no per-subscriber copy).
   [[nodiscard]] long use_count() const noexcept { return owner_.use_count(); }
 
@@ -47,7 +63,7 @@ class SharedBytes {
   }
 
  private:
-  std::shared_ptr<const std::vector<std::uint8_t>> owner_;
+  std::shared_ptr<const void> owner_;
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
 };

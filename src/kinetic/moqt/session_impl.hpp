@@ -7,6 +7,7 @@
 #include <set>
 #include <variant>
 
+#include "kinetic/base/byte_arena.hpp"
 #include "kinetic/moqt/data_reader.hpp"
 #include "kinetic/moqt/session.hpp"
 #include "kinetic/moqt/token_cache.hpp"
@@ -50,6 +51,8 @@ struct Session::Impl {
   std::size_t held_request_bytes = 0;
   static constexpr std::size_t kMaxHeldRequestBytes = 64 * 1024;
   std::map<transport::StreamId, std::unique_ptr<IncomingUniStream>> uni_streams;
+  // Where data streams' received bytes are copied to: see ByteArena for why not one allocation each.
+  ByteArena received;
   std::map<std::uint64_t, std::weak_ptr<Subscription>> by_alias;  // subscriber side
   std::map<std::uint64_t, std::weak_ptr<Fetch>> fetches;          // by request id
   // Every subscription this side serves (the peer's SUBSCRIBEs and our PUBLISHes) by request

@@ -264,7 +264,7 @@ class IncomingUniStream final : public transport::StreamHandler {
       }
       return;
     }
-    feed_data(data.empty() ? SharedBytes() : SharedBytes::copy(data), fin);
+    feed_data(impl_.received.copy(data), fin);
   }
 
   void feed_data(const SharedBytes& data, bool fin) {

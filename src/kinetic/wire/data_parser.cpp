@@ -22,6 +22,7 @@ FramedStreamParser::FramedStreamParser(const DataLimits& limits)
 Status FramedStreamParser::fail(Error e) {
   error_ = e;
   head_buf_.clear();
+  payload_run_ = {};
   payload_buf_.clear();
   return e;
 }
@@ -70,20 +71,25 @@ Status FramedStreamParser::feed(const SharedBytes& chunk) {
       }
       in_payload_ = true;
     } else {
-      const auto need = static_cast<std::size_t>(payload_length_) - payload_buf_.size();
-      if (payload_buf_.empty() && rest >= need) {
-        emit(chunk.slice(off, need));
-        off += need;
-        in_payload_ = false;
-        continue;
-      }
+      const std::size_t have = payload_run_.size() + payload_buf_.size();
+      const auto need = static_cast<std::size_t>(payload_length_) - have;
       const std::size_t take = std::min(rest, need);
-      if (payload_buf_.empty()) payload_buf_.reserve(static_cast<std::size_t>(payload_length_));
-      payload_buf_.insert(payload_buf_.end(), data.begin() + static_cast<std::ptrdiff_t>(off),
-                          data.begin() + static_cast<std::ptrdiff_t>(off + take));
+      const SharedBytes part = chunk.slice(off, take);
       off += take;
-      if (payload_buf_.size() == payload_length_) {
-        emit(SharedBytes(std::move(payload_buf_)));
+      if (have == 0 || (payload_buf_.empty() && payload_run_.followed_by(part))) {
+        // Still one run of memory (chunks carved one after another from a ByteArena): no copy.
+        payload_run_ = have == 0 ? part : payload_run_.joined(part);
+      } else {
+        if (payload_buf_.empty()) {
+          payload_buf_.reserve(static_cast<std::size_t>(payload_length_));
+          payload_buf_.assign(payload_run_.data(), payload_run_.data() + payload_run_.size());
+          payload_run_ = {};
+        }
+        payload_buf_.insert(payload_buf_.end(), part.data(), part.data() + part.size());
+      }
+      if (take == need) {
+        emit(payload_buf_.empty() ? std::move(payload_run_) : SharedBytes(std::move(payload_buf_)));
+        payload_run_ = {};
         payload_buf_ = {};
         in_payload_ = false;
       }

@@ -1,7 +1,8 @@
 // Streaming parsers for data streams. Bytes arrive in whatever chunks the transport delivers;
 // the parsers emit the same header and objects whether fed a whole stream or one byte at a
 // time. A payload that lies inside one received chunk is handed out as a slice of that chunk
-// (no copy); one split across chunks is gathered once into its own buffer. Lengths are checked
+// (no copy), and so is one split across chunks that lie one after another in the same memory
+// (SharedBytes::followed_by; a ByteArena's copies); any other is gathered once into its own buffer. Lengths are checked
 // against `DataLimits` when read, before anything is allocated or awaited.
 #pragma once
 
@@ -43,7 +44,9 @@ class FramedStreamParser {
 
   [[nodiscard]] bool failed() const noexcept { return error_.has_value(); }
   // Bytes of the current head or payload received but not yet emitted.
-  [[nodiscard]] std::size_t buffered_bytes() const noexcept { return head_buf_.size() + payload_buf_.size(); }
+  [[nodiscard]] std::size_t buffered_bytes() const noexcept {
+    return head_buf_.size() + payload_run_.size() + payload_buf_.size();
+  }
 
  protected:
   explicit FramedStreamParser(const DataLimits& limits);
@@ -60,6 +63,8 @@ class FramedStreamParser {
 
   std::size_t head_cap_;
   std::vector<std::uint8_t> head_buf_;
+  // The payload so far: a view while its chunks lie one after another in memory, else gathered.
+  SharedBytes payload_run_;
   std::vector<std::uint8_t> payload_buf_;
   std::uint64_t payload_length_ = 0;
   bool in_payload_ = false;
