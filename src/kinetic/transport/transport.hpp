@@ -82,6 +82,9 @@ struct SessionStats {
   std::uint64_t packets_lost = 0;
   // Largest UDP payload the path takes now (QUIC: 1,200 until Path MTU discovery proves more; 0: no packets).
   std::size_t max_udp_payload = 0;
+  // Times the connection's timer fired and nothing was sent (QUIC: ngtcp2 had nothing due, or
+  // only bookkeeping). A connection that is quiet between bursts should have next to none.
+  std::uint64_t idle_timer_wakeups = 0;
 };
 
 struct CloseInfo {

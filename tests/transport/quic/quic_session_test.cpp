@@ -165,6 +165,33 @@ TEST_F(QuicSessionTest, PathThatDropsLargeDatagramsKeepsQuicsMinimum) {
   EXPECT_LE(relay.dropped, 10) << "only the probes";
 }
 
+// A connection that sends bursts (a relay's subscriber: one object, then quiet until the next)
+// hears each burst's ACK long before its loss timer is due, and then has nothing in flight. A
+// timer left armed at the old loss time would wake the loop once per burst to send nothing.
+TEST_F(QuicSessionTest, AnAcknowledgedBurstLeavesNoTimerToWakeFor) {
+  ClientApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  Stream* s = session->open_uni();
+  ASSERT_NE(s, nullptr);
+  const std::vector<std::uint8_t> object(4000, 0x5a);  // several packets: the peer ACKs at once
+  auto burst_then_quiet = [&] {
+    const auto sent_before = session->stats().bytes_sent;
+    s->write(std::span<const std::uint8_t>(object));
+    ASSERT_TRUE(run_until([&] {
+      auto st = session->stats();
+      return st.bytes_sent > sent_before + object.size() && st.bytes_in_flight == 0;
+    }, 5s));
+    const auto quiet_until = loop_.now() + 40ms;  // past the burst's loss timer
+    run_until([&] { return loop_.now() >= quiet_until; }, 2s);
+  };
+  for (int i = 0; i < 5; ++i) burst_then_quiet();  // Path MTU probes and the first RTT samples settle
+  const auto idle_before = session->stats().idle_timer_wakeups;
+  constexpr int kBursts = 20;
+  for (int i = 0; i < kBursts; ++i) burst_then_quiet();
+  EXPECT_LT(session->stats().idle_timer_wakeups - idle_before, static_cast<std::uint64_t>(kBursts / 4));
+}
+
 TEST_F(QuicSessionTest, HundredMegabyteDownloadMatchesSha256) {
   ClientApp app;
   auto session = connect(app);

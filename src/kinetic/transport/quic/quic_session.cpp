@@ -19,6 +19,8 @@ constexpr std::size_t kMaxPacketsPerFlush = 64;
 constexpr std::size_t kMaxIov = 16;
 constexpr std::size_t kMaxQueuedDatagrams = 1024;
 constexpr std::size_t kTxBufferSize = 96 * 1024;
+// How much later than the armed timer the expiry may move before the timer is armed again.
+constexpr ngtcp2_duration kRearmLater = 5 * NGTCP2_MILLISECONDS;
 
 ngtcp2_tstamp to_ts(TimePoint t) {
   return static_cast<ngtcp2_tstamp>(
@@ -322,6 +324,7 @@ SessionStats QuicSession::stats() const {
   out.bytes_sent = bytes_sent_;
   out.bytes_received = bytes_received_;
   out.packets_lost = loss_events_;
+  out.idle_timer_wakeups = idle_timer_wakeups_;
   return out;
 }
 
@@ -674,10 +677,12 @@ void QuicSession::update_timer() {
 
 void QuicSession::update_timer(ngtcp2_tstamp expiry) {
   if (conn_ == nullptr || (state_ != State::kOpen && state_ != State::kHandshake)) return;
-  // Every ACK moves the loss timer a little later; re-arming per flush cost a cancel, a
-  // timer insert and a std::function each time. An armed timer due no later than the new
-  // expiry stays: firing early is harmless (ngtcp2 handles only what is due) and re-arms.
-  if (timer_.armed() && timer_at_ <= expiry) return;
+  // Every ACK moves the loss timer a little later; re-arming per flush cost a cancel and a
+  // timer insert each time. An armed timer due no later than the new expiry stays: firing
+  // early is harmless (ngtcp2 handles only what is due) and re-arms. Not when the expiry moved
+  // far: the ACK of a burst's last packet takes the loss timer away, leaving only the idle
+  // timeout, and the old timer would wake the loop once per burst per connection for nothing.
+  if (timer_.armed() && timer_at_ <= expiry && expiry - timer_at_ < kRearmLater) return;
   if (expiry == timer_at_) return;
   timer_.disarm();
   timer_at_ = expiry;
@@ -688,15 +693,18 @@ void QuicSession::update_timer(ngtcp2_tstamp expiry) {
 void QuicSession::on_timer() {
   timer_at_ = UINT64_MAX;
   if (conn_ == nullptr || (state_ != State::kOpen && state_ != State::kHandshake)) return;
-  // update_timer leaves an earlier timer armed when ACKs push the loss timer later, so most
-  // firings on a busy fan-out come before anything is due: re-arm without a flush, which
-  // would build no packet and cost as much as one that does.
-  if (ngtcp2_conn_get_expiry(conn_) > now_ts()) {
-    update_timer();
+  // update_timer leaves an earlier timer armed when ACKs push the loss timer a little later, so
+  // a firing may come before anything is due: re-arm without a flush, which would build no
+  // packet and cost as much as one that does.
+  if (const ngtcp2_tstamp expiry = ngtcp2_conn_get_expiry(conn_); expiry > now_ts()) {
+    ++idle_timer_wakeups_;
+    update_timer(expiry);
     return;
   }
   auto self = shared_from_this();
+  const std::uint64_t sent = bytes_sent_;
   flush();  // handles what is due, sends what that released and arms the next expiry
+  if (bytes_sent_ == sent) ++idle_timer_wakeups_;
 }
 
 bool QuicSession::handle_expiry(ngtcp2_tstamp ts) {

@@ -192,6 +192,7 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   std::vector<std::string> cids_;  // connection IDs the endpoint routes to us
   std::uint64_t bytes_sent_ = 0;
   std::uint64_t bytes_received_ = 0;
+  std::uint64_t idle_timer_wakeups_ = 0;
   // Loss as ngtcp2 0.12 lets it be seen (it counts no lost packets): each new congestion
   // recovery period counts as one lost packet (note_loss).
   void note_loss();
