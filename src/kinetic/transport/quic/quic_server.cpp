@@ -107,9 +107,8 @@ void QuicServer::dispatch(const Datagram& dg) {
     spdlog::debug("quic: undecodable packet ({} bytes) from {}", dg.size, dg.remote.to_string());
     return;
   }
-  auto it = cids_.find(CidKey::of(std::string_view(reinterpret_cast<const char*>(vc.dcid), vc.dcidlen)));
-  if (it != cids_.end()) {
-    deliver(it->second, dg);
+  if (QuicSession* s = cids_.find(std::string_view(reinterpret_cast<const char*>(vc.dcid), vc.dcidlen))) {
+    deliver(s, dg);
     return;
   }
   if ((dg.data[0] & 0x80) != 0) {
@@ -312,12 +311,9 @@ void QuicServer::wait_writable(std::shared_ptr<QuicSession> session) {
   waiting_writable_.push_back(std::move(session));
 }
 
-void QuicServer::add_cid(std::string_view cid, QuicSession* session) { cids_[CidKey::of(cid)] = session; }
+void QuicServer::add_cid(std::string_view cid, QuicSession* session) { cids_.set(cid, session); }
 
-void QuicServer::remove_cid(std::string_view cid) {
-  auto it = cids_.find(CidKey::of(cid));
-  if (it != cids_.end()) cids_.erase(it);
-}
+void QuicServer::remove_cid(std::string_view cid) { cids_.erase(cid); }
 
 void QuicServer::release_handshake(QuicSession* session) {
   auto it = handshaking_.find(session);
@@ -349,10 +345,7 @@ void QuicServer::on_session_finished(QuicSession& session) {
 }
 
 void QuicServer::forget(QuicSession* session) {
-  for (const auto& cid : session->cids()) {
-    auto it = cids_.find(CidKey::of(cid));
-    if (it != cids_.end() && it->second == session) cids_.erase(it);
-  }
+  for (const auto& cid : session->cids()) cids_.erase(cid, session);
   release_handshake(session);
   sessions_.erase(session);
 }
