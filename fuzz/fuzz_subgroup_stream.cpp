@@ -1,5 +1,6 @@
 // A subgroup stream decoded whole and fed to the streaming parser in chunks (sizes from the
-// first input byte) must give the same objects or fail alike; what decodes must re-encode to
+// first input byte; adjacent views of one buffer, or every other chunk a copy of its own, so
+// payloads are both kept as one run and gathered) must give the same objects or fail alike; what decodes must re-encode to
 // bytes that decode to the same objects.
 #include <cstdint>
 #include <cstdlib>
@@ -15,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::size_t step = data[0] % 16 + 1;
   const Version version = (data[0] & 0x10) ? Version::kDraft20 : Version::kDraft18;
+  const bool copies = (data[0] & 0x20) != 0;
   const SharedBytes stream = SharedBytes::copy(std::span<const std::uint8_t>(data + 1, size - 1));
   const DataLimits limits{.max_payload_bytes = 1 << 16, .max_property_bytes = 512};
 
@@ -24,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<Object> streamed;
   Status status = ok_status();
   for (std::size_t at = 0; at < stream.size() && status; at += step) {
-    status = parser.feed(stream.slice(at, std::min(step, stream.size() - at)));
+    const SharedBytes chunk = stream.slice(at, std::min(step, stream.size() - at));
+    status = parser.feed(copies && (at / step) % 2 == 1 ? SharedBytes::copy(chunk.span()) : chunk);
     Object o;
     while (parser.next(o)) streamed.push_back(o);
   }
