@@ -76,6 +76,34 @@ TEST_P(SessionStreamsTest, NoStateKeptPerFinishedSubgroupStream) {
                               << static_cast<double>(grown) / 5'000.0 << " per stream)";
 }
 
+// Received bytes are carved from the session's blocks (ByteArena): the objects of a stream share
+// one, and once the peer has no data stream open the session lets go of it, so what keeps it alive
+// is only the objects still held.
+TEST_P(SessionStreamsTest, ReceivedObjectsShareABlockTheSessionReleasesWhenIdle) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept({}); };
+  RecordingSubscription got;
+  auto sub = client->subscribe(track("live", "video"), {}, &got);
+  run();
+  ASSERT_EQ(sh.served.size(), 1u);
+  SubgroupWriter* w = sh.served[0]->open_subgroup({0, 0, 128});
+  ASSERT_NE(w, nullptr);
+  // Both fit the first block (4 KiB).
+  ASSERT_TRUE(w->write(0, SharedBytes(std::vector<std::uint8_t>(1'500, 1))));
+  ASSERT_TRUE(w->write(1, SharedBytes(std::vector<std::uint8_t>(1'500, 2))));
+  ASSERT_TRUE(loop.run_until([&] { return got.objects.size() == 2; }, 2s));
+  const SharedBytes& first = got.objects[0].payload;
+  const SharedBytes& second = got.objects[1].payload;
+  ASSERT_EQ(first.size(), 1'500u);
+  EXPECT_EQ(first, SharedBytes(std::vector<std::uint8_t>(1'500, 1)));
+  const long while_open = first.use_count();
+  EXPECT_EQ(while_open, 3) << "the two objects and the session's arena";
+  EXPECT_EQ(second.use_count(), while_open) << "the two payloads lie in different blocks";
+  w->finish();
+  run(50ms);  // the stream closes; its release is posted
+  EXPECT_EQ(first.use_count(), while_open - 1) << "the idle session still holds its block";
+}
+
 INSTANTIATE_TEST_SUITE_P(Drafts, SessionStreamsTest, ::testing::Values("moqt-20"), version_name);
 
 // Over a transport that hands received bytes on as the sender's buffers (inproc, between relay

@@ -6,10 +6,14 @@
 // so an object split across packets can stay one view (SharedBytes::followed_by) instead of
 // being gathered into a buffer of its own.
 //
-// A block lives while any copy carved from it does: a copy kept long (a cached object) keeps
-// up to one block alive. Runs larger than a quarter block get an allocation of their own.
+// A block lives while any copy carved from it does, so a copy kept long (a cached object) keeps
+// its block alive. To bound that for senders of small, sparse objects: a short run with no block
+// in use is copied on its own, blocks start at 4 KiB and double per block up to the maximum while
+// data keeps coming, and release() (the owner has no stream open) drops the block and starts over.
+// Runs larger than a quarter of the maximum get an allocation of their own.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,19 +25,27 @@ namespace kinetic {
 
 class ByteArena {
  public:
-  static constexpr std::size_t kDefaultBlockSize = 32 * 1024;
+  static constexpr std::size_t kDefaultMaxBlock = 32 * 1024;
+  static constexpr std::size_t kFirstBlock = 4 * 1024;
+  static constexpr std::size_t kMinRun = 512;  // shorter runs start no block
 
-  explicit ByteArena(std::size_t block_size = kDefaultBlockSize) noexcept : block_size_(block_size) {}
+  explicit ByteArena(std::size_t max_block = kDefaultMaxBlock) noexcept
+      : max_block_(max_block), next_block_(std::min(kFirstBlock, max_block)) {}
 
   // Not thread-safe: one arena per event loop's user. The copies may go anywhere.
   SharedBytes copy(std::span<const std::uint8_t> bytes);
+  // Lets go of the current block (its copies keep it alive) and starts over at the first size.
+  void release() noexcept;
 
-  // Bytes left in the current block (tests).
+  // Bytes left in the current block, and its size (tests).
   [[nodiscard]] std::size_t room() const noexcept { return block_ == nullptr ? 0 : block_size_ - used_; }
+  [[nodiscard]] std::size_t block_size() const noexcept { return block_ == nullptr ? 0 : block_size_; }
 
  private:
-  std::size_t block_size_;
+  std::size_t max_block_;
+  std::size_t next_block_;
   std::shared_ptr<std::uint8_t[]> block_;
+  std::size_t block_size_ = 0;
   std::size_t used_ = 0;
 };
 

@@ -230,7 +230,12 @@ class IncomingUniStream final : public transport::StreamHandler {
     // Objects still buffered for a subscription whose SUBSCRIBE_OK is late stay here.
     if (mode_ == Mode::kData && waiting_) return;
     impl.session.loop().post([w = impl.session.weak_from_this(), &impl, id] {
-      if (!w.expired()) impl.uni_streams.erase(id);
+      if (w.expired()) return;
+      impl.uni_streams.erase(id);
+      // A peer that sends nothing for now keeps no block of received bytes alive through the arena.
+      if (std::none_of(impl.uni_streams.begin(), impl.uni_streams.end(),
+                       [](const auto& s) { return s.second->mode() == Mode::kData; }))
+        impl.received.release();
     });
   }
 
