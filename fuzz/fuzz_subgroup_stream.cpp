@@ -1,7 +1,7 @@
 // A subgroup stream decoded whole and fed to the streaming parser in chunks (sizes from the
 // first input byte; adjacent views of one buffer, or every other chunk a copy of its own, so
-// payloads are both kept as one run and gathered) must give the same objects or fail alike; what decodes must re-encode to
-// bytes that decode to the same objects.
+// payloads are both kept as one run and gathered) must give the same objects or fail alike;
+// what decodes must re-encode to bytes that decode to the same objects.
 #include <cstdint>
 #include <cstdlib>
 #include <vector>

@@ -8,7 +8,9 @@
 namespace kinetic {
 namespace {
 
-std::vector<std::uint8_t> bytes(std::size_t n, std::uint8_t fill) { return std::vector<std::uint8_t>(n, fill); }
+std::vector<std::uint8_t> bytes(std::size_t n, std::uint8_t fill) {
+  return std::vector<std::uint8_t>(n, fill);
+}
 
 TEST(ByteArena, ConsecutiveCopiesLieNextToEachOtherInOneBlock) {
   ByteArena arena(4096);

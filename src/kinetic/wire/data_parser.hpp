@@ -2,8 +2,9 @@
 // the parsers emit the same header and objects whether fed a whole stream or one byte at a
 // time. A payload that lies inside one received chunk is handed out as a slice of that chunk
 // (no copy), and so is one split across chunks that lie one after another in the same memory
-// (SharedBytes::followed_by; a ByteArena's copies); any other is gathered once into its own buffer. Lengths are checked
-// against `DataLimits` when read, before anything is allocated or awaited.
+// (SharedBytes::followed_by; a ByteArena's copies); any other is gathered once into its own
+// buffer. Lengths are checked against `DataLimits` when read, before anything is allocated or
+// awaited.
 #pragma once
 
 #include <cstddef>

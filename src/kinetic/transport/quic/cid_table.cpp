@@ -66,6 +66,10 @@ void CidTable::set(std::string_view cid, QuicSession* session) {
   std::memcpy(slot.bytes.data(), cid.data(), cid.size());
   slot.len = static_cast<std::uint8_t>(cid.size());
   slot.session = session;
+  place(slot);
+}
+
+void CidTable::place(const Slot& slot) noexcept {
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = home(slot.bytes.data(), slot.len);
   while (slots_[i].session != nullptr) i = (i + 1) & mask;
@@ -101,7 +105,7 @@ void CidTable::grow() {
   old.swap(slots_);
   size_ = 0;
   for (const Slot& s : old) {
-    if (s.session != nullptr) set(std::string_view(reinterpret_cast<const char*>(s.bytes.data()), s.len), s.session);
+    if (s.session != nullptr) place(s);  // distinct and valid already: no lookup first
   }
 }
 

@@ -41,6 +41,7 @@ class CidTable {
 
   [[nodiscard]] std::size_t home(const std::uint8_t* bytes, std::size_t len) const noexcept;
   [[nodiscard]] std::size_t locate(std::string_view cid) const noexcept;  // its slot or capacity()
+  void place(const Slot& slot) noexcept;  // a key not present, with room for it
   void grow();
 
   std::vector<Slot> slots_;
