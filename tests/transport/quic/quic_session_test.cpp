@@ -2,7 +2,9 @@
 
 #include <list>
 
+#include "../../heap_in_use.hpp"
 #include "dropping_relay.hpp"
+#include "kinetic/transport/quic/peer_stream_records.hpp"
 #include "quic_fixture.hpp"
 
 namespace kinetic::transport::quic::testing {
@@ -522,6 +524,35 @@ TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
   QuicServerConfig config;
   config.settings.max_streams_uni = 100;
   check_credit_returns(config, false);
+}
+
+// A track sends each group on a unidirectional stream of its own for as long as the session
+// lasts: what the receiving end keeps per finished stream grows without bound. ngtcp2 0.12
+// kept ~175 bytes each (see peer_stream_records.hpp).
+TEST_F(QuicSessionTest, FinishedPeerUniStreamsLeaveNoStateBehind) {
+  if (!kReleasesPeerStreamRecords && NGTCP2_VERSION_NUM < 0x000d00)
+    GTEST_SKIP() << "ngtcp2 0.12 linked without its static archive keeps a record per stream";
+  server_.reset();
+  QuicServerConfig config;
+  config.settings.max_streams_uni = 100;
+  start_server(config);
+  CreditApp app;
+  auto session = connect(app);
+  ASSERT_TRUE(app.ready);
+  ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
+  SinkApp sink;
+  server_sessions_[0]->set_handler(&sink);
+  SessionDetach detach{*server_sessions_[0]};
+  auto streams = [&](int n) {
+    sink.fins = 0;
+    sink.bytes = 0;
+    open_many_finished_streams(*this, *session, false, n, sink, app.available);
+    (void)run_until([] { return false; }, 50ms);  // the last FINs' ACKs, after which the client frees its side
+  };
+  streams(500);  // warm-up: pools, maps and the arena reach their working size
+  constexpr int kStreams = 2000;
+  const std::int64_t grown = kinetic::testing::smaller_growth_of_two_windows([&](int) { streams(kStreams); });
+  EXPECT_LT(grown, kStreams * 16) << "heap grew " << grown << " bytes over " << kStreams << " finished streams";
 }
 
 TEST_F(QuicSessionTest, BidiStreamCreditReturnsAsStreamsFinish) {

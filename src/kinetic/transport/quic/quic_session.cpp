@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "kinetic/transport/quic/cid_steering.hpp"
+#include "kinetic/transport/quic/peer_stream_records.hpp"
 
 namespace kinetic::transport::quic {
 
@@ -363,6 +364,7 @@ QuicSession::Verdict QuicSession::on_packet(const Datagram& dg) {
   ++in_ngtcp2_;
   int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, dg.data, dg.size, now_ts());
   --in_ngtcp2_;
+  release_ended_peer_streams();
   note_loss();  // ACKs are where losses are found
   if (first && t_decrypted == 0) {
     spdlog::debug("quic: first packet from {} is not a valid Initial ({})", dg.remote.to_string(),
@@ -948,9 +950,17 @@ void QuicSession::retire_remote_uni(std::int64_t id) {
   // the peer's stream credit would never come back and a session opening one stream per
   // group would stall after max_streams_uni of them. Once the peer's direction is over
   // (FIN delivered or RESET_STREAM), the stream is done for us: release it and return the
-  // credit here. ngtcp2 keeps its own small record of the stream until the connection ends.
+  // credit here. ngtcp2's own record of it is freed once the packet is read (see
+  // peer_stream_records.hpp).
   if (conn_ == nullptr || (id & 0x2) == 0 || ngtcp2_conn_is_local_stream(conn_, id)) return;
   release_stream(id);
+  if (kReleasesPeerStreamRecords) ended_peer_streams_.push_back(id);
+}
+
+void QuicSession::release_ended_peer_streams() {
+  if (ended_peer_streams_.empty()) return;
+  for (std::int64_t id : ended_peer_streams_) release_peer_stream_record(conn_, id);
+  ended_peer_streams_.clear();
 }
 
 int QuicSession::cb_stream_reset(ngtcp2_conn* conn, std::int64_t id, std::uint64_t final_size, std::uint64_t code,

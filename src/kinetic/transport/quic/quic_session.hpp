@@ -150,6 +150,7 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   void release_stream(std::int64_t id);
   // A peer's uni stream whose incoming direction has ended: released here, not by ngtcp2.
   void retire_remote_uni(std::int64_t id);
+  void release_ended_peer_streams();
   Stream* open_stream(bool bidi);
   void register_cid(const ngtcp2_cid& cid);
 
@@ -173,6 +174,7 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   std::map<std::uint64_t, std::list<QuicStream*>> ready_;  // send order -> streams with data
   std::deque<std::vector<std::uint8_t>> datagrams_;
   std::vector<QuicStream*> writable_;  // on_writable owed after this flush
+  std::vector<std::int64_t> ended_peer_streams_;  // ngtcp2 records to free after the packet
   std::vector<QuicStream*> stopped_;   // on_stop_sending owed after this flush
 
   EpollLoop::Timer timer_;        // ngtcp2's expiry
