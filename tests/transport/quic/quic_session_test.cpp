@@ -1,6 +1,7 @@
 #include "kinetic/transport/quic/quic_session.hpp"
 
 #include <list>
+#include <optional>
 
 #include "../../heap_in_use.hpp"
 #include "dropping_relay.hpp"
@@ -11,6 +12,10 @@ namespace kinetic::transport::quic::testing {
 namespace {
 
 std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+struct CreditApp;
+struct SinkApp;
+struct SessionDetach;
 
 class QuicSessionTest : public QuicFixture {
  protected:
@@ -49,6 +54,10 @@ class QuicSessionTest : public QuicFixture {
   // Restarts the server with `config` (its stream limit) and opens three times that many
   // finished streams of one kind from a client.
   void check_credit_returns(QuicServerConfig config, bool bidi);
+  // Restarts the server with `config` and connects `session`, whose server side counts what
+  // arrives into `sink` until `detach` goes.
+  void connect_sink(QuicServerConfig config, CreditApp& app, SinkApp& sink, SessionPtr& session,
+                    std::optional<SessionDetach>& detach);
 };
 
 TEST_F(QuicSessionTest, HandshakeNegotiatesNewestMoqtAndReportsPeer) {
@@ -506,17 +515,25 @@ struct SessionDetach {
   ~SessionDetach() { session.set_handler(nullptr); }
 };
 
-void QuicSessionTest::check_credit_returns(QuicServerConfig config, bool bidi) {
+void QuicSessionTest::connect_sink(QuicServerConfig config, CreditApp& app, SinkApp& sink, SessionPtr& session,
+                                   std::optional<SessionDetach>& detach) {
   server_.reset();
   start_server(config);
-  CreditApp app;
-  auto session = connect(app);
+  session = connect(app);
   ASSERT_TRUE(app.ready);
   ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
-  SinkApp sink;
   server_sessions_[0]->set_handler(&sink);
-  // The server session outlives this function: it must not call back into `sink` afterwards.
-  SessionDetach detach{*server_sessions_[0]};
+  // The server session outlives the test: it must not call back into `sink` afterwards.
+  detach.emplace(*server_sessions_[0]);
+}
+
+void QuicSessionTest::check_credit_returns(QuicServerConfig config, bool bidi) {
+  CreditApp app;
+  SinkApp sink;
+  SessionPtr session;
+  std::optional<SessionDetach> detach;
+  connect_sink(config, app, sink, session, detach);
+  if (HasFatalFailure()) return;
   open_many_finished_streams(*this, *session, bidi, 300, sink, app.available);
 }
 
@@ -532,22 +549,20 @@ TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
 TEST_F(QuicSessionTest, FinishedPeerUniStreamsLeaveNoStateBehind) {
   if (!kReleasesPeerStreamRecords && NGTCP2_VERSION_NUM < 0x000d00)
     GTEST_SKIP() << "ngtcp2 0.12 linked without its static archive keeps a record per stream";
-  server_.reset();
   QuicServerConfig config;
   config.settings.max_streams_uni = 100;
-  start_server(config);
   CreditApp app;
-  auto session = connect(app);
-  ASSERT_TRUE(app.ready);
-  ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
   SinkApp sink;
-  server_sessions_[0]->set_handler(&sink);
-  SessionDetach detach{*server_sessions_[0]};
+  SessionPtr session;
+  std::optional<SessionDetach> detach;
+  connect_sink(config, app, sink, session, detach);
+  if (HasFatalFailure()) return;
   auto streams = [&](int n) {
     sink.fins = 0;
     sink.bytes = 0;
     open_many_finished_streams(*this, *session, false, n, sink, app.available);
-    (void)run_until([] { return false; }, 50ms);  // the last FINs' ACKs, after which the client frees its side
+    // The last FINs' ACKs, after which the client frees its side.
+    (void)run_until([] { return false; }, 50ms);
   };
   streams(500);  // warm-up: pools, maps and the arena reach their working size
   constexpr int kStreams = 2000;
