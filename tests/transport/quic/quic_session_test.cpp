@@ -13,9 +13,7 @@ namespace {
 
 std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
-struct CreditApp;
-struct SinkApp;
-struct SessionDetach;
+struct SinkLink;
 
 class QuicSessionTest : public QuicFixture {
  protected:
@@ -54,10 +52,8 @@ class QuicSessionTest : public QuicFixture {
   // Restarts the server with `config` (its stream limit) and opens three times that many
   // finished streams of one kind from a client.
   void check_credit_returns(QuicServerConfig config, bool bidi);
-  // Restarts the server with `config` and connects `session`, whose server side counts what
-  // arrives into `sink` until `detach` goes.
-  void connect_sink(QuicServerConfig config, CreditApp& app, SinkApp& sink, SessionPtr& session,
-                    std::optional<SessionDetach>& detach);
+  // Restarts the server with `config` and connects `link`.
+  void connect_sink(QuicServerConfig config, SinkLink& link);
 };
 
 TEST_F(QuicSessionTest, HandshakeNegotiatesNewestMoqtAndReportsPeer) {
@@ -515,26 +511,30 @@ struct SessionDetach {
   ~SessionDetach() { session.set_handler(nullptr); }
 };
 
-void QuicSessionTest::connect_sink(QuicServerConfig config, CreditApp& app, SinkApp& sink, SessionPtr& session,
-                                   std::optional<SessionDetach>& detach) {
-  server_.reset();
-  start_server(config);
-  session = connect(app);
-  ASSERT_TRUE(app.ready);
-  ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
-  server_sessions_[0]->set_handler(&sink);
-  // The server session outlives the test: it must not call back into `sink` afterwards.
-  detach.emplace(*server_sessions_[0]);
-}
-
-void QuicSessionTest::check_credit_returns(QuicServerConfig config, bool bidi) {
+// A client session whose server side counts what arrives into `sink`, until `detach` goes (first).
+struct SinkLink {
   CreditApp app;
   SinkApp sink;
   SessionPtr session;
   std::optional<SessionDetach> detach;
-  connect_sink(config, app, sink, session, detach);
+};
+
+void QuicSessionTest::connect_sink(QuicServerConfig config, SinkLink& link) {
+  server_.reset();
+  start_server(config);
+  link.session = connect(link.app);
+  ASSERT_TRUE(link.app.ready);
+  ASSERT_TRUE(run_until([&] { return server_sessions_.size() == 1; }));
+  server_sessions_[0]->set_handler(&link.sink);
+  // The server session outlives the test: it must not call back into `sink` afterwards.
+  link.detach.emplace(*server_sessions_[0]);
+}
+
+void QuicSessionTest::check_credit_returns(QuicServerConfig config, bool bidi) {
+  SinkLink link;
+  connect_sink(config, link);
   if (HasFatalFailure()) return;
-  open_many_finished_streams(*this, *session, bidi, 300, sink, app.available);
+  open_many_finished_streams(*this, *link.session, bidi, 300, link.sink, link.app.available);
 }
 
 TEST_F(QuicSessionTest, UniStreamCreditReturnsAsStreamsFinish) {
@@ -551,16 +551,13 @@ TEST_F(QuicSessionTest, FinishedPeerUniStreamsLeaveNoStateBehind) {
     GTEST_SKIP() << "ngtcp2 0.12 linked without its static archive keeps a record per stream";
   QuicServerConfig config;
   config.settings.max_streams_uni = 100;
-  CreditApp app;
-  SinkApp sink;
-  SessionPtr session;
-  std::optional<SessionDetach> detach;
-  connect_sink(config, app, sink, session, detach);
+  SinkLink link;
+  connect_sink(config, link);
   if (HasFatalFailure()) return;
   auto streams = [&](int n) {
-    sink.fins = 0;
-    sink.bytes = 0;
-    open_many_finished_streams(*this, *session, false, n, sink, app.available);
+    link.sink.fins = 0;
+    link.sink.bytes = 0;
+    open_many_finished_streams(*this, *link.session, false, n, link.sink, link.app.available);
     // The last FINs' ACKs, after which the client frees its side.
     (void)run_until([] { return false; }, 50ms);
   };
