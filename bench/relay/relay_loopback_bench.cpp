@@ -1,7 +1,9 @@
 // The relay's fan-out over real loopback QUIC: one publisher → `kinetic relay` → N subscribers
-// of a paced track, with the baselines measured in the same run: raw QUIC goodput
-// (`kinetic quic-perf`, two processes), the relay's goodput for one subscriber with an
-// unpaced publisher, and publisher → subscriber latency with no relay in between.
+// of a paced track, and rows in moq-bench's shape (many publishers, each a connection and a
+// track, their subscribers spread over the tracks), with the baselines measured in the same
+// run: raw QUIC goodput (`kinetic quic-perf`, two processes), the relay's goodput for one
+// subscriber with an unpaced publisher, and publisher → subscriber latency with no relay in
+// between.
 //
 // The relay runs as its own process so that /proc gives its CPU and memory alone; the
 // publisher and the subscribers live in this process on their own event-loop threads.
@@ -75,6 +77,10 @@ void sleep_for_s(double s) { std::this_thread::sleep_for(std::chrono::duration<d
 }
 
 moqt::FullTrackName bench_track() { return {{{"bench"}}, "video"}; }
+// Publisher `i` of a row with several: a broadcast of its own, as moq-bench's publishers have.
+moqt::FullTrackName bench_track(int i) {
+  return i == 0 ? bench_track() : moqt::FullTrackName{{{"bench", std::to_string(i)}}, "video"};
+}
 
 // The first CPU's clock from /proc/cpuinfo ("cpu MHz"), to turn CPU seconds into cycles; 0 when
 // the kernel does not say. A VM's figure is the host's nominal clock, not a measured one.
@@ -367,13 +373,14 @@ struct AnnounceStatus final : moqt::RequestHandler {
 
 class Publisher final : public moqt::SessionHandler {
  public:
-  Publisher(EpollLoop& loop, TrackShape shape) : loop_(loop), shape_(shape) {}
+  Publisher(EpollLoop& loop, TrackShape shape, moqt::FullTrackName track = bench_track())
+      : loop_(loop), shape_(shape), track_(std::move(track)) {}
   ~Publisher() override {
     if (timer_) loop_.cancel(*timer_);
   }
 
   void on_subscribe(moqt::Session& session, std::shared_ptr<moqt::ServedSubscription> sub) override {
-    if (sub->track() != bench_track()) {
+    if (sub->track() != track_) {
       moqt::SessionHandler::on_subscribe(session, sub);
       return;
     }
@@ -383,9 +390,11 @@ class Publisher final : public moqt::SessionHandler {
     subs_.push_back(std::move(sub));
   }
 
-  // Objects at the track's rate, each stamped when it is handed to the session.
-  void start_paced() {
-    anchor_ = loop_.now();
+  // Objects at the track's rate, each stamped when it is handed to the session; the first
+  // `phase` after now (publishers of one row spread over the frame interval, as independent
+  // encoders are, rather than all sending in the same instant).
+  void start_paced(transport::Duration phase = {}) {
+    anchor_ = loop_.now() + phase;
     tick_paced();
   }
   // As fast as the path delivers: objects go out while fewer than `window` of them are sent
@@ -398,6 +407,7 @@ class Publisher final : public moqt::SessionHandler {
   }
 
   std::vector<std::int64_t> sent_ns;  // send time by sequence number
+  [[nodiscard]] const moqt::FullTrackName& track() const noexcept { return track_; }
 
  private:
   [[nodiscard]] moqt::Location location(std::uint64_t seq) const {
@@ -465,6 +475,7 @@ class Publisher final : public moqt::SessionHandler {
 
   EpollLoop& loop_;
   TrackShape shape_;
+  moqt::FullTrackName track_;
   std::vector<std::shared_ptr<moqt::ServedSubscription>> subs_;
   std::uint64_t seq_ = 0;
   transport::TimePoint anchor_{};
@@ -476,8 +487,13 @@ class Publisher final : public moqt::SessionHandler {
 // The publisher's thread: a client session to the relay, or a server subscribers reach
 // directly (the no-relay baseline).
 struct PublisherSide {
-  explicit PublisherSide(TrackShape shape) {
-    thread.call([&] { publisher = std::make_unique<Publisher>(thread.loop(), shape); });
+  explicit PublisherSide(TrackShape shape, int count = 1) {
+    thread.call([&] {
+      for (int i = 0; i < count; ++i) {
+        publishers.push_back(std::make_unique<Publisher>(thread.loop(), shape, bench_track(i)));
+        announce_status.push_back(std::make_unique<AnnounceStatus>());
+      }
+    });
   }
   ~PublisherSide() {
     thread.call([&] {
@@ -485,21 +501,24 @@ struct PublisherSide {
     });
     std::this_thread::sleep_for(50ms);
     thread.call([&] {
-      announce.reset();
+      announces.clear();
       sessions.clear();
       server.reset();
-      publisher.reset();
+      publishers.clear();
     });
   }
   PublisherSide(const PublisherSide&) = delete;
   PublisherSide& operator=(const PublisherSide&) = delete;
 
+  [[nodiscard]] Publisher& first() { return *publishers.front(); }
+
   LoopThread thread;
-  std::unique_ptr<Publisher> publisher;
+  // One session each (publish_via_relay); the direct baseline serves the first alone.
+  std::vector<std::unique_ptr<Publisher>> publishers;
   std::vector<std::shared_ptr<moqt::Session>> sessions;
   std::unique_ptr<transport::quic::QuicServer> server;
-  std::shared_ptr<moqt::OutgoingRequest> announce;
-  AnnounceStatus announce_status;
+  std::vector<std::shared_ptr<moqt::OutgoingRequest>> announces;
+  std::vector<std::unique_ptr<AnnounceStatus>> announce_status;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -521,10 +540,11 @@ struct SubscriberCounters {
 
 class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionHandler {
  public:
-  Subscriber(std::uint32_t index, std::vector<Record>& records, SubscriberCounters& counters)
-      : index_(index), records_(records), counters_(counters) {}
+  Subscriber(std::uint32_t index, moqt::FullTrackName track, std::vector<Record>& records,
+             SubscriberCounters& counters)
+      : index_(index), track_(std::move(track)), records_(records), counters_(counters) {}
 
-  void on_ready(moqt::Session& s) override { sub_ = s.subscribe(bench_track(), {}, this); }
+  void on_ready(moqt::Session& s) override { sub_ = s.subscribe(track_, {}, this); }
   void on_closed(moqt::Session&, std::uint64_t, std::string_view) override {
     if (!leaving) ++counters_.closed;
   }
@@ -548,6 +568,7 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
 
  private:
   std::uint32_t index_;
+  moqt::FullTrackName track_;
   std::vector<Record>& records_;
   SubscriberCounters& counters_;
   std::shared_ptr<moqt::Subscription> sub_;
@@ -570,8 +591,9 @@ struct SubscriberSide {
   SubscriberSide& operator=(const SubscriberSide&) = delete;
 
   // On the loop thread.
-  bool connect(std::uint32_t index, const moqt::MoqtUrl& url, const transport::quic::QuicClientConfig& quic) {
-    auto sub = std::make_unique<Subscriber>(index, records, counters);
+  bool connect(std::uint32_t index, const moqt::FullTrackName& track, const moqt::MoqtUrl& url,
+               const transport::quic::QuicClientConfig& quic) {
+    auto sub = std::make_unique<Subscriber>(index, track, records, counters);
     auto session = moqt::connect_quic(thread.loop(), url, quic, {}, sub.get());
     if (!session) return false;
     sub->session = std::move(*session);
@@ -597,6 +619,10 @@ struct SubscriberSide {
 struct Options {
   std::vector<int> subscribers{1, 10, 100, 500};
   std::vector<int> subscribers_1mbit{100, 500};  // rows at 1 Mbit/s, to price the goal directly
+  // Rows with many publishers, "MxN": M publishers (a connection and a track each) and N
+  // subscribers spread over their tracks, moq-bench's shape (its relay figures: 100 × 8 each).
+  std::vector<std::string> shapes{"100x500"};
+  double shape_kbps = 1000;
   double warmup_s = 1.0;
   double window_s = 4.0;
   double grace_s = 0.5;
@@ -642,13 +668,15 @@ Latency latency_of(std::vector<std::int64_t>& ns) {
 struct PacedRow {
   std::string label;
   bool via_relay = true;
+  int publishers = 1;  // each with its own track; subscriber i takes track i % publishers
   int subscribers = 0;
   double bitrate_bps = 0;
   bool ok = false;
   std::string error;
   double connect_s = 0;
   double window_s = 0;
-  std::uint64_t sent = 0;       // objects the publisher sent in the window
+  std::uint64_t sent = 0;       // objects the publishers sent in the window
+  std::uint64_t expected = 0;   // subscriber-objects of the window: each track's objects × its subscribers
   std::uint64_t delivered = 0;  // subscriber-objects of the window delivered before the grace ended
   std::uint64_t lost = 0;
   double delivered_mbps = 0;  // aggregate
@@ -706,8 +734,10 @@ std::unique_ptr<Child> start_relay(const Run& run, std::uint16_t port, const std
 
 // Connects `n` subscribers round-robin over the threads, a batch at a time so the handshakes
 // do not all land in one burst, and waits until every subscription is active.
+// Subscriber i takes publisher i % `publishers`'s track.
 bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, int n, const moqt::MoqtUrl& url,
-                         const transport::quic::QuicClientConfig& quic, std::string& error) {
+                         const transport::quic::QuicClientConfig& quic, std::string& error,
+                         int publishers = 1) {
   constexpr int kBatch = 50;
   auto count = [&](auto field) {
     int c = 0;
@@ -719,7 +749,8 @@ bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, in
     for (int i = first; i < last; ++i) {
       auto& side = *sides[static_cast<std::size_t>(i) % sides.size()];
       bool ok = false;
-      side.thread.call([&] { ok = side.connect(static_cast<std::uint32_t>(i), url, quic); });
+      side.thread.call(
+          [&] { ok = side.connect(static_cast<std::uint32_t>(i), bench_track(i % publishers), url, quic); });
       if (!ok) {
         error = "connect failed";
         return false;
@@ -747,15 +778,21 @@ bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, in
 // namespace. An error message, or empty.
 std::string publish_via_relay(const Run& run, PublisherSide& pub, std::uint16_t port) {
   pub.thread.call([&] {
-    auto s = moqt::connect_quic(pub.thread.loop(), {"127.0.0.1", port, "/"}, client_config(run), {},
-                                pub.publisher.get());
-    if (!s) return;
-    pub.announce = (*s)->publish_namespace(bench_track().track_namespace, &pub.announce_status);
-    pub.sessions.push_back(std::move(*s));
+    for (std::size_t i = 0; i < pub.publishers.size(); ++i) {
+      auto& p = *pub.publishers[i];
+      auto s = moqt::connect_quic(pub.thread.loop(), {"127.0.0.1", port, "/"}, client_config(run), {}, &p);
+      if (!s) return;
+      pub.announces.push_back(
+          (*s)->publish_namespace(p.track().track_namespace, pub.announce_status[i].get()));
+      pub.sessions.push_back(std::move(*s));
+    }
   });
   const auto deadline = SteadyClock::now() + 10s;
-  while (pub.announce_status.state == 0 && SteadyClock::now() < deadline) std::this_thread::sleep_for(5ms);
-  return pub.announce_status.state == 1 ? "" : "the relay did not accept the namespace";
+  for (const auto& status : pub.announce_status) {
+    while (status->state == 0 && SteadyClock::now() < deadline) std::this_thread::sleep_for(5ms);
+    if (status->state != 1) return "the relay did not accept a namespace";
+  }
+  return "";
 }
 
 // Starts the publisher's own QUIC server, for subscribers that reach it without a relay, and
@@ -769,7 +806,7 @@ std::string serve_directly(const Run& run, PublisherSide& pub, std::uint16_t& po
     auto server = transport::quic::QuicServer::start(pub.thread.loop(), sc, [side](transport::SessionPtr t) {
       moqt::SessionOptions so;
       so.perspective = moqt::Perspective::kServer;
-      if (auto s = moqt::Session::create(std::move(t), so, side->publisher.get())) {
+      if (auto s = moqt::Session::create(std::move(t), so, &side->first())) {
         side->sessions.push_back(std::move(s));
       }
     });
@@ -780,15 +817,18 @@ std::string serve_directly(const Run& run, PublisherSide& pub, std::uint16_t& po
   return pub.server ? "" : "cannot start the direct publisher";
 }
 
-// One publisher at the track's rate → (relay →) `n` subscribers; statistics over the objects
-// sent in the measured window.
-PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, double window_s) {
+// `publishers` at the track's rate, each on its own connection and track → (relay →) `n`
+// subscribers spread evenly over the tracks; statistics over the objects sent in the measured
+// window. The direct baseline (no relay) has one publisher.
+PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, double window_s,
+                   int publishers = 1) {
   const Options& o = run.opts;
   PacedRow row;
   row.via_relay = via_relay;
+  row.publishers = via_relay ? publishers : 1;
   row.subscribers = n;
   row.bitrate_bps = bitrate_bps;
-  row.label = via_relay ? fmt::format("relay N={} @ {:.0f} kbit/s", n, bitrate_bps / 1000)
+  row.label = via_relay ? fmt::format("relay {}x{} @ {:.0f} kbit/s", row.publishers, n, bitrate_bps / 1000)
                         : fmt::format("direct N={} @ {:.0f} kbit/s", n, bitrate_bps / 1000);
   TrackShape shape{bitrate_bps, o.objects_per_second, o.objects_per_group()};
 
@@ -796,20 +836,27 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
   std::uint16_t port = 0;
   if (via_relay) {
     port = free_udp_port();
-    relay = start_relay(run, port, fmt::format("n{}-{}", n, static_cast<int>(bitrate_bps / 1000)));
+    relay = start_relay(run, port,
+                        fmt::format("p{}-n{}-{}", row.publishers, n, static_cast<int>(bitrate_bps / 1000)));
     row.relay_rss_idle_kb = sample_process(relay->pid()).rss_kb;
   }
 
-  auto pub = std::make_unique<PublisherSide>(shape);
+  auto pub = std::make_unique<PublisherSide>(shape, row.publishers);
   row.error = via_relay ? publish_via_relay(run, *pub, port) : serve_directly(run, *pub, port);
   if (!row.error.empty()) return row;
-  pub->thread.call([&] { pub->publisher->start_paced(); });
+  pub->thread.call([&] {
+    const auto interval = std::chrono::nanoseconds(1'000'000'000 / o.objects_per_second);
+    const auto m = static_cast<std::int64_t>(pub->publishers.size());
+    for (std::int64_t i = 0; i < m; ++i)
+      pub->publishers[static_cast<std::size_t>(i)]->start_paced(interval * i / m);
+  });
 
   std::vector<std::unique_ptr<SubscriberSide>> sides;
   for (int i = 0; i < std::max(1, std::min(o.sub_threads, n)); ++i)
     sides.push_back(std::make_unique<SubscriberSide>());
   const auto c0 = SteadyClock::now();
-  if (!connect_subscribers(sides, n, {"127.0.0.1", port, "/"}, client_config(run), row.error)) {
+  if (!connect_subscribers(sides, n, {"127.0.0.1", port, "/"}, client_config(run), row.error,
+                           row.publishers)) {
     if (relay) row.error += "; relay log: " + relay->errors();
     return row;
   }
@@ -828,8 +875,10 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
   sleep_for_s(o.grace_s);
   const ProcSample r2 = relay ? sample_process(relay->pid()) : ProcSample{};
 
-  std::vector<std::int64_t> sent;
-  pub->thread.call([&] { sent = pub->publisher->sent_ns; });
+  std::vector<std::vector<std::int64_t>> sent;  // by publisher
+  pub->thread.call([&] {
+    for (auto& p : pub->publishers) sent.push_back(p->sent_ns);
+  });
   std::vector<Record> records;
   for (auto& s : sides) {
     auto r = s->take_records();
@@ -841,8 +890,15 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
 
   const double window = static_cast<double>(t1 - t0) / 1e9;
   row.window_s = window;
-  row.sent = static_cast<std::uint64_t>(
-      std::count_if(sent.begin(), sent.end(), [&](auto t) { return t >= t0 && t < t1; }));
+  for (std::size_t p = 0; p < sent.size(); ++p) {
+    const auto in_window = static_cast<std::uint64_t>(
+        std::count_if(sent[p].begin(), sent[p].end(), [&](auto t) { return t >= t0 && t < t1; }));
+    const auto m = static_cast<std::size_t>(row.publishers);
+    const auto subs_of_track = static_cast<std::uint64_t>(static_cast<std::size_t>(n) / m +
+                                                          (p < static_cast<std::size_t>(n) % m ? 1 : 0));
+    row.sent += in_window;
+    row.expected += in_window * subs_of_track;
+  }
   std::vector<std::uint64_t> per_sub(static_cast<std::size_t>(n), 0);
   std::vector<std::int64_t> lat;
   std::uint64_t bytes = 0;
@@ -853,8 +909,7 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
     per_sub[r.subscriber] += r.bytes;
     lat.push_back(r.recv_ns - r.send_ns);
   }
-  const std::uint64_t expected = row.sent * static_cast<std::uint64_t>(n);
-  row.lost = expected > row.delivered ? expected - row.delivered : 0;
+  row.lost = row.expected > row.delivered ? row.expected - row.delivered : 0;
   row.delivered_mbps = static_cast<double>(bytes) * 8 / window / 1e6;
   row.per_sub_mbps = row.delivered_mbps / n;
   row.min_sub_mbps =
@@ -896,7 +951,7 @@ GoodputRow run_unpaced(const Run& run, bool via_relay) {
   const auto in_flight =
       static_cast<std::uint64_t>(o.unpaced_in_flight_mib * (1 << 20)) / shape.object_bytes();
   const auto* delivered = &sides[0]->counters.delivered_seq;
-  pub->thread.call([&] { pub->publisher->start_unpaced(delivered, in_flight); });
+  pub->thread.call([&] { pub->first().start_unpaced(delivered, in_flight); });
   sleep_for_s(o.warmup_s);
   const std::int64_t t0 = now_ns();
   const ProcSample r0 = relay ? sample_process(relay->pid()) : ProcSample{};
@@ -907,7 +962,7 @@ GoodputRow run_unpaced(const Run& run, bool via_relay) {
   const double b1 = self_cpu_s();
   std::vector<std::int64_t> sent;
   pub->thread.call([&] {
-    sent = pub->publisher->sent_ns;
+    sent = pub->first().sent_ns;
     if (!pub->sessions.empty()) row.publisher_link = pub->sessions[0]->transport().stats();
   });
   auto records = sides[0]->take_records();
@@ -976,6 +1031,7 @@ GoodputRow run_raw_quic(const Run& run) {
 nlohmann::json to_json(const PacedRow& r) {
   return {{"label", r.label},
           {"via_relay", r.via_relay},
+          {"publishers", r.publishers},
           {"subscribers", r.subscribers},
           {"bitrate_bps", r.bitrate_bps},
           {"ok", r.ok},
@@ -1039,6 +1095,7 @@ int run_all(Options& o) {
     auto unset = [&o](const char* flag) { return o.explicit_flags.count(flag) == 0; };
     if (unset("--subscribers")) o.subscribers = {1, 10};
     if (unset("--subscribers-1mbit")) o.subscribers_1mbit.clear();
+    if (unset("--shapes")) o.shapes = {"4x8"};
     if (unset("--warmup")) o.warmup_s = 0.5;
     if (unset("--window")) o.window_s = 1.0;
     if (unset("--grace")) o.grace_s = 0.3;
@@ -1113,6 +1170,15 @@ int run_all(Options& o) {
     std::fprintf(stderr, "relay, %d subscribers at 1 Mbit/s...\n", n);
     rows.push_back(run_paced(run, n, 1'000'000, true, window_for(o, n)));
   }
+  for (const auto& shape : o.shapes) {
+    int m = 0;
+    int n = 0;
+    if (shape == "0") continue;
+    if (std::sscanf(shape.c_str(), "%dx%d", &m, &n) != 2 || m < 1 || n < m)
+      die("--shapes wants MxN with N >= M >= 1: " + shape);
+    std::fprintf(stderr, "relay, %d publishers × %d subscribers at %.0f kbit/s...\n", m, n, o.shape_kbps);
+    rows.push_back(run_paced(run, n, o.shape_kbps * 1000, true, window_for(o, n), m));
+  }
   for (const auto& r : rows) report["fanout"].push_back(to_json(r));
 
   // --- tables
@@ -1179,8 +1245,10 @@ int run_all(Options& o) {
       "latency p50 / p99 / max ms | added p50 / p99 ms | bench CPU % | CPU wait % relay / bench |\n"
       "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : rows) {
+    const std::string who = r.publishers == 1 ? std::to_string(r.subscribers)
+                                              : fmt::format("{} on {} tracks", r.subscribers, r.publishers);
     if (!r.ok) {
-      fmt::print("| {} | {:.0f} kbit/s | failed: {} |\n", r.subscribers, r.bitrate_bps / 1000, r.error);
+      fmt::print("| {} | {:.0f} kbit/s | failed: {} |\n", who, r.bitrate_bps / 1000, r.error);
       continue;
     }
     const std::string added = direct.ok
@@ -1188,9 +1256,8 @@ int run_all(Options& o) {
                                                 r.latency.p99_ms - direct.latency.p99_ms)
                                   : "-";
     fmt::print("| {} | {:.0f} kbit/s | {:.1f} | {:.3f} / {:.3f} | {} of {} | {:.1f} | {:.1f} | {:.2f} | ",
-               r.subscribers, r.bitrate_bps / 1000, r.delivered_mbps, r.per_sub_mbps, r.min_sub_mbps, r.lost,
-               r.sent * static_cast<std::uint64_t>(r.subscribers), r.relay_cpu_pct, r.relay_cpu_us_per_sub_s,
-               r.relay_cpu_s_per_gb);
+               who, r.bitrate_bps / 1000, r.delivered_mbps, r.per_sub_mbps, r.min_sub_mbps, r.lost,
+               r.expected, r.relay_cpu_pct, r.relay_cpu_us_per_sub_s, r.relay_cpu_s_per_gb);
     fmt::print("{} / {} / {} | {:.3f} / {:.3f} / {:.3f} | {} | {:.0f} | {:.0f} / {:.0f} |\n",
                mb(r.relay_rss_idle_kb), mb(r.relay_rss_kb), mb(r.relay_hwm_kb), r.latency.p50_ms,
                r.latency.p99_ms, r.latency.max_ms, added, r.bench_cpu_pct, r.relay_wait_pct,
@@ -1212,8 +1279,8 @@ int run_all(Options& o) {
     if (!r.ok) continue;
     const double cycles_per_byte = r.relay_cpu_s_per_gb * hz / 1e9;
     report["fanout"][i]["cycles_per_byte"] = cycles_per_byte;
-    fmt::print("| 1 × {} | {:.0f} kbit/s | {:.3f} | {:.1f} | {:.1f} |\n", r.subscribers, r.bitrate_bps / 1000,
-               r.delivered_mbps / 1000, r.relay_cpu_pct, cycles_per_byte);
+    fmt::print("| {} × {} | {:.0f} kbit/s | {:.3f} | {:.1f} | {:.1f} |\n", r.publishers, r.subscribers,
+               r.bitrate_bps / 1000, r.delivered_mbps / 1000, r.relay_cpu_pct, cycles_per_byte);
   }
 
   fmt::print("\n");
@@ -1228,7 +1295,7 @@ int run_all(Options& o) {
   const PacedRow* lo = nullptr;
   const PacedRow* hi = nullptr;
   for (const auto& r : rows) {
-    if (!r.ok || r.bitrate_bps != 2'000'000) continue;
+    if (!r.ok || r.bitrate_bps != 2'000'000 || r.publishers != 1) continue;
     if (lo == nullptr || r.subscribers < lo->subscribers) lo = &r;
     if (hi == nullptr || r.subscribers > hi->subscribers) hi = &r;
   }
@@ -1251,10 +1318,10 @@ int run_all(Options& o) {
     if (!r.ok || r.bitrate_bps != 1'000'000 || r.relay_cpu_pct <= 0) continue;
     const double per_core = r.subscribers / (r.relay_cpu_pct / 100);
     fmt::print(
-        "measured at 1 Mbit/s, N={}: relay CPU {:.1f}% → {:.0f} subscribers of 1 Mbit/s per core, {}\n",
-        r.subscribers, r.relay_cpu_pct, per_core,
+        "measured at 1 Mbit/s, {} × {}: relay CPU {:.1f}% → {:.0f} subscribers of 1 Mbit/s per core, {}\n",
+        r.publishers, r.subscribers, r.relay_cpu_pct, per_core,
         per_core >= 2500 ? "goal (>= 2,500) met" : "goal (>= 2,500) NOT met");
-    report["subscribers_1mbit_per_core_measured"] = per_core;
+    if (r.publishers == 1) report["subscribers_1mbit_per_core_measured"] = per_core;
   }
   if (direct.ok) {
     for (const auto& r : rows) {
@@ -1262,8 +1329,9 @@ int run_all(Options& o) {
       // The goals: < 1 ms up to 100 subscribers, < 3 ms at 500.
       const double added = r.latency.p99_ms - direct.latency.p99_ms;
       const double goal_ms = r.subscribers <= 100 ? 1.0 : 3.0;
-      fmt::print("added p99 latency, N={} @ {:.0f} kbit/s: {:.3f} ms, goal (< {:.0f} ms) {}\n", r.subscribers,
-                 r.bitrate_bps / 1000, added, goal_ms, added < goal_ms ? "met" : "NOT met");
+      fmt::print("added p99 latency, {} × {} @ {:.0f} kbit/s: {:.3f} ms, goal (< {:.0f} ms) {}\n",
+                 r.publishers, r.subscribers, r.bitrate_bps / 1000, added, goal_ms,
+                 added < goal_ms ? "met" : "NOT met");
     }
   }
 
@@ -1282,9 +1350,14 @@ int run_all(Options& o) {
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{
-      "1 publisher → kinetic relay → N subscribers over loopback QUIC, with raw-QUIC and no-relay baselines"};
+      "Publishers → kinetic relay → N subscribers over loopback QUIC, with raw-QUIC and no-relay baselines"};
   app.add_option("--subscribers", o.subscribers, "subscriber counts at 2 Mbit/s");
   app.add_option("--subscribers-1mbit", o.subscribers_1mbit, "subscriber counts at 1 Mbit/s (0: none)");
+  app.add_option("--shapes", o.shapes,
+                 "rows of M publishers (a connection and a track each) × N subscribers spread over the "
+                 "tracks, as MxN (0: none)");
+  app.add_option("--shape-kbps", o.shape_kbps, "the track bitrate of the --shapes rows")
+      ->check(CLI::Range(8.0, 1e6));
   app.add_option("--warmup", o.warmup_s, "seconds of traffic before each measured window");
   app.add_option("--window", o.window_s, "measured seconds per row");
   app.add_option("--grace", o.grace_s, "seconds after the window for its last objects to arrive");
