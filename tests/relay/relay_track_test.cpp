@@ -79,6 +79,34 @@ TEST_P(RelayTrackTest, ForwardsEachObjectOnceCachedToEverySubscriber) {
   EXPECT_EQ(track.downstream_count(), 2u);
 }
 
+TEST_P(RelayTrackTest, ASubscriberThatLeftGetsNothingMoreAndTheRestKeepTheirObjects) {
+  RecordingSubscription a, b, c;
+  auto ha = down_client->subscribe(name, {}, &a);
+  auto hb = down_client->subscribe(name, {}, &b);
+  ASSERT_TRUE(loop.run_until([&] { return a.ok && b.ok; }, 1s));
+  publish(0, 0);
+  loop.run_for(100ms);
+  hb->unsubscribe();
+  ASSERT_TRUE(loop.run_until([&] { return track.downstream_count() == 1; }, 1s));
+  EXPECT_EQ(empties, 0);
+  publish(0, 1);
+  loop.run_for(100ms);
+  // A later subscriber is added beside the one that stayed, after the leaver is forgotten.
+  auto hc = down_client->subscribe(name, {}, &c);
+  ASSERT_TRUE(loop.run_until([&] { return c.ok; }, 1s));
+  EXPECT_EQ(track.downstream_count(), 2u);
+  publish(0, 2);
+  loop.run_for(100ms);
+  EXPECT_EQ(a.objects.size(), 3u);
+  EXPECT_EQ(b.objects.size(), 1u);
+  ASSERT_FALSE(c.objects.empty());  // the cached group first, then the live object
+  EXPECT_EQ(c.objects.back().object_id, 2u);
+  hc->unsubscribe();
+  ha->unsubscribe();
+  ASSERT_TRUE(loop.run_until([&] { return empties == 1; }, 1s));
+  EXPECT_EQ(track.downstream_count(), 0u);
+}
+
 TEST_P(RelayTrackTest, UpstreamDoneEndsEveryDownstreamAndEmptiesTheTrack) {
   RecordingSubscription a;
   auto ha = down_client->subscribe(name, {}, &a);

@@ -97,6 +97,7 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   bool active_ = false;
   bool ended_ = false;
   std::vector<std::unique_ptr<Downstream>> downstream_;
+  std::size_t gone_ = 0;  // entries of downstream_ marked gone and not yet pruned
 };
 
 }  // namespace kinetic::relay
