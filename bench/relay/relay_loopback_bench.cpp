@@ -36,6 +36,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -78,8 +79,10 @@ void sleep_for_s(double s) { std::this_thread::sleep_for(std::chrono::duration<d
 
 moqt::FullTrackName bench_track() { return {{{"bench"}}, "video"}; }
 // Publisher `i` of a row with several: a broadcast of its own, as moq-bench's publishers have.
-moqt::FullTrackName bench_track(int i) {
-  return i == 0 ? bench_track() : moqt::FullTrackName{{{"bench", std::to_string(i)}}, "video"};
+// None is a prefix of another's: with --workers, a worker routes a track to a local publisher of
+// a shorter prefix before asking the hub for a longer one (README, limitations).
+moqt::FullTrackName bench_track(int i, int publishers) {
+  return publishers == 1 ? bench_track() : moqt::FullTrackName{{{"bench", std::to_string(i)}}, "video"};
 }
 
 // The first CPU's clock from /proc/cpuinfo ("cpu MHz"), to turn CPU seconds into cycles; 0 when
@@ -490,7 +493,7 @@ struct PublisherSide {
   explicit PublisherSide(TrackShape shape, int count = 1) {
     thread.call([&] {
       for (int i = 0; i < count; ++i) {
-        publishers.push_back(std::make_unique<Publisher>(thread.loop(), shape, bench_track(i)));
+        publishers.push_back(std::make_unique<Publisher>(thread.loop(), shape, bench_track(i, count)));
         announce_status.push_back(std::make_unique<AnnounceStatus>());
       }
     });
@@ -536,6 +539,8 @@ struct SubscriberCounters {
   std::atomic<int> failed{0};
   std::atomic<int> closed{0};
   std::atomic<std::uint64_t> delivered_seq{0};  // 1 + the highest sequence number received
+  std::mutex error_mu;
+  std::string first_error;  // the first refusal's code and reason
 };
 
 class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionHandler {
@@ -549,7 +554,14 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
     if (!leaving) ++counters_.closed;
   }
   void on_ok(moqt::Subscription&, const moqt::TrackInfo&) override { ++counters_.active; }
-  void on_error(moqt::Subscription&, const moqt::RequestErrorInfo&) override { ++counters_.failed; }
+  void on_error(moqt::Subscription&, const moqt::RequestErrorInfo& e) override {
+    {
+      std::lock_guard lock(counters_.error_mu);
+      if (counters_.first_error.empty())
+        counters_.first_error = fmt::format("code {:#x} \"{}\"", e.code, e.reason);
+    }
+    ++counters_.failed;
+  }
   void on_object(moqt::Subscription&, const moqt::Object& object) override {
     const std::int64_t t = now_ns();
     if (object.payload.size() < kHeadBytes) return;
@@ -749,8 +761,9 @@ bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, in
     for (int i = first; i < last; ++i) {
       auto& side = *sides[static_cast<std::size_t>(i) % sides.size()];
       bool ok = false;
-      side.thread.call(
-          [&] { ok = side.connect(static_cast<std::uint32_t>(i), bench_track(i % publishers), url, quic); });
+      side.thread.call([&] {
+        ok = side.connect(static_cast<std::uint32_t>(i), bench_track(i % publishers, publishers), url, quic);
+      });
       if (!ok) {
         error = "connect failed";
         return false;
@@ -759,8 +772,13 @@ bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, in
     const auto deadline = SteadyClock::now() + 30s;
     while (count(&SubscriberCounters::active) < last) {
       if (count(&SubscriberCounters::failed) > 0 || count(&SubscriberCounters::closed) > 0) {
-        error = fmt::format("{} subscriptions refused, {} sessions closed",
-                            count(&SubscriberCounters::failed), count(&SubscriberCounters::closed));
+        std::string refusal;
+        for (auto& s : sides) {
+          std::lock_guard lock(s->counters.error_mu);
+          if (refusal.empty()) refusal = s->counters.first_error;
+        }
+        error = fmt::format("{} subscriptions refused (the first: {}), {} sessions closed",
+                            count(&SubscriberCounters::failed), refusal, count(&SubscriberCounters::closed));
         return false;
       }
       if (SteadyClock::now() > deadline) {
