@@ -36,7 +36,6 @@
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -84,6 +83,8 @@ moqt::FullTrackName bench_track() { return {{{"bench"}}, "video"}; }
 moqt::FullTrackName bench_track(int i, int publishers) {
   return publishers == 1 ? bench_track() : moqt::FullTrackName{{{"bench", std::to_string(i)}}, "video"};
 }
+// The publisher whose track subscriber `i` of a row takes: round-robin over the tracks.
+int track_of(int subscriber, int publishers) { return subscriber % publishers; }
 
 // The first CPU's clock from /proc/cpuinfo ("cpu MHz"), to turn CPU seconds into cycles; 0 when
 // the kernel does not say. A VM's figure is the host's nominal clock, not a measured one.
@@ -376,7 +377,7 @@ struct AnnounceStatus final : moqt::RequestHandler {
 
 class Publisher final : public moqt::SessionHandler {
  public:
-  Publisher(EpollLoop& loop, TrackShape shape, moqt::FullTrackName track = bench_track())
+  Publisher(EpollLoop& loop, TrackShape shape, moqt::FullTrackName track)
       : loop_(loop), shape_(shape), track_(std::move(track)) {}
   ~Publisher() override {
     if (timer_) loop_.cancel(*timer_);
@@ -539,8 +540,7 @@ struct SubscriberCounters {
   std::atomic<int> failed{0};
   std::atomic<int> closed{0};
   std::atomic<std::uint64_t> delivered_seq{0};  // 1 + the highest sequence number received
-  std::mutex error_mu;
-  std::string first_error;  // the first refusal's code and reason
+  std::string first_error;  // the first refusal's code and reason; the subscribers' thread only
 };
 
 class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionHandler {
@@ -555,11 +555,8 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
   }
   void on_ok(moqt::Subscription&, const moqt::TrackInfo&) override { ++counters_.active; }
   void on_error(moqt::Subscription&, const moqt::RequestErrorInfo& e) override {
-    {
-      std::lock_guard lock(counters_.error_mu);
-      if (counters_.first_error.empty())
-        counters_.first_error = fmt::format("code {:#x} \"{}\"", e.code, e.reason);
-    }
+    if (counters_.first_error.empty())
+      counters_.first_error = fmt::format("code {:#x} \"{}\"", e.code, e.reason);
     ++counters_.failed;
   }
   void on_object(moqt::Subscription&, const moqt::Object& object) override {
@@ -746,7 +743,7 @@ std::unique_ptr<Child> start_relay(const Run& run, std::uint16_t port, const std
 
 // Connects `n` subscribers round-robin over the threads, a batch at a time so the handshakes
 // do not all land in one burst, and waits until every subscription is active.
-// Subscriber i takes publisher i % `publishers`'s track.
+// Subscriber i takes the track of publisher track_of(i, `publishers`).
 bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, int n, const moqt::MoqtUrl& url,
                          const transport::quic::QuicClientConfig& quic, std::string& error,
                          int publishers = 1) {
@@ -762,7 +759,8 @@ bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, in
       auto& side = *sides[static_cast<std::size_t>(i) % sides.size()];
       bool ok = false;
       side.thread.call([&] {
-        ok = side.connect(static_cast<std::uint32_t>(i), bench_track(i % publishers, publishers), url, quic);
+        ok = side.connect(static_cast<std::uint32_t>(i), bench_track(track_of(i, publishers), publishers),
+                          url, quic);
       });
       if (!ok) {
         error = "connect failed";
@@ -774,8 +772,9 @@ bool connect_subscribers(std::vector<std::unique_ptr<SubscriberSide>>& sides, in
       if (count(&SubscriberCounters::failed) > 0 || count(&SubscriberCounters::closed) > 0) {
         std::string refusal;
         for (auto& s : sides) {
-          std::lock_guard lock(s->counters.error_mu);
-          if (refusal.empty()) refusal = s->counters.first_error;
+          s->thread.call([&] {
+            if (refusal.empty()) refusal = s->counters.first_error;
+          });
         }
         error = fmt::format("{} subscriptions refused (the first: {}), {} sessions closed",
                             count(&SubscriberCounters::failed), refusal, count(&SubscriberCounters::closed));
@@ -908,15 +907,14 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
 
   const double window = static_cast<double>(t1 - t0) / 1e9;
   row.window_s = window;
-  for (std::size_t p = 0; p < sent.size(); ++p) {
-    const auto in_window = static_cast<std::uint64_t>(
-        std::count_if(sent[p].begin(), sent[p].end(), [&](auto t) { return t >= t0 && t < t1; }));
-    const auto m = static_cast<std::size_t>(row.publishers);
-    const auto subs_of_track = static_cast<std::uint64_t>(static_cast<std::size_t>(n) / m +
-                                                          (p < static_cast<std::size_t>(n) % m ? 1 : 0));
-    row.sent += in_window;
-    row.expected += in_window * subs_of_track;
+  std::vector<std::uint64_t> in_window;  // by publisher
+  for (const auto& times : sent) {
+    in_window.push_back(static_cast<std::uint64_t>(
+        std::count_if(times.begin(), times.end(), [&](auto t) { return t >= t0 && t < t1; })));
+    row.sent += in_window.back();
   }
+  for (int i = 0; i < n; ++i)
+    row.expected += in_window[static_cast<std::size_t>(track_of(i, row.publishers))];
   std::vector<std::uint64_t> per_sub(static_cast<std::size_t>(n), 0);
   std::vector<std::int64_t> lat;
   std::uint64_t bytes = 0;
