@@ -78,8 +78,6 @@ void sleep_for_s(double s) { std::this_thread::sleep_for(std::chrono::duration<d
 
 moqt::FullTrackName bench_track() { return {{{"bench"}}, "video"}; }
 // Publisher `i` of a row with several: a broadcast of its own, as moq-bench's publishers have.
-// None is a prefix of another's: with --workers, a worker routes a track to a local publisher of
-// a shorter prefix before asking the hub for a longer one (README, limitations).
 moqt::FullTrackName bench_track(int i, int publishers) {
   return publishers == 1 ? bench_track() : moqt::FullTrackName{{{"bench", std::to_string(i)}}, "video"};
 }

@@ -114,6 +114,15 @@ TEST(NamespaceRegistry, RouteTakesLongestPublishedPrefixAndSkipsTheAsker) {
   EXPECT_EQ(reg.route(ns({"live", "news"})), 1u);
   EXPECT_EQ(reg.route(ns({"live", "sports"}), 2u), 1u);
   EXPECT_EQ(reg.route(ns({"vod"})), std::nullopt);
+  // match() says how long the chosen prefix is.
+  auto m = reg.match(ns({"live", "sports", "m1"}));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->session, 2u);
+  EXPECT_EQ(m->fields, 2u);
+  m = reg.match(ns({"live", "sports"}), 2u);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->session, 1u);
+  EXPECT_EQ(m->fields, 1u);
 }
 
 TEST(NamespaceRegistry, RemoveSessionWithdrawsAndForgetsInterests) {

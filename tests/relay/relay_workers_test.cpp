@@ -115,12 +115,50 @@ class RelayWorkersTest : public ::testing::Test {
     std::shared_ptr<moqt::OutgoingRequest> request;
   };
   bool publish_live(Client& pub, std::vector<std::shared_ptr<moqt::ServedSubscription>>& served, Announced& out) {
+    return publish(pub, {{"live"}}, served, out);
+  }
+  bool publish(Client& pub, const wire::TrackNamespace& ns,
+               std::vector<std::shared_ptr<moqt::ServedSubscription>>& served, Announced& out) {
     pub.handler->on_sub = [&served](moqt::ServedSubscription& s) {
       s.accept({});
       served.push_back(s.shared_from_this());
     };
-    out.request = pub.session->publish_namespace({{"live"}}, &out.answer);
+    out.request = pub.session->publish_namespace(ns, &out.answer);
     return loop_.run_until([&] { return out.answer.ok; }, 2s);
+  }
+
+  // Connects clients until each worker in `wanted` (one entry per client needed there) has
+  // one; their indexes in clients_, in the order of `wanted`.
+  std::optional<std::vector<std::size_t>> place(const std::vector<std::size_t>& wanted) {
+    std::vector<std::optional<std::size_t>> slots(wanted.size());
+    auto filled = [&] {
+      return std::all_of(slots.begin(), slots.end(), [](const auto& x) { return x.has_value(); });
+    };
+    for (int attempt = 0; attempt < 80 && !filled(); ++attempt) {
+      auto& c = connect();
+      for (std::size_t i = 0; i < wanted.size(); ++i) {
+        if (!slots[i] && wanted[i] == c.worker) {
+          slots[i] = clients_.size() - 1;
+          break;
+        }
+      }
+    }
+    if (!filled()) return std::nullopt;
+    std::vector<std::size_t> out;
+    for (const auto& x : slots) out.push_back(*x);
+    return out;
+  }
+
+  // Namespaces the hub's registry holds, read on the hub's thread.
+  std::size_t published_at_hub() {
+    std::atomic<std::size_t> published{0};
+    std::atomic<bool> read{false};
+    workers_->hub().loop().post([&] {
+      published = workers_->hub().relay().registry().published_count();
+      read = true;
+    });
+    loop_.run_until([&] { return read.load(); }, 2s);
+    return published.load();
   }
 
   std::size_t count_ = 2;
@@ -354,6 +392,48 @@ TEST_F(RelayThreeWorkersTest, MetricsCountEachObjectOnceForTheRelay) {
   EXPECT_EQ(metrics_.bytes_out.load(), payload_bytes * subscribers);
   EXPECT_EQ(metrics_.subscriptions.load(), static_cast<std::int64_t>(subscribers));
   EXPECT_EQ(metrics_.upstream_subscriptions.load(), 1);
+}
+
+// Nested namespaces on different workers are routed as one relay routes them: the longest
+// prefix wins wherever the subscriber's worker is. A subscriber on worker `x`, whose worker has
+// a publisher of `n`, asks for a track of `n/b`, published on worker `y`: it reaches `n/b`'s
+// publisher. Once `n/b` is withdrawn, a new track of `n/b` goes to `n`'s publisher.
+TEST_F(RelayThreeWorkersTest, LongestNamespacePrefixWinsAcrossWorkers) {
+  const std::vector<std::pair<std::size_t, std::size_t>> cases = {{1, 2}, {1, 0}, {0, 1}, {2, 1}};
+  for (std::size_t c = 0; c < cases.size(); ++c) {
+    const auto [x, y] = cases[c];
+    SCOPED_TRACE("shorter prefix and subscriber on worker " + std::to_string(x) + ", longer on worker " +
+                 std::to_string(y));
+    auto placed = place({x, y, x});
+    ASSERT_TRUE(placed);
+    Client& shorter = clients_[(*placed)[0]];
+    Client& longer = clients_[(*placed)[1]];
+    Client& sub = clients_[(*placed)[2]];
+    const std::string root = "n" + std::to_string(c);
+    std::vector<std::shared_ptr<moqt::ServedSubscription>> served_short, served_long;
+    Announced short_ns, long_ns;
+    ASSERT_TRUE(publish(shorter, {{root}}, served_short, short_ns));
+    ASSERT_TRUE(publish(longer, {{root, "b"}}, served_long, long_ns));
+
+    RecordingSubscription rec;
+    auto handle = sub.session->subscribe({{{root, "b"}}, "clock"}, {}, &rec);
+    ASSERT_TRUE(loop_.run_until([&] { return rec.ok || rec.error; }, 3s));
+    EXPECT_TRUE(rec.ok) << (rec.error ? rec.error->reason : "");
+    EXPECT_EQ(served_long.size(), 1u);
+    EXPECT_EQ(served_short.size(), 0u);
+
+    // Withdrawn: gone from the hub (which is after the workers' table, on either path), then a
+    // new track of `n/b` has only `n` left to go to.
+    const auto before = published_at_hub();
+    long_ns.request->cancel();
+    ASSERT_TRUE(loop_.run_until([&] { return published_at_hub() + 1 == before; }, 3s));
+    RecordingSubscription rec2;
+    auto handle2 = sub.session->subscribe({{{root, "b"}}, "clock2"}, {}, &rec2);
+    ASSERT_TRUE(loop_.run_until([&] { return rec2.ok || rec2.error; }, 3s));
+    EXPECT_TRUE(rec2.ok) << (rec2.error ? rec2.error->reason : "");
+    EXPECT_EQ(served_short.size(), 1u);
+    EXPECT_EQ(served_long.size(), 1u);
+  }
 }
 
 }  // namespace

@@ -205,12 +205,19 @@ std::vector<NamespaceNotice> NamespaceRegistry::remove_session(SessionId session
 }
 
 std::optional<SessionId> NamespaceRegistry::route(const TrackNamespace& ns, std::optional<SessionId> except) const {
-  std::optional<SessionId> best;
+  auto m = match(ns, except);
+  if (!m) return std::nullopt;
+  return m->session;
+}
+
+std::optional<NamespaceRegistry::Match> NamespaceRegistry::match(const TrackNamespace& ns,
+                                                                 std::optional<SessionId> except) const {
+  std::optional<Match> best;
   const Node* node = root_.get();
   for (std::size_t depth = 0;; ++depth) {
     for (SessionId s : node->publishers) {
       if (except && *except == s) continue;
-      best = s;
+      best = Match{s, depth};
       break;
     }
     if (depth == ns.fields.size()) break;

@@ -67,6 +67,13 @@ class NamespaceRegistry {
   // prefix of `ns`, earliest first among equals. Skips `except` (the asking session).
   [[nodiscard]] std::optional<SessionId> route(const wire::TrackNamespace& ns,
                                                std::optional<SessionId> except = std::nullopt) const;
+  // route(), with how many fields of `ns` the publisher's prefix has.
+  struct Match {
+    SessionId session = 0;
+    std::size_t fields = 0;
+  };
+  [[nodiscard]] std::optional<Match> match(const wire::TrackNamespace& ns,
+                                           std::optional<SessionId> except = std::nullopt) const;
   // Sessions whose SUBSCRIBE_NAMESPACE prefix covers `ns`.
   [[nodiscard]] std::vector<SessionId> interested_in(const wire::TrackNamespace& ns) const;
   [[nodiscard]] std::size_t published_count() const noexcept { return published_; }

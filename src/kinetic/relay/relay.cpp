@@ -643,7 +643,7 @@ void Relay::activate(UpstreamLink& link, std::string_view why, std::optional<Ses
       forwards_.erase(it);
     }
   }
-  upstream_announcements_.clear();
+  forget_upstream_announcements();
   upstream_id_ = to;
   upstream_state_ = UpstreamState::kUp;
   parent_hops_ = link.hops;
@@ -767,7 +767,7 @@ void Relay::on_upstream_lost(UpstreamLink& link) {
   link.better = 0;
   if (was_active) {
     upstream_id_.reset();
-    upstream_announcements_.clear();
+    forget_upstream_announcements();
     parent_hops_.clear();
     if (!closing_) {
       if (auto* next = best_link(&link)) activate(*next, "parent lost", dead);
@@ -817,8 +817,30 @@ void Relay::withdraw_upstream(const wire::TrackNamespace& ns) {
   if (it == upstream_announcements_.end()) return;
   if (--it->second.holders > 0) return;
   retire_announcement(it->second.target, it->second.request);
+  if (it->second.listed) list_namespace(ns, false);
   upstream_announcements_.erase(it);
   publish_metrics();
+}
+
+void Relay::forget_upstream_announcements() {
+  for (const auto& [ns, a] : upstream_announcements_) {
+    if (a.listed) list_namespace(ns, false);
+  }
+  upstream_announcements_.clear();
+}
+
+void Relay::share_namespaces(std::shared_ptr<WorkerNamespaces> shared, std::size_t index) {
+  shared_namespaces_ = std::move(shared);
+  worker_index_ = index;
+}
+
+void Relay::list_namespace(const wire::TrackNamespace& ns, bool add) {
+  if (!shared_namespaces_) return;
+  if (add) {
+    shared_namespaces_->add(worker_index_, ns);
+  } else {
+    shared_namespaces_->remove(worker_index_, ns);
+  }
 }
 
 void Relay::retire_announcement(SessionId target, std::shared_ptr<moqt::OutgoingRequest> request) {
@@ -846,6 +868,9 @@ void Relay::on_upstream_announced(moqt::OutgoingRequest& request, const moqt::Re
     spdlog::info("relay: parent refused namespace '{}' ({}: {})", text(ns), error->code, error->reason);
     upstream_announcements_.erase(it);
     publish_metrics();
+  } else if (behind_hub() && !it->second.listed) {
+    it->second.listed = true;
+    list_namespace(ns, true);
   }
   settle_announcements(ns, error);
 }
@@ -900,13 +925,20 @@ void Relay::bound_hold(SessionId publisher, const wire::TrackNamespace& ns) {
 }
 
 Relay::Peer* Relay::route(const wire::TrackNamespace& ns, SessionId asker) {
-  if (auto local = registry_.route(ns, asker)) {
-    auto it = peers_.find(*local);
-    if (it != peers_.end() && !it->second->closed) return it->second.get();
+  const auto a = peers_.find(asker);
+  const bool parent_asked = a != peers_.end() && a->second->upstream;
+  if (auto local = registry_.match(ns, asker)) {
+    auto it = peers_.find(local->session);
+    // A worker's own publisher of a shorter prefix than another worker's gives way to the
+    // hub, which routes over every worker's namespaces. What the hub asks is served here: it
+    // asked because this worker's prefix was the longest it knows.
+    const bool longer_elsewhere = behind_hub() && !parent_asked &&
+                                  shared_namespaces_->longest_elsewhere(worker_index_, ns) > local->fields;
+    if (it != peers_.end() && !it->second->closed && !longer_elsewhere) return it->second.get();
   }
   // Nothing here: the active parent, unless a parent asked (what a parent asks of its child
   // is served from local publishers only: anything else would go round a loop).
-  if (auto a = peers_.find(asker); a != peers_.end() && a->second->upstream) return nullptr;
+  if (parent_asked) return nullptr;
   if (upstream_id_ && *upstream_id_ != asker) {
     auto it = peers_.find(*upstream_id_);
     if (it != peers_.end() && !it->second->closed) return it->second.get();
@@ -982,10 +1014,14 @@ void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReque
     return;
   }
   const bool from_upstream = peer.upstream;
-  request->set_on_cancel([this, id, ns, from_upstream] {
+  // The hub's own clients' namespaces are routable relay-wide as soon as it has them; another
+  // worker's once the hub has them too (on_upstream_announced).
+  const bool listed_here = !from_upstream && !peer.trusted && !behind_hub();
+  request->set_on_cancel([this, id, ns, from_upstream, listed_here] {
     if (closing_) return;
     notify(registry_.withdraw(id, ns), ns);
     if (!from_upstream) withdraw_upstream(ns);
+    if (listed_here) list_namespace(ns, false);
     // Drop the request after this callback returns.
     loop_.post([this, id, ns] { announcements_.erase({id, ns}); });
   });
@@ -995,6 +1031,7 @@ void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReque
   if (!held) request->accept();
   spdlog::info("relay: namespace '{}' published by session {}", text(ns), session_name(id));
   announcements_[{id, ns}] = request;
+  if (listed_here) list_namespace(ns, true);
   notify(*outcome, ns);
   // What the upstream announced is never announced back to it.
   if (!from_upstream) announce_upstream(ns);
@@ -1469,7 +1506,9 @@ void Relay::on_closed(Peer& peer) {
   const SessionId id = peer.id;
   // Namespaces it published (or told of) are withdrawn; its interests vanish.
   for (const auto& [key, req] : announcements_) {
-    if (key.first == id && !peer.upstream) withdraw_upstream(key.second);
+    if (key.first != id || peer.upstream) continue;
+    withdraw_upstream(key.second);
+    if (!peer.trusted && !behind_hub()) list_namespace(key.second, false);
   }
   auto notices = registry_.remove_session(id);
   std::vector<InterestKey> gone_ns, gone_tracks;

@@ -17,17 +17,17 @@
 // another parent when it dies or degrades, downstream subscriptions untouched.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <chrono>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
-#include <tuple>
-#include <vector>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "kinetic/auth/token_verifier.hpp"
 #include "kinetic/moqt/session.hpp"
@@ -39,6 +39,7 @@
 #include "kinetic/relay/relay_metrics.hpp"
 #include "kinetic/relay/relay_track.hpp"
 #include "kinetic/relay/upstream_connector.hpp"
+#include "kinetic/relay/worker_namespaces.hpp"
 #include "kinetic/transport/event_loop.hpp"
 
 namespace kinetic::relay {
@@ -112,6 +113,12 @@ class Relay {
   // Log lines name this relay's sessions "<tag>/<id>" ("w1/3"): each worker of a relay numbers
   // its own sessions, so the bare id would not say whose it is. Empty: the bare id.
   void set_log_tag(std::string tag) { log_tag_ = std::move(tag); }
+  // Worker `index` of a relay of several (relay_workers.hpp): lists its own clients' namespaces
+  // in `shared` (the hub as it accepts them, the others once the hub has accepted their
+  // announcement), and sends a track to the hub rather than to one of its own publishers when
+  // another worker holds a longer prefix of the track's namespace, so the workers route as one
+  // relay would. Call before accepting sessions.
+  void share_namespaces(std::shared_ptr<WorkerNamespaces> shared, std::size_t index);
   // A relay with an id serves its hop list as this track (namespace {".kinetic", "relay"}, track
   // "hops"): one object, in a new group, per change; the current list to a new subscriber. Its
   // child relays subscribe on their kinetic-relay parents, so a parent's route change reaches
@@ -213,6 +220,11 @@ class Relay {
   bool hold_orphan(RelayTrack& track);
   void announce_upstream(const wire::TrackNamespace& ns);
   void withdraw_upstream(const wire::TrackNamespace& ns);
+  void forget_upstream_announcements();
+  // This worker's entry for `ns` in the workers' shared table (share_namespaces); no-op alone.
+  void list_namespace(const wire::TrackNamespace& ns, bool add);
+  // A worker that is not the hub, whose only parent is the hub.
+  [[nodiscard]] bool behind_hub() const { return shared_namespaces_ && worker_index_ != 0; }
   // Announcements to parents: the parent's answer, and a withdrawal that waits for it when
   // none came yet (cancelling an unanswered request would make its answer a protocol violation).
   struct AnnounceWatch;
@@ -234,6 +246,8 @@ class Relay {
   NamespaceRegistry registry_;
   RelayCache cache_;
   SessionId next_id_ = 1;
+  std::shared_ptr<WorkerNamespaces> shared_namespaces_;
+  std::size_t worker_index_ = 0;
   std::map<SessionId, std::unique_ptr<Peer>> peers_;
   std::map<moqt::FullTrackName, std::unique_ptr<RelayTrack>> tracks_;
   // Tracks moved to another parent whose missed objects are being fetched (GapFill).
@@ -279,6 +293,7 @@ class Relay {
     std::size_t holders = 0;
     SessionId target = 0;  // the parent's session it went to
     std::shared_ptr<moqt::OutgoingRequest> request;
+    bool listed = false;  // in shared_namespaces_ (behind_hub(): once the hub accepted it)
   };
   std::map<wire::TrackNamespace, UpstreamAnnouncement> upstream_announcements_;
   // Hears every parent's answer to an announcement; lives as long as the relay, so a request

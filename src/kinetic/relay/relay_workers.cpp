@@ -73,6 +73,8 @@ Result<std::unique_ptr<RelayWorkers>> RelayWorkers::make(std::size_t count, cons
   internal.initial_backoff = std::chrono::milliseconds(50);
   internal.max_backoff = std::chrono::milliseconds(1000);
   internal.internal = true;
+  auto namespaces = std::make_shared<WorkerNamespaces>(count);
+  for (std::size_t i = 0; i < count; ++i) set->workers_[i]->relay().share_namespaces(namespaces, i);
   for (std::size_t i = 1; i < count; ++i) {
     set->workers_[i]->relay().add_upstream(hub_connector(set->hub(), *set->workers_[i]), internal, "hub");
   }

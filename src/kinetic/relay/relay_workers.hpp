@@ -10,6 +10,9 @@
 // subscriber, and crosses as the same SharedBytes (no copy). The hub trusts these sessions
 // (the workers check their own clients' tokens) and alone has the relay's real parents
 // (--upstream): the workers together are one relay to the outside, one route per track.
+// Which worker's clients publish which namespaces is shared (worker_namespaces.hpp), so a
+// worker whose own publisher holds only a shorter prefix of a track's namespace than another
+// worker's asks the hub, as one relay's longest-prefix match would.
 //
 // With one worker nothing of this exists: the relay is the single-threaded one.
 #pragma once
