@@ -392,6 +392,8 @@ TEST_F(RelayThreeWorkersTest, MetricsCountEachObjectOnceForTheRelay) {
   EXPECT_EQ(metrics_.bytes_out.load(), payload_bytes * subscribers);
   EXPECT_EQ(metrics_.subscriptions.load(), static_cast<std::int64_t>(subscribers));
   EXPECT_EQ(metrics_.upstream_subscriptions.load(), 1);
+  // Each subscriber-object's send delay once, on the subscriber's worker (all are raw QUIC).
+  EXPECT_EQ(metrics_.send_delay.count(), kGroups * subscribers);
 }
 
 // Nested namespaces on different workers are routed as one relay routes them: the longest

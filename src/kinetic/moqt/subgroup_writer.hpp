@@ -54,6 +54,10 @@ class SubgroupWriter final : public transport::StreamHandler {
   [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   void set_send_order(std::uint64_t order);
   [[nodiscard]] transport::StreamId stream_id() const noexcept { return stream_id_; }
+  // transport::Stream::measure_send_delay for what was written so far (raw QUIC only).
+  void measure_send_delay(transport::TimePoint since, LatencyHistogram& into) {
+    if (stream_ != nullptr) stream_->measure_send_delay(since, into);
+  }
 
   // StreamHandler: the peer's STOP_SENDING or the stream closing detaches the writer.
   void on_data(transport::Stream& stream, std::span<const std::uint8_t> data, bool fin) override;

@@ -12,6 +12,21 @@ void sample(std::string& out, const char* name, const char* type, const char* he
                  v.load(std::memory_order_relaxed));
 }
 
+void histogram(std::string& out, const char* name, const char* help, const LatencyHistogram& h) {
+  fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} histogram\n", name, help);
+  // Read once, so the buckets, the +Inf bucket and the count agree with each other.
+  const auto counts = LatencyCounts::of(h);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < LatencyHistogram::kBoundsMs.size(); ++i) {
+    cumulative += counts.buckets[i];
+    fmt::format_to(std::back_inserter(out), "{}_bucket{{le=\"{}\"}} {}\n", name,
+                   LatencyHistogram::kBoundsMs[i] / 1000.0, cumulative);
+  }
+  cumulative += counts.buckets.back();
+  fmt::format_to(std::back_inserter(out), "{0}_bucket{{le=\"+Inf\"}} {1}\n{0}_sum {2}\n{0}_count {1}\n", name,
+                 cumulative, static_cast<double>(h.sum_ns()) / 1e9);
+}
+
 }  // namespace
 
 std::string render_prometheus(const RelayMetrics& m) {
@@ -52,6 +67,8 @@ std::string render_prometheus(const RelayMetrics& m) {
          m.tracks_offered);
   sample(out, "kinetic_relay_lingering_tracks", "gauge", "Unwatched tracks kept with their cache for track_linger.",
          m.lingering_tracks);
+  histogram(out, "kinetic_relay_send_delay_seconds",
+            "From an object's arrival to its last byte leaving for each raw QUIC subscriber.", m.send_delay);
   return out;
 }
 

@@ -132,7 +132,8 @@ void RelayTrack::start(Downstream& down, bool accepted) {
   for (const auto& object : cached->group(*latest)) forward(down, object);
 }
 
-void RelayTrack::forward(Downstream& down, const moqt::Object& object) {
+void RelayTrack::forward(Downstream& down, const moqt::Object& object,
+                         std::optional<transport::TimePoint> arrival) {
   auto& sub = *down.sub;
   if (down.gone || !sub.sending()) return;
   const bool joined = down.from_group && object.group_id >= *down.from_group;
@@ -185,6 +186,7 @@ void RelayTrack::forward(Downstream& down, const moqt::Object& object) {
   if (writer->write(object) && down.counted) {
     RelayMetrics::add(metrics_.objects_out);
     RelayMetrics::add(metrics_.bytes_out, object.payload.size());
+    if (arrival) writer->measure_send_delay(*arrival, metrics_.send_delay);
   }
 }
 
@@ -232,7 +234,8 @@ void RelayTrack::on_object(moqt::Subscription& sub, const moqt::Object& object) 
   (void)cache_.insert(name_, object);  // a group too big to cache is still forwarded live
   RelayMetrics::set(metrics_.cache_bytes, static_cast<std::int64_t>(cache_.bytes()));
   RelayMetrics::add(metrics_.cache_evicted_groups, cache_.groups_evicted() - evicted_before);
-  for (auto& d : downstream_) forward(*d, object);
+  const auto arrival = transport::Clock::now();
+  for (auto& d : downstream_) forward(*d, object, arrival);
 }
 
 void RelayTrack::on_done(moqt::Subscription& sub, std::uint64_t status, std::string_view reason) {

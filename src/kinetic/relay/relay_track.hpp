@@ -75,7 +75,10 @@ class RelayTrack final : public moqt::SubscriptionHandler {
  private:
   struct Downstream;
   void start(Downstream& down, bool accepted);
-  void forward(Downstream& down, const moqt::Object& object);
+  // `arrival`: when a live object reached the relay, for RelayMetrics::send_delay (none for
+  // objects sent from the cache).
+  void forward(Downstream& down, const moqt::Object& object,
+               std::optional<transport::TimePoint> arrival = std::nullopt);
   void remove(Downstream& down);
   void prune();
   // The upstream_subscriptions gauge follows a counted upstream being set or replaced.

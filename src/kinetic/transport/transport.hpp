@@ -18,8 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "kinetic/transport/event_loop.hpp"
+#include "kinetic/base/latency_histogram.hpp"
 #include "kinetic/base/shared_bytes.hpp"
+#include "kinetic/transport/event_loop.hpp"
 
 namespace kinetic::transport {
 
@@ -67,6 +68,15 @@ class Stream {
   // Streams with a lower send order are sent first; equal orders share the link
   // round-robin. MoQT folds its priorities and group order into this one key.
   virtual void set_send_order(std::uint64_t order) = 0;
+
+  // Once every byte written so far has been handed to the network (the kernel's socket, not
+  // the peer), records how long after `since` that was into `into`, which must outlive the
+  // stream's session. Bytes the stream never sends (reset, closed session) record nothing.
+  // Only raw QUIC can tell; the other transports ignore it.
+  virtual void measure_send_delay(TimePoint since, LatencyHistogram& into) {
+    (void)since;
+    (void)into;
+  }
 
   virtual void reset(ErrorCode code) = 0;          // RESET_STREAM our direction
   virtual void stop_sending(ErrorCode code) = 0;   // ask the peer to stop

@@ -33,6 +33,44 @@ TEST_F(QuicStreamTest, QueuedBytesCountUnsentBytesOnly) {
   ASSERT_TRUE(run_until([&] { return c.closed; }));
 }
 
+// measure_send_delay: recorded once the last byte written before it is in a packet handed to
+// the kernel, measured from the time given; never for bytes a reset abandoned.
+TEST_F(QuicStreamTest, SendDelayIsRecordedOnceEveryByteLeft) {
+  Collector c;
+  c.keep = false;
+  auto* s = static_cast<QuicStream*>(session_->open_bidi());
+  s->set_handler(&c);
+  LatencyHistogram delay;
+  // More than a congestion window: the last bytes leave a few round trips after the first.
+  std::vector<std::uint8_t> big(400 * 1024, 'x');
+  big[0] = 'E';
+  s->write(std::span<const std::uint8_t>(big));
+  const auto since = Clock::now() - std::chrono::milliseconds(5);
+  s->measure_send_delay(since, delay);
+  EXPECT_EQ(delay.count(), 0u);  // nothing leaves before the loop runs
+  ASSERT_TRUE(run_until([&] { return delay.count() == 1; }));
+  EXPECT_EQ(s->queued_bytes(), 0u);  // recorded only when the last byte went
+  EXPECT_GE(delay.sum_ns(), 5'000'000u);
+  // Made when everything already left: recorded at the next flush.
+  s->measure_send_delay(Clock::now(), delay);
+  ASSERT_TRUE(run_until([&] { return delay.count() == 2; }));
+}
+
+TEST_F(QuicStreamTest, SendDelayOfAbandonedBytesIsNeverRecorded) {
+  Collector c;
+  auto* s = static_cast<QuicStream*>(session_->open_bidi());
+  s->set_handler(&c);
+  LatencyHistogram delay;
+  std::vector<std::uint8_t> big(2 * 1024 * 1024, 'x');
+  big[0] = 'E';
+  s->write(std::span<const std::uint8_t>(big));
+  s->measure_send_delay(Clock::now(), delay);
+  s->reset(7);
+  s->measure_send_delay(Clock::now(), delay);  // write side closed: ignored
+  run_until([] { return false; }, std::chrono::milliseconds(200));
+  EXPECT_EQ(delay.count(), 0u);
+}
+
 TEST_F(QuicStreamTest, WritesAfterFinAreIgnored) {
   Collector c;
   Stream* s = session_->open_bidi();

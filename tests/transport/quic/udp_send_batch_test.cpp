@@ -45,6 +45,28 @@ std::vector<UdpSocket> bind_peers(std::size_t n, const UdpSocket::Options& optio
   return peers;
 }
 
+// A send-delay mark waits for the packets queued before it, and no longer.
+TEST(UdpSendBatchTest, MarksAreRecordedWhenTheQueueBeforeThemLeaves) {
+  auto sender = UdpSocket::bind(*SocketAddress::parse("127.0.0.1", 0));
+  ASSERT_TRUE(sender.ok());
+  auto peers = bind_peers(1);
+  ASSERT_EQ(peers.size(), 1u);
+  UdpSendBatch batch(*sender);
+  LatencyHistogram delay;
+  const SendMark mark{Clock::now(), &delay};
+  batch.mark_sent({&mark, 1});  // nothing queued: at once
+  EXPECT_EQ(delay.count(), 1u);
+  auto buf = packets_for(0, 3, 1200);
+  ASSERT_EQ(batch.add(peers[0].local_address(), buf.data(), buf.size(), 1200, 0), buf.size());
+  batch.mark_sent({&mark, 1});
+  EXPECT_EQ(delay.count(), 1u);
+  ASSERT_TRUE(batch.flush());
+  EXPECT_EQ(delay.count(), 2u);
+  ASSERT_TRUE(batch.flush());  // recorded once
+  EXPECT_EQ(delay.count(), 2u);
+  EXPECT_EQ(receive_all(peers[0], 3).packets.size(), 3u);
+}
+
 TEST(UdpSendBatchTest, PacketsOfSeveralPeersLeaveInOneCallAndAllArrive) {
   auto sender = UdpSocket::bind(*SocketAddress::parse("127.0.0.1", 0));
   ASSERT_TRUE(sender.ok());

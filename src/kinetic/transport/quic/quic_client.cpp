@@ -33,6 +33,8 @@ class ClientEndpoint final : public QuicEndpoint {
                    std::uint8_t ecn) override {
     return socket_.send(remote, data, len, segment, ecn);
   }
+  // send() hands packets to the kernel at once.
+  void mark_sent(std::span<const SendMark> marks) override { record_sent(marks, Clock::now()); }
   void wait_writable(std::shared_ptr<QuicSession> session) override {
     (void)session;
     if (watching_) loop_.modify(socket_.fd(), EPOLLIN | EPOLLOUT);

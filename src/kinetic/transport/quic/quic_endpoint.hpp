@@ -6,8 +6,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 
+#include "kinetic/transport/quic/send_mark.hpp"
 #include "kinetic/transport/quic/udp_socket.hpp"
 
 namespace kinetic::transport::quic {
@@ -22,6 +24,8 @@ class QuicEndpoint {
                            std::size_t segment, std::uint8_t ecn) = 0;
   // The socket is full: call session->on_socket_writable() when it drains.
   virtual void wait_writable(std::shared_ptr<QuicSession> session) = 0;
+  // Records `marks` once every packet given to send() so far has been handed to the kernel.
+  virtual void mark_sent(std::span<const SendMark> marks) = 0;
   // Packets whose destination connection ID is `cid` belong to `session`.
   virtual void add_cid(std::string_view cid, QuicSession* session) = 0;
   virtual void remove_cid(std::string_view cid) = 0;

@@ -306,6 +306,8 @@ void QuicServer::watch_writable() {
   loop_.modify(socket_.fd(), EPOLLIN | EPOLLOUT);
 }
 
+void QuicServer::mark_sent(std::span<const SendMark> marks) { batch_->mark_sent(marks); }
+
 void QuicServer::wait_writable(std::shared_ptr<QuicSession> session) {
   watch_writable();
   waiting_writable_.push_back(std::move(session));

@@ -63,6 +63,7 @@ class QuicServer final : public QuicEndpoint {
   std::size_t send(const SocketAddress& remote, const std::uint8_t* data, std::size_t len, std::size_t segment,
                    std::uint8_t ecn) override;
   void wait_writable(std::shared_ptr<QuicSession> session) override;
+  void mark_sent(std::span<const SendMark> marks) override;
   void add_cid(std::string_view cid, QuicSession* session) override;
   void remove_cid(std::string_view cid) override;
   void on_session_ready(QuicSession& session) override;

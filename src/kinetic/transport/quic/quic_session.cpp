@@ -642,6 +642,11 @@ void QuicSession::flush() {
     }
   }
   if (!socket_full && batch > 0) send_batch(buf, batch, segment, ecn);
+  // Packets the socket did not take yet (pending_tx_) keep their marks until a later flush.
+  if (!packetized_marks_.empty() && pending_tx_.empty() && endpoint_ != nullptr) {
+    endpoint_->mark_sent(packetized_marks_);
+    packetized_marks_.clear();
+  }
   // Pacing puts the time this burst's successor may leave into ngtcp2's expiry. When this flush
   // sent and then drained everything (ngtcp2 built nothing more, none of our streams or
   // datagrams wait) there is no successor, and waking at that time would only run a flush

@@ -89,6 +89,13 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   [[nodiscard]] const QuicSettings& settings() const { return settings_; }
   void stream_wants_send(QuicStream& stream);
   void update_ready(QuicStream& stream);
+  // A stream's measure_send_delay whose bytes went into packets in this flush; or, for one made
+  // when its bytes were in packets already, outside a flush (one is scheduled to hand it on).
+  void stream_marks_packetized(const SendMark& mark) { packetized_marks_.push_back(mark); }
+  void stream_mark_already_packetized(const SendMark& mark) {
+    packetized_marks_.push_back(mark);
+    schedule_flush();
+  }
   void shutdown_stream_write(QuicStream& stream, ErrorCode code);
   void shutdown_stream_read(QuicStream& stream, ErrorCode code);
 
@@ -176,6 +183,8 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   std::vector<QuicStream*> writable_;  // on_writable owed after this flush
   std::vector<std::int64_t> ended_peer_streams_;  // ngtcp2 records to free after the packet
   std::vector<QuicStream*> stopped_;   // on_stop_sending owed after this flush
+  // Marks whose bytes are in packets, handed to the endpoint once those packets are with it.
+  std::vector<SendMark> packetized_marks_;
 
   EpollLoop::Timer timer_;        // ngtcp2's expiry
   ngtcp2_tstamp timer_at_ = UINT64_MAX;

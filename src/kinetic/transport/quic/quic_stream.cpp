@@ -21,6 +21,7 @@ void QuicStream::write(SharedBytes data, bool fin) {
   if (!data.empty()) {
     unsent_bytes_ += data.size();
     unacked_bytes_ += data.size();
+    written_ += data.size();
     chunks_.push_back(std::move(data));
     if (unsent_bytes_ > session_.settings().stream_low_water) above_low_water_ = true;
   }
@@ -50,6 +51,16 @@ void QuicStream::stop_sending(ErrorCode code) {
   session_.shutdown_stream_read(*this, code);
 }
 
+void QuicStream::measure_send_delay(TimePoint since, LatencyHistogram& into) {
+  if (!can_send() || write_closed_) return;
+  const SendMark mark{since, &into};
+  if (sent_ == written_) {
+    session_.stream_mark_already_packetized(mark);
+    return;
+  }
+  marks_.push_back({written_, mark});
+}
+
 std::size_t QuicStream::fill_iov(ngtcp2_vec* iov, std::size_t max, std::size_t* bytes) const {
   std::size_t count = 0;
   *bytes = 0;
@@ -67,6 +78,14 @@ std::size_t QuicStream::fill_iov(ngtcp2_vec* iov, std::size_t max, std::size_t* 
 
 void QuicStream::advance(std::size_t n) {
   unsent_bytes_ -= n;
+  sent_ += n;
+  while (marks_head_ < marks_.size() && marks_[marks_head_].end <= sent_) {
+    session_.stream_marks_packetized(marks_[marks_head_++].mark);
+  }
+  if (marks_head_ == marks_.size() && marks_head_ > 0) {
+    marks_.clear();
+    marks_head_ = 0;
+  }
   while (n > 0) {
     std::size_t left = chunks_[unsent_chunk_].size() - unsent_off_;
     if (n < left) {
@@ -95,6 +114,8 @@ void QuicStream::acknowledge(std::uint64_t n) {
 }
 
 void QuicStream::drop_send_data() {
+  marks_.clear();
+  marks_head_ = 0;
   chunks_.clear();
   front_acked_ = unsent_chunk_ = unsent_off_ = unsent_bytes_ = unacked_bytes_ = 0;
   write_closed_ = true;

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <deque>
 #include <list>
+#include <vector>
 
+#include "kinetic/transport/quic/send_mark.hpp"
 #include "kinetic/transport/transport.hpp"
 
 namespace kinetic::transport::quic {
@@ -31,6 +33,7 @@ class QuicStream final : public Stream {
   void set_send_order(std::uint64_t order) override;
   void reset(ErrorCode code) override;
   void stop_sending(ErrorCode code) override;
+  void measure_send_delay(TimePoint since, LatencyHistogram& into) override;
 
   [[nodiscard]] std::uint64_t send_order() const { return send_order_; }
   // Bytes written but not yet acknowledged by the peer (sent or not).
@@ -60,6 +63,16 @@ class QuicStream final : public Stream {
   std::size_t unsent_off_ = 0;    // its offset inside that chunk
   std::size_t unsent_bytes_ = 0;
   std::size_t unacked_bytes_ = 0;
+  std::uint64_t written_ = 0;  // bytes ever written
+  std::uint64_t sent_ = 0;     // bytes ever put into packets
+  // measure_send_delay calls, oldest first from marks_head_: each waits for `sent_` to reach
+  // its `end`.
+  struct DelayMark {
+    std::uint64_t end;
+    SendMark mark;
+  };
+  std::vector<DelayMark> marks_;
+  std::size_t marks_head_ = 0;
   bool fin_queued_ = false;
   bool fin_sent_ = false;
   bool write_closed_ = false;  // reset by us, or the peer asked us to stop

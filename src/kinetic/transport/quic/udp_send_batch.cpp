@@ -142,8 +142,20 @@ bool UdpSendBatch::flush() {
     stats_.messages += static_cast<std::size_t>(n);
     head_ += static_cast<std::size_t>(n);
   }
+  if (!marks_.empty()) {
+    record_sent(marks_, Clock::now());
+    marks_.clear();
+  }
   reset();
   return true;
+}
+
+void UdpSendBatch::mark_sent(std::span<const SendMark> marks) {
+  if (empty()) {
+    record_sent(marks, Clock::now());
+    return;
+  }
+  marks_.insert(marks_.end(), marks.begin(), marks.end());
 }
 
 void UdpSendBatch::reset() {

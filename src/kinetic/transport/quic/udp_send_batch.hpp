@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kinetic/transport/quic/send_mark.hpp"
 #include "kinetic/transport/quic/udp_socket.hpp"
 
 namespace kinetic::transport::quic {
@@ -43,6 +44,8 @@ class UdpSendBatch {
                   std::uint8_t ecn);
   // Sends everything queued; false when the socket filled first (the rest stays queued).
   bool flush();
+  // Records `marks` when everything queued now has been sent (at once when nothing is).
+  void mark_sent(std::span<const SendMark> marks);
 
   [[nodiscard]] bool empty() const { return head_ == messages_.size(); }
   [[nodiscard]] bool blocked() const { return blocked_; }
@@ -57,6 +60,7 @@ class UdpSendBatch {
     std::size_t segment;
     std::uint8_t ecn;
   };
+  std::vector<SendMark> marks_;
   // Room for UDP_SEGMENT (a u16) and IP_TOS / IPV6_TCLASS (an int).
   static constexpr std::size_t kControlBytes = CMSG_SPACE(sizeof(std::uint16_t)) + CMSG_SPACE(sizeof(int));
 
