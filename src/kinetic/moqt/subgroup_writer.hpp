@@ -54,7 +54,7 @@ class SubgroupWriter final : public transport::StreamHandler {
   [[nodiscard]] std::uint64_t bytes_written() const noexcept { return bytes_written_; }
   void set_send_order(std::uint64_t order);
   [[nodiscard]] transport::StreamId stream_id() const noexcept { return stream_id_; }
-  // transport::Stream::measure_send_delay for what was written so far (raw QUIC only).
+  // transport::Stream::measure_send_delay for what was written so far.
   void measure_send_delay(transport::TimePoint since, LatencyHistogram& into) {
     if (stream_ != nullptr) stream_->measure_send_delay(since, into);
   }

@@ -68,7 +68,7 @@ std::string render_prometheus(const RelayMetrics& m) {
   sample(out, "kinetic_relay_lingering_tracks", "gauge", "Unwatched tracks kept with their cache for track_linger.",
          m.lingering_tracks);
   histogram(out, "kinetic_relay_send_delay_seconds",
-            "From an object's arrival to its last byte leaving for each raw QUIC subscriber.", m.send_delay);
+            "From an object's arrival to its last byte leaving for each subscriber.", m.send_delay);
   return out;
 }
 

@@ -36,7 +36,8 @@ struct RelayMetrics {
   std::atomic<std::uint64_t> tracks_offered{0};       // PUBLISH sent for SUBSCRIBE_TRACKS
   std::atomic<std::int64_t> lingering_tracks{0};      // gauge: unwatched tracks kept warm
   // From an object's arrival (at the worker whose subscriber it is) to its last byte leaving for
-  // each raw QUIC subscriber: the relay's own share of the latency, fan-out order included.
+  // each subscriber (raw QUIC or WebTransport): the relay's own share of the latency, fan-out
+  // order included.
   LatencyHistogram send_delay;
 
   static void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {

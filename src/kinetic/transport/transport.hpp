@@ -72,7 +72,7 @@ class Stream {
   // Once every byte written so far has been handed to the network (the kernel's socket, not
   // the peer), records how long after `since` that was into `into`, which must outlive the
   // stream's session. Bytes the stream never sends (reset, closed session) record nothing.
-  // Only raw QUIC can tell; the other transports ignore it.
+  // Raw QUIC and WebTransport over it can tell; the in-memory and in-process ones ignore it.
   virtual void measure_send_delay(TimePoint since, LatencyHistogram& into) {
     (void)since;
     (void)into;

@@ -100,6 +100,19 @@ TEST_F(QuicLoopbackTest, NegotiatesMoqt20AndEchoesEverything) {
   EXPECT_EQ(std::string(rec_.datagrams[0].begin(), rec_.datagrams[0].end()), "dgram");
 }
 
+// A WebTransport stream's send delay is its QUIC stream's: recorded once its bytes left.
+TEST_F(QuicLoopbackTest, SendDelayIsMeasuredThroughAWebTransportStream) {
+  open_session();
+  LatencyHistogram delay;
+  Stream* uni = session_->open_uni();
+  ASSERT_NE(uni, nullptr);
+  uni->write(bytes_of(std::string(100'000, 'u')), true);
+  uni->measure_send_delay(Clock::now() - 2ms, delay);
+  ASSERT_TRUE(loop_.run_until([&] { return delay.count() == 1; }, 10s));
+  EXPECT_EQ(uni->queued_bytes(), 0u);
+  EXPECT_GE(delay.sum_ns(), 2'000'000u);
+}
+
 TEST_F(QuicLoopbackTest, CloseCodeAndReasonCrossTheWire) {
   open_session();
   session_->close(3, "bye from client");

@@ -56,6 +56,10 @@ void WtStream::finish() {
   if (quic_) quic_->finish();
 }
 
+void WtStream::measure_send_delay(TimePoint since, LatencyHistogram& into) {
+  if (quic_) quic_->measure_send_delay(since, into);
+}
+
 std::size_t WtStream::queued_bytes() const { return quic_ ? quic_->queued_bytes() : 0; }
 
 void WtStream::set_send_order(std::uint64_t order) {

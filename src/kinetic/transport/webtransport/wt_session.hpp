@@ -41,6 +41,8 @@ class WtStream final : public Stream, public StreamHandler {
   void set_send_order(std::uint64_t order) override;
   void reset(ErrorCode code) override;
   void stop_sending(ErrorCode code) override;
+  // The QUIC stream's: its bytes are this stream's preamble and then its own, unframed.
+  void measure_send_delay(TimePoint since, LatencyHistogram& into) override;
 
   // Events from the QUIC stream.
   void on_data(Stream& stream, std::span<const std::uint8_t> data, bool fin) override;
