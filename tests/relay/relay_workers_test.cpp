@@ -310,6 +310,28 @@ TEST_F(RelayWorkersTest, SecondPublisherOfANamespaceOnOneWorkerIsAnsweredAtOnce)
   EXPECT_TRUE(second.ok);
 }
 
+// Two publishers of one namespace on a worker: when one leaves, the worker's announcement to the
+// hub stays for the other, and a subscriber on the hub still reaches it.
+TEST_F(RelayWorkersTest, ANamespaceStaysAnnouncedWhileOneOfItsPublishersRemains) {
+  auto placed = place({1, 1, 0});
+  ASSERT_TRUE(placed);
+  Client& first = clients_[(*placed)[0]];
+  Client& second = clients_[(*placed)[1]];
+  Client& sub = clients_[(*placed)[2]];
+  std::vector<std::shared_ptr<moqt::ServedSubscription>> served_first, served_second;
+  Announced a, b;
+  ASSERT_TRUE(publish(first, {{"both"}}, served_first, a));
+  ASSERT_TRUE(publish(second, {{"both"}}, served_second, b));
+  first.session->close(0, "leaving");
+  loop_.run_until([] { return false; }, 300ms);
+  EXPECT_EQ(published_at_hub(), 1u);
+  RecordingSubscription rec;
+  auto handle = sub.session->subscribe({{{"both"}}, "clock"}, {}, &rec);
+  ASSERT_TRUE(loop_.run_until([&] { return rec.ok || rec.error; }, 3s));
+  EXPECT_TRUE(rec.ok) << (rec.error ? rec.error->reason : "");
+  EXPECT_EQ(served_second.size(), 1u);
+}
+
 // A publisher that leaves before the hub answered its worker's announcement: the worker
 // withdraws it once the answer is in (withdrawing an unanswered request would make the answer
 // a protocol violation and cost the worker its hub link), and the hub link stays up.

@@ -822,6 +822,22 @@ void Relay::withdraw_upstream(const wire::TrackNamespace& ns) {
   publish_metrics();
 }
 
+void Relay::withdraw_announcement(SessionId publisher, const wire::TrackNamespace& ns, bool from_upstream,
+                                  bool listed) {
+  // A session that closes cancels its requests and then closes: both end its announcements,
+  // and the second must not withdraw what another publisher of `ns` still holds.
+  if (!withdrawn_.insert({publisher, ns}).second) return;
+  notify(registry_.withdraw(publisher, ns), ns);
+  if (!from_upstream) withdraw_upstream(ns);
+  if (listed) list_namespace(ns, false);
+}
+
+bool Relay::lists_at_publish(const Peer& peer) const {
+  // The hub's own clients' namespaces are routable relay-wide as soon as it has them; another
+  // worker's once the hub has them too (on_upstream_announced).
+  return !peer.upstream && !peer.trusted && !behind_hub();
+}
+
 void Relay::forget_upstream_announcements() {
   for (const auto& [ns, a] : upstream_announcements_) {
     if (a.listed) list_namespace(ns, false);
@@ -1014,16 +1030,15 @@ void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReque
     return;
   }
   const bool from_upstream = peer.upstream;
-  // The hub's own clients' namespaces are routable relay-wide as soon as it has them; another
-  // worker's once the hub has them too (on_upstream_announced).
-  const bool listed_here = !from_upstream && !peer.trusted && !behind_hub();
+  const bool listed_here = lists_at_publish(peer);
   request->set_on_cancel([this, id, ns, from_upstream, listed_here] {
     if (closing_) return;
-    notify(registry_.withdraw(id, ns), ns);
-    if (!from_upstream) withdraw_upstream(ns);
-    if (listed_here) list_namespace(ns, false);
+    withdraw_announcement(id, ns, from_upstream, listed_here);
     // Drop the request after this callback returns.
-    loop_.post([this, id, ns] { announcements_.erase({id, ns}); });
+    loop_.post([this, id, ns] {
+      announcements_.erase({id, ns});
+      withdrawn_.erase({id, ns});
+    });
   });
   // With an internal parent the OK waits for its answer to this relay's own announcement
   // (answers_after_parent), sent just below or, while the link is down, when it is back.
@@ -1031,6 +1046,7 @@ void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReque
   if (!held) request->accept();
   spdlog::info("relay: namespace '{}' published by session {}", text(ns), session_name(id));
   announcements_[{id, ns}] = request;
+  withdrawn_.erase({id, ns});
   if (listed_here) list_namespace(ns, true);
   notify(*outcome, ns);
   // What the upstream announced is never announced back to it.
@@ -1506,9 +1522,7 @@ void Relay::on_closed(Peer& peer) {
   const SessionId id = peer.id;
   // Namespaces it published (or told of) are withdrawn; its interests vanish.
   for (const auto& [key, req] : announcements_) {
-    if (key.first != id || peer.upstream) continue;
-    withdraw_upstream(key.second);
-    if (!peer.trusted && !behind_hub()) list_namespace(key.second, false);
+    if (key.first == id) withdraw_announcement(id, key.second, peer.upstream, lists_at_publish(peer));
   }
   auto notices = registry_.remove_session(id);
   std::vector<InterestKey> gone_ns, gone_tracks;
@@ -1546,6 +1560,7 @@ void Relay::on_closed(Peer& peer) {
     std::erase_if(fetch_proxies_, [](const auto& p) { return p->over; });
     std::erase_if(status_proxies_, [](const auto& p) { return p->over; });
     std::erase_if(announcements_, [id](const auto& kv) { return kv.first.first == id; });
+    std::erase_if(withdrawn_, [id](const auto& key) { return key.first == id; });
     std::erase_if(cancel_on_answer_, [id](const auto& r) { return r.first == id; });
     if (peers_.erase(id) > 0) RelayMetrics::add(metrics_.sessions, -1);
   });

@@ -221,6 +221,13 @@ class Relay {
   void announce_upstream(const wire::TrackNamespace& ns);
   void withdraw_upstream(const wire::TrackNamespace& ns);
   void forget_upstream_announcements();
+  // A publisher's PUBLISH_NAMESPACE ended (cancelled, or its session closed): withdrawn from the
+  // registry, the parent and the workers' table, once however many times it is called.
+  void withdraw_announcement(SessionId publisher, const wire::TrackNamespace& ns, bool from_upstream,
+                             bool listed);
+  // Whether `peer`'s namespaces go into the workers' table when published (else, behind the
+  // hub, when the hub accepted them).
+  [[nodiscard]] bool lists_at_publish(const Peer& peer) const;
   // This worker's entry for `ns` in the workers' shared table (share_namespaces); no-op alone.
   void list_namespace(const wire::TrackNamespace& ns, bool add);
   // A worker that is not the hub, whose only parent is the hub.
@@ -256,6 +263,8 @@ class Relay {
   std::map<std::pair<SessionId, wire::TrackNamespace>, std::shared_ptr<moqt::IncomingRequest>> interests_;
   // Accepted PUBLISH_NAMESPACE requests, kept so their streams stay open.
   std::map<std::pair<SessionId, wire::TrackNamespace>, std::shared_ptr<moqt::IncomingRequest>> announcements_;
+  // Announcements already withdrawn whose request is still in announcements_ (dropped a turn later).
+  std::set<std::pair<SessionId, wire::TrackNamespace>> withdrawn_;
   // Tracks a publisher pushed with PUBLISH: kept while it runs, subscribed or not.
   std::set<moqt::FullTrackName> publisher_started_;
   // Accepted SUBSCRIBE_TRACKS requests: new tracks under their prefixes are PUBLISHed to them.
