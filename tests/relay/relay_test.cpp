@@ -685,6 +685,30 @@ TEST_P(RelayTest, APublisherAtTheEdgeReachesSubscribersAtTheOrigin) {
   EXPECT_EQ(ch.regional.upstream_announcement_count(), 0u);
 }
 
+// Two publishers of one namespace at the edge: the one that leaves (its session closing cancels
+// its PUBLISH_NAMESPACE and then ends the session, two ways of hearing of it) takes nothing from
+// the other, whose namespace stays announced to the parent.
+TEST_P(RelayTest, ANamespaceStaysAnnouncedUpstreamWhileOneOfItsPublishersRemains) {
+  Chain ch(loop, config);
+  chain(ch.edge, ch.regional);
+  ASSERT_TRUE(loop.run_until([&] { return ch.edge.upstream_state() == UpstreamState::kUp; }, 1s));
+  auto first = connect_to(ch.edge);
+  auto second = connect_to(ch.edge);
+  RecordingRequest a, b;
+  auto ra = first.session->publish_namespace({{"live"}}, &a);
+  auto rb = second.session->publish_namespace({{"live"}}, &b);
+  ASSERT_TRUE(loop.run_until([&] { return a.ok && b.ok && ch.regional.registry().route({{"live"}}); }, 1s));
+  first.session->close(0, "bye");
+  loop.run_for(200ms);
+  EXPECT_EQ(ch.edge.upstream_announcement_count(), 1u);
+  EXPECT_TRUE(ch.regional.registry().route({{"live"}}).has_value());
+  EXPECT_EQ(ch.edge.registry().published_count(), 1u);
+  // The last one leaving withdraws it up the chain.
+  second.session->close(0, "bye");
+  ASSERT_TRUE(loop.run_until([&] { return !ch.regional.registry().route({{"live"}}).has_value(); }, 1s));
+  EXPECT_EQ(ch.edge.upstream_announcement_count(), 0u);
+}
+
 TEST_P(RelayTest, NamespaceInterestAtTheEdgeHearsOfPublishersAtTheOrigin) {
   Chain ch(loop, config);
   chain(ch.regional, ch.origin);
