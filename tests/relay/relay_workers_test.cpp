@@ -332,6 +332,24 @@ TEST_F(RelayWorkersTest, ANamespaceStaysAnnouncedWhileOneOfItsPublishersRemains)
   EXPECT_EQ(served_second.size(), 1u);
 }
 
+// A publisher that withdraws a namespace and announces it again in one packet (a restarting
+// broadcast) gets the new announcement answered once the hub has it, like the first.
+TEST_F(RelayWorkersTest, ANamespaceAnnouncedAgainInTheSamePacketIsAnswered) {
+  auto placed = place({1});
+  ASSERT_TRUE(placed);
+  Client& pub = clients_[(*placed)[0]];
+  RecordingRequest first, again;
+  auto r1 = pub.session->publish_namespace({{"restart"}}, &first);
+  ASSERT_TRUE(loop_.run_until([&] { return first.ok || first.error; }, 3s));
+  ASSERT_TRUE(first.ok);
+  // No loop turn between the two: both leave in one flush.
+  r1->cancel();
+  auto r2 = pub.session->publish_namespace({{"restart"}}, &again);
+  ASSERT_TRUE(loop_.run_until([&] { return again.ok || again.error; }, 3s));
+  EXPECT_TRUE(again.ok);
+  EXPECT_TRUE(loop_.run_until([&] { return published_at_hub() == 1; }, 2s));
+}
+
 // A publisher that leaves before the hub answered its worker's announcement: the worker
 // withdraws it once the answer is in (withdrawing an unanswered request would make the answer
 // a protocol violation and cost the worker its hub link), and the hub link stays up.

@@ -1031,12 +1031,15 @@ void Relay::on_publish_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReque
   }
   const bool from_upstream = peer.upstream;
   const bool listed_here = lists_at_publish(peer);
-  request->set_on_cancel([this, id, ns, from_upstream, listed_here] {
+  request->set_on_cancel([this, id, ns, from_upstream, listed_here, self = request.get()] {
     if (closing_) return;
     withdraw_announcement(id, ns, from_upstream, listed_here);
-    // Drop the request after this callback returns.
-    loop_.post([this, id, ns] {
-      announcements_.erase({id, ns});
+    // Drop the request after this callback returns, unless the publisher announced `ns` again in
+    // the meantime (PUBLISH_NAMESPACE_DONE and PUBLISH_NAMESPACE in one packet): that one stays.
+    loop_.post([this, id, ns, self] {
+      auto it = announcements_.find({id, ns});
+      if (it == announcements_.end() || it->second.get() != self) return;
+      announcements_.erase(it);
       withdrawn_.erase({id, ns});
     });
   });
