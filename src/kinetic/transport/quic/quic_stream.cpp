@@ -21,7 +21,6 @@ void QuicStream::write(SharedBytes data, bool fin) {
   if (!data.empty()) {
     unsent_bytes_ += data.size();
     unacked_bytes_ += data.size();
-    written_ += data.size();
     chunks_.push_back(std::move(data));
     if (unsent_bytes_ > session_.settings().stream_low_water) above_low_water_ = true;
   }
@@ -54,11 +53,11 @@ void QuicStream::stop_sending(ErrorCode code) {
 void QuicStream::measure_send_delay(TimePoint since, LatencyHistogram& into) {
   if (!can_send() || write_closed_) return;
   const SendMark mark{since, &into};
-  if (sent_ == written_) {
+  if (unsent_bytes_ == 0) {
     session_.stream_mark_already_packetized(mark);
     return;
   }
-  marks_.push_back({written_, mark});
+  marks_.push_back({sent_ + unsent_bytes_, mark});
 }
 
 std::size_t QuicStream::fill_iov(ngtcp2_vec* iov, std::size_t max, std::size_t* bytes) const {

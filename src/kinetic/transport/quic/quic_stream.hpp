@@ -63,8 +63,7 @@ class QuicStream final : public Stream {
   std::size_t unsent_off_ = 0;    // its offset inside that chunk
   std::size_t unsent_bytes_ = 0;
   std::size_t unacked_bytes_ = 0;
-  std::uint64_t written_ = 0;  // bytes ever written
-  std::uint64_t sent_ = 0;     // bytes ever put into packets
+  std::uint64_t sent_ = 0;  // bytes ever put into packets; sent_ + unsent_bytes_ were ever written
   // measure_send_delay calls, oldest first from marks_head_: each waits for `sent_` to reach
   // its `end`.
   struct DelayMark {
