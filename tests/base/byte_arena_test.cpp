@@ -78,6 +78,18 @@ TEST(ByteArena, ShortRunsStartNoBlockButJoinOneInUse) {
   EXPECT_EQ(arena.copy(bytes(100, 4)).use_count(), 1);
 }
 
+// Object heads: a writer of many tiny runs asks for no minimum run and a small block.
+TEST(ByteArena, WithoutAMinimumRunEvenTinyRunsShareASmallBlock) {
+  ByteArena arena(512, 0);
+  SharedBytes a = arena.copy(bytes(5, 1));
+  SharedBytes b = arena.copy(bytes(7, 2));
+  EXPECT_EQ(arena.block_size(), 512u);
+  EXPECT_TRUE(a.followed_by(b));
+  EXPECT_EQ(a.use_count(), 3);
+  EXPECT_EQ(arena.copy(bytes(129, 3)).use_count(), 1);  // over a quarter of the block: its own
+  EXPECT_EQ(arena.room(), 512u - 12u);
+}
+
 TEST(ByteArena, LargeRunsAndEmptyOnesTakeNoRoom) {
   ByteArena arena(4096);
   SharedBytes big = arena.copy(bytes(1025, 9));  // over a quarter of the largest block: its own allocation

@@ -21,6 +21,7 @@ class FakeStream final : public transport::Stream {
     ++shared_writes;
     shared_data.push_back(data.data());
     write(data.span(), fin);
+    shared_pieces.push_back(std::move(data));
   }
   void finish() override { fin_ = true; }
   [[nodiscard]] std::size_t queued_bytes() const override { return bytes.size(); }
@@ -32,6 +33,7 @@ class FakeStream final : public transport::Stream {
   bool fin_ = false;
   int shared_writes = 0;
   std::vector<const std::uint8_t*> shared_data;  // where each shared write's bytes live
+  std::vector<kinetic::SharedBytes> shared_pieces;  // the shared writes themselves, kept alive
   std::uint64_t send_order = 0;
   std::optional<transport::ErrorCode> reset_code;
   transport::StreamHandler* handler = nullptr;

@@ -38,7 +38,7 @@ TEST_P(SubgroupWriterTest, WhatIsWrittenReadsBack) {
   }
   EXPECT_TRUE(stream.fin_);
   EXPECT_FALSE(stream.reset_code);  // finished writers are not reset when dropped
-  // Every piece went as SharedBytes (heads too, handed over without a copy): 3 heads, 2 payloads.
+  // Every piece went as SharedBytes (heads carved from the writer's block): 3 heads, 2 payloads.
   EXPECT_EQ(stream.shared_writes, 5);
 
   DataStreamReader r(GetParam(), 1 << 20);
@@ -59,6 +59,23 @@ TEST_P(SubgroupWriterTest, WhatIsWrittenReadsBack) {
   ASSERT_TRUE(r.next(o));
   EXPECT_EQ(o.status, ObjectStatus::kEndOfGroup);
   EXPECT_FALSE(r.next(o));
+}
+
+// A relay writes a head per object per subscriber: they are carved one after another from a
+// shared block, not allocated one by one.
+TEST_P(SubgroupWriterTest, ObjectHeadsLieOneAfterAnotherInOneBlock) {
+  FakeStream stream;
+  SubgroupWriter w(GetParam(), stream, 9, {12, 0, 40, false, false});
+  const auto payload = bytes("payload");
+  for (std::uint64_t id = 0; id < 3; ++id) ASSERT_TRUE(w.write(id, payload));
+  ASSERT_EQ(stream.shared_pieces.size(), 6u);          // head, payload, head, payload, head, payload
+  const SharedBytes& first = stream.shared_pieces[0];  // the subgroup header and the first head
+  const SharedBytes& second = stream.shared_pieces[2];
+  const SharedBytes& third = stream.shared_pieces[4];
+  EXPECT_TRUE(first.followed_by(second));
+  EXPECT_TRUE(second.followed_by(third));
+  EXPECT_EQ(third.use_count(), 4);  // the writer's block: its three heads and the writer
+  EXPECT_EQ(stream.shared_pieces[1].data(), payload.data());
 }
 
 TEST_P(SubgroupWriterTest, PropertiesRefusedOnAStreamWithout) {

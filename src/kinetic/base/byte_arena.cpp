@@ -7,7 +7,7 @@ namespace kinetic {
 
 SharedBytes ByteArena::copy(std::span<const std::uint8_t> bytes) {
   if (bytes.empty()) return {};
-  if (bytes.size() > max_block_ / 4 || (block_ == nullptr && bytes.size() < kMinRun))
+  if (bytes.size() > max_block_ / 4 || (block_ == nullptr && bytes.size() < min_run_))
     return SharedBytes::copy(bytes);
   if (room() < bytes.size()) {
     // The old block stays alive through the copies carved from it, and is freed with the last.

@@ -10,7 +10,8 @@
 // its block alive. To bound that for senders of small, sparse objects: a short run with no block
 // in use is copied on its own, blocks start at 4 KiB and double per block up to the maximum while
 // data keeps coming, and release() (the owner has no stream open) drops the block and starts over.
-// Runs larger than a quarter of the maximum get an allocation of their own.
+// Runs larger than a quarter of the maximum get an allocation of their own. A writer of many tiny
+// runs that are soon released (object heads) sets a small maximum and no minimum run instead.
 #pragma once
 
 #include <algorithm>
@@ -29,8 +30,8 @@ class ByteArena {
   static constexpr std::size_t kFirstBlock = 4 * 1024;
   static constexpr std::size_t kMinRun = 512;  // shorter runs start no block
 
-  explicit ByteArena(std::size_t max_block = kDefaultMaxBlock) noexcept
-      : max_block_(max_block), next_block_(std::min(kFirstBlock, max_block)) {}
+  explicit ByteArena(std::size_t max_block = kDefaultMaxBlock, std::size_t min_run = kMinRun) noexcept
+      : max_block_(max_block), min_run_(min_run), next_block_(std::min(kFirstBlock, max_block)) {}
 
   // Not thread-safe: one arena per event loop's user. The copies may go anywhere.
   SharedBytes copy(std::span<const std::uint8_t> bytes);
@@ -43,6 +44,7 @@ class ByteArena {
 
  private:
   std::size_t max_block_;
+  std::size_t min_run_;
   std::size_t next_block_;
   std::shared_ptr<std::uint8_t[]> block_;
   std::size_t block_size_ = 0;

@@ -1,5 +1,6 @@
 #include "kinetic/moqt/subgroup_writer.hpp"
 
+#include "kinetic/base/byte_arena.hpp"
 #include "kinetic/wire/byte_writer.hpp"
 #include "kinetic/wire/data_subgroup.hpp"
 #include "kinetic/wire/error_codes.hpp"
@@ -10,6 +11,12 @@ struct SubgroupWriter::Codec {
   explicit Codec(const wire::SubgroupHeader& h) : header(h), writer(h) {}
   wire::SubgroupHeader header;
   wire::SubgroupObjectWriter writer;
+  // Object heads (a few bytes each) are encoded into `scratch` and carved from small shared
+  // blocks: a relay writes one head per object per subscriber, and an allocation for each
+  // (a vector grown field by field, then its shared owner) was several mallocs per subscriber.
+  std::vector<std::uint8_t> scratch;
+  ByteArena heads{kHeadBlock, 0};
+  static constexpr std::size_t kHeadBlock = 512;
 };
 
 SubgroupWriter::SubgroupWriter(wire::Version v, transport::Stream& stream, std::uint64_t track_alias,
@@ -54,7 +61,8 @@ bool SubgroupWriter::write(std::uint64_t object_id, const SharedBytes& payload, 
                            ObjectStatus status) {
   if (!open()) return false;
   if (!spec_.properties && !properties.empty()) return false;
-  std::vector<std::uint8_t> head;
+  std::vector<std::uint8_t>& head = codec_->scratch;
+  head.clear();
   const bool header_pending = !header_written_;
   if (header_pending) write_header(head, object_id);
   wire::ByteWriter w(head);
@@ -69,8 +77,8 @@ bool SubgroupWriter::write(std::uint64_t object_id, const SharedBytes& payload, 
   }
   last_object_ = object_id;
   bytes_written_ += head.size() + payload.size();
-  // The head is handed over, not copied: the stream keeps it until acknowledged.
-  stream_->write(SharedBytes(std::move(head)));
+  // The stream keeps the head's block alive until the head is acknowledged.
+  stream_->write(codec_->heads.copy(head));
   if (!payload.empty()) stream_->write(payload);
   return true;
 }
