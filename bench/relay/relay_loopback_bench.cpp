@@ -705,6 +705,9 @@ struct PacedRow {
   // The relay's own kinetic_relay_send_delay_seconds over the window: from an object's arrival
   // to its last byte leaving for each subscriber, without the bench's receiving.
   LatencyCounts send_delay;
+  // The relay's UDP port over the window (kinetic_relay_udp_*): subscribers' ACKs are most of
+  // what comes in on a fan-out.
+  std::uint64_t relay_datagrams_in = 0, relay_packets_out = 0, relay_send_calls = 0;
 };
 
 struct GoodputRow {
@@ -753,26 +756,49 @@ std::unique_ptr<Child> start_relay(const Run& run, std::uint16_t port, const std
   return relay;
 }
 
-// The relay's send-delay histogram now, from its /metrics; empty when it cannot be read.
-LatencyCounts scrape_send_delay(std::uint16_t metrics_port) {
-  LatencyCounts c;
+// What the bench reads from the relay's /metrics: its send-delay histogram and the packet
+// counters of its UDP port. All empty when /metrics cannot be read.
+struct RelayScrape {
+  LatencyCounts send_delay;
+  std::uint64_t datagrams_in = 0, packets_out = 0, send_calls = 0;
+
+  [[nodiscard]] RelayScrape since(const RelayScrape& earlier) const {
+    const auto minus = [](std::uint64_t a, std::uint64_t b) { return a - std::min(a, b); };
+    return {send_delay.since(earlier.send_delay), minus(datagrams_in, earlier.datagrams_in),
+            minus(packets_out, earlier.packets_out), minus(send_calls, earlier.send_calls)};
+  }
+};
+
+RelayScrape scrape_relay(std::uint16_t metrics_port) {
+  RelayScrape r;
   httplib::Client client("127.0.0.1", metrics_port);
   client.set_connection_timeout(2);
   auto res = client.Get("/metrics");
-  if (!res || res->status != 200) return c;
+  if (!res || res->status != 200) return r;
   std::istringstream in(res->body);
   std::string line;
-  const std::string prefix = "kinetic_relay_send_delay_seconds_bucket{le=\"";
+  const std::string bucket = "kinetic_relay_send_delay_seconds_bucket{le=\"";
+  const std::pair<const char*, std::uint64_t*> counters[] = {
+      {"kinetic_relay_udp_datagrams_received_total ", &r.datagrams_in},
+      {"kinetic_relay_udp_packets_sent_total ", &r.packets_out},
+      {"kinetic_relay_udp_send_calls_total ", &r.send_calls}};
   std::uint64_t before = 0;
   std::size_t i = 0;
-  while (std::getline(in, line) && i < LatencyHistogram::kBuckets) {
-    if (line.rfind(prefix, 0) != 0) continue;
-    const auto space = line.rfind(' ');
-    const auto cumulative = static_cast<std::uint64_t>(std::stoull(line.substr(space + 1)));
-    c.buckets[i++] = cumulative - std::min(before, cumulative);
-    before = cumulative;
+  while (std::getline(in, line)) {
+    const auto value = [&] {
+      return static_cast<std::uint64_t>(std::stoull(line.substr(line.rfind(' ') + 1)));
+    };
+    if (line.rfind(bucket, 0) == 0 && i < LatencyHistogram::kBuckets) {
+      const auto cumulative = value();
+      r.send_delay.buckets[i++] = cumulative - std::min(before, cumulative);
+      before = cumulative;
+      continue;
+    }
+    for (const auto& [name, into] : counters) {
+      if (line.rfind(name, 0) == 0) *into = value();
+    }
   }
-  return c;
+  return r;
 }
 
 // Connects `n` subscribers round-robin over the threads, a batch at a time so the handshakes
@@ -917,7 +943,7 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
   row.connect_s = std::chrono::duration<double>(SteadyClock::now() - c0).count();
 
   sleep_for_s(o.warmup_s);
-  const LatencyCounts d0 = relay ? scrape_send_delay(metrics_port) : LatencyCounts{};
+  const RelayScrape d0 = relay ? scrape_relay(metrics_port) : RelayScrape{};
   const std::int64_t t0 = now_ns();
   const ProcSample r0 = relay ? sample_process(relay->pid()) : ProcSample{};
   const double b0 = self_cpu_s();
@@ -929,7 +955,13 @@ PacedRow run_paced(const Run& run, int n, double bitrate_bps, bool via_relay, do
   const ProcSample w1 = sample_process(::getpid());
   // The relay's figures refresh only every second with several workers: a window of whole
   // seconds sees them all but the last one's.
-  if (relay) row.send_delay = scrape_send_delay(metrics_port).since(d0);
+  if (relay) {
+    const RelayScrape d = scrape_relay(metrics_port).since(d0);
+    row.send_delay = d.send_delay;
+    row.relay_datagrams_in = d.datagrams_in;
+    row.relay_packets_out = d.packets_out;
+    row.relay_send_calls = d.send_calls;
+  }
   sleep_for_s(o.grace_s);
   const ProcSample r2 = relay ? sample_process(relay->pid()) : ProcSample{};
 
@@ -1115,6 +1147,9 @@ nlohmann::json to_json(const PacedRow& r) {
           {"relay_send_delay_p99_ms", r.send_delay.quantile_ms(0.99)},
           {"relay_send_delay_within_1ms", r.send_delay.share_within(1)},
           {"relay_send_delay_within_3ms", r.send_delay.share_within(3)},
+          {"relay_udp_datagrams_in", r.relay_datagrams_in},
+          {"relay_udp_packets_out", r.relay_packets_out},
+          {"relay_udp_send_calls", r.relay_send_calls},
           {"latency_p50_ms", r.latency.p50_ms},
           {"latency_p99_ms", r.latency.p99_ms},
           {"latency_max_ms", r.latency.max_ms},
@@ -1340,6 +1375,25 @@ int run_all(Options& o) {
                r.subscribers, r.bitrate_bps / 1000, r.send_delay.count(), r.send_delay.quantile_ms(0.5),
                r.send_delay.quantile_ms(0.99), 100 * r.send_delay.share_within(1),
                100 * r.send_delay.share_within(3));
+  }
+
+  // What the fan-out costs in packets, from the relay's UDP counters. Datagrams in are mostly
+  // the subscribers' ACKs: a subscriber that falls behind reads several objects at once and
+  // acknowledges them together, which spares the relay work, so a saturated bench flatters it.
+  fmt::print(
+      "\nRelay packets over the window (kinetic_relay_udp_* from /metrics; per subscriber-object "
+      "delivered):\n\n"
+      "| publishers × subscribers | track | datagrams in per sub-object | packets out per sub-object | "
+      "packets per sendmmsg |\n|---|---|---|---|---|\n");
+  for (const auto& r : rows) {
+    if (!r.ok || r.delivered == 0 || r.relay_packets_out == 0) continue;
+    const auto per = [&](std::uint64_t n) {
+      return static_cast<double>(n) / static_cast<double>(r.delivered);
+    };
+    fmt::print("| {} × {} | {:.0f} kbit/s | {:.2f} | {:.2f} | {:.1f} |\n", r.publishers, r.subscribers,
+               r.bitrate_bps / 1000, per(r.relay_datagrams_in), per(r.relay_packets_out),
+               static_cast<double>(r.relay_packets_out) /
+                   static_cast<double>(std::max<std::uint64_t>(1, r.relay_send_calls)));
   }
 
   // --- goals

@@ -25,6 +25,10 @@ TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
             std::string::npos);
   EXPECT_NE(chained.find("kinetic_relay_forwarded_interests 5\n"), std::string::npos);
   EXPECT_NE(chained.find("kinetic_relay_lingering_tracks 0\n"), std::string::npos);
+  RelayMetrics::add(m.udp_datagrams_in, 7);
+  EXPECT_NE(render_prometheus(m).find("# TYPE kinetic_relay_udp_datagrams_received_total "
+                                      "counter\nkinetic_relay_udp_datagrams_received_total 7\n"),
+            std::string::npos);
   RelayMetrics::add(m.upstream_switches);
   EXPECT_NE(render_prometheus(m).find("kinetic_relay_upstream_switches_total 1\n"), std::string::npos);
   // Every sample line is preceded by its HELP and TYPE; the one histogram has many samples.
@@ -39,7 +43,7 @@ TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
     pos = end + 1;
   }
   EXPECT_EQ(samples + 1, types);
-  EXPECT_EQ(samples, 22u);
+  EXPECT_EQ(samples, 32u);
   EXPECT_EQ(histogram_samples, LatencyHistogram::kBuckets + 2);  // the buckets, _sum, _count
 }
 

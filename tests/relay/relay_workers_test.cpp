@@ -381,6 +381,55 @@ TEST_F(RelayWorkersTest, PublisherLeavingBeforeTheHubAnswersKeepsTheHubLink) {
   }, 2s));
 }
 
+// What the relay's UDP port costs is in /metrics: each worker's QUIC server counters, summed.
+// Published a few times a second, so read once they have caught up with the handshakes.
+TEST_F(RelayWorkersTest, TransportCountersOfEveryWorkerAreSummedIntoTheMetrics) {
+  int on_worker[2] = {0, 0};
+  for (int attempt = 0; attempt < 40 && (on_worker[0] == 0 || on_worker[1] == 0 || attempt < 6); ++attempt)
+    ++on_worker[connect().worker];
+  ASSERT_GT(on_worker[0], 0);
+  ASSERT_GT(on_worker[1], 0);
+  const auto clients = static_cast<std::uint64_t>(on_worker[0] + on_worker[1]);
+  EXPECT_TRUE(loop_.run_until([&] { return metrics_.quic_handshakes.load() == clients; }, 3s))
+      << metrics_.quic_handshakes.load() << " of " << clients;
+  // Each handshake took several datagrams each way; the packets left in fewer sendmmsg calls.
+  EXPECT_GE(metrics_.udp_datagrams_in.load(), 2 * clients);
+  EXPECT_GE(metrics_.udp_packets_out.load(), 2 * clients);
+  EXPECT_GE(metrics_.udp_bytes_out.load(), 1200 * clients);
+  EXPECT_GE(metrics_.udp_send_calls.load(), 1u);
+  EXPECT_LE(metrics_.udp_send_calls.load(), metrics_.udp_packets_out.load());
+  EXPECT_EQ(metrics_.udp_datagrams_dropped.load(), 0u);
+  EXPECT_EQ(metrics_.quic_stateless_resets.load(), 0u);
+  const auto text = render_prometheus(metrics_);
+  EXPECT_NE(text.find("kinetic_relay_quic_handshakes_total " + std::to_string(clients) + "\n"),
+            std::string::npos);
+  workers_->stop();
+  thread_.join();
+  // Never more than the servers counted.
+  std::uint64_t datagrams = 0, packets = 0;
+  for (std::size_t w = 0; w < 2; ++w) {
+    datagrams += workers_->worker(w).server().counters().packets;
+    packets += workers_->worker(w).server().send_stats().packets;
+  }
+  EXPECT_LE(metrics_.udp_datagrams_in.load(), datagrams);
+  EXPECT_LE(metrics_.udp_packets_out.load(), packets);
+}
+
+class RelayOneWorkerTest : public RelayWorkersTest {
+ protected:
+  RelayOneWorkerTest() { count_ = 1; }
+};
+
+// One worker reports into the relay's metrics directly, without the hub's summing.
+TEST_F(RelayOneWorkerTest, TransportCountersReachTheMetrics) {
+  connect();
+  connect();
+  EXPECT_TRUE(loop_.run_until([&] { return metrics_.quic_handshakes.load() == 2; }, 3s))
+      << metrics_.quic_handshakes.load();
+  EXPECT_GE(metrics_.udp_datagrams_in.load(), 4u);
+  EXPECT_GE(metrics_.udp_packets_out.load(), 4u);
+}
+
 class RelayThreeWorkersTest : public RelayWorkersTest {
  protected:
   RelayThreeWorkersTest() { count_ = 3; }

@@ -67,6 +67,26 @@ std::string render_prometheus(const RelayMetrics& m) {
          m.tracks_offered);
   sample(out, "kinetic_relay_lingering_tracks", "gauge", "Unwatched tracks kept with their cache for track_linger.",
          m.lingering_tracks);
+  sample(out, "kinetic_relay_udp_datagrams_received_total", "counter",
+         "UDP datagrams received on the relay's port (subscribers' ACKs included).", m.udp_datagrams_in);
+  sample(out, "kinetic_relay_udp_datagrams_dropped_total", "counter",
+         "Datagrams dropped before any connection: undecodable, unknown or refused.",
+         m.udp_datagrams_dropped);
+  sample(out, "kinetic_relay_udp_packets_sent_total", "counter",
+         "QUIC packets sent by the relay's connections.", m.udp_packets_out);
+  sample(out, "kinetic_relay_udp_bytes_sent_total", "counter",
+         "UDP payload bytes sent by the relay's connections.", m.udp_bytes_out);
+  sample(out, "kinetic_relay_udp_send_calls_total", "counter",
+         "sendmmsg calls (each carries many connections' packets).", m.udp_send_calls);
+  sample(out, "kinetic_relay_udp_socket_full_total", "counter",
+         "Times the socket's send buffer was full with packets still queued.", m.udp_socket_full);
+  sample(out, "kinetic_relay_quic_handshakes_total", "counter", "QUIC connections started by clients.",
+         m.quic_handshakes);
+  sample(out, "kinetic_relay_quic_version_negotiations_total", "counter",
+         "Version Negotiation packets sent for unsupported QUIC versions.", m.quic_version_negotiations);
+  sample(out, "kinetic_relay_quic_retries_total", "counter", "Retry packets sent.", m.quic_retries);
+  sample(out, "kinetic_relay_quic_stateless_resets_total", "counter",
+         "Stateless resets sent for packets of unknown connections.", m.quic_stateless_resets);
   histogram(out, "kinetic_relay_send_delay_seconds",
             "From an object's arrival to its last byte leaving for each subscriber.", m.send_delay);
   return out;

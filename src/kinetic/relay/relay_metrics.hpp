@@ -3,6 +3,7 @@
 // locks, so serving /metrics can never stall the loop.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -35,6 +36,20 @@ struct RelayMetrics {
   std::atomic<std::uint64_t> interests_forwarded{0};  // counter
   std::atomic<std::uint64_t> tracks_offered{0};       // PUBLISH sent for SUBSCRIBE_TRACKS
   std::atomic<std::int64_t> lingering_tracks{0};      // gauge: unwatched tracks kept warm
+  // The relay's UDP port and QUIC endpoint, copied from each worker's QUIC server a few times a
+  // second (RelayWorker): what the sessions cost in packets and syscalls, and what the endpoint
+  // answered on its own. Datagrams in include every subscriber's ACKs, which is most of them on a
+  // fan-out.
+  std::atomic<std::uint64_t> udp_datagrams_in{0};
+  std::atomic<std::uint64_t> udp_datagrams_dropped{0};  // undecodable, unknown or refused
+  std::atomic<std::uint64_t> udp_packets_out{0};
+  std::atomic<std::uint64_t> udp_bytes_out{0};
+  std::atomic<std::uint64_t> udp_send_calls{0};   // sendmmsg calls
+  std::atomic<std::uint64_t> udp_socket_full{0};  // times the socket buffer was full
+  std::atomic<std::uint64_t> quic_handshakes{0};  // connections started
+  std::atomic<std::uint64_t> quic_version_negotiations{0};
+  std::atomic<std::uint64_t> quic_retries{0};
+  std::atomic<std::uint64_t> quic_stateless_resets{0};
   // From an object's arrival (at the worker whose subscriber it is) to its last byte leaving for
   // each subscriber (raw QUIC or WebTransport): the relay's own share of the latency, fan-out
   // order included.
@@ -46,6 +61,14 @@ struct RelayMetrics {
   static void add(std::atomic<std::int64_t>& g, std::int64_t n) noexcept { g.fetch_add(n, std::memory_order_relaxed); }
   static void set(std::atomic<std::int64_t>& g, std::int64_t v) noexcept { g.store(v, std::memory_order_relaxed); }
 };
+
+// The counters of the relay's UDP port and QUIC endpoint, for code that copies or sums them all.
+inline constexpr std::array<std::atomic<std::uint64_t> RelayMetrics::*, 10> kTransportCounters = {
+    &RelayMetrics::udp_datagrams_in, &RelayMetrics::udp_datagrams_dropped,
+    &RelayMetrics::udp_packets_out,  &RelayMetrics::udp_bytes_out,
+    &RelayMetrics::udp_send_calls,   &RelayMetrics::udp_socket_full,
+    &RelayMetrics::quic_handshakes,  &RelayMetrics::quic_version_negotiations,
+    &RelayMetrics::quic_retries,     &RelayMetrics::quic_stateless_resets};
 
 // Prometheus text format 0.0.4: HELP and TYPE lines, then one sample per metric.
 std::string render_prometheus(const RelayMetrics& m);

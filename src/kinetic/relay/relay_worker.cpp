@@ -7,7 +7,7 @@
 namespace kinetic::relay {
 
 RelayWorker::RelayWorker(std::size_t index, const RelayWorkerSetup& setup, RelayMetrics& metrics)
-    : index_(index), loop_(std::make_unique<transport::EpollLoop>()) {
+    : index_(index), metrics_(metrics), loop_(std::make_unique<transport::EpollLoop>()) {
   relay_ = std::make_unique<Relay>(*loop_, setup.config, metrics);
   if (setup.verifier) relay_->set_auth(setup.verifier);
   relay_->set_relay_id(index == 0 ? setup.relay_id : fmt::format("{}.w{}", setup.relay_id, index));
@@ -35,10 +35,34 @@ Result<std::unique_ptr<RelayWorker>> RelayWorker::make(std::size_t index, std::s
     }
   };
   KINETIC_TRY(w->server_, transport::quic::QuicServer::start(*w->loop_, sc, std::move(accept)));
+  w->counters_timer_ = std::make_unique<transport::EpollLoop::Timer>(*w->loop_, [raw] {
+    raw->publish_transport_counters();
+    raw->counters_timer_->arm_at(raw->loop_->now() + kCountersInterval);
+  });
+  w->counters_timer_->arm_at(w->loop_->now() + kCountersInterval);
   return w;
 }
 
+void RelayWorker::publish_transport_counters() {
+  const auto& c = server_->counters();
+  const auto& sent = server_->send_stats();
+  const auto store = [](std::atomic<std::uint64_t>& to, std::uint64_t v) {
+    to.store(v, std::memory_order_relaxed);
+  };
+  store(metrics_.udp_datagrams_in, c.packets);
+  store(metrics_.udp_datagrams_dropped, c.dropped);
+  store(metrics_.udp_packets_out, sent.packets);
+  store(metrics_.udp_bytes_out, sent.bytes);
+  store(metrics_.udp_send_calls, sent.calls);
+  store(metrics_.udp_socket_full, sent.blocked);
+  store(metrics_.quic_handshakes, c.handshakes_started);
+  store(metrics_.quic_version_negotiations, c.version_negotiations);
+  store(metrics_.quic_retries, c.retries);
+  store(metrics_.quic_stateless_resets, c.stateless_resets);
+}
+
 RelayWorker::~RelayWorker() {
+  counters_timer_.reset();
   relay_->close_all("relay stopped");
   relay_.reset();
   for (auto& c : h3_connections_) {

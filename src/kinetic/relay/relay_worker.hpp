@@ -4,6 +4,7 @@
 // exactly the single-threaded relay; with several, RelayWorkers ties them together.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -50,9 +51,15 @@ class RelayWorker {
 
  private:
   RelayWorker(std::size_t index, const RelayWorkerSetup& setup, RelayMetrics& metrics);
+  // Copies the QUIC server's counters (plain integers of this worker's loop) into the metrics'
+  // atomics, which other threads read; re-armed every kCountersInterval.
+  void publish_transport_counters();
+  static constexpr transport::Duration kCountersInterval = std::chrono::milliseconds(250);
 
   std::size_t index_;
+  RelayMetrics& metrics_;
   std::unique_ptr<transport::EpollLoop> loop_;
+  std::unique_ptr<transport::EpollLoop::Timer> counters_timer_;
   // The relay's sessions go before the QUIC server whose connections carry them.
   std::unique_ptr<transport::quic::QuicServer> server_;
   std::unique_ptr<Relay> relay_;

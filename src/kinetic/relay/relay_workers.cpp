@@ -147,6 +147,7 @@ void RelayWorkers::sum_metrics() {
     add_into(sum.interests_forwarded, m.interests_forwarded);
     add_into(sum.tracks_offered, m.tracks_offered);
     add_into(sum.lingering_tracks, m.lingering_tracks);
+    for (auto counter : kTransportCounters) add_into(sum.*counter, m.*counter);
     sum.send_delay.add(m.send_delay);
     if (i == 0) continue;
     internal_accepts += m.upstream_connects.load(std::memory_order_relaxed);
@@ -184,6 +185,7 @@ void RelayWorkers::sum_metrics() {
   copy_into(out.interests_forwarded, sum.interests_forwarded);
   copy_into(out.tracks_offered, sum.tracks_offered);
   copy_into(out.lingering_tracks, sum.lingering_tracks);
+  for (auto counter : kTransportCounters) copy_into(out.*counter, sum.*counter);
   out.send_delay.assign(sum.send_delay);
   hub().loop().schedule_after(metrics_interval_, [this] { sum_metrics(); });
 }
