@@ -103,7 +103,7 @@ int run_relay(const relay::RelayFlags& flags) {
   if (web_root) setup.static_content = [&web_root](std::string_view path) { return web_root->get(path); };
 
   relay::RelayMetrics metrics;
-  auto made = relay::RelayWorkers::make(config.workers, setup, metrics);
+  auto made = relay::RelayWorkers::make(relay::worker_threads(config), setup, metrics);
   if (!made) {
     std::cerr << "kinetic relay: cannot listen on " << config.listen << ": " << made.error().what << "\n";
     return 1;

@@ -1,13 +1,14 @@
 #include "kinetic/relay/relay_config.hpp"
 
-#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+#include <sched.h>
 
-#include <string>
-#include <vector>
-
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace kinetic::relay {
 namespace {
@@ -212,8 +213,6 @@ TEST(RelayConfig, WorkersFromTomlAndFlagsWithinOneTo255) {
   ASSERT_EQ(apply_toml("workers = 4\n", c), "");
   EXPECT_EQ(c.workers, 4u);
   EXPECT_EQ(validate(c), "");
-  c.workers = 0;
-  EXPECT_NE(validate(c).find("workers"), std::string::npos);
   c.workers = 256;  // the worker index is one byte of a connection ID
   EXPECT_NE(validate(c).find("workers"), std::string::npos);
   CLI::App app;
@@ -224,6 +223,36 @@ TEST(RelayConfig, WorkersFromTomlAndFlagsWithinOneTo255) {
   RelayConfig from_flags = valid();
   apply_flags(flags, from_flags);
   EXPECT_EQ(from_flags.workers, 2u);
+}
+
+// "auto" is one worker per CPU the relay may run on: the affinity mask, not the host's count.
+TEST(RelayConfig, WorkersAutoIsOnePerCpuOfTheAffinityMask) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
+  const auto cpus = static_cast<std::size_t>(CPU_COUNT(&set));
+  RelayConfig c = valid();
+  EXPECT_EQ(worker_threads(c), 1u);
+  ASSERT_EQ(apply_toml("workers = \"auto\"\n", c), "");
+  EXPECT_EQ(c.workers, 0u);
+  EXPECT_EQ(validate(c), "");
+  EXPECT_EQ(worker_threads(c), std::min<std::size_t>(cpus, 255));
+  EXPECT_NE(apply_toml("workers = \"many\"\n", c).find("workers"), std::string::npos);
+  for (const char* value : {"auto", "0"}) {
+    CLI::App app;
+    RelayFlags flags;
+    add_relay_flags(app, flags);
+    std::vector<const char*> argv{"relay", "--workers", value};
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    RelayConfig from_flags = valid();
+    apply_flags(flags, from_flags);
+    EXPECT_EQ(worker_threads(from_flags), std::min<std::size_t>(cpus, 255)) << value;
+  }
+  CLI::App app;
+  RelayFlags flags;
+  add_relay_flags(app, flags);
+  std::vector<const char*> argv{"relay", "--workers", "lots"};
+  EXPECT_THROW(app.parse(static_cast<int>(argv.size()), argv.data()), CLI::ParseError);
 }
 
 TEST(RelayConfig, UpstreamPinMustBeASha256) {

@@ -1,11 +1,15 @@
 #include "kinetic/relay/relay_config.hpp"
 
-#include <CLI/CLI.hpp>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <sstream>
+#include <thread>
 
 namespace kinetic::relay {
 
@@ -134,7 +138,12 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
   if (!(err = read_key(*t, "max_tracks", c.max_tracks)).empty()) return err;
   if (!(err = read_key(*t, "subscriber_queue_bytes", c.subscriber_queue_bytes)).empty()) return err;
   if (!(err = read_key(*t, "metrics_listen", c.metrics_listen)).empty()) return err;
-  if (!(err = read_key(*t, "workers", c.workers)).empty()) return err;
+  if (const auto* w = t->get("workers"); w != nullptr && w->is_string()) {
+    if (w->value<std::string>() != "auto") return "relay config: 'workers' must be a number or \"auto\"";
+    c.workers = 0;
+  } else if (!(err = read_key(*t, "workers", c.workers)).empty()) {
+    return err;
+  }
   if (!(err = read_key(*t, "upstream", c.upstream)).empty()) return err;
   if (!(err = read_key(*t, "upstream_pin", c.upstream_pin)).empty()) return err;
   if (!(err = read_key(*t, "upstream_insecure", c.upstream_insecure)).empty()) return err;
@@ -230,10 +239,19 @@ std::string validate(const RelayConfig& c) {
   if (c.max_sessions == 0 || c.max_requests == 0 || c.max_tracks == 0)
     return "max_sessions, max_requests and max_tracks must be positive";
   if (c.subscriber_queue_bytes == 0) return "subscriber_queue_bytes must be positive";
-  if (c.workers == 0 || c.workers > 255) return "workers must be 1 to 255";
+  if (c.workers > 255) return "workers must be auto (0) or 1 to 255";
   if (spdlog::level::from_str(c.log_level) == spdlog::level::off && c.log_level != "off")
     return "log_level: one of trace, debug, info, warn, error, critical, off";
   return {};
+}
+
+std::size_t worker_threads(const RelayConfig& c) {
+  if (c.workers != 0) return c.workers;
+  std::size_t cpus = std::thread::hardware_concurrency();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) cpus = static_cast<std::size_t>(CPU_COUNT(&set));
+  return std::clamp<std::size_t>(cpus, 1, 255);
 }
 
 void add_relay_flags(CLI::App& app, RelayFlags& f) {
@@ -250,7 +268,9 @@ void add_relay_flags(CLI::App& app, RelayFlags& f) {
                  "Unsent bytes per subscriber before its oldest groups are dropped");
   app.add_option("--metrics-listen", f.metrics_listen, "TCP host:port for Prometheus GET /metrics");
   app.add_option("--workers", f.workers,
-                 "Worker threads serving the port, each its own connections (default 1; up to 255)");
+                 "Worker threads serving the port, each its own connections (default 1; up to 255; auto: one "
+                 "per CPU this process may use)")
+      ->transform(CLI::Transformer(std::map<std::string, std::string>{{"auto", "0"}}));
   app.add_option("--upstream", f.upstream,
                  "Parent relay(s): moqt://host:port or https://host:port/path; several comma-separated "
                  "(a session to each; the best by RTT and loss carries the route, failover on loss)");

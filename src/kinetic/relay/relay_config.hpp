@@ -55,7 +55,8 @@ struct RelayConfig {
   // A subscriber with more unsent bytes than this loses its oldest groups.
   std::size_t subscriber_queue_bytes = 4u << 20;
   std::string metrics_listen;  // empty: no metrics endpoint
-  // Worker threads on the one port, each with its own connections (relay_workers.hpp); 1 to 255.
+  // Worker threads on the one port, each with its own connections (relay_workers.hpp); 1 to 255,
+  // or 0 ("auto"): one per CPU this process may run on (worker_threads()).
   std::size_t workers = 1;
   // Parent relays, comma-separated ("moqt://a:4443/moq,moqt://b:4443/moq"); empty: this relay
   // is an origin. With several, the relay keeps a session to each and routes through the best.
@@ -93,6 +94,10 @@ std::string apply_toml_file(const std::string& path, RelayConfig& config);
 
 // Checks values that TOML and CLI11 cannot: addresses, URLs, budgets, log level.
 std::string validate(const RelayConfig& config);
+
+// How many workers to start: `workers`, or for "auto" the CPUs in this process's affinity mask
+// (a container or taskset limit counts, not the host's total), at most 255.
+std::size_t worker_threads(const RelayConfig& config);
 
 // Flags override the file; every flag is optional so that unset flags leave the file's value.
 struct RelayFlags {
