@@ -384,12 +384,8 @@ TEST_F(RelayWorkersTest, PublisherLeavingBeforeTheHubAnswersKeepsTheHubLink) {
 // What the relay's UDP port costs is in /metrics: each worker's QUIC server counters, summed.
 // Published a few times a second, so read once they have caught up with the handshakes.
 TEST_F(RelayWorkersTest, TransportCountersOfEveryWorkerAreSummedIntoTheMetrics) {
-  int on_worker[2] = {0, 0};
-  for (int attempt = 0; attempt < 40 && (on_worker[0] == 0 || on_worker[1] == 0 || attempt < 6); ++attempt)
-    ++on_worker[connect().worker];
-  ASSERT_GT(on_worker[0], 0);
-  ASSERT_GT(on_worker[1], 0);
-  const auto clients = static_cast<std::uint64_t>(on_worker[0] + on_worker[1]);
+  ASSERT_TRUE(place({0, 1, 0, 1, 0, 1}));
+  const auto clients = static_cast<std::uint64_t>(clients_.size());  // those place() kept beside them too
   EXPECT_TRUE(loop_.run_until([&] { return metrics_.quic_handshakes.load() == clients; }, 3s))
       << metrics_.quic_handshakes.load() << " of " << clients;
   // Each handshake took several datagrams each way; the packets left in fewer sendmmsg calls.
