@@ -11,10 +11,9 @@ struct SubgroupWriter::Codec {
   explicit Codec(const wire::SubgroupHeader& h) : header(h), writer(h) {}
   wire::SubgroupHeader header;
   wire::SubgroupObjectWriter writer;
-  // Object heads (a few bytes each) are encoded into `scratch` and carved from small shared
-  // blocks: a relay writes one head per object per subscriber, and an allocation for each
-  // (a vector grown field by field, then its shared owner) was several mallocs per subscriber.
-  std::vector<std::uint8_t> scratch;
+  // Object heads (a few bytes each) are carved from small shared blocks: a relay writes one
+  // head per object per subscriber, and an allocation for each (a vector grown field by field,
+  // then its shared owner) was several mallocs per subscriber.
   ByteArena heads{kHeadBlock, 0};
   static constexpr std::size_t kHeadBlock = 512;
 };
@@ -61,7 +60,9 @@ bool SubgroupWriter::write(std::uint64_t object_id, const SharedBytes& payload, 
                            ObjectStatus status) {
   if (!open()) return false;
   if (!spec_.properties && !properties.empty()) return false;
-  std::vector<std::uint8_t>& head = codec_->scratch;
+  // Encoded here first, in a buffer every writer of the thread shares: one per writer grew
+  // from nothing again with each group, a few mallocs per subscriber per group.
+  thread_local std::vector<std::uint8_t> head;
   head.clear();
   const bool header_pending = !header_written_;
   if (header_pending) write_header(head, object_id);

@@ -402,7 +402,6 @@ void QuicSession::drop_pending() {
   timer_.disarm();
   close_timer_.disarm();
   ready_.clear();
-  for (auto& [id, s] : streams_) s->in_ready_ = false;
   datagrams_.clear();
   pending_tx_.clear();
 }
@@ -449,25 +448,12 @@ void QuicSession::on_socket_writable() {
   if (send_batch(pending.data(), pending.size(), pending_segment_, pending_ecn_)) flush();
 }
 
-QuicStream* QuicSession::next_ready_stream() {
-  if (ready_.empty()) return nullptr;
-  return ready_.begin()->second.front();
-}
+QuicStream* QuicSession::next_ready_stream() { return ready_.front(); }
 
 void QuicSession::update_ready(QuicStream& s) {
   bool want = s.wants_send() && state_ != State::kClosed;
-  if (s.in_ready_ && (!want || s.ready_order_ != s.send_order_)) {
-    auto it = ready_.find(s.ready_order_);
-    it->second.erase(s.ready_it_);
-    if (it->second.empty()) ready_.erase(it);
-    s.in_ready_ = false;
-  }
-  if (want && !s.in_ready_) {
-    auto& list = ready_[s.send_order_];
-    s.ready_it_ = list.insert(list.end(), &s);
-    s.ready_order_ = s.send_order_;
-    s.in_ready_ = true;
-  }
+  if (s.ready_link_.queued && (!want || s.ready_link_.order != s.send_order_)) ready_.erase(s);
+  if (want) ready_.push_back(s, s.send_order_);
 }
 
 void QuicSession::stream_wants_send(QuicStream& s) {
@@ -607,11 +593,8 @@ void QuicSession::flush() {
 
     ++packets;
     auto len = static_cast<std::size_t>(n);
-    if (stream != nullptr && stream->in_ready_) {
-      // Round-robin among equal send orders: a stream that filled a packet goes last.
-      auto& list = ready_[stream->ready_order_];
-      list.splice(list.end(), list, stream->ready_it_);
-    }
+    // Round-robin among equal send orders: a stream that filled a packet goes last.
+    if (stream != nullptr) ready_.rotate(*stream);
     if (batch == 0) {
       segment = len;
       ecn = static_cast<std::uint8_t>(pi.ecn);
@@ -799,7 +782,6 @@ void QuicSession::enter_closing_period(State state) {
   state_ = state;
   datagrams_.clear();
   ready_.clear();
-  for (auto& [id, s] : streams_) s->in_ready_ = false;
   timer_.disarm();
   timer_at_ = UINT64_MAX;
   // Three PTOs: long enough for the peer to see the close (RFC 9000 §10.2).

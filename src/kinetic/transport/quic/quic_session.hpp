@@ -8,8 +8,6 @@
 #include <ngtcp2/ngtcp2_crypto.h>
 
 #include <deque>
-#include <list>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -178,7 +176,7 @@ class QuicSession final : public Session, public std::enable_shared_from_this<Qu
   std::string protocol_;
 
   std::unordered_map<std::int64_t, std::unique_ptr<QuicStream>> streams_;
-  std::map<std::uint64_t, std::list<QuicStream*>> ready_;  // send order -> streams with data
+  SendOrderQueue<QuicStream, &QuicStream::ready_link_> ready_;  // streams with data, by send order
   std::deque<std::vector<std::uint8_t>> datagrams_;
   std::vector<QuicStream*> writable_;  // on_writable owed after this flush
   std::vector<std::int64_t> ended_peer_streams_;  // ngtcp2 records to free after the packet

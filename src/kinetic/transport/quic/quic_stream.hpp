@@ -7,10 +7,10 @@
 
 #include <cstdint>
 #include <deque>
-#include <list>
 #include <vector>
 
 #include "kinetic/transport/quic/send_mark.hpp"
+#include "kinetic/transport/quic/send_order_queue.hpp"
 #include "kinetic/transport/transport.hpp"
 
 namespace kinetic::transport::quic {
@@ -79,9 +79,7 @@ class QuicStream final : public Stream {
   bool above_low_water_ = false;
 
   std::uint64_t send_order_ = 0;
-  bool in_ready_ = false;  // linked in the session's scheduler
-  std::uint64_t ready_order_ = 0;
-  std::list<QuicStream*>::iterator ready_it_;
+  SendOrderLink<QuicStream> ready_link_;  // in the session's scheduler while it has data to send
 };
 
 }  // namespace kinetic::transport::quic
