@@ -77,7 +77,8 @@ class ServedFetch : public std::enable_shared_from_this<ServedFetch> {
   // FETCH_OK then opens the data stream; REQUEST_ERROR otherwise.
   void accept(const FetchOkInfo& info);
   void reject(const RequestErrorInfo& error);
-  // Objects in the order FETCH_OK announced. False when not accepted, or out of order.
+  // Objects in the order FETCH_OK announced. False when not accepted, out of order, or a status
+  // marker (End of Group, End of Track), which a FETCH stream cannot carry.
   bool write(const Object& object);
   // FIN of the data stream: everything in range was sent.
   void finish();

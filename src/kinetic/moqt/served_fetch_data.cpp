@@ -50,6 +50,9 @@ void ServedFetch::start_data(wire::Version v, transport::Stream& stream, GroupOr
 bool ServedFetch::write(const Object& object) {
   if (state_ != RequestState::kActive || data_stream_ == nullptr || !codec_) return false;
   if (object.location() < range_.start) return false;
+  // A FETCH stream carries no Object Status: a status marker would reach the requester as an
+  // empty Normal object at its location.
+  if (object.status != ObjectStatus::kNormal) return false;
   wire::Object o;
   o.group_id = object.group_id;
   o.subgroup_id = object.subgroup_id;
