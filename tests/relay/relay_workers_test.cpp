@@ -411,21 +411,6 @@ TEST_F(RelayWorkersTest, TransportCountersOfEveryWorkerAreSummedIntoTheMetrics) 
   EXPECT_LE(metrics_.udp_packets_out.load(), packets);
 }
 
-class RelayOneWorkerTest : public RelayWorkersTest {
- protected:
-  RelayOneWorkerTest() { count_ = 1; }
-};
-
-// One worker reports into the relay's metrics directly, without the hub's summing.
-TEST_F(RelayOneWorkerTest, TransportCountersReachTheMetrics) {
-  connect();
-  connect();
-  EXPECT_TRUE(loop_.run_until([&] { return metrics_.quic_handshakes.load() == 2; }, 3s))
-      << metrics_.quic_handshakes.load();
-  EXPECT_GE(metrics_.udp_datagrams_in.load(), 4u);
-  EXPECT_GE(metrics_.udp_packets_out.load(), 4u);
-}
-
 class RelayThreeWorkersTest : public RelayWorkersTest {
  protected:
   RelayThreeWorkersTest() { count_ = 3; }
