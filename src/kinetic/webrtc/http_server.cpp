@@ -53,17 +53,31 @@ void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTabl
   respond(msg, impl->handler(req));
 }
 
-// Refuses an announced oversized body before libsoup reads it.
+// Refuses an oversized body without keeping it. libsoup answers a client that sent
+// `Expect: 100-continue` at once; any other client's body is still read, so it is dropped as it
+// comes rather than held in memory.
+void refuse_body(SoupServerMessage* msg) {
+  respond(msg, {413, "text/plain", "request body too large\n", {}});
+  soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+}
+
+// A body announced (Content-Length) over the limit.
 void on_headers(SoupServerMessage* msg, gpointer) {
   SoupMessageHeaders* h = soup_server_message_get_request_headers(msg);
   const goffset length = soup_message_headers_get_content_length(h);
-  if (length > static_cast<goffset>(kMaxRequestBody)) {
-    respond(msg, {413, "text/plain", "request body too large\n", {}});
-  }
+  if (length > static_cast<goffset>(kMaxRequestBody)) refuse_body(msg);
+}
+
+// A chunked body, which announces no length, once what has come is over the limit.
+void on_chunk(SoupServerMessage* msg, GBytes*, gpointer) {
+  if (soup_server_message_get_status(msg) != 0) return;
+  SoupMessageBody* body = soup_server_message_get_request_body(msg);
+  if (static_cast<std::size_t>(body->length) > kMaxRequestBody) refuse_body(msg);
 }
 
 void on_request_started(SoupServer*, SoupServerMessage* msg, gpointer) {
   g_signal_connect(msg, "got-headers", G_CALLBACK(on_headers), nullptr);
+  g_signal_connect(msg, "got-chunk", G_CALLBACK(on_chunk), nullptr);
 }
 
 }  // namespace
