@@ -1,5 +1,6 @@
 #include "kinetic/webrtc/broadcast_subscriber.hpp"
 
+#include <gst/codecparsers/gsth264parser.h>
 #include <spdlog/spdlog.h>
 
 #include "kinetic/media/catalog.hpp"
@@ -10,6 +11,23 @@ namespace kinetic::webrtc {
 namespace {
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Whether an avcC record parses whole with at least one SPS and one PPS, none of them empty: the
+// catalog comes from whoever publishes, and rtph264pay (GStreamer 1.22) crashes on an empty
+// parameter set.
+bool whole_avcc(const std::string& a) {
+  GstH264NalParser* parser = gst_h264_nal_parser_new();
+  GstH264DecoderConfigRecord* config = nullptr;
+  bool ok = gst_h264_parser_parse_decoder_config_record(parser, reinterpret_cast<const guint8*>(a.data()),
+                                                        a.size(), &config) == GST_H264_PARSER_OK;
+  for (GArray* sets : {ok ? config->sps : nullptr, ok ? config->pps : nullptr}) {
+    ok = ok && sets->len > 0;
+    for (guint i = 0; ok && i < sets->len; ++i) ok = g_array_index(sets, GstH264NalUnit, i).size > 0;
+  }
+  if (config != nullptr) gst_h264_decoder_config_record_free(config);
+  gst_h264_nal_parser_free(parser);
+  return ok;
+}
 
 moqt::SubscribeOptions from_newest_group(std::uint8_t priority) {
   moqt::SubscribeOptions so;
@@ -76,6 +94,7 @@ void BroadcastSubscriber::catalog_arrived(const moqt::Object& object) {
     if (m.video_track.empty() && (starts_with(*t.codec, "avc1.") || starts_with(*t.codec, "avc3."))) {
       auto init = catalog->init_bytes(t);
       if (!init || init->size() < 7) continue;  // avc3 with in-band parameters only: not carried here
+      if (!whole_avcc(*init)) continue;
       m.video_track = t.name;
       m.avcc = *init;
     } else if (m.audio_track.empty() && *t.codec == "opus") {
