@@ -83,6 +83,9 @@ HttpResponse Gateway::post(const std::string& ns_text, const HttpRequest& r) {
     return text(client_fault ? 400 : 500, "cannot answer the offer: " + ingest.error().what);
   }
   entry->ingest = std::shared_ptr<WhipIngest>(std::move(*ingest));
+  // The idle clock starts with the answer: the relay's verdict and ICE gathering took part of
+  // the timeout already, and the client cannot send before it has the answer.
+  entry->created_us = wall_us();
   {
     std::lock_guard lock(keyframes->mu);
     keyframes->ingest = entry->ingest;
