@@ -1,0 +1,266 @@
+// One WHEP viewer's media at the stream's own level: which of the viewer's H.264 payloads it
+// sends with, the answer it gives, and a broadcast's access units reaching a real viewer, a
+// webrtcbin in this process receiving over loopback ICE (no browser).
+#include "kinetic/webrtc/whep_stream.hpp"
+
+#include <gst/app/gstappsink.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "h264_samples.hpp"
+#include "offers.hpp"
+#include "sdp_text.hpp"
+#include "webrtcbin_driver.hpp"
+
+namespace kinetic::webrtc {
+namespace {
+
+using namespace std::chrono_literals;
+
+const IceScope kLoopback{{"127.0.0.1"}};
+
+// avcC records that differ only in profile_idc, which is what choose_h264 matches.
+std::string avcc(unsigned char profile) {
+  return std::string("\x01", 1) + static_cast<char>(profile) + "\xe0\x1f\xff\xe1";
+}
+
+CheckedOffer viewer_offer(const std::string& codecs) {
+  auto offer = check_offer(test::make_offer(codecs, "recvonly"), OfferRole::kPlay, true);
+  EXPECT_TRUE(offer) << offer.error().what;
+  return offer ? *offer : CheckedOffer{};
+}
+
+// make_offer's video section lists payloads 96 and 102: High first, then Constrained Baseline.
+const std::string kHighAndBaseline =
+    "a=rtpmap:96 H264/90000\r\na=fmtp:96 "
+    "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032\r\n"
+    "a=rtpmap:102 H264/90000\r\na=fmtp:102 "
+    "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
+
+TEST(ChooseH264, TakesThePayloadWhoseProfileIsTheBroadcasts) {
+  const CheckedOffer offer = viewer_offer(kHighAndBaseline);
+  EXPECT_EQ(choose_h264(offer, avcc(0x42)).payload, 102u);
+  EXPECT_EQ(choose_h264(offer, avcc(0x64)).payload, 96u);
+}
+
+TEST(ChooseH264, FallsBackToTheOffersOwnChoice) {
+  const CheckedOffer offer = viewer_offer(kHighAndBaseline);
+  ASSERT_EQ(offer.h264.payload, 96u);
+  EXPECT_EQ(choose_h264(offer, avcc(0x4d)).payload, 96u) << "Main was not offered";
+  EXPECT_EQ(choose_h264(offer, "").payload, 96u) << "no avcC to match";
+}
+
+// Mode 0 (one NAL unit per packet) cannot carry what the payloader sends, whatever its profile.
+TEST(ChooseH264, AMatchingProfileNeedsPacketizationMode1) {
+  const CheckedOffer offer = viewer_offer(
+      "a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=0;profile-level-id=640032\r\n"
+      "a=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n");
+  EXPECT_EQ(choose_h264(offer, avcc(0x64)).payload, 102u);
+}
+
+class WhepStreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const Done ready = init_gstreamer(); !ready) GTEST_SKIP() << ready.error().what;
+  }
+  void TearDown() override {
+    if (stream_) glib_.run_sync([this] { stream_.reset(); });
+  }
+
+  ::testing::AssertionResult create(const CheckedOffer& offer, const BroadcastMedia& media) {
+    EgressOptions options;
+    options.ice = kLoopback;
+    auto stream = WhepStream::create(offer, media, options, glib_, [this](std::string why) {
+      std::lock_guard lock(mu_);
+      ends_.push_back(std::move(why));
+    });
+    if (!stream) return ::testing::AssertionFailure() << "no stream: " << stream.error().what;
+    stream_ = std::move(*stream);
+    return ::testing::AssertionSuccess();
+  }
+
+  GlibThread glib_;
+  std::mutex mu_;
+  std::vector<std::string> ends_;
+  std::unique_ptr<WhepStream> stream_;
+};
+
+TEST_F(WhepStreamTest, AnswersSendingTheBroadcastsProfileAndItsOpus) {
+  const CheckedOffer offer = viewer_offer(kHighAndBaseline);
+  const std::int64_t before = wall_us();
+  // Not the offer's first choice (High), but the broadcast's profile (Constrained Baseline).
+  ASSERT_TRUE(create(offer, BroadcastMedia{"video", avcc(0x42), "audio", 2}));
+  const std::string answer = stream_->answer();
+  const std::string video = test::lower(test::sdp_section(answer, "video"));
+  ASSERT_FALSE(video.empty()) << answer;
+  EXPECT_NE(video.find("a=sendonly"), std::string::npos) << answer;
+  EXPECT_NE(video.find("a=rtpmap:102 h264/90000"), std::string::npos) << "not the broadcast's profile:\n"
+                                                                      << answer;
+  EXPECT_EQ(video.find("a=rtpmap:96 "), std::string::npos) << "a payload the stream does not send:\n"
+                                                           << answer;
+  const std::string audio = test::lower(test::sdp_section(answer, "audio"));
+  EXPECT_NE(audio.find("a=sendonly"), std::string::npos) << answer;
+  EXPECT_NE(audio.find("opus/48000"), std::string::npos) << answer;
+  const auto candidates = test::sdp_candidates(answer);
+  ASSERT_FALSE(candidates.empty()) << answer;
+  for (const auto& c : candidates) EXPECT_NE(c.find(" 127.0.0.1 "), std::string::npos) << c;
+  // Not heard from yet: the idle check counts from the stream's creation.
+  EXPECT_GE(stream_->last_heard_us(), before);
+  EXPECT_LE(stream_->last_heard_us(), wall_us());
+  EXPECT_EQ(stream_->frames(), 0u);
+}
+
+// H.264 access units from an encoder in this process, as a broadcast's LOC objects carry them.
+class Encoder {
+ public:
+  Encoder() : pipeline_(nullptr) {
+    GError* err = nullptr;
+    pipeline_ = gst_parse_launch(
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+        "openh264enc gop-size=15 ! h264parse ! video/x-h264,stream-format=avc,alignment=au ! "
+        "appsink name=out sync=false max-buffers=64",
+        &err);
+    if (pipeline_ == nullptr) {
+      if (err != nullptr) g_error_free(err);
+      return;
+    }
+    if (err != nullptr) g_error_free(err);
+    sink_ = gst_bin_get_by_name(GST_BIN(pipeline_), "out");
+    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+  }
+  ~Encoder() {
+    if (pipeline_ == nullptr) return;
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    if (sink_ != nullptr) gst_object_unref(sink_);
+    gst_object_unref(pipeline_);
+  }
+  Encoder(const Encoder&) = delete;
+  Encoder& operator=(const Encoder&) = delete;
+
+  [[nodiscard]] bool ok() const { return sink_ != nullptr; }
+
+  // The next access unit within `limit`, with the avcC in force; false when none came.
+  bool next(SubscribedFrame& frame, std::string& config, std::chrono::milliseconds limit) {
+    GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink_),
+                                                     static_cast<GstClockTime>(limit.count()) * GST_MSECOND);
+    if (sample == nullptr) return false;
+    GstBuffer* buf = gst_sample_get_buffer(sample);
+    GstMapInfo map;
+    if (buf != nullptr && gst_buffer_map(buf, &map, GST_MAP_READ)) {
+      frame.kind = media::StreamKind::kVideo;
+      frame.payload = SharedBytes::copy(std::span<const std::uint8_t>(map.data, map.size));
+      frame.keyframe = !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+      gst_buffer_unmap(buf, &map);
+    }
+    if (const GstStructure* s = gst_caps_get_structure(gst_sample_get_caps(sample), 0)) {
+      const GValue* v = gst_structure_get_value(s, "codec_data");
+      if (v != nullptr && GST_VALUE_HOLDS_BUFFER(v) &&
+          gst_buffer_map(gst_value_get_buffer(v), &map, GST_MAP_READ)) {
+        config.assign(reinterpret_cast<const char*>(map.data), map.size);
+        gst_buffer_unmap(gst_value_get_buffer(v), &map);
+      }
+    }
+    gst_sample_unref(sample);
+    return true;
+  }
+
+ private:
+  GstElement* pipeline_;
+  GstElement* sink_ = nullptr;
+};
+
+// A viewer in this process: webrtcbin receiving H.264 on 127.0.0.1, counting the RTP packets
+// it decrypts.
+class Viewer {
+ public:
+  Viewer() : pipeline_(gst_pipeline_new(nullptr)) {
+    auto added = add_webrtcbin(pipeline_, kLoopback, 0);
+    if (!added) return;
+    webrtc_ = *added;
+    GstWebRTCRTPTransceiver* t =
+        add_transceiver(webrtc_, GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
+                        "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
+                        "packetization-mode=(string)1,profile-level-id=(string)42e01f",
+                        true);
+    if (t != nullptr) gst_object_unref(t);
+    g_signal_connect(webrtc_, "pad-added", G_CALLBACK(on_pad_added), this);
+    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+  }
+  ~Viewer() {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+  }
+  Viewer(const Viewer&) = delete;
+  Viewer& operator=(const Viewer&) = delete;
+
+  [[nodiscard]] GstElement* webrtc() const { return webrtc_; }
+  [[nodiscard]] std::uint64_t packets() const { return packets_.load(); }
+
+ private:
+  static GstPadProbeReturn count(GstPad*, GstPadProbeInfo*, gpointer data) {
+    static_cast<Viewer*>(data)->packets_.fetch_add(1);
+    return GST_PAD_PROBE_OK;
+  }
+  static void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer data) {
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    GstElement* pipeline = GST_ELEMENT(gst_element_get_parent(webrtc));
+    gst_bin_add(GST_BIN(pipeline), sink);
+    gst_element_sync_state_with_parent(sink);
+    GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count, data, nullptr);
+    gst_pad_link(pad, sink_pad);
+    gst_object_unref(sink_pad);
+    gst_object_unref(pipeline);
+  }
+
+  GstElement* pipeline_;
+  GstElement* webrtc_ = nullptr;
+  std::atomic<std::uint64_t> packets_{0};
+};
+
+TEST_F(WhepStreamTest, ABroadcastsAccessUnitsReachAViewer) {
+  if (!test::have_openh264_encoder()) GTEST_SKIP() << "openh264enc not installed (gstreamer1.0-plugins-bad)";
+  Encoder encoder;
+  ASSERT_TRUE(encoder.ok()) << "the encoder pipeline did not start";
+  SubscribedFrame first;
+  std::string config;
+  ASSERT_TRUE(encoder.next(first, config, 5000ms)) << "no access unit from the encoder in 5 s";
+  ASSERT_GE(config.size(), 7u) << "no avcC from the encoder";
+
+  Viewer viewer;
+  ASSERT_NE(viewer.webrtc(), nullptr);
+  const std::string sdp = test::create_offer(viewer.webrtc());
+  auto offer = check_offer(sdp, OfferRole::kPlay, true);
+  ASSERT_TRUE(offer) << offer.error().what << "\n" << sdp;
+  ASSERT_TRUE(create(*offer, BroadcastMedia{"video", config, "", 2}));
+  ASSERT_TRUE(test::apply_answer(viewer.webrtc(), stream_->answer()));
+
+  // The broadcast runs in real time, as frames come from the relay, until the viewer has a second's worth.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::uint64_t pushed = 0;
+  while (viewer.packets() < 30 && std::chrono::steady_clock::now() < deadline) {
+    SubscribedFrame f;
+    if (!encoder.next(f, config, 1000ms)) break;
+    stream_->push(f);
+    ++pushed;
+  }
+  EXPECT_GE(viewer.packets(), 30u) << "the viewer got " << viewer.packets() << " RTP packets of " << pushed
+                                   << " access units pushed";
+  EXPECT_EQ(stream_->frames(), pushed);
+  std::lock_guard lock(mu_);
+  EXPECT_TRUE(ends_.empty()) << ends_.front();
+}
+
+}  // namespace
+}  // namespace kinetic::webrtc
