@@ -132,6 +132,16 @@ TEST(DataDatagram, RejectsWhatTheDraftForbids) {
             Errc::kLimitExceeded);
 }
 
+TEST(DataDatagram, AnObjectPropertyOver65535BytesIsRefusedBeforeAnythingIsWritten) {
+  Bytes out;
+  ByteWriter w(out);
+  ObjectDatagramHead head{.properties = {KeyValuePair::blob(5, std::string(kMaxKeyValueBytes + 1, 'x'))}};
+  auto st = write_object_datagram(w, head, {});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kLimitExceeded);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST(DataDatagram, WriterRejectsForbiddenCombinations) {
   Bytes out;
   ByteWriter w(out);

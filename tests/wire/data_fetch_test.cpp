@@ -103,6 +103,19 @@ TEST(DataFetch, EncodesHandCheckedStream) {
   EXPECT_EQ(out, kFetchStream);
 }
 
+TEST(DataFetch, AnObjectPropertyOver65535BytesIsRefusedBeforeAnythingIsWritten) {
+  Bytes out;
+  ByteWriter w(out);
+  FetchObjectWriter fw(Version::kDraft18);
+  auto st = fw.write_object(
+      w, object_head(3, 0, 0, 0x40, {KeyValuePair::blob(5, std::string(kMaxKeyValueBytes + 1, 'x'))}), {});
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kLimitExceeded);
+  EXPECT_TRUE(out.empty());
+  // Nothing was recorded as written: the same location is still the stream's first.
+  EXPECT_TRUE(fw.write_object(w, object_head(3, 0, 0, 0x40), {}));
+}
+
 TEST(DataFetch, TimedOutRangeIsDraft20Only) {
   const Bytes stream = {0x05, 0x01, 0x82, 0x0C, 0x02, 0x03};  // 0x20C through {2, 3}
   EXPECT_EQ(decode_fetch_stream(SharedBytes(stream), Version::kDraft18).error().code,

@@ -97,6 +97,21 @@ TEST(DataSubgroup, ExampleTwoWithPropertiesBothWays) {
   EXPECT_EQ(out, kExampleTwo);
 }
 
+TEST(DataSubgroup, AnObjectPropertyOver65535BytesIsRefusedBeforeAnythingIsWritten) {
+  SubgroupHeader h;
+  h.properties = true;
+  SubgroupObjectWriter ow(h);
+  Bytes out;
+  ByteWriter w(out);
+  const KeyValueList props = {KeyValuePair::blob(77, std::string(kMaxKeyValueBytes + 1, 'x'))};
+  auto st = ow.write_object(w, 0, props, ObjectStatus::kNormal, span_of("abcd"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kLimitExceeded);
+  EXPECT_TRUE(out.empty());
+  // The stream goes on: the refused object took no ID.
+  EXPECT_TRUE(ow.write_object(w, 0, {KeyValuePair::blob(77, "ok")}, ObjectStatus::kNormal, span_of("abcd")));
+}
+
 TEST(DataSubgroup, HeaderVectorPerIdMode) {
   struct Case {
     SubgroupIdMode mode;

@@ -197,6 +197,24 @@ TEST(KeyValueList, OddValueLongerThan65535IsAProtocolViolation) {
   EXPECT_EQ(s.error().code, Errc::kProtocolViolation);
 }
 
+TEST(KeyValueList, WritersRefuseAnOddValueNoPeerWouldRead) {
+  const KeyValueList fits = {KeyValuePair::blob(1, std::string(kMaxKeyValueBytes, 'a')),
+                             KeyValuePair::varint(2, ~0ull)};
+  EXPECT_TRUE(check_value_lengths(fits, "option over 65535 bytes"));
+  const KeyValueList over = {KeyValuePair::varint(2, 1),
+                             KeyValuePair::blob(3, std::string(kMaxKeyValueBytes + 1, 'a'))};
+  auto st = check_value_lengths(over, "option over 65535 bytes");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, Errc::kLimitExceeded);
+  EXPECT_STREQ(st.error().what, "option over 65535 bytes");
+  // What the check refuses is exactly what the reader refuses.
+  std::vector<std::uint8_t> out;
+  ByteWriter w(out);
+  write_key_values(w, over);
+  KeyValueList back;
+  EXPECT_FALSE(read_key_values_block(out, back));
+}
+
 TEST(KeyValueList, TypeDeltaPastTheLargestTypeIsAProtocolViolation) {
   // Delta 2^64-1 reaches the largest (odd) type with an empty value; any further delta,
   // even 1, would wrap around to a small type.

@@ -25,11 +25,7 @@ Status read_track_properties(ByteReader& r, KeyValueList& out) {
 
 Status write_track_properties(ByteWriter& w, const KeyValueList& props) {
   if (props.size() > kMaxTrackProperties) return Error{Errc::kLimitExceeded, "too many track properties"};
-  for (const auto& kv : props) {
-    if (!kv.is_varint() && kv.bytes.size() > kMaxKeyValueBytes) {
-      return Error{Errc::kLimitExceeded, "track property over 65535 bytes"};
-    }
-  }
+  KINETIC_CHECK(check_value_lengths(props, "track property over 65535 bytes"));
   write_key_values(w, props);
   return ok_status();
 }

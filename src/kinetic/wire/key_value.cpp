@@ -58,6 +58,15 @@ Status read_key_values_block(std::span<const std::uint8_t> block, KeyValueList& 
   return ok_status();
 }
 
+Status check_value_lengths(const KeyValueList& list, const char* error) {
+  for (const auto& kv : list) {
+    if (!kv.is_varint() && kv.bytes.size() > kMaxKeyValueBytes) {
+      return Error{Errc::kLimitExceeded, error};
+    }
+  }
+  return ok_status();
+}
+
 void write_key_values(ByteWriter& w, const KeyValueList& list) {
   std::uint64_t previous = 0;
   for (std::size_t i : ascending_order(list)) {

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "kinetic/base/result.hpp"
 #include "kinetic/wire/byte_reader.hpp"
 #include "kinetic/wire/byte_writer.hpp"
-#include "kinetic/base/result.hpp"
 
 namespace kinetic::wire {
 
@@ -42,7 +42,11 @@ Status read_key_values_block(std::span<const std::uint8_t> block, KeyValueList& 
                              std::size_t max_count = kDefaultMaxKeyValues);
 
 // Writes the pairs in ascending type order (stable for repeated types), without a count.
+// Writers call check_value_lengths first: the encoding itself has room for longer values.
 void write_key_values(ByteWriter& w, const KeyValueList& list);
+// kLimitExceeded with `error` (a static string) when an odd-type value is longer than any peer
+// reads (kMaxKeyValueBytes), so the mistake is the writer's error, not the peer's close.
+Status check_value_lengths(const KeyValueList& list, const char* error);
 std::size_t key_values_size(const KeyValueList& list);
 
 const KeyValuePair* find_key_value(const KeyValueList& list, std::uint64_t type) noexcept;

@@ -697,11 +697,7 @@ Status write_setup_options(ByteWriter& w, Version v, const SetupOptions& o) {
   if (o.moqt_implementation) list.push_back(KeyValuePair::blob(0x07, *o.moqt_implementation));
   if (o.max_request_updates) list.push_back(KeyValuePair::varint(0x08, *o.max_request_updates));
   if (list.size() > kMaxSetupOptions) return Error{Errc::kLimitExceeded, "too many setup options"};
-  for (const auto& kv : list) {
-    if (!kv.is_varint() && kv.bytes.size() > kMaxKeyValueBytes) {
-      return Error{Errc::kLimitExceeded, "setup option value over 65535 bytes"};
-    }
-  }
+  KINETIC_CHECK(check_value_lengths(list, "setup option value over 65535 bytes"));
   write_key_values(w, list);
   return ok_status();
 }
