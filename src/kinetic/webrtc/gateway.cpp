@@ -64,6 +64,13 @@ Gateway::~Gateway() {
     });
     glib_.reset();
   }
+  life_.reset();
+}
+
+void Gateway::post_to_loop(std::function<void()> fn) {
+  loop_.post([life = std::weak_ptr<char>(life_), fn = std::move(fn)] {
+    if (!life.expired()) fn();
+  });
 }
 
 void Gateway::attach(std::shared_ptr<moqt::Session> session) { session_ = std::move(session); }

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,6 +88,9 @@ class Gateway final : public moqt::SessionHandler {
   void end_session(const std::string& id, const std::string& reason);
   void check_idle();
   bool authorized(const HttpRequest& request) const;
+  // Runs `fn` on the loop's thread, unless the gateway is gone by then: its owner may destroy
+  // it in a round whose later tasks include what it posted.
+  void post_to_loop(std::function<void()> fn);
 
   transport::EpollLoop& loop_;
   GatewayOptions options_;
@@ -98,8 +102,9 @@ class Gateway final : public moqt::SessionHandler {
   std::map<std::string, std::string> id_by_namespace_;         // guarded by mu_
   std::map<std::string, std::shared_ptr<Viewer>> viewers_;     // guarded by mu_
   std::map<moqt::TrackNamespace, std::unique_ptr<Published>> published_;  // loop thread
-  std::vector<std::unique_ptr<Published>> retired_;
-  std::map<std::string, std::shared_ptr<BroadcastSubscriber>> subscribers_;  // loop thread, by viewer id  // loop thread: withdrawn, awaiting the request's end
+  std::vector<std::unique_ptr<Published>> retired_;  // loop thread: withdrawn, awaiting the request's end
+  std::map<std::string, std::shared_ptr<BroadcastSubscriber>> subscribers_;  // loop thread, by viewer id
+  std::shared_ptr<char> life_ = std::make_shared<char>();  // post_to_loop's tasks hold it weakly
 };
 
 }  // namespace kinetic::webrtc

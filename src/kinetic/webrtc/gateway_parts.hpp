@@ -122,7 +122,8 @@ struct Gateway::Published final : moqt::RequestHandler {
   // The session calls back until the request is over, so a withdrawn one is kept until then.
   void on_closed(moqt::OutgoingRequest&) override {
     auto* g = gateway;
-    g->loop_.post([g, self = this] { std::erase_if(g->retired_, [self](const auto& p) { return p.get() == self; }); });
+    g->post_to_loop(
+        [g, self = this] { std::erase_if(g->retired_, [self](const auto& p) { return p.get() == self; }); });
   }
 };
 

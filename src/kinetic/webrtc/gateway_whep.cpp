@@ -27,7 +27,7 @@ HttpResponse Gateway::post_viewer(const std::string& ns_text, const HttpRequest&
   }
   // The catalog says what to answer with; it comes through the relay session on the loop.
   auto wait = std::make_shared<CatalogWait>();
-  loop_.post([this, id = viewer->id, ns = *ns, slot = viewer->slot, wait] {
+  post_to_loop([this, id = viewer->id, ns = *ns, slot = viewer->slot, wait] {
     BroadcastSubscriber::Callbacks cb;
     cb.on_catalog = [wait](std::optional<BroadcastMedia> media, std::string why) {
       std::lock_guard lock(wait->mu);
@@ -70,7 +70,7 @@ HttpResponse Gateway::post_viewer(const std::string& ns_text, const HttpRequest&
     std::lock_guard lock(viewer->slot->mu);
     viewer->slot->stream = viewer->stream;
   }
-  loop_.post([this, id = viewer->id] {
+  post_to_loop([this, id = viewer->id] {
     if (auto it = subscribers_.find(id); it != subscribers_.end()) it->second->start_media();
   });
   spdlog::info("whep: viewer {} watches {} (video {}, {})", viewer->id, ns_text, media->video_track,
@@ -100,7 +100,7 @@ void Gateway::end_viewer(const std::string& id, const std::string& reason) {
     viewer = it->second;
     viewers_.erase(it);
   }
-  loop_.post([this, id] {
+  post_to_loop([this, id] {
     if (auto it = subscribers_.find(id); it != subscribers_.end()) {
       it->second->stop();
       subscribers_.erase(it);

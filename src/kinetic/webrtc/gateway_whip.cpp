@@ -36,7 +36,7 @@ HttpResponse Gateway::post(const std::string& ns_text, const HttpRequest& r) {
     by_id_[entry->id] = entry;
     id_by_namespace_[ns_text] = entry->id;
     // Posted under the lock, so it reaches the loop before any withdrawal of this namespace.
-    loop_.post([this, id = entry->id, ns_text, pub = entry->publisher, verdict] {
+    post_to_loop([this, id = entry->id, ns_text, pub = entry->publisher, verdict] {
       auto p = std::make_unique<Published>();
       p->gateway = this;
       p->id = id;
@@ -117,7 +117,7 @@ void Gateway::end_session(const std::string& id, const std::string& reason) {
     entry = it->second;
     by_id_.erase(it);
     id_by_namespace_.erase(entry->ns_text);
-    loop_.post([this, ns = entry->ns, reason] {
+    post_to_loop([this, ns = entry->ns, reason] {
       auto it2 = published_.find(ns);
       if (it2 == published_.end()) return;
       it2->second->publisher->end(reason);
