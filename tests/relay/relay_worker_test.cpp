@@ -14,24 +14,20 @@
 #include <string>
 #include <vector>
 
-#include "../moqt/moqt_fixture.hpp"
 #include "kinetic/moqt/quic_client.hpp"
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/quic/quic_client.hpp"
 #include "kinetic/transport/webtransport/webtransport_client.hpp"
+#include "relay_fixture.hpp"
 
 namespace kinetic::relay {
 namespace {
 
 using namespace std::chrono_literals;
-using moqt::testing::RecordingSessionHandler;
 using moqt::testing::RecordingSubscription;
 using moqt::testing::track;
 
-struct Client {
-  std::shared_ptr<moqt::Session> session;
-  std::unique_ptr<RecordingSessionHandler> handler = std::make_unique<RecordingSessionHandler>();
-};
+using testing::Client;
 
 class RelayWorkerTest : public ::testing::Test {
  protected:

@@ -14,22 +14,19 @@
 #include <thread>
 #include <vector>
 
-#include "../moqt/moqt_fixture.hpp"
 #include "kinetic/moqt/quic_client.hpp"
 #include "kinetic/transport/certificate.hpp"
+#include "relay_fixture.hpp"
 
 namespace kinetic::relay {
 namespace {
 
 using namespace std::chrono_literals;
 using moqt::testing::RecordingRequest;
-using moqt::testing::RecordingSessionHandler;
 using moqt::testing::RecordingSubscription;
 using moqt::testing::track;
 
-struct Client {
-  std::shared_ptr<moqt::Session> session;
-  std::unique_ptr<RecordingSessionHandler> handler = std::make_unique<RecordingSessionHandler>();
+struct Client : testing::Client {
   std::size_t worker = 0;
 };
 

@@ -96,6 +96,20 @@ class BroadcastSubscriberTest : public ::testing::Test {
 
   bool run_until(const std::function<bool()>& done) { return loop_.run_until(done, 2s); }
 
+  // A subscriber to what publish() serves, its catalog playable and its media started, then
+  // 100 ms for the current group to arrive; null, with the failure recorded, when it got stuck.
+  std::unique_ptr<BroadcastSubscriber> watching() {
+    auto sub = subscriber();
+    sub->start();
+    if (!run_until([&] { return catalogs_ > 0; }) || !media_) {
+      ADD_FAILURE() << "no playable catalog: " << why_;
+      return nullptr;
+    }
+    sub->start_media();
+    loop_.run_for(100ms);
+    return sub;
+  }
+
   transport::memory::SimulatedLoop loop_;
   transport::memory::MemoryNetwork network_{loop_, 7};
   PublishingEnd publisher_end_;
@@ -175,12 +189,8 @@ TEST_F(BroadcastSubscriberTest, WithoutASessionThereIsNoCatalog) {
 TEST_F(BroadcastSubscriberTest, MediaStartsWithAKeyframeAndCarriesTheFramesAsSent) {
   publish();
   publisher_->add(video(false, 33'000'000, 2));
-  auto sub = subscriber();
-  sub->start();
-  ASSERT_TRUE(run_until([&] { return catalogs_ > 0; }));
-  ASSERT_TRUE(media_) << why_;
-  sub->start_media();
-  loop_.run_for(100ms);
+  auto sub = watching();
+  ASSERT_TRUE(sub);
   // A new group after the subscriptions: a delta, an Opus packet, the next keyframe and a delta.
   publisher_->add(video(false, 66'000'000, 3));
   publisher_->add(audio(70'000'000));
@@ -214,24 +224,16 @@ TEST_F(BroadcastSubscriberTest, MediaStartsWithAKeyframeAndCarriesTheFramesAsSen
 
 TEST_F(BroadcastSubscriberTest, ThePublisherEndingEndsTheViewer) {
   publish();
-  auto sub = subscriber();
-  sub->start();
-  ASSERT_TRUE(run_until([&] { return catalogs_ > 0; }));
-  ASSERT_TRUE(media_) << why_;
-  sub->start_media();
-  loop_.run_for(100ms);
+  auto sub = watching();
+  ASSERT_TRUE(sub);
   publisher_->end("publisher gone");
   ASSERT_TRUE(run_until([&] { return !ends_.empty(); })) << "the viewer was not told the broadcast ended";
 }
 
 TEST_F(BroadcastSubscriberTest, AfterStopNothingIsHandedOn) {
   publish();
-  auto sub = subscriber();
-  sub->start();
-  ASSERT_TRUE(run_until([&] { return catalogs_ > 0; }));
-  ASSERT_TRUE(media_) << why_;
-  sub->start_media();
-  loop_.run_for(100ms);
+  auto sub = watching();
+  ASSERT_TRUE(sub);
   ASSERT_FALSE(frames_.empty()) << "the current group's keyframe did not come before stop()";
   sub->stop();
   frames_.clear();
