@@ -31,7 +31,7 @@ Status write_object_datagram_head(ByteWriter& w, const ObjectDatagramHead& head)
   if (head.status && *head.status != ObjectStatus::kNormal && !head.properties.empty()) {
     return Error{Errc::kInvalidValue, "only Normal objects carry properties"};
   }
-  KINETIC_CHECK(check_value_lengths(head.properties, "object property over 65535 bytes"));
+  KINETIC_CHECK(check_properties_field(head.properties));
   const DatagramTypeBits bits = head.type_bits();
   w.varint(encode_datagram_type(bits));
   w.varint(head.track_alias);

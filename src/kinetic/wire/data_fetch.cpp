@@ -77,7 +77,7 @@ Status FetchObjectWriter::write_object_head(ByteWriter& w, const FetchObjectHead
   if (head.kind != FetchEntryKind::kObject)
     return write_end_of_range(w, head.kind, {head.group_id, head.object_id});
   KINETIC_CHECK(check_location({head.group_id, head.object_id}));
-  KINETIC_CHECK(check_value_lengths(head.properties, "object property over 65535 bytes"));
+  KINETIC_CHECK(check_properties_field(head.properties));
 
   std::uint64_t flags = 0;
   std::optional<std::uint64_t> group_field;

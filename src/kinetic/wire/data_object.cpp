@@ -47,6 +47,10 @@ Status read_properties_field(ByteReader& r, const DataLimits& limits, KeyValueLi
   return read_key_values_block(block, out, limits.max_properties);
 }
 
+Status check_properties_field(const KeyValueList& properties) {
+  return check_value_lengths(properties, "object property over 65535 bytes");
+}
+
 void write_properties_field(ByteWriter& w, const KeyValueList& properties) {
   w.varint(key_values_size(properties));
   write_key_values(w, properties);

@@ -88,6 +88,8 @@ Status check_object_status_rules(ObjectStatus status, std::size_t payload_size, 
 // against `limits` before the bytes are awaited; a pair overrunning the field is a protocol
 // violation.
 Status read_properties_field(ByteReader& r, const DataLimits& limits, KeyValueList& out);
+// What every object writer checks before its first byte: no value longer than a peer reads.
+Status check_properties_field(const KeyValueList& properties);
 void write_properties_field(ByteWriter& w, const KeyValueList& properties);
 std::size_t properties_field_size(const KeyValueList& properties);
 

@@ -61,7 +61,7 @@ Status SubgroupObjectWriter::write_object_head(ByteWriter& w, std::uint64_t obje
   }
   auto rules = check_object_status_rules(status, payload_length, !properties.empty());
   if (!rules) return Error{Errc::kInvalidValue, rules.error().what};
-  KINETIC_CHECK(check_value_lengths(properties, "object property over 65535 bytes"));
+  KINETIC_CHECK(check_properties_field(properties));
 
   w.varint(previous_id_ ? object_id - *previous_id_ - 1 : object_id);
   if (header_.properties) write_properties_field(w, properties);
