@@ -16,14 +16,19 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 // catalog comes from whoever publishes, and rtph264pay (GStreamer 1.22) crashes on an empty
 // parameter set.
 bool whole_avcc(const std::string& a) {
+  const auto none_empty = [](GArray* sets) {
+    if (sets->len == 0) return false;
+    for (guint i = 0; i < sets->len; ++i) {
+      if (g_array_index(sets, GstH264NalUnit, i).size == 0) return false;
+    }
+    return true;
+  };
   GstH264NalParser* parser = gst_h264_nal_parser_new();
   GstH264DecoderConfigRecord* config = nullptr;
-  bool ok = gst_h264_parser_parse_decoder_config_record(parser, reinterpret_cast<const guint8*>(a.data()),
-                                                        a.size(), &config) == GST_H264_PARSER_OK;
-  for (GArray* sets : {ok ? config->sps : nullptr, ok ? config->pps : nullptr}) {
-    ok = ok && sets->len > 0;
-    for (guint i = 0; ok && i < sets->len; ++i) ok = g_array_index(sets, GstH264NalUnit, i).size > 0;
-  }
+  const bool parsed =
+      gst_h264_parser_parse_decoder_config_record(parser, reinterpret_cast<const guint8*>(a.data()), a.size(),
+                                                  &config) == GST_H264_PARSER_OK;
+  const bool ok = parsed && none_empty(config->sps) && none_empty(config->pps);
   if (config != nullptr) gst_h264_decoder_config_record_free(config);
   gst_h264_nal_parser_free(parser);
   return ok;
