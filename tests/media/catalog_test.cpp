@@ -88,6 +88,19 @@ TEST(Catalog, RoundTripWithInitData) {
   EXPECT_EQ(back->init_bytes(back->tracks[0]), avcc);
 }
 
+// MoQT names are bytes; a catalog is JSON text. Writing one must not throw out of the publisher.
+TEST(Catalog, WritesANameThatIsNotUtf8WithAReplacementCharacter) {
+  Catalog c;
+  CatalogTrack t;
+  t.name = "cam\xff";
+  c.tracks.push_back(t);
+  std::string json;
+  ASSERT_NO_THROW(json = catalog_to_json(c));
+  auto back = parse_catalog(json);
+  ASSERT_TRUE(back) << back.error().what;
+  EXPECT_EQ(back->tracks[0].name, "cam\xef\xbf\xbd");
+}
+
 TEST(Catalog, RefusesWhatTheDraftForbids) {
   const char* bad[] = {
       "not json",

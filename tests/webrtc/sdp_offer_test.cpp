@@ -48,6 +48,34 @@ TEST(SdpOffer, RefusesTextThatIsNotSdp) {
   }
 }
 
+// GStreamer's parser keeps the last line of a kind, so a second v= line can swallow the o= line.
+TEST(SdpOffer, RefusesAnOfferWithoutItsSessionLines) {
+  std::string offer = make_offer(kH264AndVp8);
+  std::string two_versions = offer;
+  two_versions.replace(0, 5, "v=0\nv=0");
+  auto refused = check_offer(two_versions, OfferRole::kPublish, true);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().what.find("version"), std::string::npos) << refused.error().what;
+  std::string no_origin = offer;
+  no_origin.erase(no_origin.find("o="),
+                  no_origin.find("\r\n", no_origin.find("o=")) + 2 - no_origin.find("o="));
+  EXPECT_FALSE(check_offer(no_origin, OfferRole::kPublish, true));
+}
+
+// GStreamer 1.22 writes a media i= line without its line end; the offer webrtcbin gets must
+// still carry the attribute after it on a line of its own.
+TEST(SdpOffer, AMediaTitleDoesNotSwallowTheNextAttribute) {
+  std::string offer = make_offer(kH264AndVp8);
+  const auto video = offer.find("m=video");
+  offer.insert(offer.find("\r\n", video) + 2, "i=camera\r\n");
+  auto checked = check_offer(offer, OfferRole::kPublish, true);
+  ASSERT_TRUE(checked) << checked.error().what;
+  EXPECT_EQ(checked->sdp.find("i=camera"), std::string::npos);
+  auto again = check_offer(checked->sdp, OfferRole::kPublish, true);
+  ASSERT_TRUE(again) << again.error().what;
+  EXPECT_EQ(again->h264.payload, 102u);
+}
+
 TEST(SdpOffer, RefusesMissingIceCredentialsOrFingerprint) {
   std::string no_pwd = make_offer(kH264AndVp8);
   for (std::size_t at; (at = no_pwd.find("a=ice-pwd:")) != std::string::npos;) no_pwd.erase(at, no_pwd.find("\r\n", at) + 2 - at);

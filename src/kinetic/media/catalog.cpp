@@ -198,7 +198,9 @@ std::string catalog_to_json(const Catalog& c) {
     j["initDataList"] = nlohmann::ordered_json::array();
     for (const auto& d : c.init_data) j["initDataList"].push_back({{"id", d.id}, {"type", d.type}, {"data", d.data}});
   }
-  return j.dump();
+  // A catalog is JSON, so UTF-8, and MoQT names are bytes: a byte that is not UTF-8 is written
+  // as U+FFFD (the track then matches nothing) rather than throwing out of the publisher.
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 Result<std::string> codec_string(const StreamInfo& s) {

@@ -155,6 +155,14 @@ Outcome<CheckedOffer> check_offer(std::string_view sdp, OfferRole role, bool loo
     return refuse("SDP does not parse");
   }
   std::unique_ptr<GstSDPMessage, SdpFree> msg(raw);
+  // GStreamer's parser takes a later line of a kind over an earlier one and misses none of the
+  // session lines it lacks, so "v=0", "v=0o=..." parses with no origin; webrtcbin would get it.
+  const char* version = gst_sdp_message_get_version(msg.get());
+  if (version == nullptr || std::strcmp(version, "0") != 0) return refuse("SDP version is not 0");
+  const GstSDPOrigin* origin = gst_sdp_message_get_origin(msg.get());
+  if (origin == nullptr || origin->sess_id == nullptr || origin->addr == nullptr)
+    return refuse("offer without an o= line");
+  if (gst_sdp_message_get_session_name(msg.get()) == nullptr) return refuse("offer without an s= line");
   if (gst_sdp_message_medias_len(msg.get()) == 0) return refuse("offer has no media (m=) section");
 
   CheckedOffer out;
@@ -194,6 +202,11 @@ Outcome<CheckedOffer> check_offer(std::string_view sdp, OfferRole role, bool loo
     out.candidates_dropped += filter_candidates(media, loopback_only);
   }
   if (!have_video) return refuse("offer has no H.264 video (the gateway forwards H.264 without transcoding)");
+  // GStreamer 1.22 writes a media section's i= line without its line end, which would fold the
+  // next attribute (often ice-ufrag) into the title; a title means nothing to WebRTC.
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg.get()); ++i) {
+    gst_sdp_media_set_information(const_cast<GstSDPMedia*>(gst_sdp_message_get_media(msg.get(), i)), nullptr);
+  }
   gchar* text = gst_sdp_message_as_text(msg.get());
   out.sdp = text;
   g_free(text);
