@@ -106,7 +106,6 @@ OfferCodec choose_h264(const CheckedOffer& offer, const std::string& avcc) {
 Outcome<std::unique_ptr<WhepStream>> WhepStream::create(const CheckedOffer& offer, const BroadcastMedia& media,
                                                         const EgressOptions& options, GlibThread& glib, EndFn on_end) {
   std::unique_ptr<WhepStream> self(new WhepStream());
-  self->last_heard_us_->store(wall_us());
   self->pipeline_ = gst_pipeline_new(nullptr);
   auto added = add_webrtcbin(self->pipeline_, options.ice, 0);
   if (!added) return added.error();
@@ -154,6 +153,9 @@ Outcome<std::unique_ptr<WhepStream>> WhepStream::create(const CheckedOffer& offe
     if (auto a = link_branch(webrtc, offer.audio_mline, self->audio_src_, apay); !a) return a.error();
   }
   self->answer_ = std::move(*answer);
+  // The idle clock starts with the answer: ICE gathering took part of the timeout already, and
+  // the viewer cannot send RTCP before it has the answer.
+  self->last_heard_us_->store(wall_us());
   return Outcome<std::unique_ptr<WhepStream>>(std::move(self));
 }
 

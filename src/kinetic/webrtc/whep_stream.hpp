@@ -38,7 +38,7 @@ class WhepStream {
   [[nodiscard]] const std::string& answer() const noexcept { return answer_; }
   // Any thread. Frames before the viewer is connected are dropped (the next group restarts it).
   void push(const SubscribedFrame& frame);
-  // Wall time (Unix µs) of the viewer's latest RTCP; its creation time before any.
+  // Wall time (Unix µs) of the viewer's latest RTCP; when its answer was made before any.
   [[nodiscard]] std::int64_t last_heard_us() const noexcept { return last_heard_us_->load(); }
   [[nodiscard]] std::uint64_t frames() const noexcept { return frames_.load(); }
 
