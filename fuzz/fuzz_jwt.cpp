@@ -27,8 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!back) std::abort();
   const auto& a = d->claims;
   const auto& b = back->claims;
-  if (a.root != b.root || a.publish != b.publish || a.subscribe != b.subscribe || a.exp != b.exp || a.nbf != b.nbf ||
-      a.iat != b.iat || a.sub != b.sub)
+  if (a.root != b.root || a.publish != b.publish || a.subscribe != b.subscribe || a.exp != b.exp ||
+      a.nbf != b.nbf || a.iat != b.iat || a.sub != b.sub || a.iss != b.iss || a.aud != b.aud)
     std::abort();
   return 0;
 }

@@ -19,7 +19,8 @@ inline const Jwk& hs256_key() {
 }
 
 inline bool same_cat_claims(const CatClaims& a, const CatClaims& b) {
-  return a.moqt == b.moqt && a.exp == b.exp && a.nbf == b.nbf && a.iat == b.iat && a.sub == b.sub && a.iss == b.iss;
+  return a.moqt == b.moqt && a.exp == b.exp && a.nbf == b.nbf && a.iat == b.iat && a.sub == b.sub &&
+         a.iss == b.iss && a.aud == b.aud;
 }
 
 }  // namespace kinetic::auth::fuzzing

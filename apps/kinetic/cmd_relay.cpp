@@ -93,7 +93,10 @@ int run_relay(const relay::RelayFlags& flags) {
   setup.config = config;
   setup.server.listen = *addr;
   setup.server.certificate = *cert;
-  if (!keys.empty()) setup.verifier = std::make_shared<auth::TokenVerifier>(std::move(keys));
+  if (!keys.empty()) {
+    setup.verifier = std::make_shared<auth::TokenVerifier>(
+        std::move(keys), auth::TokenPolicy{config.auth_issuers, config.auth_audiences});
+  }
   // Hop lists carry this id so that a parent whose path already passes through here is refused.
   setup.relay_id = config.relay_id;
   if (setup.relay_id.empty()) {
@@ -147,7 +150,19 @@ int run_relay(const relay::RelayFlags& flags) {
   std::cout << std::endl;
   if (!config.auth_keys.empty()) {
     std::cout << "auth: tokens required (JWT or CAT) for every session and request; keys from "
-              << config.auth_keys.size() << " file(s)" << std::endl;
+              << config.auth_keys.size() << " file(s)";
+    const auto list = [](const std::vector<std::string>& names) {
+      std::string out;
+      for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+      return out;
+    };
+    if (!config.auth_issuers.empty()) std::cout << "; issuers " << list(config.auth_issuers);
+    if (!config.auth_audiences.empty()) {
+      std::cout << "; audience " << list(config.auth_audiences);
+    } else {
+      std::cout << "; tokens with aud refused (no --auth-audience)";
+    }
+    std::cout << std::endl;
   } else if (relay::is_loopback_host(listen->host)) {
     std::cout << "auth: none - open to anyone on this machine (loopback only; give --auth-key to require tokens)"
               << std::endl;

@@ -44,6 +44,9 @@ struct TokenOptions {
   std::vector<std::string> scopes;
   std::int64_t expires = 3600;  // seconds from now; 0: never
   std::string subject;
+  // sign: the iss (at most one) and aud claims; verify: what the relay's --auth-issuer and
+  // --auth-audience would ask of the token.
+  std::vector<std::string> issuers, audiences;
   std::string token;
 };
 
@@ -119,6 +122,11 @@ int run_sign(const TokenOptions& o) {
     std::cerr << "kinetic token sign: " << o.key_files.front() << " holds a public key; signing needs the private one\n";
     return 2;
   }
+  if (o.issuers.size() > 1) {
+    std::cerr << "kinetic token sign: a token has one issuer (--issuer given " << o.issuers.size()
+              << " times)\n";
+    return 2;
+  }
   const auto now = now_seconds();
   std::optional<std::int64_t> exp;
   if (o.expires > 0) exp = now + o.expires;
@@ -135,6 +143,8 @@ int run_sign(const TokenOptions& o) {
     c.exp = exp;
     c.iat = now;
     c.sub = o.subject;
+    if (!o.issuers.empty()) c.iss = o.issuers.front();
+    if (!o.audiences.empty()) c.aud = o.audiences;
     token = auth::mint_jwt(c, key);
   } else if (o.format == "cat" || o.format == "cwt") {
     auth::CatClaims c;
@@ -150,6 +160,8 @@ int run_sign(const TokenOptions& o) {
     c.exp = exp;
     c.iat = now;
     c.sub = o.subject;
+    if (!o.issuers.empty()) c.iss = o.issuers.front();
+    if (!o.audiences.empty()) c.aud = o.audiences;
     if (o.format == "cat") {
       token = auth::mint_cat(c, key);
     } else {
@@ -181,7 +193,7 @@ int run_verify(const TokenOptions& o) {
     std::cerr << "kinetic token verify: " << err << "\n";
     return 2;
   }
-  auth::TokenVerifier verifier(std::move(keys));
+  auth::TokenVerifier verifier(std::move(keys), auth::TokenPolicy{o.issuers, o.audiences});
   auto grants = verifier.verify(token, now_seconds());
   if (!grants) {
     std::cout << "refused (" << auth::token_errc_name(grants.error().code) << "): " << grants.error().what << "\n";
@@ -189,6 +201,11 @@ int run_verify(const TokenOptions& o) {
   }
   std::cout << "valid, key '" << grants->key_id << "'";
   if (!grants->subject.empty()) std::cout << ", subject '" << grants->subject << "'";
+  if (!grants->issuer.empty()) std::cout << ", issuer '" << grants->issuer << "'";
+  if (grants->audiences) {
+    for (std::size_t i = 0; i < grants->audiences->size(); ++i)
+      std::cout << (i == 0 ? ", audience '" : ", '") << (*grants->audiences)[i] << "'";
+  }
   if (grants->expires_at) std::cout << ", expires in " << (*grants->expires_at - now_seconds()) << " s";
   std::cout << "\n";
   if (grants->scopes.empty()) std::cout << "  grants nothing\n";
@@ -218,9 +235,16 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sign->add_option("--scope", o->scopes, "cat / cwt: ACTIONS[:NAMESPACE[:TRACK]], e.g. subscribe,fetch:demo/room-*:video");
   sign->add_option("--expires", o->expires, "Lifetime in seconds (0: no exp claim)")->capture_default_str();
   sign->add_option("--subject", o->subject, "sub claim, for the relay's logs");
+  sign->add_option("--issuer", o->issuers,
+                   "iss claim (a relay with --auth-issuer takes only its issuers' tokens)");
+  sign->add_option("--audience", o->audiences,
+                   "aud claim: the relay(s) the token is for, as their --auth-audience; repeatable");
 
   auto* verify = token->add_subcommand("verify", "Check a token against keys and print what it grants");
   verify->add_option("--key", o->key_files, "Key file(s) (JWK or JWK Set)")->required();
+  verify->add_option("--issuer", o->issuers, "Accept only this iss, as a relay's --auth-issuer; repeatable");
+  verify->add_option("--audience", o->audiences,
+                     "Check aud as a relay with this --auth-audience would; repeatable");
   verify->add_option("token", o->token, "The token, or @file")->required();
 
   return app::Command{token, [o, keygen, sign, verify, publish, subscribe] {

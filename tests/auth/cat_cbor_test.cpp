@@ -59,5 +59,50 @@ TEST(CatCbor, UnknownClaimsAreRefused) {
   EXPECT_TRUE(empty->moqt.empty());
 }
 
+TEST(CatCbor, AudienceIsATextStringOrAnArrayOfThem) {
+  CatClaims c;
+  c.aud = std::vector<std::string>{"r"};
+  // One audience: {3: "r"}, RFC 8392's StringOrURI.
+  EXPECT_EQ(encode_cat_claims(c), (std::vector<std::uint8_t>{0xa1, 0x03, 0x61, 'r'}));
+  auto back = parse_cat_claims(encode_cat_claims(c));
+  ASSERT_TRUE(back) << back.error().what;
+  EXPECT_EQ(back->aud, c.aud);
+  // Several: {3: ["r", "s"]}.
+  c.aud = std::vector<std::string>{"r", "s"};
+  EXPECT_EQ(encode_cat_claims(c), (std::vector<std::uint8_t>{0xa1, 0x03, 0x82, 0x61, 'r', 0x61, 's'}));
+  back = parse_cat_claims(encode_cat_claims(c));
+  ASSERT_TRUE(back) << back.error().what;
+  EXPECT_EQ(back->aud, c.aud);
+  // With the other claims around it.
+  c.iss = "i";
+  c.sub = "s";
+  c.exp = 10;
+  back = parse_cat_claims(encode_cat_claims(c));
+  ASSERT_TRUE(back) << back.error().what;
+  EXPECT_EQ(back->aud, c.aud);
+  EXPECT_EQ(back->iss, "i");
+  EXPECT_EQ(back->exp, 10);
+  // None: none written, none read back.
+  EXPECT_EQ(encode_cat_claims({}), (std::vector<std::uint8_t>{0xa0}));
+  auto none = parse_cat_claims(std::vector<std::uint8_t>{0xa0});
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->aud);
+}
+
+TEST(CatCbor, AudienceOfAnotherTypeIsMalformed) {
+  const std::vector<std::uint8_t> cases[] = {
+      {0xa1, 0x03, 0x05},                   // {3: 5}
+      {0xa1, 0x03, 0x41, 'r'},              // {3: h'72'}: a byte string, not text
+      {0xa1, 0x03, 0x82, 0x61, 'r', 0x05},  // {3: ["r", 5]}
+      {0xa1, 0x03, 0xa1, 0x61, 'r', 0x01},  // {3: {"r": 1}}
+  };
+  for (const auto& bytes : cases) {
+    auto r = parse_cat_claims(bytes);
+    ASSERT_FALSE(r) << bytes.size();
+    EXPECT_EQ(r.error().code, TokenErrc::kMalformed) << r.error().what;
+    EXPECT_NE(r.error().what.find("aud"), std::string::npos) << r.error().what;
+  }
+}
+
 }  // namespace
 }  // namespace kinetic::auth

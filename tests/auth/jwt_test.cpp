@@ -82,5 +82,80 @@ TEST(Jwt, MalformedTokensAreRefusedWithAReason) {
   }
 }
 
+TEST(Jwt, IssuerAndAudienceRoundTrip) {
+  auto key = generate_jwk(KeyAlg::kHs256, "k");
+  const auto payload_of = [](const std::string& token) {
+    const auto first = token.find('.');
+    const auto bytes =
+        base64url_decode(std::string_view(token).substr(first + 1, token.rfind('.') - first - 1));
+    return bytes ? std::string(bytes->begin(), bytes->end()) : std::string();
+  };
+  JwtClaims c;
+  c.root = "demo";
+  c.iss = "https://issuer.example";
+  c.aud = std::vector<std::string>{"relay.example"};
+  auto token = mint_jwt(c, *key);
+  ASSERT_TRUE(token) << token.error().what;
+  // One audience is a plain string (RFC 7519 §4.1.3), as most issuers write it.
+  EXPECT_NE(payload_of(*token).find(R"("aud":"relay.example")"), std::string::npos) << payload_of(*token);
+  EXPECT_NE(payload_of(*token).find(R"("iss":"https://issuer.example")"), std::string::npos)
+      << payload_of(*token);
+  auto d = decode_jwt(*token);
+  ASSERT_TRUE(d) << d.error().what;
+  EXPECT_EQ(d->claims.iss, "https://issuer.example");
+  EXPECT_EQ(d->claims.aud, c.aud);
+  EXPECT_EQ(jwt_grants(d->claims).issuer, "https://issuer.example");
+  EXPECT_EQ(jwt_grants(d->claims).audiences, c.aud);
+
+  c.aud = std::vector<std::string>{"relay.example", "cdn.example"};
+  token = mint_jwt(c, *key);
+  ASSERT_TRUE(token) << token.error().what;
+  EXPECT_NE(payload_of(*token).find(R"("aud":["relay.example","cdn.example"])"), std::string::npos)
+      << payload_of(*token);
+  d = decode_jwt(*token);
+  ASSERT_TRUE(d) << d.error().what;
+  EXPECT_EQ(d->claims.aud, c.aud);
+
+  // Neither claim: none written, none read back.
+  c.iss.clear();
+  c.aud.reset();
+  token = mint_jwt(c, *key);
+  ASSERT_TRUE(token) << token.error().what;
+  EXPECT_EQ(payload_of(*token).find("iss"), std::string::npos) << payload_of(*token);
+  EXPECT_EQ(payload_of(*token).find("aud"), std::string::npos) << payload_of(*token);
+  d = decode_jwt(*token);
+  ASSERT_TRUE(d) << d.error().what;
+  EXPECT_TRUE(d->claims.iss.empty());
+  EXPECT_FALSE(d->claims.aud);
+  EXPECT_FALSE(jwt_grants(d->claims).audiences);
+}
+
+TEST(Jwt, IssuerAndAudienceOfTheWrongTypeAreMalformed) {
+  const std::string header = base64url_encode(std::string_view(R"({"alg":"HS256"})"));
+  // A verifier may be told which issuers and audiences it takes: a claim it cannot read must not
+  // pass as "absent".
+  for (const std::string_view payload :
+       {R"({"iss":5})", R"({"iss":["issuer-a"]})", R"({"iss":true})", R"({"aud":5})",
+        R"({"aud":["relay.example",5]})", R"({"aud":{"a":"b"}})", R"({"aud":[["relay.example"]]})",
+        R"({"aud":null})"}) {
+    auto d = decode_jwt(header + "." + base64url_encode(payload) + ".AAAA");
+    ASSERT_FALSE(d) << payload;
+    EXPECT_EQ(d.error().code, TokenErrc::kMalformed) << payload;
+    EXPECT_NE(d.error().what.find(payload.find("iss") != std::string_view::npos ? "iss" : "aud"),
+              std::string::npos)
+        << payload << ": " << d.error().what;
+  }
+  // Hand-written claims as other issuers send them.
+  auto one =
+      decode_jwt(header + "." + base64url_encode(std::string_view(R"({"iss":"a","aud":"r"})")) + ".AAAA");
+  ASSERT_TRUE(one) << one.error().what;
+  EXPECT_EQ(one->claims.iss, "a");
+  EXPECT_EQ(one->claims.aud, std::vector<std::string>{"r"});
+  auto several =
+      decode_jwt(header + "." + base64url_encode(std::string_view(R"({"aud":["r","s"]})")) + ".AAAA");
+  ASSERT_TRUE(several) << several.error().what;
+  EXPECT_EQ(several->claims.aud, (std::vector<std::string>{"r", "s"}));
+}
+
 }  // namespace
 }  // namespace kinetic::auth

@@ -14,7 +14,8 @@ namespace {
 
 constexpr TokenErrc kAllCodes[] = {
     TokenErrc::kMalformed,      TokenErrc::kTooLarge,     TokenErrc::kUnsupported, TokenErrc::kUnknownKey,
-    TokenErrc::kWrongAlgorithm, TokenErrc::kBadSignature, TokenErrc::kExpired,     TokenErrc::kNotYetValid};
+    TokenErrc::kWrongAlgorithm, TokenErrc::kBadSignature, TokenErrc::kExpired,     TokenErrc::kNotYetValid,
+    TokenErrc::kWrongIssuer,    TokenErrc::kWrongAudience};
 
 TEST(TokenErrcName, EachKindHasItsOwnReadableName) {
   EXPECT_STREQ(token_errc_name(TokenErrc::kMalformed), "malformed");
@@ -25,6 +26,8 @@ TEST(TokenErrcName, EachKindHasItsOwnReadableName) {
   EXPECT_STREQ(token_errc_name(TokenErrc::kBadSignature), "bad signature");
   EXPECT_STREQ(token_errc_name(TokenErrc::kExpired), "expired");
   EXPECT_STREQ(token_errc_name(TokenErrc::kNotYetValid), "not yet valid");
+  EXPECT_STREQ(token_errc_name(TokenErrc::kWrongIssuer), "wrong issuer");
+  EXPECT_STREQ(token_errc_name(TokenErrc::kWrongAudience), "wrong audience");
 
   // Logs tell refusals apart by name, so no two kinds may share one, and none may fall
   // through to the out-of-range answer.

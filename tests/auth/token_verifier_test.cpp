@@ -4,6 +4,7 @@
 
 #include "kinetic/auth/base64url.hpp"
 #include "kinetic/auth/cat.hpp"
+#include "kinetic/auth/cwt.hpp"
 #include "kinetic/auth/jwt.hpp"
 
 namespace kinetic::auth {
@@ -26,6 +27,38 @@ JwtClaims publisher(std::optional<std::int64_t> exp = kNow + 60) {
   c.publish = std::vector<std::string>{"alice"};
   c.exp = exp;
   return c;
+}
+
+using Names = std::optional<std::vector<std::string>>;
+
+struct FormatToken {
+  const char* format;
+  std::string token;
+};
+
+// The same grant, carrying `iss` (empty: none) and `aud`, as a JWT (ES256), a compact CAT (HS256)
+// and a COSE CWT (EdDSA), each signed with `k`'s key of that algorithm.
+std::vector<FormatToken> every_format(const Keys& k, const std::string& iss, const Names& aud,
+                                      std::int64_t exp = kNow + 60) {
+  JwtClaims jwt = publisher(exp);
+  jwt.iss = iss;
+  jwt.aud = aud;
+  CatClaims cat;
+  cat.iss = iss;
+  cat.aud = aud;
+  cat.exp = exp;
+  Scope s;
+  s.add(Action::kSubscribe);
+  s.namespace_match = std::vector<Match>{{MatchType::kExact, "demo"}};
+  cat.moqt.push_back(s);
+  const auto cwt = *mint_cwt(cat, k.ed);
+  return {{"JWT", *mint_jwt(jwt, k.es)},
+          {"CAT", *mint_cat(cat, k.hs)},
+          {"CWT", std::string(cwt.begin(), cwt.end())}};
+}
+
+TokenVerifier verifier_with(const Keys& k, TokenPolicy policy) {
+  return TokenVerifier({k.hs, k.es.public_part(), k.ed.public_part()}, std::move(policy));
 }
 
 TEST(TokenVerifier, EveryAlgorithmVerifiesAndGrants) {
@@ -148,6 +181,109 @@ TEST(TokenVerifier, BadInputGetsAClearErrorNeverACrash) {
   }
   EXPECT_EQ(detect_format(*mint_jwt(publisher(), k.hs)).value(), TokenFormat::kJwt);
   EXPECT_EQ(detect_format(*mint_cat({}, k.hs)).value(), TokenFormat::kCat);
+}
+
+TEST(TokenVerifier, WithNoAudienceConfiguredATokenWithAudIsRefused) {
+  Keys k;
+  for (const auto& [format, token] : every_format(k, "", std::nullopt)) {
+    auto g = k.verifier.verify(token, kNow);
+    ASSERT_TRUE(g) << format << ": " << g.error().what;
+    EXPECT_FALSE(g->audiences) << format;
+    EXPECT_TRUE(g->issuer.empty()) << format;
+  }
+  // Minted for some other service: RFC 7519 §4.1.3 says reject it.
+  for (const auto& [format, token] : every_format(k, "", Names{{"relay.example"}})) {
+    auto g = k.verifier.verify(token, kNow);
+    ASSERT_FALSE(g) << format;
+    EXPECT_EQ(g.error().code, TokenErrc::kWrongAudience) << format << ": " << g.error().what;
+    EXPECT_NE(g.error().what.find("relay.example"), std::string::npos) << format << ": " << g.error().what;
+  }
+}
+
+TEST(TokenVerifier, ConfiguredAudienceMustBeNamedInAud) {
+  Keys k;
+  const TokenVerifier relay = verifier_with(k, {{}, {"relay.example"}});
+  EXPECT_EQ(relay.policy().audiences, (std::vector<std::string>{"relay.example"}));
+  for (const auto& [format, token] : every_format(k, "", Names{{"relay.example"}})) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_TRUE(g) << format << ": " << g.error().what;
+    EXPECT_EQ(g->audiences, Names{{"relay.example"}}) << format;
+  }
+  // One name among several is enough.
+  for (const auto& [format, token] : every_format(k, "", Names{{"other", "relay.example"}})) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_TRUE(g) << format << ": " << g.error().what;
+    EXPECT_EQ(g->audiences, (Names{{"other", "relay.example"}})) << format;
+  }
+  for (const auto& [format, token] : every_format(k, "", Names{{"other"}})) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_FALSE(g) << format;
+    EXPECT_EQ(g.error().code, TokenErrc::kWrongAudience) << format << ": " << g.error().what;
+  }
+  // With an audience configured, a token without aud is not for this relay either.
+  for (const auto& [format, token] : every_format(k, "", std::nullopt)) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_FALSE(g) << format;
+    EXPECT_EQ(g.error().code, TokenErrc::kWrongAudience) << format << ": " << g.error().what;
+  }
+}
+
+TEST(TokenVerifier, ConfiguredIssuersMustMatchIss) {
+  Keys k;
+  const TokenVerifier relay = verifier_with(k, {{"issuer-a"}, {}});
+  for (const auto& [format, token] : every_format(k, "issuer-a", std::nullopt)) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_TRUE(g) << format << ": " << g.error().what;
+    EXPECT_EQ(g->issuer, "issuer-a") << format;
+  }
+  for (const auto& [format, token] : every_format(k, "issuer-b", std::nullopt)) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_FALSE(g) << format;
+    EXPECT_EQ(g.error().code, TokenErrc::kWrongIssuer) << format << ": " << g.error().what;
+    EXPECT_NE(g.error().what.find("issuer-b"), std::string::npos) << format << ": " << g.error().what;
+  }
+  for (const auto& [format, token] : every_format(k, "", std::nullopt)) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_FALSE(g) << format;
+    EXPECT_EQ(g.error().code, TokenErrc::kWrongIssuer) << format << ": " << g.error().what;
+  }
+  // Without issuers configured, any iss is taken and passed on.
+  for (const auto& [format, token] : every_format(k, "issuer-b", std::nullopt)) {
+    auto g = k.verifier.verify(token, kNow);
+    ASSERT_TRUE(g) << format << ": " << g.error().what;
+    EXPECT_EQ(g->issuer, "issuer-b") << format;
+  }
+}
+
+// A forgery must read as one, not as a token the policy merely dislikes: the signature comes
+// first, then exp / nbf, then iss / aud.
+TEST(TokenVerifier, SignatureAndExpiryAreCheckedBeforeThePolicy) {
+  Keys k;
+  const TokenVerifier relay = verifier_with(k, {{"issuer-a"}, {"relay.example"}});
+  // Signed by keys with the same ids and algorithms that the relay does not have.
+  Keys stranger;
+  for (const auto& [format, token] : every_format(stranger, "issuer-b", Names{{"other"}})) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_FALSE(g) << format;
+    EXPECT_EQ(g.error().code, TokenErrc::kBadSignature) << format << ": " << g.error().what;
+  }
+  // The claims rewritten to suit the policy, the old signature kept.
+  const auto wrong = every_format(k, "issuer-b", Names{{"other"}});
+  const auto right = every_format(k, "issuer-a", Names{{"relay.example"}});
+  for (std::size_t i = 0; i < 2; ++i) {  // the dot-separated forms
+    const std::string& good = right[i].token;
+    const std::string& bad = wrong[i].token;
+    const std::string forged = good.substr(0, good.rfind('.')) + bad.substr(bad.rfind('.'));
+    auto g = relay.verify(forged, kNow);
+    ASSERT_FALSE(g) << right[i].format;
+    EXPECT_EQ(g.error().code, TokenErrc::kBadSignature) << right[i].format << ": " << g.error().what;
+    EXPECT_TRUE(relay.verify(good, kNow)) << right[i].format;
+  }
+  for (const auto& [format, token] : every_format(k, "issuer-b", Names{{"other"}}, kNow - 1)) {
+    auto g = relay.verify(token, kNow);
+    ASSERT_FALSE(g) << format;
+    EXPECT_EQ(g.error().code, TokenErrc::kExpired) << format << ": " << g.error().what;
+  }
 }
 
 }  // namespace

@@ -76,6 +76,75 @@ TEST(RelayAuthProcess, TokensFromTheCliGateARelayAndItsChild) {
   std::filesystem::remove_all(dir);
 }
 
+// --auth-issuer and --auth-audience: a relay takes only tokens its issuer minted for it, JWT and
+// CAT alike, and `kinetic token verify` with the same flags says the same of each.
+TEST(RelayAuthProcess, IssuerAndAudienceNarrowWhoseTokensARelayTakes) {
+  if (!std::filesystem::exists(kKinetic)) GTEST_SKIP() << "kinetic binary not built: " << kKinetic;
+  const auto dir = std::filesystem::temp_directory_path() / ("kinetic-relayaud-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const auto ports = kinetic::test::free_ports(1);
+  ASSERT_EQ(ports.size(), 1u) << "no free port";
+  const std::string relay = std::to_string(ports[0]);
+  const std::string k = "'" + kKinetic + "'";
+  const auto wait_for = kinetic::test::shell_wait_for;
+  const std::string url = "moqt://127.0.0.1:" + relay + "/moq?jwt=";
+  auto sub = [&](const std::string& name, const std::string& token_var) {
+    return "timeout 10 " + k + " clock sub \"" + url + "$" + token_var +
+           "\" --namespace demo/alice --insecure --seconds 2 >" + name + ".log 2>&1; echo $? >" + name +
+           ".rc; ";
+  };
+  std::ostringstream script;
+  script
+      << "cd '" << dir.string() << "' || exit 1; " << k
+      << " token keygen --alg ES256 --kid origin-1 --out key.jwk --public-out pub.jwk >keygen.log 2>&1; "
+      << "sign() { " << k << " token sign --key key.jwk --root demo \"$@\"; }; "
+      << "TP=$(sign --publish alice --issuer kinetic-demo --audience relay-eu); "
+      << "TS=$(sign --format cat --subscribe alice --issuer kinetic-demo --audience relay-us --audience "
+         "relay-eu); "
+      << "TUS=$(sign --format cat --subscribe alice --issuer kinetic-demo --audience relay-us); "
+      << "TNOAUD=$(sign --subscribe alice --issuer kinetic-demo); "
+      << "TISS=$(sign --subscribe alice --issuer someone-else --audience relay-eu); " << k
+      << " token verify --key pub.jwk --issuer kinetic-demo --audience relay-eu \"$TS\" >verify_ok.log 2>&1; "
+      << "echo $? >verify_ok.rc; " << k
+      << " token verify --key pub.jwk \"$TS\" >verify_noaud.log 2>&1; echo $? >verify_noaud.rc; "
+      << "timeout 30 " << k << " relay --listen 127.0.0.1:" << relay
+      << " --auth-key pub.jwk --auth-issuer kinetic-demo --auth-audience relay-eu --log-level debug "
+         ">relay.log 2>&1 & R=$!; "
+      << wait_for("relay.log", "relay listening") << "timeout 20 " << k << " clock pub \"" << url
+      << "$TP\" --namespace demo/alice --insecure --seconds 15 >pub.log 2>&1 & P=$!; "
+      << wait_for("relay.log", "namespace 'demo/alice' published") << sub("sub_ok", "TS")
+      << sub("sub_us", "TUS") << sub("sub_noaud", "TNOAUD") << sub("sub_iss", "TISS")
+      << "kill $P $R 2>/dev/null; wait";
+  std::ofstream(dir / "run.sh") << script.str() << "\n";
+  std::system(("bash '" + dir.string() + "/run.sh'").c_str());
+  auto logs = [&] {
+    std::string all;
+    for (const char* f : {"keygen.log", "verify_ok.log", "verify_noaud.log", "pub.log", "sub_ok.log",
+                          "sub_us.log", "sub_noaud.log", "sub_iss.log", "relay.log"}) {
+      all += std::string("--- ") + f + "\n" + slurp(dir / f);
+    }
+    return all;
+  };
+  EXPECT_EQ(slurp(dir / "verify_ok.rc"), "0\n") << logs();
+  EXPECT_NE(slurp(dir / "verify_ok.log").find("audience 'relay-us', 'relay-eu'"), std::string::npos)
+      << logs();
+  EXPECT_EQ(slurp(dir / "verify_noaud.rc"), "1\n") << logs();
+  EXPECT_NE(slurp(dir / "verify_noaud.log").find("wrong audience"), std::string::npos) << logs();
+  EXPECT_NE(slurp(dir / "relay.log").find("issuers kinetic-demo; audience relay-eu"), std::string::npos)
+      << logs();
+  EXPECT_EQ(slurp(dir / "sub_ok.rc"), "0\n") << "a CAT for relay-eu from kinetic-demo should subscribe\n"
+                                             << logs();
+  EXPECT_EQ(slurp(dir / "sub_us.rc"), "1\n") << "a token for another relay must be refused\n" << logs();
+  EXPECT_EQ(slurp(dir / "sub_noaud.rc"), "1\n") << "a relay with an audience refuses tokens without aud\n"
+                                                << logs();
+  EXPECT_EQ(slurp(dir / "sub_iss.rc"), "1\n") << "another issuer's token must be refused\n" << logs();
+  const std::string relay_log = slurp(dir / "relay.log");
+  EXPECT_NE(relay_log.find("token is for 'relay-us', not this one"), std::string::npos) << logs();
+  EXPECT_NE(relay_log.find("token has no aud"), std::string::npos) << logs();
+  EXPECT_NE(relay_log.find("issuer 'someone-else' is not accepted"), std::string::npos) << logs();
+  std::filesystem::remove_all(dir);
+}
+
 // A prometheus sample's value in a /metrics page; -1 when absent.
 long long metric(const std::string& page, const std::string& name) {
   const auto at = page.find("\n" + name + " ");

@@ -364,6 +364,11 @@ TEST(RelayAuthHelpers, ErrorCodesFollowTheDraft) {
   EXPECT_EQ(session_error_for(auth::TokenErrc::kUnknownKey), SessionError::kUnauthorized);
   EXPECT_EQ(session_error_for(auth::TokenErrc::kTooLarge), SessionError::kMalformedAuthToken);
   EXPECT_EQ(session_error_for(auth::TokenErrc::kExpired), SessionError::kExpiredAuthToken);
+  // A well-formed token for another relay or from another issuer is not malformed: it is not ours.
+  EXPECT_EQ(session_error_for(auth::TokenErrc::kWrongAudience), SessionError::kUnauthorized);
+  EXPECT_EQ(session_error_for(auth::TokenErrc::kWrongIssuer), SessionError::kUnauthorized);
+  EXPECT_EQ(request_error_for(auth::TokenErrc::kWrongAudience), RequestErrorCode::kUnauthorized);
+  EXPECT_EQ(request_error_for(auth::TokenErrc::kWrongIssuer), RequestErrorCode::kUnauthorized);
 }
 
 }  // namespace

@@ -162,6 +162,52 @@ TEST(RelayConfig, AuthKeysPublicAndUpstreamTokenFromTomlAndFlags) {
   EXPECT_EQ(c.upstream_token, "tok");
 }
 
+TEST(RelayConfig, AuthIssuersAndAudiencesFromTomlAndFlags) {
+  RelayConfig c;
+  EXPECT_TRUE(c.auth_issuers.empty());
+  EXPECT_TRUE(c.auth_audiences.empty());
+  ASSERT_EQ(apply_toml("auth_issuers = \"a\"\nauth_audiences = [\"x\", \"y\"]\n", c), "");
+  EXPECT_EQ(c.auth_issuers, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(c.auth_audiences, (std::vector<std::string>{"x", "y"}));
+  ASSERT_EQ(apply_toml("[relay]\nauth_audiences = \"z\"\n", c), "");
+  EXPECT_EQ(c.auth_audiences, (std::vector<std::string>{"z"}));
+  EXPECT_NE(apply_toml("auth_issuers = 5\n", c).find("'auth_issuers'"), std::string::npos);
+  EXPECT_NE(apply_toml("auth_audiences = 5\n", c).find("'auth_audiences'"), std::string::npos);
+  EXPECT_NE(apply_toml("auth_audiences = [\"x\", 5]\n", c).find("'auth_audiences'"), std::string::npos);
+  EXPECT_EQ(c.auth_issuers, (std::vector<std::string>{"a"})) << "a refused value leaves the old one";
+  EXPECT_EQ(c.auth_audiences, (std::vector<std::string>{"z"}));
+
+  CLI::App app;
+  RelayFlags flags;
+  add_relay_flags(app, flags);
+  std::vector<const char*> argv{"relay", "--auth-issuer", "b", "--auth-audience", "w", "--auth-audience",
+                                "v",     "--auth-issuer", "c"};
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  apply_flags(flags, c);
+  EXPECT_EQ(c.auth_issuers, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(c.auth_audiences, (std::vector<std::string>{"z", "w", "v"}));
+}
+
+TEST(RelayConfig, AuthIssuersAndAudiencesNeedAuthKeys) {
+  auto c = valid();
+  c.auth_audiences = {"relay.example"};
+  EXPECT_NE(validate(c).find("auth_keys"), std::string::npos) << validate(c);
+  c.auth_keys = {"keys.jwk"};
+  EXPECT_EQ(validate(c), "");
+  c = valid();
+  c.auth_issuers = {"issuer-a"};
+  EXPECT_NE(validate(c).find("auth_keys"), std::string::npos) << validate(c);
+  c.auth_keys = {"keys.jwk"};
+  EXPECT_EQ(validate(c), "");
+  // An empty name would match a token without iss, or never match at all.
+  c.auth_issuers = {"issuer-a", ""};
+  EXPECT_NE(validate(c), "");
+  c = valid();
+  c.auth_keys = {"keys.jwk"};
+  c.auth_audiences = {""};
+  EXPECT_NE(validate(c), "");
+}
+
 TEST(RelayConfig, FlagsOverrideTheFile) {
   const auto path = std::filesystem::temp_directory_path() / "kinetic_relay_config_test.toml";
   {

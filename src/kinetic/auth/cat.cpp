@@ -45,6 +45,8 @@ Grants cat_grants(const CatClaims& claims) {
   g.expires_at = claims.exp;
   g.not_before = claims.nbf;
   g.subject = claims.sub;
+  g.issuer = claims.iss;
+  g.audiences = claims.aud;
   return g;
 }
 

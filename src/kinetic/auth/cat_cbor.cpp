@@ -95,8 +95,26 @@ TokenResult<CatClaims> as_claims(const cbor_item_t* map) {
       auto t = as_int(v);
       if (!t) return bad("exp / nbf / iat is not an integer");
       (k == kExp ? c.exp : k == kNbf ? c.nbf : c.iat) = *t;
-    } else if (k == kAud || k == kCti || k == kCatv) {
-      // Informational here: no audience is configured, and cti / catv restrict nothing.
+    } else if (k == kAud) {
+      // RFC 8392 has one StringOrURI; CTA-5007 CATs may carry an array of them.
+      std::vector<std::string> names;
+      if (cbor_isa_string(v)) {
+        auto s = as_bytes(v);
+        if (!s) return bad("aud is not a text string or an array of them");
+        names.push_back(std::move(*s));
+      } else if (is_definite_array(v)) {
+        for (std::size_t j = 0; j < cbor_array_size(v); ++j) {
+          const cbor_item_t* e = cbor_array_handle(v)[j];
+          auto s = cbor_isa_string(e) ? as_bytes(e) : std::nullopt;
+          if (!s) return bad("aud is not a text string or an array of them");
+          names.push_back(std::move(*s));
+        }
+      } else {
+        return bad("aud is not a text string or an array of them");
+      }
+      c.aud = std::move(names);
+    } else if (k == kCti || k == kCatv) {
+      // cti and catv restrict nothing.
     } else if (k == kClaimMoqt) {
       if (!is_definite_array(v) || cbor_array_size(v) == 0) return bad("moqt is not a non-empty array of scopes");
       for (std::size_t j = 0; j < cbor_array_size(v); ++j) {
@@ -161,11 +179,21 @@ TokenResult<CatClaims> parse_cat_claims(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> encode_cat_claims(const CatClaims& claims) {
-  std::size_t n = (claims.iss.empty() ? 0 : 1) + (claims.sub.empty() ? 0 : 1) + (claims.exp ? 1 : 0) +
-                  (claims.nbf ? 1 : 0) + (claims.iat ? 1 : 0) + (claims.moqt.empty() ? 0 : 1) + (claims.reval ? 1 : 0);
+  std::size_t n = (claims.iss.empty() ? 0 : 1) + (claims.sub.empty() ? 0 : 1) + (claims.aud ? 1 : 0) +
+                  (claims.exp ? 1 : 0) + (claims.nbf ? 1 : 0) + (claims.iat ? 1 : 0) +
+                  (claims.moqt.empty() ? 0 : 1) + (claims.reval ? 1 : 0);
   Item payload(cbor_new_definite_map(n));
   if (!claims.iss.empty()) put(payload.get(), static_cast<std::int64_t>(kIss), cbor::string_item(claims.iss));
   if (!claims.sub.empty()) put(payload.get(), static_cast<std::int64_t>(kSub), cbor::string_item(claims.sub));
+  if (claims.aud) {
+    if (claims.aud->size() == 1) {
+      put(payload.get(), static_cast<std::int64_t>(kAud), cbor::string_item(claims.aud->front()));
+    } else {
+      Item names(cbor_new_definite_array(claims.aud->size()));
+      for (const auto& a : *claims.aud) push(names.get(), cbor::string_item(a));
+      put(payload.get(), static_cast<std::int64_t>(kAud), std::move(names));
+    }
+  }
   if (claims.exp) put(payload.get(), static_cast<std::int64_t>(kExp), int_item(*claims.exp));
   if (claims.nbf) put(payload.get(), static_cast<std::int64_t>(kNbf), int_item(*claims.nbf));
   if (claims.iat) put(payload.get(), static_cast<std::int64_t>(kIat), int_item(*claims.iat));

@@ -20,6 +20,7 @@ inline constexpr std::uint64_t kClaimMoqtReval = 328;
 
 struct CatClaims {
   std::string iss, sub;
+  std::optional<std::vector<std::string>> aud;  // a text string or an array of them
   std::optional<std::int64_t> exp, nbf, iat;
   std::vector<Scope> moqt;            // absent claim: no scope, every action blocked
   std::optional<double> reval;        // moqt-reval seconds

@@ -64,6 +64,9 @@ struct Grants {
   std::optional<std::int64_t> expires_at;  // seconds since the epoch (exp)
   std::optional<std::int64_t> not_before;  // nbf
   std::string subject;                     // sub, for logs
+  std::string issuer;                      // iss (empty: none)
+  // aud: absent when the token has none; a token naming audiences is for them alone.
+  std::optional<std::vector<std::string>> audiences;
   std::string key_id;                      // the key that verified it
 
   [[nodiscard]] bool allows(Action a, const wire::TrackNamespace& ns,

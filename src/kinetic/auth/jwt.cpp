@@ -37,7 +37,7 @@ bool numeric_date(const json& j, const char* name, std::optional<std::int64_t>& 
   return false;
 }
 
-bool paths(const json& j, const char* name, std::optional<std::vector<std::string>>& out) {
+bool string_or_strings(const json& j, const char* name, std::optional<std::vector<std::string>>& out) {
   auto it = j.find(name);
   if (it == j.end() || it->is_null()) return true;
   std::vector<std::string> v;
@@ -98,12 +98,23 @@ TokenResult<DecodedJwt> decode_jwt(std::string_view token) {
     if (!root->is_string()) return bad("\"root\" is not a string");
     c.root = root->get<std::string>();
   }
-  if (!paths(*payload, "put", c.publish)) return bad("\"put\" is not a string or an array of strings");
-  if (!paths(*payload, "get", c.subscribe)) return bad("\"get\" is not a string or an array of strings");
+  if (!string_or_strings(*payload, "put", c.publish))
+    return bad("\"put\" is not a string or an array of strings");
+  if (!string_or_strings(*payload, "get", c.subscribe))
+    return bad("\"get\" is not a string or an array of strings");
   if (!numeric_date(*payload, "exp", c.exp) || !numeric_date(*payload, "nbf", c.nbf) ||
       !numeric_date(*payload, "iat", c.iat))
     return bad("exp / nbf / iat is not a NumericDate");
   if (auto sub = payload->find("sub"); sub != payload->end() && sub->is_string()) c.sub = sub->get<std::string>();
+  if (auto iss = payload->find("iss"); iss != payload->end()) {
+    // A verifier may be told which issuers it accepts, so a wrong type must not read as "none".
+    if (!iss->is_string()) return bad("\"iss\" is not a string");
+    c.iss = iss->get<std::string>();
+  }
+  // null would read as "no aud" and so open the token to every relay: refused like any wrong type.
+  if (auto aud = payload->find("aud"); aud != payload->end() && aud->is_null()) return bad("\"aud\" is null");
+  if (!string_or_strings(*payload, "aud", c.aud))
+    return bad("\"aud\" is not a string or an array of strings");
 
   out.signing_input = std::string(token.substr(0, d2));
   out.signature = std::move(*sig);
@@ -125,6 +136,8 @@ Grants jwt_grants(const JwtClaims& claims) {
   g.expires_at = claims.exp;
   g.not_before = claims.nbf;
   g.subject = claims.sub;
+  g.issuer = claims.iss;
+  g.audiences = claims.aud;
   return g;
 }
 
@@ -139,6 +152,14 @@ TokenResult<std::string> mint_jwt(const JwtClaims& claims, const Jwk& key) {
   if (claims.nbf) payload["nbf"] = *claims.nbf;
   if (claims.iat) payload["iat"] = *claims.iat;
   if (!claims.sub.empty()) payload["sub"] = claims.sub;
+  if (!claims.iss.empty()) payload["iss"] = claims.iss;
+  if (claims.aud) {
+    if (claims.aud->size() == 1) {
+      payload["aud"] = claims.aud->front();
+    } else {
+      payload["aud"] = *claims.aud;
+    }
+  }
   std::string input = base64url_encode(header.dump()) + "." + base64url_encode(payload.dump());
   auto sig = sign(key, input);
   if (!sig) return sig.error();

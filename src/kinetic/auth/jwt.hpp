@@ -23,6 +23,8 @@ struct JwtClaims {
   std::optional<std::vector<std::string>> subscribe;  // "get"; absent: may subscribe to nothing
   std::optional<std::int64_t> exp, nbf, iat;
   std::string sub;
+  std::string iss;                              // empty: no iss claim
+  std::optional<std::vector<std::string>> aud;  // a string or an array of strings (RFC 7519 §4.1.3)
 };
 
 // Parsed but not yet verified: nothing in it may be trusted before the signature is checked.

@@ -12,6 +12,10 @@ const char* token_errc_name(TokenErrc code) noexcept {
     case TokenErrc::kBadSignature: return "bad signature";
     case TokenErrc::kExpired: return "expired";
     case TokenErrc::kNotYetValid: return "not yet valid";
+    case TokenErrc::kWrongIssuer:
+      return "wrong issuer";
+    case TokenErrc::kWrongAudience:
+      return "wrong audience";
   }
   return "unknown";
 }

@@ -10,14 +10,16 @@
 namespace kinetic::auth {
 
 enum class TokenErrc {
-  kMalformed,         // not a JWT or CAT, bad base64url / JSON / CBOR, a claim of the wrong type
-  kTooLarge,          // over the size bound before anything was decoded
-  kUnsupported,       // an algorithm or claim Kinetic does not implement (fails closed)
-  kUnknownKey,        // no configured key has the token's key id (or none fits its algorithm)
-  kWrongAlgorithm,    // the header's algorithm is not the key's
-  kBadSignature,      // signature or MAC does not verify
-  kExpired,           // exp has passed
-  kNotYetValid,       // nbf is in the future
+  kMalformed,       // not a JWT or CAT, bad base64url / JSON / CBOR, a claim of the wrong type
+  kTooLarge,        // over the size bound before anything was decoded
+  kUnsupported,     // an algorithm or claim Kinetic does not implement (fails closed)
+  kUnknownKey,      // no configured key has the token's key id (or none fits its algorithm)
+  kWrongAlgorithm,  // the header's algorithm is not the key's
+  kBadSignature,    // signature or MAC does not verify
+  kExpired,         // exp has passed
+  kNotYetValid,     // nbf is in the future
+  kWrongIssuer,     // iss is not one the verifier accepts (or is missing where one is required)
+  kWrongAudience,   // aud names none of the verifier's audiences, or is missing where one is required
 };
 
 struct TokenError {

@@ -97,7 +97,32 @@ TokenResult<Grants> TokenVerifier::verify(std::string_view token, std::int64_t n
     return token_error(TokenErrc::kExpired, "token expired at " + std::to_string(*grants.expires_at));
   if (grants.not_before && now < *grants.not_before)
     return token_error(TokenErrc::kNotYetValid, "token not valid before " + std::to_string(*grants.not_before));
+  if (auto fits = check_policy(grants); !fits) return fits.error();
   return grants;
+}
+
+TokenResult<bool> TokenVerifier::check_policy(const Grants& grants) const {
+  const auto listed = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  if (!policy_.issuers.empty() && !listed(policy_.issuers, grants.issuer)) {
+    return token_error(TokenErrc::kWrongIssuer, grants.issuer.empty()
+                                                    ? std::string("token has no iss")
+                                                    : "issuer '" + grants.issuer + "' is not accepted");
+  }
+  if (!grants.audiences) {
+    if (!policy_.audiences.empty()) return token_error(TokenErrc::kWrongAudience, "token has no aud");
+    return true;
+  }
+  for (const auto& a : *grants.audiences) {
+    if (listed(policy_.audiences, a)) return true;
+  }
+  std::string names;
+  for (const auto& a : *grants.audiences) names += (names.empty() ? "'" : ", '") + a + "'";
+  return token_error(
+      TokenErrc::kWrongAudience,
+      "token is for " + (names.empty() ? std::string("no audience") : names) +
+          (policy_.audiences.empty() ? ", and no audience is configured here" : ", not this one"));
 }
 
 }  // namespace kinetic::auth

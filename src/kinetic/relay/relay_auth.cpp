@@ -110,7 +110,10 @@ wire::SessionError session_error_for(auth::TokenErrc code) noexcept {
     case auth::TokenErrc::kUnknownKey:
     case auth::TokenErrc::kWrongAlgorithm:
     case auth::TokenErrc::kBadSignature:
-    case auth::TokenErrc::kNotYetValid: return wire::SessionError::kUnauthorized;
+    case auth::TokenErrc::kNotYetValid:
+    case auth::TokenErrc::kWrongIssuer:
+    case auth::TokenErrc::kWrongAudience:
+      return wire::SessionError::kUnauthorized;
   }
   return wire::SessionError::kUnauthorized;
 }
@@ -124,7 +127,10 @@ wire::RequestErrorCode request_error_for(auth::TokenErrc code) noexcept {
     case auth::TokenErrc::kUnknownKey:
     case auth::TokenErrc::kWrongAlgorithm:
     case auth::TokenErrc::kBadSignature:
-    case auth::TokenErrc::kNotYetValid: return wire::RequestErrorCode::kUnauthorized;
+    case auth::TokenErrc::kNotYetValid:
+    case auth::TokenErrc::kWrongIssuer:
+    case auth::TokenErrc::kWrongAudience:
+      return wire::RequestErrorCode::kUnauthorized;
   }
   return wire::RequestErrorCode::kUnauthorized;
 }

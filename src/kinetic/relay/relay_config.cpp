@@ -111,17 +111,57 @@ std::string read_key(const toml::table& t, const char* key, T& out) {
   }
 }
 
+// A string or an array of strings; the key absent leaves `out` alone.
+std::string read_strings(const toml::table& t, const char* key, std::vector<std::string>& out) {
+  const toml::node* node = t.get(key);
+  if (node == nullptr) return {};
+  const std::string wrong =
+      std::string("relay config: '") + key + "' must be a string or an array of strings";
+  std::vector<std::string> values;
+  if (auto one = node->value<std::string>()) {
+    values.push_back(*one);
+  } else if (const auto* arr = node->as_array()) {
+    for (const auto& item : *arr) {
+      auto v = item.value<std::string>();
+      if (!v) return wrong;
+      values.push_back(*v);
+    }
+  } else {
+    return wrong;
+  }
+  out = std::move(values);
+  return {};
+}
+
 std::string apply_table(const toml::table& root, RelayConfig& c) {
   // Keys may sit at the top level or under [relay]; unknown keys are an error so that a typo
   // never silently falls back to a default.
   const toml::table* t = &root;
   if (const auto* relay = root.get_as<toml::table>("relay")) t = relay;
-  static constexpr const char* kKnown[] = {"listen", "cert", "key", "cache_bytes", "track_cache_bytes",
-                                           "max_sessions", "max_requests", "max_tracks",
-                                           "subscriber_queue_bytes", "metrics_listen", "upstream",
-                                           "log_level", "web_root", "upstream_pin",
-                                           "upstream_insecure", "track_linger_ms", "auth_keys", "public",
-                                           "upstream_token", "upstream_timeout_ms", "relay_id", "workers"};
+  static constexpr const char* kKnown[] = {"listen",
+                                           "cert",
+                                           "key",
+                                           "cache_bytes",
+                                           "track_cache_bytes",
+                                           "max_sessions",
+                                           "max_requests",
+                                           "max_tracks",
+                                           "subscriber_queue_bytes",
+                                           "metrics_listen",
+                                           "upstream",
+                                           "log_level",
+                                           "web_root",
+                                           "upstream_pin",
+                                           "upstream_insecure",
+                                           "track_linger_ms",
+                                           "auth_keys",
+                                           "auth_issuers",
+                                           "auth_audiences",
+                                           "public",
+                                           "upstream_token",
+                                           "upstream_timeout_ms",
+                                           "relay_id",
+                                           "workers"};
   for (const auto& [k, v] : *t) {
     bool known = false;
     for (const char* name : kKnown) known = known || k.str() == name;
@@ -154,22 +194,9 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
   if (!(err = read_key(*t, "upstream_token", c.upstream_token)).empty()) return err;
   if (!(err = read_key(*t, "upstream_timeout_ms", c.upstream_timeout_ms)).empty()) return err;
   if (!(err = read_key(*t, "relay_id", c.relay_id)).empty()) return err;
-  if (const toml::node* keys = t->get("auth_keys")) {
-    // A list of JWK files, or one.
-    std::vector<std::string> files;
-    if (auto one = keys->value<std::string>()) {
-      files.push_back(*one);
-    } else if (const auto* arr = keys->as_array()) {
-      for (const auto& item : *arr) {
-        auto f = item.value<std::string>();
-        if (!f) return "relay config: 'auth_keys' must be a string or an array of strings";
-        files.push_back(*f);
-      }
-    } else {
-      return "relay config: 'auth_keys' must be a string or an array of strings";
-    }
-    c.auth_keys = std::move(files);
-  }
+  if (!(err = read_strings(*t, "auth_keys", c.auth_keys)).empty()) return err;
+  if (!(err = read_strings(*t, "auth_issuers", c.auth_issuers)).empty()) return err;
+  if (!(err = read_strings(*t, "auth_audiences", c.auth_audiences)).empty()) return err;
   return {};
 }
 
@@ -217,6 +244,14 @@ std::string validate(const RelayConfig& c) {
     return "listen: " + c.listen +
            " is reachable from other machines and no auth is configured; give --auth-key <jwk file> "
            "(auth_keys) to require tokens, or --public (public = true) to serve anyone on purpose";
+  if (c.auth_keys.empty() && !(c.auth_issuers.empty() && c.auth_audiences.empty()))
+    return "auth_issuers / auth_audiences check tokens, and no auth_keys (--auth-key) are given to verify "
+           "them";
+  for (const auto& names : {c.auth_issuers, c.auth_audiences}) {
+    for (const auto& n : names) {
+      if (n.empty()) return "auth_issuers / auth_audiences: an empty name";
+    }
+  }
   if (c.cert.empty() || c.key.empty()) return "cert and key are required (make them with `kinetic cert`)";
   if (!c.metrics_listen.empty() && !parse_host_port(c.metrics_listen))
     return "metrics_listen: expected host:port, got '" + c.metrics_listen + "'";
@@ -286,6 +321,11 @@ void add_relay_flags(CLI::App& app, RelayFlags& f) {
   app.add_option("--auth-key", f.auth_keys,
                  "JWK file (a key or a key set) verifying JWT/CAT tokens; repeatable. Sessions and requests "
                  "then need a token");
+  app.add_option("--auth-issuer", f.auth_issuers,
+                 "Accept only tokens whose iss is this (repeatable; default: any issuer)");
+  app.add_option("--auth-audience", f.auth_audiences,
+                 "A name this relay answers to in a token's aud (repeatable). With one, tokens must name it; "
+                 "without, tokens that carry aud are refused");
   app.add_flag("--public", f.public_access, "Serve without tokens on a non-loopback address, on purpose");
   app.add_option("--upstream-token", f.upstream_token,
                  "Token presented to the upstream relay in SETUP (@file reads it from a file)");
@@ -315,6 +355,8 @@ void apply_flags(const RelayFlags& f, RelayConfig& c) {
   set(f.log_level, c.log_level);
   set(f.web_root, c.web_root);
   c.auth_keys.insert(c.auth_keys.end(), f.auth_keys.begin(), f.auth_keys.end());
+  c.auth_issuers.insert(c.auth_issuers.end(), f.auth_issuers.begin(), f.auth_issuers.end());
+  c.auth_audiences.insert(c.auth_audiences.end(), f.auth_audiences.begin(), f.auth_audiences.end());
   if (f.public_access) c.public_access = true;
   set(f.upstream_token, c.upstream_token);
 }

@@ -78,6 +78,10 @@ struct RelayConfig {
   // Authorization: JWK files (one key or a key set each) whose keys verify JWT and CAT tokens.
   // Empty: no tokens are asked for, which is allowed on a loopback address or with `public_access`.
   std::vector<std::string> auth_keys;
+  // Beyond a valid signature (auth::TokenPolicy): the issuers whose tokens are taken (empty: any)
+  // and the names this relay answers to in a token's aud (empty: only tokens without aud).
+  std::vector<std::string> auth_issuers;
+  std::vector<std::string> auth_audiences;
   bool public_access = false;  // --public: no auth on a non-loopback address, on purpose
   // The token this relay presents to its upstream in SETUP ("@path" reads it from a file).
   std::string upstream_token;
@@ -109,6 +113,7 @@ struct RelayFlags {
   std::optional<std::string> relay_id;
   bool upstream_insecure = false;
   std::vector<std::string> auth_keys;  // appended to the file's
+  std::vector<std::string> auth_issuers, auth_audiences;  // appended to the file's
   bool public_access = false;
   std::optional<std::string> upstream_token;
 };
