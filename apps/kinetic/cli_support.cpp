@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "kinetic/moqt/quic_client.hpp"
+#include "kinetic/relay/relay_auth.hpp"
 
 namespace kinetic::app {
 namespace {
@@ -68,29 +69,43 @@ kinetic::Result<transport::quic::QuicClientConfig> client_trust(std::string_view
   return c;
 }
 
-void add_trust_options(CLI::App& command, std::string& pin, bool& insecure, std::string_view peer) {
+void add_client_options(CLI::App& command, ClientConnect& connect, std::string_view peer,
+                        const std::string& token_flag) {
   const std::string who(peer);
-  command.add_option("--pin", pin,
-                     "trust the " + who + " certificate with this SHA-256 (64 hex digits, ':' between bytes allowed)");
-  command.add_flag("--insecure", insecure, "do not verify the " + who + " certificate");
+  command.add_option(
+      "--pin", connect.pin,
+      "trust the " + who + " certificate with this SHA-256 (64 hex digits, ':' between bytes allowed)");
+  command.add_flag("--insecure", connect.insecure, "do not verify the " + who + " certificate");
+  command.add_option(token_flag, connect.token,
+                     "JWT or CAT for the " + who + " (@file reads it from a file), sent in CLIENT_SETUP");
 }
 
-std::shared_ptr<moqt::Session> dial_moqt(transport::EpollLoop& loop, std::string_view tool, std::string_view url,
-                                         std::string_view pin, bool insecure, moqt::SessionHandler* handler,
-                                         int& exit_code) {
+std::shared_ptr<moqt::Session> dial_moqt(transport::EpollLoop& loop, std::string_view tool,
+                                         std::string_view url, const ClientConnect& connect,
+                                         moqt::SessionHandler* handler, int& exit_code) {
   auto parsed = moqt::parse_moqt_url(url);
   if (!parsed) {
     std::cerr << tool << ": bad URL: " << parsed.error().what << std::endl;
     exit_code = 2;
     return nullptr;
   }
-  auto trust = client_trust(pin, insecure);
+  auto trust = client_trust(connect.pin, connect.insecure);
   if (!trust) {
     std::cerr << tool << ": --pin: " << trust.error().what << std::endl;
     exit_code = 2;
     return nullptr;
   }
-  auto session = moqt::connect_quic(loop, *parsed, std::move(*trust), {}, handler);
+  moqt::SessionOptions options;
+  if (!connect.token.empty()) {
+    std::string token;
+    if (auto err = relay::resolve_token_arg(connect.token, token); !err.empty()) {
+      std::cerr << tool << ": --token: " << err << std::endl;
+      exit_code = 2;
+      return nullptr;
+    }
+    options.setup_tokens.push_back(relay::auth_token_param(std::move(token)));
+  }
+  auto session = moqt::connect_quic(loop, *parsed, std::move(*trust), std::move(options), handler);
   if (!session || !*session) {
     std::cerr << tool << ": cannot connect: " << (session ? "no session" : session.error().what) << std::endl;
     exit_code = 1;

@@ -32,15 +32,26 @@ kinetic::Result<transport::Sha256> parse_sha256_pin(std::string_view text);
 // How a client trusts the server named by --pin / --insecure: an empty pin means the system CAs.
 kinetic::Result<transport::quic::QuicClientConfig> client_trust(std::string_view pin, bool insecure);
 
-// --pin and --insecure, worded alike in every client subcommand; `peer` names the server ("relay").
-void add_trust_options(CLI::App& command, std::string& pin, bool& insecure, std::string_view peer);
+// How a client subcommand reaches its server: whom it trusts (--pin, --insecure) and the token it
+// shows (--token, sent in CLIENT_SETUP as an AUTHORIZATION TOKEN, so it stays out of URLs and the
+// logs that keep them; a ?jwt= / ?cat= in the URL still works).
+struct ClientConnect {
+  std::string pin;
+  bool insecure = false;
+  std::string token;  // the token, "@file", or empty
+};
 
-// A MoQT client session to a moqt:// URL, trusting the server as --pin / --insecure say. On
-// failure it has told stderr why ("<tool>: ...") and `exit_code` says how the tool should end:
-// 2 for a bad argument, 1 when the connection cannot start.
-std::shared_ptr<moqt::Session> dial_moqt(transport::EpollLoop& loop, std::string_view tool, std::string_view url,
-                                         std::string_view pin, bool insecure, moqt::SessionHandler* handler,
-                                         int& exit_code);
+// --pin, --insecure and --token, worded alike in every client subcommand; `peer` names the
+// server ("relay"). `token_flag` renames --token where the command has a token of its own.
+void add_client_options(CLI::App& command, ClientConnect& connect, std::string_view peer,
+                        const std::string& token_flag = "--token");
+
+// A MoQT client session to a moqt:// URL as `connect` says. On failure it has told stderr why
+// ("<tool>: ...") and `exit_code` says how the tool should end: 2 for a bad argument, 1 when the
+// connection cannot start.
+std::shared_ptr<moqt::Session> dial_moqt(transport::EpollLoop& loop, std::string_view tool,
+                                         std::string_view url, const ClientConnect& connect,
+                                         moqt::SessionHandler* handler, int& exit_code);
 
 // HOST:PORT or [V6]:PORT. "localhost" is 127.0.0.1, as moqt::connect_quic takes it; another name
 // is resolved (blocking: call it while setting up). Port 0 lets a server's kernel pick one.

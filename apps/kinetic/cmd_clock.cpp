@@ -33,8 +33,7 @@ struct ClockOptions {
   std::string ns = "clock";
   std::string track = "now";
   std::string listen;
-  std::string pin;
-  bool insecure = false;
+  app::ClientConnect connect;
   int seconds = 0;  // 0: until interrupted
   int interval_ms = 1000;  // pub: one object this often
 };
@@ -147,7 +146,7 @@ int run_pub(const ClockOptions& o) {
               << transport::to_hex(listener.certificate_sha256) << std::endl;
   } else {
     int exit_code = 0;
-    auto session = app::dial_moqt(loop, "clock", o.url, o.pin, o.insecure, &publisher, exit_code);
+    auto session = app::dial_moqt(loop, "clock", o.url, o.connect, &publisher, exit_code);
     if (!session) return exit_code;
     sessions.push_back(session);
     announce = session->publish_namespace(track.track_namespace, nullptr);
@@ -167,7 +166,7 @@ int run_sub(const ClockOptions& o) {
   stop_on_signals(loop);
   ClockSubscriber subscriber(loop);
   int exit_code = 0;
-  auto session = app::dial_moqt(loop, "clock", o.url, o.pin, o.insecure, &subscriber, exit_code);
+  auto session = app::dial_moqt(loop, "clock", o.url, o.connect, &subscriber, exit_code);
   if (!session) return exit_code;
   moqt::SubscribeOptions so;
   so.filter = moqt::SubscribeFilter::largest();
@@ -188,7 +187,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--namespace", opts->ns, "track namespace, fields separated by '/'");
   sub->add_option("--track", opts->track, "track name");
   sub->add_option("--listen", opts->listen, "pub: serve subscribers directly on HOST:PORT");
-  app::add_trust_options(*sub, opts->pin, opts->insecure, "relay or publisher");
+  app::add_client_options(*sub, opts->connect, "relay or publisher");
   sub->add_option("--seconds", opts->seconds, "stop after this many seconds (0: on Ctrl-C)");
   sub->add_option("--interval-ms", opts->interval_ms, "pub: one object every this many ms (divides 60000)")
       ->check(CLI::Range(10, 60'000));

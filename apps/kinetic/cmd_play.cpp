@@ -47,8 +47,7 @@ struct PlayOptions {
   std::string summary;
   std::string reference;
   double duration = 0;
-  std::string pin;
-  bool insecure = false;
+  app::ClientConnect connect;
 };
 
 // The display clock ticks this often; a slot is presented within one tick of falling due.
@@ -129,7 +128,7 @@ int run_play(const PlayOptions& o) {
   }
   app::PlaySubscriber subscriber([&loop] { loop.stop(); }, so, feed);
   int exit_code = 0;
-  auto session = app::dial_moqt(loop, "play", o.url, o.pin, o.insecure, &subscriber, exit_code);
+  auto session = app::dial_moqt(loop, "play", o.url, o.connect, &subscriber, exit_code);
   if (!session) return exit_code;
   subscriber.attach(session);
   if (o.duration > 0) {
@@ -257,7 +256,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   cmd->add_option("--summary", opts->summary, "write the per-track summary as JSON to this file at exit");
   cmd->add_option("--reference", opts->reference, "the published source file: score each slot (PSNR/SSIM) against it");
   cmd->add_option("--duration", opts->duration, "stop after this many seconds (0: when the broadcast ends)");
-  app::add_trust_options(*cmd, opts->pin, opts->insecure, "relay or publisher");
+  app::add_client_options(*cmd, opts->connect, "relay or publisher");
   cmd->footer(
       "Each video slot is presented as: real (its frame arrived in time), conjecture (MOCK's\n"
       "prediction), freeze (the last real picture again) or stall (playback waits; --late stall).\n"

@@ -38,8 +38,7 @@ struct PubOptions {
   std::string ns;
   std::string input = "-";
   std::string listen;
-  std::string pin;
-  bool insecure = false;
+  app::ClientConnect connect;
   bool loop = false;
   std::size_t wait_for = 0;  // media subscriptions to wait for before the first frame
 };
@@ -209,7 +208,7 @@ int run_pub(const PubOptions& o) {
               << "  certificate sha256 " << transport::to_hex(listener.certificate_sha256) << std::endl;
   } else {
     int exit_code = 0;
-    auto session = app::dial_moqt(loop, "pub", o.url, o.pin, o.insecure, &publisher, exit_code);
+    auto session = app::dial_moqt(loop, "pub", o.url, o.connect, &publisher, exit_code);
     if (!session) return exit_code;
     sessions.push_back(session);
     announce = session->publish_namespace(split_namespace(o.ns), &announce_status);
@@ -233,7 +232,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_flag("--loop", opts->loop, "restart a file at its end, continuing timestamps and groups");
   sub->add_option("--listen", opts->listen, "serve subscribers directly on HOST:PORT instead of a relay");
   sub->add_option("--wait-for", opts->wait_for, "hold the first frame until this many track subscriptions exist");
-  app::add_trust_options(*sub, opts->pin, opts->insecure, "relay");
+  app::add_client_options(*sub, opts->connect, "relay");
   sub->footer(
       "Frames are released in real time by their media timestamps; each carries the wall clock\n"
       "of its release (LOC property 0x4B10, Unix microseconds), from which `kinetic sub --stats`\n"

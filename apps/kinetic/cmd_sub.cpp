@@ -39,8 +39,7 @@ struct SubOptions {
   std::string ns;
   std::vector<std::string> tracks;
   std::string output;
-  std::string pin;
-  bool insecure = false;
+  app::ClientConnect connect;
   bool stats = false;
   double duration = 0;
 };
@@ -227,7 +226,7 @@ int run_sub(const SubOptions& o) {
   stop_on_signals(loop);
   Subscriber subscriber(loop, o);
   int exit_code = 0;
-  auto session = app::dial_moqt(loop, "sub", o.url, o.pin, o.insecure, &subscriber, exit_code);
+  auto session = app::dial_moqt(loop, "sub", o.url, o.connect, &subscriber, exit_code);
   if (!session) return exit_code;
   subscriber.attach(session);
   if (o.stats) stats_tick(loop, subscriber);
@@ -252,7 +251,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--output", opts->output, "fragmented MP4 file, or - for stdout");
   sub->add_flag("--stats", opts->stats, "print latency and rates once a second (stderr)");
   sub->add_option("--duration", opts->duration, "stop after this many seconds (0: when the broadcast ends)");
-  app::add_trust_options(*sub, opts->pin, opts->insecure, "relay or publisher");
+  app::add_client_options(*sub, opts->connect, "relay or publisher");
   sub->footer(
       "--stats prints to stderr, once a second and once more at the end, one line per track:\n"
       "  TRACK: F frames/s R kbit/s latency avg A min M max X ms (N frames, total T)\n"

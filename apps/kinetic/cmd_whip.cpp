@@ -26,8 +26,7 @@ struct WhipOptions {
   std::string http = "127.0.0.1:8080";
   std::string token;
   std::vector<std::string> ice_addresses;
-  std::string pin;
-  bool insecure = false;
+  app::ClientConnect connect;
   unsigned latency_ms = 100;
   unsigned idle_timeout_ms = 5000;
   unsigned max_group_ms = 2000;
@@ -63,7 +62,7 @@ int run_whip(const WhipOptions& o) {
     return 1;
   }
   int exit_code = 0;
-  auto session = app::dial_moqt(loop, "whip", o.url, o.pin, o.insecure, gateway->get(), exit_code);
+  auto session = app::dial_moqt(loop, "whip", o.url, o.connect, gateway->get(), exit_code);
   if (!session) return exit_code;
   (*gateway)->attach(session);
   std::cerr << "whip: WHIP on http://" << o.http.substr(0, o.http.rfind(':')) << ":" << (*gateway)->http_port()
@@ -88,7 +87,7 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--idle-timeout-ms", opts->idle_timeout_ms, "a session with no media this long is ended");
   sub->add_option("--max-group-ms", opts->max_group_ms, "ask the sender for a keyframe when a group is this old");
   sub->add_option("--max-sessions", opts->max_sessions, "concurrent WHIP sessions");
-  app::add_trust_options(*sub, opts->pin, opts->insecure, "relay");
+  app::add_client_options(*sub, opts->connect, "relay", "--relay-token");
   sub->footer(
       "POST an SDP offer (Content-Type: application/sdp) to /whip/<namespace>: 201 with the answer and\n"
       "Location: /whip/<namespace>/<id>; DELETE that URL to end. Errors: 400 bad offer or no H.264,\n"

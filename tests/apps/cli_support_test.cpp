@@ -74,6 +74,30 @@ TEST(ClientTrust, PinInsecureOrSystemStore) {
   EXPECT_EQ(bad.error().code, kinetic::Errc::kInvalidValue);
 }
 
+TEST(ClientOptions, PinInsecureAndTokenFromTheCommandLine) {
+  CLI::App app;
+  ClientConnect connect;
+  add_client_options(app, connect, "relay");
+  const std::string pin(kHex);
+  std::vector<std::string> args{"@viewer.jwt", "--token", "--insecure", pin,
+                                "--pin"};  // CLI11 parses from the back
+  app.parse(args);
+  EXPECT_EQ(connect.pin, pin);
+  EXPECT_TRUE(connect.insecure);
+  EXPECT_EQ(connect.token, "@viewer.jwt");
+}
+
+TEST(ClientOptions, ATokenFileThatCannotBeReadIsABadArgument) {
+  kinetic::transport::EpollLoop loop;
+  ClientConnect connect;
+  connect.insecure = true;
+  connect.token = "@/nonexistent/viewer.jwt";
+  int exit_code = 0;
+  auto session = dial_moqt(loop, "sub", "moqt://127.0.0.1:9/moq", connect, nullptr, exit_code);
+  EXPECT_EQ(session, nullptr);
+  EXPECT_EQ(exit_code, 2);
+}
+
 TEST(HostPort, LiteralHostsAndPorts) {
   auto v4 = parse_host_port("127.0.0.1:4443");
   ASSERT_TRUE(v4);

@@ -77,7 +77,8 @@ TEST(RelayAuthProcess, TokensFromTheCliGateARelayAndItsChild) {
 }
 
 // --auth-issuer and --auth-audience: a relay takes only tokens its issuer minted for it, JWT and
-// CAT alike, and `kinetic token verify` with the same flags says the same of each.
+// CAT alike, in the URL or in CLIENT_SETUP (--token), and `kinetic token verify` with the same
+// flags says the same of each.
 TEST(RelayAuthProcess, IssuerAndAudienceNarrowWhoseTokensARelayTakes) {
   if (!std::filesystem::exists(kKinetic)) GTEST_SKIP() << "kinetic binary not built: " << kKinetic;
   const auto dir = std::filesystem::temp_directory_path() / ("kinetic-relayaud-" + std::to_string(getpid()));
@@ -99,8 +100,8 @@ TEST(RelayAuthProcess, IssuerAndAudienceNarrowWhoseTokensARelayTakes) {
       << " token keygen --alg ES256 --kid origin-1 --out key.jwk --public-out pub.jwk >keygen.log 2>&1; "
       << "sign() { " << k << " token sign --key key.jwk --root demo \"$@\"; }; "
       << "TP=$(sign --publish alice --issuer kinetic-demo --audience relay-eu); "
-      << "TS=$(sign --format cat --subscribe alice --issuer kinetic-demo --audience relay-us --audience "
-         "relay-eu); "
+      << "sign --format cat --subscribe alice --issuer kinetic-demo --audience relay-us --audience relay-eu "
+         ">ts.cat; TS=$(cat ts.cat); "
       << "TUS=$(sign --format cat --subscribe alice --issuer kinetic-demo --audience relay-us); "
       << "TNOAUD=$(sign --subscribe alice --issuer kinetic-demo); "
       << "TISS=$(sign --subscribe alice --issuer someone-else --audience relay-eu); " << k
@@ -112,7 +113,11 @@ TEST(RelayAuthProcess, IssuerAndAudienceNarrowWhoseTokensARelayTakes) {
          ">relay.log 2>&1 & R=$!; "
       << wait_for("relay.log", "relay listening") << "timeout 20 " << k << " clock pub \"" << url
       << "$TP\" --namespace demo/alice --insecure --seconds 15 >pub.log 2>&1 & P=$!; "
-      << wait_for("relay.log", "namespace 'demo/alice' published") << sub("sub_ok", "TS")
+      << wait_for("relay.log", "namespace 'demo/alice' published")
+      // --token: the token in CLIENT_SETUP rather than in the URL.
+      << "timeout 10 " << k << " clock sub moqt://127.0.0.1:" << relay
+      << "/moq --token @ts.cat --namespace demo/alice --insecure --seconds 2 >sub_ok.log 2>&1; echo $? "
+         ">sub_ok.rc; "
       << sub("sub_us", "TUS") << sub("sub_noaud", "TNOAUD") << sub("sub_iss", "TISS")
       << "kill $P $R 2>/dev/null; wait";
   std::ofstream(dir / "run.sh") << script.str() << "\n";
