@@ -15,6 +15,7 @@
 #include "kinetic/auth/cat.hpp"
 #include "kinetic/auth/cwt.hpp"
 #include "kinetic/auth/jwt.hpp"
+#include "kinetic/auth/scope_spec.hpp"
 #include "kinetic/relay/relay.hpp"
 
 namespace kinetic::relay {
@@ -256,6 +257,65 @@ TEST_F(RelayAuthTest, WithoutATokenEveryRequestNeedsItsOwn) {
   auto junk = subscribe(anon, {{{"demo", "alice"}}, "video"}, {{auth::kTokenTypeCat, "not.a.token"}});
   ASSERT_TRUE(junk);
   EXPECT_EQ(junk->code, code(RequestErrorCode::kMalformedAuthToken));
+}
+
+// SUBSCRIBE_TRACKS is authorized for its prefix, where a scope's track match does not apply; the
+// tracks it then carries are each checked, so a token for "video" alone is never PUBLISHed "audio".
+TEST_F(RelayAuthTest, SubscribeTracksCarriesOnlyTheTracksTheScopeNames) {
+  auto pub = alice_publisher();
+  pub.handler->on_req = [](moqt::IncomingRequest& r) { r.accept(); };
+  EXPECT_FALSE(publish(pub, {{{"demo", "alice"}}, "video"}));
+  EXPECT_FALSE(publish(pub, {{{"demo", "alice"}}, "audio"}));
+
+  auth::CatClaims claims;
+  claims.exp = wall_now() + 3600;
+  claims.moqt.push_back(*auth::parse_scope_spec("subscribe,subscribe-namespace:demo/alice:video"));
+  auto viewer = connect({auth_token_param(*auth::mint_cat(claims, hmac))});
+  ASSERT_TRUE(viewer.handler->ready);
+  viewer.handler->on_pub = [this](moqt::Subscription& s) {
+    recs.push_back(std::make_unique<RecordingSubscription>());
+    s.accept(recs.back().get());
+  };
+  RecordingRequest tracks;
+  auto st = viewer.session->subscribe_tracks({{"demo", "alice"}}, &tracks);
+  ASSERT_TRUE(loop.run_until([&] { return tracks.ok || tracks.error.has_value(); }, 1s));
+  ASSERT_TRUE(tracks.ok) << tracks.error->reason;
+  // A track that starts later is checked the same way.
+  EXPECT_FALSE(publish(pub, {{{"demo", "alice"}}, "audio-hd"}));
+  EXPECT_FALSE(publish(pub, {{{"demo", "alice", "cam2"}}, "video"}));
+  loop.run_for(200ms);
+  ASSERT_EQ(viewer.handler->published.size(), 2u);
+  EXPECT_EQ(viewer.handler->published[0]->track(), (moqt::FullTrackName{{{"demo", "alice"}}, "video"}));
+  EXPECT_EQ(viewer.handler->published[1]->track(), (moqt::FullTrackName{{{"demo", "alice", "cam2"}}, "video"}));
+}
+
+// A scope that ends at an exact namespace length grants SUBSCRIBE_NAMESPACE on that prefix, but
+// the longer namespaces published under it are outside the scope: their names are not sent.
+TEST_F(RelayAuthTest, SubscribeNamespaceCarriesOnlyTheNamespacesTheScopeCovers) {
+  auto pub = alice_publisher();  // demo/alice
+  auto bob = connect({auth_token_param(jwt(std::vector<std::string>{"bob"}, std::nullopt))});
+  RecordingRequest bob_announced;
+  auto bob_announce = bob.session->publish_namespace({{"demo", "bob"}}, &bob_announced);
+  ASSERT_TRUE(loop.run_until([&] { return bob_announced.ok; }, 1s));
+
+  auth::CatClaims claims;
+  claims.exp = wall_now() + 3600;
+  claims.moqt.push_back(*auth::parse_scope_spec("subscribe-namespace:demo/bob/$"));
+  claims.moqt.push_back(*auth::parse_scope_spec("subscribe-namespace:demo/$"));
+  auto viewer = connect({auth_token_param(*auth::mint_cat(claims, hmac))});
+  ASSERT_TRUE(viewer.handler->ready);
+  RecordingRequest names;
+  auto sn = viewer.session->subscribe_namespace({{"demo"}}, &names);
+  ASSERT_TRUE(loop.run_until([&] { return names.ok || names.error.has_value(); }, 1s));
+  ASSERT_TRUE(names.ok) << names.error->reason;
+  // One published afterwards is checked too.
+  auto carol = connect({auth_token_param(jwt(std::vector<std::string>{"carol"}, std::nullopt))});
+  RecordingRequest carol_announced;
+  auto carol_announce = carol.session->publish_namespace({{"demo", "carol"}}, &carol_announced);
+  ASSERT_TRUE(loop.run_until([&] { return carol_announced.ok; }, 1s));
+  loop.run_for(200ms);
+  ASSERT_EQ(names.namespaces.size(), 1u);
+  EXPECT_EQ(names.namespaces[0].fields.back(), "bob");
 }
 
 TEST_F(RelayAuthTest, BadSetupTokensCloseTheSession) {

@@ -378,6 +378,21 @@ bool Relay::authorized(Peer& peer, auth::Action action, const wire::TrackNamespa
 }
 
 void Relay::expire_at(Peer& peer, std::int64_t unix_seconds) {
+bool Relay::interest_allows(SessionId subscriber, const moqt::IncomingRequest& interest, auth::Action action,
+                            const wire::TrackNamespace& ns, std::optional<std::string_view> track) const {
+  if (!verifier_) return true;
+  auto it = peers_.find(subscriber);
+  if (it == peers_.end()) return false;
+  const Peer& peer = *it->second;
+  if (peer.upstream || peer.trusted) return true;
+  auto d = authorize_request(*verifier_, action, ns, track, interest.tokens(), peer.grants, unix_now());
+  if (!d.allowed) {
+    spdlog::debug("relay: session {}: {} not carried ({})", session_name(subscriber), auth::action_name(action),
+                  d.reason);
+  }
+  return d.allowed;
+}
+
   if (peer.deadline && *peer.deadline <= unix_seconds) return;
   peer.deadline = unix_seconds;
   if (peer.expiry_timer) loop_.cancel(*peer.expiry_timer);
@@ -971,6 +986,7 @@ void Relay::notify(const std::vector<NamespaceNotice>& notices, const wire::Trac
     if (it == interests_.end()) continue;
     const auto ns = join(n.prefix, n.suffix);
     if (n.kind == NamespaceNotice::Kind::kNamespace) {
+    if (!interest_allows(n.subscriber, *it->second, auth::Action::kSubscribeNamespace, ns, std::nullopt)) continue;
       it->second->send_namespace(ns);
     } else {
       it->second->send_namespace_done(ns);
@@ -1083,7 +1099,10 @@ void Relay::on_subscribe_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReq
   });
   request->accept();
   interests_[{id, ns}] = request;
-  for (const auto& suffix : outcome->existing) request->send_namespace(join(ns, suffix));
+  for (const auto& suffix : outcome->existing) {
+    const auto full = join(ns, suffix);
+    if (interest_allows(id, *request, auth::Action::kSubscribeNamespace, full, std::nullopt)) request->send_namespace(full);
+  }
   forward_interest(id, moqt::RequestKind::kSubscribeNamespace, ns);
 }
 
@@ -1280,6 +1299,12 @@ void Relay::offer(SessionId subscriber, const moqt::FullTrackName& name) {
     if (o->subscriber == subscriber && o->name == name && !o->answered) return;  // already on its way
   }
   auto o = std::make_unique<Offer>();
+  bool allowed = false;
+  for (const auto& [key, req] : track_interests_) {
+    allowed = allowed || (key.first == subscriber && key.second.is_prefix_of(name.track_namespace) &&
+                          interest_allows(subscriber, *req, auth::Action::kSubscribe, name.track_namespace, name.name));
+  }
+  if (!allowed) return;
   o->relay = this;
   o->subscriber = subscriber;
   o->name = name;
