@@ -170,6 +170,42 @@ TEST_P(ServedFetchDataTest, ObjectsKeepTheirIdsPriorityPropertiesAndPayload) {
   EXPECT_EQ(rf.complete, true);
 }
 
+// Draft-20 Range Filters on a FETCH reach the publisher with the request, and what fails them is
+// passed over rather than sent. Draft-18 has none: the requester will not send them.
+TEST_P(ServedFetchDataTest, RangeFiltersPassOverTheObjectsTheyExclude) {
+  connect();
+  // Set 0: object 0 of each group; set 1: publisher priority 200 and above.
+  const std::vector<RangeFilter> filters{{RangeField::kObjectId, 0, 0, {{0, 0}}},
+                                         {RangeField::kPriority, 1, 0, {{200, 255}}}};
+  sh.on_fetch_fn = [](ServedFetch&) {};
+  fetch = client->fetch({track("live", "v"), {0, 0}, 5, {}}, &rf, kDefaultPriority, {}, filters);
+  if (GetParam() == "moqt-18") {
+    ASSERT_TRUE(rf.error);
+    EXPECT_EQ(rf.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kNotSupported));
+    return;
+  }
+  run();
+  ASSERT_EQ(sh.fetches.size(), 1u);
+  auto f = sh.fetches.back();
+  EXPECT_EQ(f->range_filters(), filters);
+  f->accept({false, {2, 2}, GroupOrder::kAscending});
+  auto obj = [&](std::uint64_t group, std::uint64_t id, std::uint8_t priority) {
+    Object o = object(group, id, "x");
+    o.publisher_priority = priority;
+    return o;
+  };
+  for (const auto& o : {obj(0, 0, 128), obj(0, 1, 128), obj(1, 0, 128), obj(1, 1, 255), obj(2, 2, 10)}) {
+    EXPECT_TRUE(f->write(o)) << o.group_id << "/" << o.object_id;
+  }
+  f->finish();
+  run();
+  ASSERT_EQ(rf.objects.size(), 3u);
+  EXPECT_EQ(rf.objects[0].location(), (Location{0, 0}));
+  EXPECT_EQ(rf.objects[1].location(), (Location{1, 0}));
+  EXPECT_EQ(rf.objects[2].location(), (Location{1, 1}));
+  EXPECT_EQ(rf.complete, true);
+}
+
 TEST_P(ServedFetchDataTest, ObjectsBeforeTheRangeStartAreRefused) {
   connect();
   auto f = requested({track("live", "v"), {5, 3}, 6, {}});

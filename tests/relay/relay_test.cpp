@@ -839,6 +839,51 @@ TEST_P(RelayTest, RangeFiltersLimitWhatEachSubscriberGetsIncludingALateJoinerFro
   }
 }
 
+// A FETCH's Range Filters apply to what the relay serves from its cache, and go up with a FETCH
+// the relay passes on to the publisher.
+TEST_P(RelayTest, FetchRangeFiltersApplyToTheCacheAndGoUpstream) {
+  if (GetParam() == "moqt-18") GTEST_SKIP() << "draft-18 has no Range Filters";
+  auto pub = publisher();
+  auto plain = connect();
+  RecordingSubscription everything;
+  auto h1 = plain.session->subscribe(track("live", "video"), {}, &everything);
+  ASSERT_TRUE(loop.run_until([&] { return everything.ok; }, 1s));
+  for (std::uint64_t o = 0; o < 4; ++o) publish(0, o);
+  loop.run_for(100ms);
+
+  const std::vector<moqt::RangeFilter> middle{{moqt::RangeField::kObjectId, 0, 0, {{1, 2}}}};
+  auto asker = connect();
+  RecordingFetch cached;
+  auto f1 = asker.session->fetch({track("live", "video"), {0, 0}, 0, std::nullopt}, &cached, moqt::kDefaultPriority,
+                                 {}, middle);
+  ASSERT_TRUE(loop.run_until([&] { return cached.complete.has_value() || cached.error.has_value(); }, 1s));
+  ASSERT_FALSE(cached.error) << cached.error->reason;
+  ASSERT_EQ(cached.objects.size(), 2u);
+  EXPECT_EQ(cached.objects[0].object_id, 1u);
+  EXPECT_EQ(cached.objects[1].object_id, 2u);
+  EXPECT_TRUE(pub.handler->fetches.empty()) << "served from the cache";
+
+  // Nothing cached for this track: the FETCH goes to the publisher with its filters.
+  pub.handler->on_fetch_fn = [](moqt::ServedFetch& f) {
+    f.accept({false, {0, 3}, moqt::GroupOrder::kAscending});
+    for (std::uint64_t o = 0; o < 4; ++o) {
+      moqt::Object obj;
+      obj.object_id = o;
+      obj.payload = SharedBytes::copy(std::string("old"));
+      f.write(obj);
+    }
+    f.finish();
+  };
+  RecordingFetch archive;
+  auto f2 = asker.session->fetch({track("live", "archive"), {0, 0}, 0, std::nullopt}, &archive,
+                                 moqt::kDefaultPriority, {}, middle);
+  ASSERT_TRUE(loop.run_until([&] { return archive.complete.has_value() || archive.error.has_value(); }, 1s));
+  ASSERT_EQ(pub.handler->fetches.size(), 1u);
+  EXPECT_EQ(pub.handler->fetches[0]->range_filters(), middle);
+  ASSERT_EQ(archive.objects.size(), 2u);
+  EXPECT_EQ(archive.objects[0].object_id, 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayChurnTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 

@@ -72,13 +72,16 @@ class ServedFetch : public std::enable_shared_from_this<ServedFetch> {
   [[nodiscard]] const FetchRange& range() const noexcept { return range_; }
   [[nodiscard]] std::uint8_t subscriber_priority() const noexcept { return priority_; }
   [[nodiscard]] const std::vector<AuthToken>& tokens() const noexcept { return tokens_; }
+  // The requester's draft-20 Range Filters; write() passes over what fails them.
+  [[nodiscard]] const std::vector<RangeFilter>& range_filters() const noexcept { return range_filters_; }
   [[nodiscard]] RequestState state() const noexcept { return state_; }
 
   // FETCH_OK then opens the data stream; REQUEST_ERROR otherwise.
   void accept(const FetchOkInfo& info);
   void reject(const RequestErrorInfo& error);
   // Objects in the order FETCH_OK announced. False when not accepted, out of order, or a status
-  // marker (End of Group, End of Track), which a FETCH stream cannot carry.
+  // marker (End of Group, End of Track), which a FETCH stream cannot carry. An object the
+  // requester's Range Filters exclude is passed over: true, and nothing is sent.
   bool write(const Object& object);
   // FIN of the data stream: everything in range was sent.
   void finish();
@@ -102,6 +105,7 @@ class ServedFetch : public std::enable_shared_from_this<ServedFetch> {
   std::uint8_t priority_ = kDefaultPriority;
   GroupOrder order_ = GroupOrder::kAscending;
   std::vector<AuthToken> tokens_;
+  std::vector<RangeFilter> range_filters_;
   RequestState state_ = RequestState::kPending;
   transport::Stream* stream_ = nullptr;       // request stream
   transport::Stream* data_stream_ = nullptr;  // FETCH_HEADER stream

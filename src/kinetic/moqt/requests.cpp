@@ -44,7 +44,7 @@ std::shared_ptr<Subscription> Session::subscribe(const FullTrackName& track, con
 }
 
 std::shared_ptr<Fetch> Session::fetch(const FetchRange& range, FetchHandler* handler, std::uint8_t priority,
-                                      std::vector<AuthToken> tokens) {
+                                      std::vector<AuthToken> tokens, std::vector<RangeFilter> range_filters) {
   auto f = std::shared_ptr<Fetch>(new Fetch());
   f->session_ = weak_from_this();
   f->handler_ = handler;
@@ -53,13 +53,22 @@ std::shared_ptr<Fetch> Session::fetch(const FetchRange& range, FetchHandler* han
     if (handler != nullptr) handler->on_error(*f, going_away());
     return f;
   }
-  impl_->start_request(f, [this, range, priority, tokens](std::uint64_t rid) -> wire::ControlMessage {
+  if (auto error = impl_->unsendable(range_filters)) {
+    f->state_ = RequestState::kFailed;
+    if (handler != nullptr) handler->on_error(*f, *error);
+    return f;
+  }
+  impl_->start_request(f, [this, range, priority, tokens,
+                           filters = std::move(range_filters)](std::uint64_t rid) -> wire::ControlMessage {
     wire::Fetch m;
     m.request_id = rid;
     m.fetch_type = wire::FetchType::kStandalone;
     m.standalone.track = range.track;
     m.parameters.subscriber_priority = priority;
     m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
+    for (const auto& rf : filters) {
+      if (auto w = Impl::to_wire(rf)) m.parameters.range_filters.push_back(std::move(*w));
+    }
     if (wire::features(version_).fetch_locations_in_body) {
       m.standalone.start = wire::Location{range.start.group, range.start.object};
       // Draft-18 sends the end plus one object; object 0 means the whole end group.

@@ -2,6 +2,7 @@
 // the control half because the data-plane wire headers are kept out of control-plane code.
 #include "kinetic/moqt/fetch.hpp"
 
+#include "kinetic/moqt/range_filters.hpp"
 #include "kinetic/wire/byte_writer.hpp"
 #include "kinetic/wire/data_fetch.hpp"
 #include "kinetic/wire/error_codes.hpp"
@@ -53,6 +54,7 @@ bool ServedFetch::write(const Object& object) {
   // A FETCH stream carries no Object Status: a status marker would reach the requester as an
   // empty Normal object at its location.
   if (object.status != ObjectStatus::kNormal) return false;
+  if (!passes_range_filters(range_filters_, object)) return true;
   wire::Object o;
   o.group_id = object.group_id;
   o.subgroup_id = object.subgroup_id;

@@ -1,9 +1,9 @@
 // The publisher's side of a subscription: answering it, opening subgroup streams with send
 // orders from the draft's scheduling rules, delivery timeouts, dropping groups, PUBLISH_DONE.
+#include "kinetic/moqt/range_filters.hpp"
 #include "kinetic/moqt/session_streams.hpp"
 
 namespace kinetic::moqt {
-
 
 ServedSubscription::~ServedSubscription() = default;
 
@@ -68,51 +68,12 @@ bool ServedSubscription::in_filter(Location loc) const noexcept {
   return true;
 }
 
-namespace {
-
-bool in_ranges(const std::vector<ValueRange>& ranges, std::uint64_t value) {
-  for (const auto& r : ranges) {
-    if (value >= r.first && (!r.last || value <= *r.last)) return true;
-  }
-  return false;
-}
-
-// Whether `o` passes one Range Filter. A TRACK_PROPERTY_FILTER selects tracks (SUBSCRIBE_TRACKS),
-// not objects, so it passes every object of a track already subscribed.
-bool passes_one(const RangeFilter& f, const Object& o) {
-  switch (f.field) {
-    case RangeField::kSubgroup: return in_ranges(f.ranges, o.subgroup_id);
-    case RangeField::kObjectId: return in_ranges(f.ranges, o.object_id);
-    case RangeField::kPriority: return in_ranges(f.ranges, o.publisher_priority);
-    case RangeField::kObjectProperty:
-      for (const auto& kv : o.properties) {
-        if (kv.type == f.property_type && kv.is_varint() && in_ranges(f.ranges, kv.value)) return true;
-      }
-      return false;
-    case RangeField::kTrackProperty: return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 bool ServedSubscription::passes(const Object& object) const noexcept {
   return sending() && in_filter(object.location()) && passes_range_filters(object);
 }
 
 bool ServedSubscription::passes_range_filters(const Object& object) const noexcept {
-  const auto& filters = options_.range_filters;
-  if (filters.empty()) return true;
-  // OR over SetIDs of the AND within each set.
-  std::map<std::uint8_t, bool> sets;
-  for (const auto& f : filters) {
-    auto [it, fresh] = sets.emplace(f.set_id, true);
-    it->second = it->second && passes_one(f, object);
-  }
-  for (const auto& [id, pass] : sets) {
-    if (pass) return true;
-  }
-  return false;
+  return moqt::passes_range_filters(options_.range_filters, object);
 }
 
 std::uint64_t ServedSubscription::send_order(std::uint64_t group, std::uint8_t publisher_priority) const noexcept {

@@ -545,12 +545,19 @@ std::optional<RequestErrorInfo> Session::Impl::unsendable(const SubscribeOptions
   if (o.filter.type == FilterType::kAbsoluteRange && o.filter.end_group < o.filter.start.group) {
     return error(wire::RequestErrorCode::kInvalidRange, "end group before start group");
   }
-  if (o.range_filters.empty()) return std::nullopt;
+  return unsendable(o.range_filters);
+}
+
+std::optional<RequestErrorInfo> Session::Impl::unsendable(const std::vector<RangeFilter>& filters) const {
+  auto error = [](wire::RequestErrorCode c, const char* what) {
+    return RequestErrorInfo{static_cast<std::uint64_t>(c), what, 0, {}};
+  };
+  if (filters.empty()) return std::nullopt;
   if (!wire::features(v).range_filters) {
     return error(wire::RequestErrorCode::kNotSupported, "draft-18 has no range filters");
   }
   std::vector<wire::RangeFilter> wire_filters;
-  for (const auto& f : o.range_filters) {
+  for (const auto& f : filters) {
     auto w = to_wire(f);
     if (!w) return error(wire::RequestErrorCode::kInvalidFilter, "ranges must ascend, only the last open");
     wire_filters.push_back(std::move(*w));

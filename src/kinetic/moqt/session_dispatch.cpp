@@ -173,6 +173,10 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
       f->range_.end_group = largest.group;
       f->range_.end_object = largest.object;
     }
+    if (auto error = range_filters_of(m->parameters, f->range_filters_)) {
+      f->reject(*error);
+      return;
+    }
     handler->on_fetch(session, f);
     return;
   }

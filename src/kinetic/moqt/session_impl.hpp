@@ -99,6 +99,9 @@ struct Session::Impl {
   // Why `o` cannot be sent in this draft or to this peer (draft-18 has neither a start some
   // groups back, nor an end object, nor Range Filters; the peer's MAX_FILTER_RANGES bounds them).
   std::optional<RequestErrorInfo> unsendable(const SubscribeOptions& o) const;
+  // Range Filters a SUBSCRIBE or FETCH may carry to this peer: draft-20, ascending ranges, within
+  // the peer's MAX_FILTER_RANGES.
+  std::optional<RequestErrorInfo> unsendable(const std::vector<RangeFilter>& filters) const;
   bool filter_expressible(const SubscribeFilter& f) const;
   std::shared_ptr<OutgoingRequest> make_request(RequestKind kind, RequestHandler* handler);
   // SUBSCRIBE_NAMESPACE, SUBSCRIBE_TRACKS, TRACK_STATUS and PUBLISH_NAMESPACE carry a name and

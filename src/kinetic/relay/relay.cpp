@@ -9,6 +9,7 @@
 
 #include "kinetic/relay/relay_auth.hpp"
 #include "kinetic/wire/error_codes.hpp"
+#include "kinetic/wire/version.hpp"
 
 namespace kinetic::relay {
 
@@ -377,7 +378,6 @@ bool Relay::authorized(Peer& peer, auth::Action action, const wire::TrackNamespa
   return true;
 }
 
-void Relay::expire_at(Peer& peer, std::int64_t unix_seconds) {
 bool Relay::interest_allows(SessionId subscriber, const moqt::IncomingRequest& interest, auth::Action action,
                             const wire::TrackNamespace& ns, std::optional<std::string_view> track) const {
   if (!verifier_) return true;
@@ -393,6 +393,7 @@ bool Relay::interest_allows(SessionId subscriber, const moqt::IncomingRequest& i
   return d.allowed;
 }
 
+void Relay::expire_at(Peer& peer, std::int64_t unix_seconds) {
   if (peer.deadline && *peer.deadline <= unix_seconds) return;
   peer.deadline = unix_seconds;
   if (peer.expiry_timer) loop_.cancel(*peer.expiry_timer);
@@ -985,8 +986,8 @@ void Relay::notify(const std::vector<NamespaceNotice>& notices, const wire::Trac
     auto it = interests_.find({n.subscriber, n.prefix});
     if (it == interests_.end()) continue;
     const auto ns = join(n.prefix, n.suffix);
-    if (n.kind == NamespaceNotice::Kind::kNamespace) {
     if (!interest_allows(n.subscriber, *it->second, auth::Action::kSubscribeNamespace, ns, std::nullopt)) continue;
+    if (n.kind == NamespaceNotice::Kind::kNamespace) {
       it->second->send_namespace(ns);
     } else {
       it->second->send_namespace_done(ns);
@@ -1298,13 +1299,13 @@ void Relay::offer(SessionId subscriber, const moqt::FullTrackName& name) {
   for (const auto& o : offers_) {
     if (o->subscriber == subscriber && o->name == name && !o->answered) return;  // already on its way
   }
-  auto o = std::make_unique<Offer>();
   bool allowed = false;
   for (const auto& [key, req] : track_interests_) {
     allowed = allowed || (key.first == subscriber && key.second.is_prefix_of(name.track_namespace) &&
                           interest_allows(subscriber, *req, auth::Action::kSubscribe, name.track_namespace, name.name));
   }
   if (!allowed) return;
+  auto o = std::make_unique<Offer>();
   o->relay = this;
   o->subscriber = subscriber;
   o->name = name;
@@ -1515,7 +1516,12 @@ void Relay::on_fetch(Peer& peer, std::shared_ptr<moqt::ServedFetch> fetch) {
       proxy->target = target->id;
       proxy->down = fetch;
       proxy->counted = !peer.trusted;
-      proxy->up = target->session->fetch(range, proxy.get(), fetch->subscriber_priority(), fetch->tokens());
+      // The asker's Range Filters go up with the FETCH, so the parent sends only what passes them;
+      // a parent on a draft without them sends everything and this relay's ServedFetch filters.
+      std::vector<moqt::RangeFilter> filters;
+      if (wire::features(target->session->version()).range_filters) filters = fetch->range_filters();
+      proxy->up = target->session->fetch(range, proxy.get(), fetch->subscriber_priority(), fetch->tokens(),
+                                         std::move(filters));
       fetch->set_on_cancel([up = std::weak_ptr<moqt::Fetch>(proxy->up)] {
         if (auto f = up.lock()) f->cancel();
       });
