@@ -286,7 +286,8 @@ TEST_F(RelayAuthTest, SubscribeTracksCarriesOnlyTheTracksTheScopeNames) {
   loop.run_for(200ms);
   ASSERT_EQ(viewer.handler->published.size(), 2u);
   EXPECT_EQ(viewer.handler->published[0]->track(), (moqt::FullTrackName{{{"demo", "alice"}}, "video"}));
-  EXPECT_EQ(viewer.handler->published[1]->track(), (moqt::FullTrackName{{{"demo", "alice", "cam2"}}, "video"}));
+  EXPECT_EQ(viewer.handler->published[1]->track(),
+            (moqt::FullTrackName{{{"demo", "alice", "cam2"}}, "video"}));
 }
 
 // A scope that ends at an exact namespace length grants SUBSCRIBE_NAMESPACE on that prefix, but

@@ -854,8 +854,8 @@ TEST_P(RelayTest, FetchRangeFiltersApplyToTheCacheAndGoUpstream) {
   const std::vector<moqt::RangeFilter> middle{{moqt::RangeField::kObjectId, 0, 0, {{1, 2}}}};
   auto asker = connect();
   RecordingFetch cached;
-  auto f1 = asker.session->fetch({track("live", "video"), {0, 0}, 0, std::nullopt}, &cached, moqt::kDefaultPriority,
-                                 {}, middle);
+  auto f1 = asker.session->fetch({track("live", "video"), {0, 0}, 0, std::nullopt}, &cached,
+                                 moqt::kDefaultPriority, {}, middle);
   ASSERT_TRUE(loop.run_until([&] { return cached.complete.has_value() || cached.error.has_value(); }, 1s));
   ASSERT_FALSE(cached.error) << cached.error->reason;
   ASSERT_EQ(cached.objects.size(), 2u);

@@ -15,15 +15,19 @@ bool in_ranges(const std::vector<ValueRange>& ranges, std::uint64_t value) {
 
 bool passes_one(const RangeFilter& f, const Object& o) {
   switch (f.field) {
-    case RangeField::kSubgroup: return in_ranges(f.ranges, o.subgroup_id);
-    case RangeField::kObjectId: return in_ranges(f.ranges, o.object_id);
-    case RangeField::kPriority: return in_ranges(f.ranges, o.publisher_priority);
+    case RangeField::kSubgroup:
+      return in_ranges(f.ranges, o.subgroup_id);
+    case RangeField::kObjectId:
+      return in_ranges(f.ranges, o.object_id);
+    case RangeField::kPriority:
+      return in_ranges(f.ranges, o.publisher_priority);
     case RangeField::kObjectProperty:
       for (const auto& kv : o.properties) {
         if (kv.type == f.property_type && kv.is_varint() && in_ranges(f.ranges, kv.value)) return true;
       }
       return false;
-    case RangeField::kTrackProperty: return true;
+    case RangeField::kTrackProperty:
+      return true;
   }
   return false;
 }

@@ -10,6 +10,7 @@ namespace kinetic::moqt {
 
 // True when `filters` is empty. A TRACK_PROPERTY_FILTER selects tracks (SUBSCRIBE_TRACKS), not
 // objects, so it passes every object of a track already chosen.
-[[nodiscard]] bool passes_range_filters(const std::vector<RangeFilter>& filters, const Object& object) noexcept;
+[[nodiscard]] bool passes_range_filters(const std::vector<RangeFilter>& filters,
+                                        const Object& object) noexcept;
 
 }  // namespace kinetic::moqt

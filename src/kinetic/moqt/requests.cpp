@@ -58,17 +58,18 @@ std::shared_ptr<Fetch> Session::fetch(const FetchRange& range, FetchHandler* han
     if (handler != nullptr) handler->on_error(*f, *error);
     return f;
   }
-  impl_->start_request(f, [this, range, priority, tokens,
-                           filters = std::move(range_filters)](std::uint64_t rid) -> wire::ControlMessage {
+  std::vector<wire::RangeFilter> filters;
+  for (const auto& rf : range_filters) {
+    if (auto w = Impl::to_wire(rf)) filters.push_back(std::move(*w));
+  }
+  impl_->start_request(f, [=, this](std::uint64_t rid) -> wire::ControlMessage {
     wire::Fetch m;
     m.request_id = rid;
     m.fetch_type = wire::FetchType::kStandalone;
     m.standalone.track = range.track;
     m.parameters.subscriber_priority = priority;
     m.parameters.authorization_tokens = impl_->encode_tokens(tokens);
-    for (const auto& rf : filters) {
-      if (auto w = Impl::to_wire(rf)) m.parameters.range_filters.push_back(std::move(*w));
-    }
+    m.parameters.range_filters = filters;
     if (wire::features(version_).fetch_locations_in_body) {
       m.standalone.start = wire::Location{range.start.group, range.start.object};
       // Draft-18 sends the end plus one object; object 0 means the whole end group.

@@ -1,7 +1,6 @@
 // The data half of ServedFetch: the FETCH_HEADER stream and its objects. It lives apart from
 // the control half because the data-plane wire headers are kept out of control-plane code.
 #include "kinetic/moqt/fetch.hpp"
-
 #include "kinetic/moqt/range_filters.hpp"
 #include "kinetic/wire/byte_writer.hpp"
 #include "kinetic/wire/data_fetch.hpp"

@@ -124,8 +124,9 @@ class Session final : public transport::SessionHandler, public std::enable_share
                                           SubscriptionHandler* handler);
   // `range_filters` (draft-20) make the publisher pass over objects that fail them; on draft-18
   // the fetch fails at once with NOT_SUPPORTED.
-  std::shared_ptr<Fetch> fetch(const FetchRange& range, FetchHandler* handler, std::uint8_t priority = kDefaultPriority,
-                               std::vector<AuthToken> tokens = {}, std::vector<RangeFilter> range_filters = {});
+  std::shared_ptr<Fetch> fetch(const FetchRange& range, FetchHandler* handler,
+                               std::uint8_t priority = kDefaultPriority, std::vector<AuthToken> tokens = {},
+                               std::vector<RangeFilter> range_filters = {});
   // Joining FETCH for late join: `start` groups before the subscription's largest (relative)
   // or from group `start` (absolute).
   std::shared_ptr<Fetch> joining_fetch(const Subscription& sub, FetchKind kind, std::uint64_t start,

@@ -387,8 +387,8 @@ bool Relay::interest_allows(SessionId subscriber, const moqt::IncomingRequest& i
   if (peer.upstream || peer.trusted) return true;
   auto d = authorize_request(*verifier_, action, ns, track, interest.tokens(), peer.grants, unix_now());
   if (!d.allowed) {
-    spdlog::debug("relay: session {}: {} not carried ({})", session_name(subscriber), auth::action_name(action),
-                  d.reason);
+    spdlog::debug("relay: session {}: {} not carried ({})", session_name(subscriber),
+                  auth::action_name(action), d.reason);
   }
   return d.allowed;
 }
@@ -986,7 +986,8 @@ void Relay::notify(const std::vector<NamespaceNotice>& notices, const wire::Trac
     auto it = interests_.find({n.subscriber, n.prefix});
     if (it == interests_.end()) continue;
     const auto ns = join(n.prefix, n.suffix);
-    if (!interest_allows(n.subscriber, *it->second, auth::Action::kSubscribeNamespace, ns, std::nullopt)) continue;
+    if (!interest_allows(n.subscriber, *it->second, auth::Action::kSubscribeNamespace, ns, std::nullopt))
+      continue;
     if (n.kind == NamespaceNotice::Kind::kNamespace) {
       it->second->send_namespace(ns);
     } else {
@@ -1102,7 +1103,8 @@ void Relay::on_subscribe_namespace(Peer& peer, std::shared_ptr<moqt::IncomingReq
   interests_[{id, ns}] = request;
   for (const auto& suffix : outcome->existing) {
     const auto full = join(ns, suffix);
-    if (interest_allows(id, *request, auth::Action::kSubscribeNamespace, full, std::nullopt)) request->send_namespace(full);
+    if (interest_allows(id, *request, auth::Action::kSubscribeNamespace, full, std::nullopt))
+      request->send_namespace(full);
   }
   forward_interest(id, moqt::RequestKind::kSubscribeNamespace, ns);
 }
@@ -1301,8 +1303,9 @@ void Relay::offer(SessionId subscriber, const moqt::FullTrackName& name) {
   }
   bool allowed = false;
   for (const auto& [key, req] : track_interests_) {
-    allowed = allowed || (key.first == subscriber && key.second.is_prefix_of(name.track_namespace) &&
-                          interest_allows(subscriber, *req, auth::Action::kSubscribe, name.track_namespace, name.name));
+    allowed = allowed ||
+              (key.first == subscriber && key.second.is_prefix_of(name.track_namespace) &&
+               interest_allows(subscriber, *req, auth::Action::kSubscribe, name.track_namespace, name.name));
   }
   if (!allowed) return;
   auto o = std::make_unique<Offer>();

@@ -177,8 +177,9 @@ class Relay {
   // stop at an exact namespace length or match only some track names: each namespace and track
   // such an interest would carry is checked on its own, under the interest's tokens or else the
   // session's. Silent (debug log): a name outside the grants is not sent, nothing is refused.
-  [[nodiscard]] bool interest_allows(SessionId subscriber, const moqt::IncomingRequest& interest, auth::Action action,
-                                     const wire::TrackNamespace& ns, std::optional<std::string_view> track) const;
+  [[nodiscard]] bool interest_allows(SessionId subscriber, const moqt::IncomingRequest& interest,
+                                     auth::Action action, const wire::TrackNamespace& ns,
+                                     std::optional<std::string_view> track) const;
   void expire_at(Peer& peer, std::int64_t unix_seconds);
   [[nodiscard]] std::int64_t unix_now() const;
   void notify(const std::vector<NamespaceNotice>& notices, const wire::TrackNamespace& full);
