@@ -59,6 +59,34 @@ TEST_P(BroadcastServerTest, CatalogSubscribersGetTheWholeCatalog) {
   EXPECT_EQ(text(rs.objects[0].payload), "{\"version\":1}");
 }
 
+// A changed catalog (the WHIP sender's new resolution) reaches the catalog subscriptions already
+// open as the next group; a later subscriber starts from it; the same catalog again sends nothing.
+TEST_P(BroadcastServerTest, ACatalogThatChangesReachesTheOpenCatalogSubscriptions) {
+  server_side.set_catalog(bytes("{\"width\":640}"));
+  RecordingSubscription early;
+  auto s1 = subscribe("catalog", early, moqt::SubscribeFilter::largest());
+  ASSERT_EQ(early.objects.size(), 1u);
+  server_side.set_catalog(bytes("{\"width\":1280}"));
+  run();
+  ASSERT_EQ(early.objects.size(), 2u);
+  EXPECT_EQ(early.objects[1].group_id, 1u);
+  EXPECT_EQ(text(early.objects[1].payload), "{\"width\":1280}");
+  server_side.set_catalog(bytes("{\"width\":1280}"));
+  run();
+  EXPECT_EQ(early.objects.size(), 2u);
+
+  RecordingSubscription late;
+  auto s2 = subscribe("catalog", late, moqt::SubscribeFilter::largest());
+  ASSERT_TRUE(late.ok);
+  ASSERT_EQ(late.objects.size(), 1u);
+  EXPECT_EQ(late.objects[0].group_id, 1u);
+  EXPECT_EQ(text(late.objects[0].payload), "{\"width\":1280}");
+  server_side.end("end of input");
+  run();
+  ASSERT_TRUE(early.done.has_value());
+  EXPECT_EQ(*early.done, static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded));
+}
+
 TEST_P(BroadcastServerTest, AJoinerMidGroupGetsTheGroupFromItsKeyframe) {
   RecordingSubscription early;
   auto first = subscribe("video0", early);

@@ -2,8 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "../moqt/moqt_fixture.hpp"
+#include "kinetic/media/catalog.hpp"
+
 namespace kinetic::webrtc {
 namespace {
+
+using moqt::testing::MoqtTest;
+using moqt::testing::RecordingSubscription;
+using moqt::testing::text;
+using moqt::testing::track;
 
 TEST(LivePublisher, OpusHeadIsRfc7845) {
   const std::string h = opus_head(2);
@@ -79,6 +87,50 @@ TEST(LivePublisher, LatencySummaryPercentiles) {
   EXPECT_EQ(latency_summary(us), "p50 51.00 p99 99.00 max 100.00 ms over 100 frames");
   EXPECT_EQ(latency_summary({}), "no samples");
 }
+
+class LivePublisherSessionTest : public MoqtTest {};
+
+// A WHIP sender that changes resolution: the catalog subscription a viewer already holds gets the
+// new catalog (new size, new codec string), not only the subscriptions that come later.
+TEST_P(LivePublisherSessionTest, ANewResolutionReachesTheCatalogSubscriptionsAlreadyOpen) {
+  LivePublisher pub(moqt::TrackNamespace{{"live"}},
+                    LivePublisherOptions{false, 2, std::chrono::milliseconds(2000)}, [] {});
+  sh.on_sub = [&](moqt::ServedSubscription&) { EXPECT_TRUE(pub.on_subscribe(sh.served.back())); };
+  connect();
+  IngestFrame key;
+  key.kind = media::StreamKind::kVideo;
+  key.data = {0, 0, 0, 1, 0x65};
+  key.keyframe = true;
+  key.config = std::string("\x01\x42\xe0\x1f\xff\xe1\x00\x00\x01\x00\x00", 11);
+  key.width = 640;
+  key.height = 480;
+  pub.add(IngestFrame(key));
+
+  RecordingSubscription catalog;
+  moqt::SubscribeOptions o;
+  o.filter = moqt::SubscribeFilter::largest();
+  auto sub = client->subscribe(track("live", "catalog"), o, &catalog);
+  run();
+  ASSERT_EQ(catalog.objects.size(), 1u);
+  auto first = media::parse_catalog(text(catalog.objects[0].payload));
+  ASSERT_TRUE(first) << first.error().what;
+  EXPECT_EQ(first->tracks.at(0).width, 640u);
+
+  key.config = std::string("\x01\x64\x00\x28\xff\xe1\x00\x00\x01\x00\x00", 11);
+  key.width = 1280;
+  key.height = 720;
+  key.pts_ns = 1'000'000'000;
+  pub.add(IngestFrame(key));
+  run();
+  ASSERT_EQ(catalog.objects.size(), 2u);
+  auto second = media::parse_catalog(text(catalog.objects[1].payload));
+  ASSERT_TRUE(second) << second.error().what;
+  EXPECT_EQ(second->tracks.at(0).width, 1280u);
+  EXPECT_EQ(second->tracks.at(0).height, 720u);
+  EXPECT_EQ(second->tracks.at(0).codec, "avc1.640028");
+}
+
+INSTANTIATE_TEST_SUITE_P(Drafts, LivePublisherSessionTest, ::testing::Values("moqt-18", "moqt-20"));
 
 }  // namespace
 }  // namespace kinetic::webrtc

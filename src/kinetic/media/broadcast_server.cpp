@@ -1,16 +1,44 @@
 #include "kinetic/media/broadcast_server.hpp"
 
+#include <algorithm>
+
 #include "kinetic/wire/error_codes.hpp"
 
 namespace kinetic::media {
 
+namespace {
+
+bool active(const moqt::ServedSubscription& s) {
+  return s.state() != moqt::RequestState::kDone && s.state() != moqt::RequestState::kFailed;
+}
+
+}  // namespace
+
+void BroadcastServer::set_catalog(SharedBytes json) {
+  const bool changed =
+      catalog_.size() > 0 && (catalog_.size() != json.size() ||
+                              !std::equal(catalog_.data(), catalog_.data() + catalog_.size(), json.data()));
+  catalog_ = std::move(json);
+  if (!changed) return;
+  ++catalog_group_;
+  std::erase_if(catalog_subs_, [](const auto& s) { return !active(*s); });
+  for (auto& sub : catalog_subs_) write_catalog(*sub);
+}
+
 void BroadcastServer::serve_catalog(const std::shared_ptr<moqt::ServedSubscription>& sub) {
   moqt::TrackInfo info;
-  info.largest = moqt::Location{0, 0};
+  info.largest = moqt::Location{catalog_group_, 0};
   // The catalog outranks media, so a subscriber can start decoding as soon as possible.
   info.publisher_priority = 0;
   sub->accept(info);
-  if (auto* w = sub->open_subgroup({0, 0, 0, false, true})) {
+  write_catalog(*sub);
+  catalog_subs_.push_back(sub);
+}
+
+void BroadcastServer::write_catalog(moqt::ServedSubscription& sub) const {
+  // Whatever the subscriber's filter: nothing plays without the catalog.
+  if (!sub.sending()) return;
+  if (auto* w = sub.open_subgroup({catalog_group_, 0, 0, false, true})) {
     w->write(0, catalog_);
     w->finish();
   }
@@ -49,13 +77,16 @@ void BroadcastServer::deliver(moqt::ServedSubscription& sub, const BroadcastObje
 }
 
 void BroadcastServer::end(std::string_view reason) {
-  for (auto& [track, list] : subs_) {
-    for (auto& sub : list) {
-      if (sub->state() == moqt::RequestState::kActive) {
-        sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), reason);
-      }
+  auto finish = [&](const std::shared_ptr<moqt::ServedSubscription>& sub) {
+    if (sub->state() == moqt::RequestState::kActive) {
+      sub->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), reason);
     }
+  };
+  for (auto& [track, list] : subs_) {
+    for (auto& sub : list) finish(sub);
   }
+  for (auto& sub : catalog_subs_) finish(sub);
+  catalog_subs_.clear();
   subs_.clear();
   current_group_.clear();
 }

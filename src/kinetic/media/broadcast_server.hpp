@@ -20,16 +20,19 @@ namespace kinetic::media {
 
 class BroadcastServer {
  public:
-  // The catalog JSON every later catalog subscriber gets.
-  void set_catalog(SharedBytes json) { catalog_ = std::move(json); }
-  // Accepts a subscription to the catalog track and sends it the catalog.
+  // The catalog JSON every later catalog subscriber gets. One that differs from the last is also
+  // sent to the catalog subscriptions still open, as the next group (MSF: each group an
+  // independent catalog), so a viewer already watching learns of a new resolution.
+  void set_catalog(SharedBytes json);
+  // Accepts a subscription to the catalog track and sends it the current catalog.
   void serve_catalog(const std::shared_ptr<moqt::ServedSubscription>& sub);
   // Accepts a subscription to media track `track` (naming the newest object so far) and sends
   // it the current group.
   void serve_track(std::size_t track, const std::shared_ptr<moqt::ServedSubscription>& sub);
   // Sends an object to its track's subscriptions and keeps it for joiners while its group lasts.
   void send(const BroadcastObject& obj);
-  // Ends every active subscription with PUBLISH_DONE (TRACK_ENDED) and forgets them all.
+  // Ends every active subscription, the catalog's too, with PUBLISH_DONE (TRACK_ENDED) and
+  // forgets them all.
   void end(std::string_view reason);
 
   [[nodiscard]] std::optional<moqt::Location> largest(std::size_t track) const;
@@ -37,8 +40,11 @@ class BroadcastServer {
 
  private:
   static void deliver(moqt::ServedSubscription& sub, const BroadcastObject& obj);
+  void write_catalog(moqt::ServedSubscription& sub) const;
 
   SharedBytes catalog_;
+  std::uint64_t catalog_group_ = 0;
+  std::vector<std::shared_ptr<moqt::ServedSubscription>> catalog_subs_;
   std::map<std::size_t, std::vector<std::shared_ptr<moqt::ServedSubscription>>> subs_;
   std::map<std::size_t, moqt::Location> largest_;
   std::map<std::size_t, std::vector<BroadcastObject>> current_group_;

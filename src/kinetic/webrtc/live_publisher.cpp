@@ -116,7 +116,8 @@ void LivePublisher::add(IngestFrame&& frame) {
   }
   if (video && frame.keyframe && !frame.config.empty() && frame.config != config_) {
     // The sender changed its SPS/PPS (a new resolution): the group this keyframe starts carries the
-    // new configuration, and subscriptions from now on get a catalog that names it.
+    // new configuration, and the catalog names it: for subscriptions from now on, and as the
+    // catalog track's next group for those already open.
     spdlog::info("whip: H.264 configuration changed ({}x{})", frame.width, frame.height);
     config_ = frame.config;
     broadcast_->set_config(0, frame.config, frame.width, frame.height);
