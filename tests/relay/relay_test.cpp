@@ -55,6 +55,22 @@ class RelayTest : public testing::RelayFixture {
     publish_bytes(group, object, SharedBytes::copy(std::string(size, static_cast<char>('a' + (group + object) % 26))));
   }
 
+  // A subscriber of live/video, and objects 0-3 of group 0 published to it: the relay caches them.
+  struct Viewer {
+    Client client;
+    std::unique_ptr<RecordingSubscription> rec = std::make_unique<RecordingSubscription>();
+    std::shared_ptr<moqt::Subscription> sub;
+  };
+  Viewer viewer_of_group_0() {
+    Viewer v;
+    v.client = connect();
+    v.sub = v.client.session->subscribe(track("live", "video"), {}, v.rec.get());
+    EXPECT_TRUE(loop.run_until([&] { return v.rec->ok; }, 1s));
+    for (std::uint64_t o = 0; o < 4; ++o) publish(0, o);
+    loop.run_for(100ms);
+    return v;
+  }
+
   RelayConfig config = small_queues();
   RelayMetrics metrics;
   Relay relay{loop, config, metrics};
@@ -811,12 +827,7 @@ TEST_P(RelayTest, ALostUpstreamLinkIsReconnectedAndLocalNamespacesAnnouncedAgain
 TEST_P(RelayTest, RangeFiltersLimitWhatEachSubscriberGetsIncludingALateJoinerFromTheCache) {
   if (GetParam() == "moqt-18") GTEST_SKIP() << "draft-18 has no Range Filters";
   auto pub = publisher();
-  auto plain = connect();
-  RecordingSubscription everything;
-  auto h1 = plain.session->subscribe(track("live", "video"), {}, &everything);
-  ASSERT_TRUE(loop.run_until([&] { return everything.ok; }, 1s));
-  for (std::uint64_t o = 0; o < 4; ++o) publish(0, o);
-  loop.run_for(100ms);
+  auto plain = viewer_of_group_0();
 
   // Joins while group 0 is cached: objects 0 and 1 of it, then of every later group.
   auto filtered = connect();
@@ -830,7 +841,7 @@ TEST_P(RelayTest, RangeFiltersLimitWhatEachSubscriberGetsIncludingALateJoinerFro
   for (std::uint64_t o = 0; o < 4; ++o) publish(1, o);
   loop.run_for(200ms);
 
-  EXPECT_EQ(everything.objects.size(), 9u);
+  EXPECT_EQ(plain.rec->objects.size(), 9u);
   ASSERT_EQ(some.objects.size(), 4u);
   const moqt::Location want[] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
   for (std::size_t i = 0; i < 4; ++i) {
@@ -844,12 +855,7 @@ TEST_P(RelayTest, RangeFiltersLimitWhatEachSubscriberGetsIncludingALateJoinerFro
 TEST_P(RelayTest, FetchRangeFiltersApplyToTheCacheAndGoUpstream) {
   if (GetParam() == "moqt-18") GTEST_SKIP() << "draft-18 has no Range Filters";
   auto pub = publisher();
-  auto plain = connect();
-  RecordingSubscription everything;
-  auto h1 = plain.session->subscribe(track("live", "video"), {}, &everything);
-  ASSERT_TRUE(loop.run_until([&] { return everything.ok; }, 1s));
-  for (std::uint64_t o = 0; o < 4; ++o) publish(0, o);
-  loop.run_for(100ms);
+  auto plain = viewer_of_group_0();
 
   const std::vector<moqt::RangeFilter> middle{{moqt::RangeField::kObjectId, 0, 0, {{1, 2}}}};
   auto asker = connect();
