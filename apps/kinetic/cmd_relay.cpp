@@ -7,19 +7,20 @@
 // loopback only unless told --public. With --workers N it serves the port from N threads
 // (relay_workers.hpp). SIGINT / SIGTERM close every session and exit 0.
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
-#include <random>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "cli_support.hpp"
 #include "command.hpp"
-#include "kinetic/relay/metrics_server.hpp"
 #include "kinetic/auth/token_verifier.hpp"
+#include "kinetic/relay/metrics_server.hpp"
 #include "kinetic/relay/relay.hpp"
 #include "kinetic/relay/relay_auth.hpp"
 #include "kinetic/relay/relay_config.hpp"
@@ -151,14 +152,10 @@ int run_relay(const relay::RelayFlags& flags) {
   if (!config.auth_keys.empty()) {
     std::cout << "auth: tokens required (JWT or CAT) for every session and request; keys from "
               << config.auth_keys.size() << " file(s)";
-    const auto list = [](const std::vector<std::string>& names) {
-      std::string out;
-      for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-      return out;
-    };
-    if (!config.auth_issuers.empty()) std::cout << "; issuers " << list(config.auth_issuers);
+    if (!config.auth_issuers.empty())
+      std::cout << fmt::format("; issuers {}", fmt::join(config.auth_issuers, ", "));
     if (!config.auth_audiences.empty()) {
-      std::cout << "; audience " << list(config.auth_audiences);
+      std::cout << fmt::format("; audience {}", fmt::join(config.auth_audiences, ", "));
     } else {
       std::cout << "; tokens with aud refused (no --auth-audience)";
     }

@@ -5,6 +5,7 @@
 //   kinetic token verify --key relay-1.pub.jwk TOKEN
 // JWTs carry moq-dev's root / put / get claims; CATs carry draft-ietf-moq-c4m "moqt" scopes
 // (--scope; --root/--publish/--subscribe turn into scopes too). The token goes to stdout.
+#include <fmt/ranges.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -202,10 +203,7 @@ int run_verify(const TokenOptions& o) {
   std::cout << "valid, key '" << grants->key_id << "'";
   if (!grants->subject.empty()) std::cout << ", subject '" << grants->subject << "'";
   if (!grants->issuer.empty()) std::cout << ", issuer '" << grants->issuer << "'";
-  if (grants->audiences) {
-    for (std::size_t i = 0; i < grants->audiences->size(); ++i)
-      std::cout << (i == 0 ? ", audience '" : ", '") << (*grants->audiences)[i] << "'";
-  }
+  if (grants->audiences) std::cout << fmt::format(", audience '{}'", fmt::join(*grants->audiences, "', '"));
   if (grants->expires_at) std::cout << ", expires in " << (*grants->expires_at - now_seconds()) << " s";
   std::cout << "\n";
   if (grants->scopes.empty()) std::cout << "  grants nothing\n";

@@ -58,9 +58,7 @@ void BroadcastServer::send(const BroadcastObject& obj) {
   if (obj.new_group) group.clear();
   group.push_back(obj);
   auto& list = subs_[obj.track];
-  std::erase_if(list, [](const auto& s) {
-    return s->state() == moqt::RequestState::kDone || s->state() == moqt::RequestState::kFailed;
-  });
+  std::erase_if(list, [](const auto& s) { return !active(*s); });
   for (auto& sub : list) deliver(*sub, obj);
 }
 

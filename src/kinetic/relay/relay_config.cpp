@@ -247,8 +247,8 @@ std::string validate(const RelayConfig& c) {
   if (c.auth_keys.empty() && !(c.auth_issuers.empty() && c.auth_audiences.empty()))
     return "auth_issuers / auth_audiences check tokens, and no auth_keys (--auth-key) are given to verify "
            "them";
-  for (const auto& names : {c.auth_issuers, c.auth_audiences}) {
-    for (const auto& n : names) {
+  for (const auto* names : {&c.auth_issuers, &c.auth_audiences}) {
+    for (const auto& n : *names) {
       if (n.empty()) return "auth_issuers / auth_audiences: an empty name";
     }
   }
