@@ -24,6 +24,20 @@ inline SharedBytes bytes(std::string_view s) { return SharedBytes::copy(s); }
 inline std::string text(const SharedBytes& b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 inline FullTrackName track(std::string ns, std::string name) { return {{{std::move(ns)}}, std::move(name)}; }
 
+// The two ends of a test session: a client dialling `path` at `authority`, and a server.
+inline SessionOptions client_options(std::string path = "/moq", std::string authority = {}) {
+  SessionOptions o;
+  o.perspective = Perspective::kClient;
+  o.path = std::move(path);
+  o.authority = std::move(authority);
+  return o;
+}
+inline SessionOptions server_options() {
+  SessionOptions o;
+  o.perspective = Perspective::kServer;
+  return o;
+}
+
 struct RecordingSessionHandler : moqt::SessionHandler {
   void on_ready(Session&) override { ready = true; }
   void on_closed(Session&, std::uint64_t c, std::string_view r) override {
@@ -124,9 +138,7 @@ class MoqtTest : public ::testing::TestWithParam<std::string> {
     auto config = transport::memory::LinkConfig{};
     config.protocol = GetParam();
     auto pair = network.pair(config);
-    SessionOptions so;
-    so.perspective = Perspective::kServer;
-    server = Session::create(pair.server, so, &sh);
+    server = Session::create(pair.server, server_options(), &sh);
     pair.client->set_handler(&raw);
     run(50ms);
     return pair.client;
@@ -135,13 +147,9 @@ class MoqtTest : public ::testing::TestWithParam<std::string> {
   void connect(transport::memory::LinkConfig config = {}, bool wait = true) {
     config.protocol = GetParam();
     auto pair = network.pair(config);
-    SessionOptions co;
-    co.perspective = Perspective::kClient;
-    co.path = "/moq";
-    co.authority = "relay.example";
+    SessionOptions co = client_options("/moq", "relay.example");
     co.setup_tokens.push_back({1, "secret"});
-    SessionOptions so;
-    so.perspective = Perspective::kServer;
+    SessionOptions so = server_options();
     so.max_incoming_requests = max_incoming;
     if (tune_server) tune_server(so);
     client = Session::create(pair.client, co, &ch);

@@ -31,10 +31,7 @@ class RelayFixture : public ::testing::TestWithParam<std::string> {
     link.protocol = GetParam();
     auto pair = network.pair(link);
     Client c;
-    moqt::SessionOptions o;
-    o.perspective = moqt::Perspective::kClient;
-    o.path = "/moq";
-    c.session = moqt::Session::create(pair.client, o, c.handler.get());
+    c.session = moqt::Session::create(pair.client, moqt::testing::client_options(), c.handler.get());
     EXPECT_TRUE(r.accept(pair.server));
     EXPECT_TRUE(loop.run_until([&] { return c.handler->ready; }, 1s));
     return c;

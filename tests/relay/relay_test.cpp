@@ -55,6 +55,20 @@ class RelayTest : public testing::RelayFixture {
     publish_bytes(group, object, SharedBytes::copy(std::string(size, static_cast<char>('a' + (group + object) % 26))));
   }
 
+  // `pub` answers every FETCH with objects 0 to n-1 of group 0 ("old") and ends it.
+  static void answer_fetches(Client& pub, std::uint64_t n) {
+    pub.handler->on_fetch_fn = [n](moqt::ServedFetch& f) {
+      f.accept({false, {0, n - 1}, moqt::GroupOrder::kAscending});
+      for (std::uint64_t o = 0; o < n; ++o) {
+        moqt::Object obj;
+        obj.object_id = o;
+        obj.payload = SharedBytes::copy(std::string("old"));
+        f.write(obj);
+      }
+      f.finish();
+    };
+  }
+
   // A subscriber of live/video, and objects 0-3 of group 0 published to it: the relay caches them.
   struct Viewer {
     Client client;
@@ -619,18 +633,7 @@ TEST_P(RelayTest, TenSubscribersAtTheEdgeMakeOneSubscriptionAtEachHop) {
   ASSERT_TRUE(loop.run_until([&] { return status.ok || status.error.has_value(); }, 1s));
   EXPECT_TRUE(status.error.has_value()) << "the publisher's own answer (it serves no TRACK_STATUS) comes back";
   EXPECT_EQ(requests_of(pub, moqt::RequestKind::kTrackStatus), 1u);
-  pub.handler->on_fetch_fn = [](moqt::ServedFetch& f) {
-    moqt::FetchOkInfo info;
-    info.end_location = {0, 1};
-    f.accept(info);
-    for (std::uint64_t o = 0; o < 2; ++o) {
-      moqt::Object obj;
-      obj.object_id = o;
-      obj.payload = SharedBytes::copy(std::string("old"));
-      f.write(obj);
-    }
-    f.finish();
-  };
+  answer_fetches(pub, 2);
   RecordingFetch fetch;
   auto f = asker.session->fetch({track("live", "archive"), {0, 0}, 0, std::nullopt}, &fetch);
   ASSERT_TRUE(loop.run_until([&] { return fetch.complete.has_value(); }, 1s));
@@ -870,16 +873,7 @@ TEST_P(RelayTest, FetchRangeFiltersApplyToTheCacheAndGoUpstream) {
   EXPECT_TRUE(pub.handler->fetches.empty()) << "served from the cache";
 
   // Nothing cached for this track: the FETCH goes to the publisher with its filters.
-  pub.handler->on_fetch_fn = [](moqt::ServedFetch& f) {
-    f.accept({false, {0, 3}, moqt::GroupOrder::kAscending});
-    for (std::uint64_t o = 0; o < 4; ++o) {
-      moqt::Object obj;
-      obj.object_id = o;
-      obj.payload = SharedBytes::copy(std::string("old"));
-      f.write(obj);
-    }
-    f.finish();
-  };
+  answer_fetches(pub, 4);
   RecordingFetch archive;
   auto f2 = asker.session->fetch({track("live", "archive"), {0, 0}, 0, std::nullopt}, &archive,
                                  moqt::kDefaultPriority, {}, middle);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../moqt/moqt_fixture.hpp"
 #include "h264_samples.hpp"
 #include "kinetic/transport/memory/memory_network.hpp"
 #include "kinetic/transport/memory/simulated_loop.hpp"
@@ -63,14 +64,9 @@ class BroadcastSubscriberTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto pair = network_.pair();
-    moqt::SessionOptions client;
-    client.perspective = moqt::Perspective::kClient;
-    client.path = "/moq";
-    client.authority = "relay.test";
-    moqt::SessionOptions server;
-    server.perspective = moqt::Perspective::kServer;
-    subscribing_ = moqt::Session::create(pair.client, client, &subscriber_end_);
-    publishing_ = moqt::Session::create(pair.server, server, &publisher_end_);
+    subscribing_ = moqt::Session::create(pair.client, moqt::testing::client_options("/moq", "relay.test"),
+                                         &subscriber_end_);
+    publishing_ = moqt::Session::create(pair.server, moqt::testing::server_options(), &publisher_end_);
     ASSERT_TRUE(subscribing_ && publishing_);
     ASSERT_TRUE(loop_.run_until([&] { return subscriber_end_.ready && publisher_end_.ready; }, 1s));
   }

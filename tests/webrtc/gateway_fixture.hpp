@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "../moqt/moqt_fixture.hpp"
 #include "../process_fixture.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/transport/inproc/inproc_session.hpp"
@@ -150,14 +151,9 @@ class InProcessGateway : public ::testing::Test {
       transport::inproc::InprocOptions link;
       link.protocol = "moqt-20";
       auto [client, server] = transport::inproc::InprocSession::make_pair(loop_, loop_, link);
-      moqt::SessionOptions co;
-      co.perspective = moqt::Perspective::kClient;
-      co.path = "/moq";
-      co.authority = "relay.test";
-      moqt::SessionOptions so;
-      so.perspective = moqt::Perspective::kServer;
-      client_ = moqt::Session::create(client, co, gateway_.get());
-      server_ = moqt::Session::create(server, so, &relay_);
+      client_ =
+          moqt::Session::create(client, moqt::testing::client_options("/moq", "relay.test"), gateway_.get());
+      server_ = moqt::Session::create(server, moqt::testing::server_options(), &relay_);
       gateway_->attach(client_);
     });
     if (!made || !client_ || !server_) return ::testing::AssertionFailure() << "no relay session";
