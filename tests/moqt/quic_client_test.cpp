@@ -34,7 +34,7 @@ TEST(QuicClientTest, SubscribesAndReceivesObjectsOverLoopback) {
   RecordingSessionHandler server_handler;
   std::vector<std::shared_ptr<Session>> server_sessions;
   server_handler.on_sub = [](ServedSubscription& s) {
-    s.accept({Location{0, 0}, GroupOrder::kAscending, 128, {}, {}});
+    s.accept({Location{0, 0}, GroupOrder::kAscending, 128, {}, {}, false});
     for (std::uint64_t g = 1; g <= 3; ++g) {
       auto* w = s.open_subgroup({g, 0});
       ASSERT_NE(w, nullptr);

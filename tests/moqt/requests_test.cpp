@@ -23,6 +23,21 @@ class RequestsTest : public MoqtTest {
       w->finish();
     }
   }
+  // What the publisher hears of a subscription's REQUEST_UPDATEs.
+  struct NewGroupAsks : ServedSubscriptionHandler {
+    void on_update(ServedSubscription&) override { ++updates; }
+    void on_new_group_request(ServedSubscription&, std::uint64_t next_group) override {
+      asked.push_back(next_group);
+    }
+    int updates = 0;
+    std::vector<std::uint64_t> asked;
+  };
+  static TrackInfo dynamic_track(std::optional<Location> largest) {
+    TrackInfo info;
+    info.largest = largest;
+    info.dynamic_groups = true;
+    return info;
+  }
 };
 
 TEST_P(RequestsTest, SubscribeDeliversObjectsInOrderWithinASubgroup) {
@@ -30,7 +45,9 @@ TEST_P(RequestsTest, SubscribeDeliversObjectsInOrderWithinASubgroup) {
   config.to_client.loss = 0.2;
   config.to_client.reorder = 0.2;
   connect(config);
-  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{4, 9}, GroupOrder::kAscending, 100, {}, {}}); };
+  sh.on_sub = [](ServedSubscription& s) {
+    s.accept({Location{4, 9}, GroupOrder::kAscending, 100, {}, {}, false});
+  };
   RecordingSubscription rs;
   auto sub = client->subscribe(track("live", "video"), {}, &rs);
   run();
@@ -87,7 +104,9 @@ TEST_P(RequestsTest, AsyncAcceptAndRedirect) {
 
 TEST_P(RequestsTest, FiltersReachThePublisherAndSelectObjects) {
   connect();
-  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}}); };
+  sh.on_sub = [](ServedSubscription& s) {
+    s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}, false});
+  };
   struct Case {
     SubscribeFilter filter;
     Location first_in;
@@ -169,6 +188,100 @@ TEST_P(RequestsTest, UpdatesWaitWithinThePeersMaxRequestUpdates) {
   EXPECT_FALSE(sh.closed);
 }
 
+// NEW_GROUP_REQUEST in a SUBSCRIBE is for the publisher to read from the options; DYNAMIC_GROUPS
+// comes back in SUBSCRIBE_OK as the flag, not as a property Kinetic does not know.
+TEST_P(RequestsTest, NewGroupRequestAndDynamicGroupsCrossTheSubscribe) {
+  connect();
+  sh.on_sub = [](ServedSubscription& s) {
+    s.accept({Location{4, 9}, GroupOrder::kAscending, 128, {}, {}, s.track().name == "dynamic"});
+  };
+  SubscribeOptions ask;
+  ask.new_group_request = 7;
+  RecordingSubscription dynamic, fixed;
+  auto a = client->subscribe(track("live", "dynamic"), ask, &dynamic);
+  auto b = client->subscribe(track("live", "fixed"), {}, &fixed);
+  run();
+  ASSERT_TRUE(dynamic.ok);
+  ASSERT_TRUE(fixed.ok);
+  ASSERT_EQ(sh.served.size(), 2u);
+  EXPECT_EQ(sh.served[0]->options().new_group_request, std::optional<std::uint64_t>(7));
+  EXPECT_EQ(sh.served[1]->options().new_group_request, std::nullopt);
+  EXPECT_TRUE(dynamic.info.dynamic_groups);
+  EXPECT_TRUE(a->info().dynamic_groups);
+  EXPECT_TRUE(dynamic.info.track_properties.empty());
+  EXPECT_FALSE(fixed.info.dynamic_groups);
+  EXPECT_FALSE(b->info().dynamic_groups);
+}
+
+// The draft forbids NEW_GROUP_REQUEST in a REQUEST_UPDATE for a track without DYNAMIC_GROUPS.
+TEST_P(RequestsTest, RequestNewGroupIsRefusedWithoutDynamicGroups) {
+  connect();
+  NewGroupAsks asks;
+  sh.on_sub = [&](ServedSubscription& s) {
+    s.set_handler(&asks);
+    s.accept({Location{4, 9}, GroupOrder::kAscending, 128, {}, {}, false});
+  };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.ok);
+  EXPECT_FALSE(sub->request_new_group());
+  run();
+  EXPECT_EQ(asks.updates, 0);
+  EXPECT_TRUE(asks.asked.empty());
+  EXPECT_FALSE(sh.closed);
+}
+
+// The ask names the group after the largest one the subscriber knows, from SUBSCRIBE_OK or from
+// objects received since; it is sent once, not repeated by later updates.
+TEST_P(RequestsTest, RequestNewGroupNamesTheGroupAfterTheLargestKnown) {
+  connect();
+  NewGroupAsks asks;
+  sh.on_sub = [&](ServedSubscription& s) {
+    s.set_handler(&asks);
+    s.accept(dynamic_track(Location{4, 9}));
+  };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.ok);
+  ASSERT_TRUE(sub->request_new_group());
+  EXPECT_EQ(sub->options().new_group_request, std::nullopt);
+  run();
+  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{5}));
+  ASSERT_EQ(sh.served.size(), 1u);
+  publish_groups(*sh.served[0], 5, 3, 1);
+  run();
+  ASSERT_EQ(sub->largest_received(), (Location{7, 0}));
+  ASSERT_TRUE(sub->request_new_group());
+  run();
+  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{5, 8}));
+  auto o = sub->options();
+  o.subscriber_priority = 9;
+  ASSERT_TRUE(sub->update(o));
+  run();
+  EXPECT_EQ(asks.updates, 3);
+  EXPECT_EQ(sh.served[0]->options().subscriber_priority, 9);
+  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{5, 8}));
+}
+
+TEST_P(RequestsTest, RequestNewGroupKnowingNoGroupAsksForZero) {
+  connect();
+  NewGroupAsks asks;
+  sh.on_sub = [&](ServedSubscription& s) {
+    s.set_handler(&asks);
+    s.accept(dynamic_track(std::nullopt));
+  };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  ASSERT_TRUE(rs.ok);
+  ASSERT_FALSE(rs.info.largest.has_value());
+  ASSERT_TRUE(sub->request_new_group());
+  run();
+  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{0}));
+}
+
 TEST_P(RequestsTest, TooManyUnansweredUpdatesCloseTheSession) {
   if (GetParam() == "moqt-18") GTEST_SKIP() << "MAX_REQUEST_UPDATES is a draft-20 option";
   tune_server = [](SessionOptions& o) { o.max_request_updates = 2; };
@@ -192,7 +305,9 @@ TEST_P(RequestsTest, TooManyUnansweredUpdatesCloseTheSession) {
 TEST_P(RequestsTest, FailedUpdateEndsTheSubscription) {
   if (GetParam() == "moqt-18") GTEST_SKIP() << "no draft-18 update can carry an invalid range";
   connect();
-  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{10, 0}, GroupOrder::kAscending, 128, {}, {}}); };
+  sh.on_sub = [](ServedSubscription& s) {
+    s.accept({Location{10, 0}, GroupOrder::kAscending, 128, {}, {}, false});
+  };
   RecordingSubscription rs;
   auto sub = client->subscribe(track("live", "v"), {}, &rs);
   run();
@@ -298,7 +413,8 @@ TEST_P(RequestsTest, PublishFlow) {
     void on_accepted(ServedSubscription&) override { accepted = true; }
     bool accepted = false;
   } accepted;
-  auto pub = client->publish(track("live", "cam"), {Location{0, 0}, GroupOrder::kAscending, 7, {}, {}}, &accepted);
+  auto pub = client->publish(track("live", "cam"), {Location{0, 0}, GroupOrder::kAscending, 7, {}, {}, false},
+                             &accepted);
   run();
   ASSERT_EQ(sh.published.size(), 1u);
   EXPECT_TRUE(sh.published[0]->publisher_initiated());
@@ -313,6 +429,28 @@ TEST_P(RequestsTest, PublishFlow) {
   ASSERT_EQ(rs.objects.size(), 1u);
   EXPECT_EQ(text(rs.objects[0].payload), "frame");
   EXPECT_TRUE(rs.done);
+}
+
+// A PUBLISH says DYNAMIC_GROUPS too, so its subscriber may ask on the PUBLISH's stream; on
+// draft-18 an ask can already ride in PUBLISH_OK (later drafts' REQUEST_OK has no such parameter).
+TEST_P(RequestsTest, PublishedTrackWithDynamicGroupsTakesNewGroupRequests) {
+  connect();
+  RecordingSubscription rs;
+  SubscribeOptions ask;
+  ask.new_group_request = 3;
+  sh.on_pub = [&](Subscription& s) { s.accept(&rs, ask); };
+  NewGroupAsks asks;
+  auto pub = client->publish(track("live", "cam"), dynamic_track(Location{2, 0}), &asks);
+  run();
+  ASSERT_EQ(sh.published.size(), 1u);
+  auto& sub = *sh.published[0];
+  EXPECT_TRUE(sub.info().dynamic_groups);
+  EXPECT_EQ(pub->options().new_group_request,
+            GetParam() == "moqt-18" ? std::optional<std::uint64_t>(3) : std::nullopt);
+  ASSERT_TRUE(sub.request_new_group());
+  run();
+  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{3}));
+  EXPECT_FALSE(ch.closed);
 }
 
 TEST_P(RequestsTest, PublishRefusedByDefault) {
@@ -358,7 +496,9 @@ TEST_P(RequestsTest, StandaloneFetch) {
 
 TEST_P(RequestsTest, JoiningFetchRangesFollowTheSubscription) {
   connect();
-  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{20, 3}, GroupOrder::kAscending, 128, {}, {}}); };
+  sh.on_sub = [](ServedSubscription& s) {
+    s.accept({Location{20, 3}, GroupOrder::kAscending, 128, {}, {}, false});
+  };
   std::vector<FetchRange> seen;
   sh.on_fetch_fn = [&](ServedFetch& f) {
     seen.push_back(f.range());
@@ -399,7 +539,7 @@ TEST_P(RequestsTest, TrackStatusReportsTheLargestLocation) {
   connect();
   sh.on_req = [](IncomingRequest& r) {
     EXPECT_EQ(r.kind(), RequestKind::kTrackStatus);
-    r.accept({Location{9, 9}, GroupOrder::kDescending, 50, {}, {}});
+    r.accept({Location{9, 9}, GroupOrder::kDescending, 50, {}, {}, false});
   };
   RecordingRequest rr;
   auto req = client->track_status(track("live", "v"), &rr);

@@ -173,7 +173,9 @@ TEST_P(ServedSubscriptionTest, GoawayOnOneSubscriptionMovesOnlyIt) {
 // either, so they are refused before anything is sent.
 TEST_P(ServedSubscriptionTest, LocationFiltersOfDraft20) {
   connect();
-  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}}); };
+  sh.on_sub = [](ServedSubscription& s) {
+    s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}, false});
+  };
   const bool d20 = GetParam() == "moqt-20";
   struct Case {
     SubscribeFilter filter;
@@ -224,7 +226,9 @@ TEST_P(ServedSubscriptionTest, LocationFiltersOfDraft20) {
 
 TEST_P(ServedSubscriptionTest, RangesEndingBeforeTheyStartAreInvalid) {
   connect();
-  sh.on_sub = [](ServedSubscription& s) { s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}}); };
+  sh.on_sub = [](ServedSubscription& s) {
+    s.accept({Location{10, 5}, GroupOrder::kAscending, 128, {}, {}, false});
+  };
   RecordingSubscription a, b;
   SubscribeOptions o;
   o.filter = SubscribeFilter::range({5, 0}, 4);

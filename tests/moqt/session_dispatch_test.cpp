@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "kinetic/wire/byte_writer.hpp"
+#include "kinetic/wire/data_object.hpp"
 #include "moqt_fixture.hpp"
 
 namespace kinetic::moqt::testing {
@@ -62,6 +63,19 @@ class SessionDispatchTest : public MoqtTest {
     // The client learns the same code from the transport.
     EXPECT_TRUE(ch.closed);
     EXPECT_EQ(ch.code, code(e));
+  }
+
+  void expect_client_closed(SessionError e) {
+    EXPECT_TRUE(ch.closed);
+    EXPECT_EQ(ch.code, code(e)) << ch.reason;
+    EXPECT_TRUE(sh.closed);
+    EXPECT_EQ(sh.code, code(e));
+  }
+  // Track properties no TrackInfo flag can produce: DYNAMIC_GROUPS is only 0 or 1.
+  static TrackInfo dynamic_groups_of_two() {
+    TrackInfo info;
+    info.track_properties.push_back(KeyValuePair::varint(wire::property::kDynamicGroups, 2));
+    return info;
   }
 
   RecordingSessionHandler bystander_client_handler, bystander_server_handler;
@@ -235,6 +249,43 @@ TEST_P(SessionDispatchTest, UpdateOfATrackStatusIsAViolation) {
   bytes.insert(bytes.end(), more.begin(), more.end());
   raw_request(bytes);
   expect_server_closed(SessionError::kProtocolViolation);
+}
+
+TEST_P(SessionDispatchTest, DynamicGroupsAboveOneInSubscribeOk) {
+  start_bystander();
+  connect();
+  sh.on_sub = [](ServedSubscription& s) { s.accept(dynamic_groups_of_two()); };
+  RecordingSubscription rs;
+  auto sub = client->subscribe(track("live", "v"), {}, &rs);
+  run();
+  expect_client_closed(SessionError::kProtocolViolation);
+  EXPECT_EQ(ch.reason, "DYNAMIC_GROUPS above 1");
+  EXPECT_FALSE(rs.ok);
+  expect_bystander_unharmed();
+}
+
+TEST_P(SessionDispatchTest, DynamicGroupsAboveOneInPublish) {
+  start_bystander();
+  connect();
+  sh.on_pub = [](Subscription&) { ADD_FAILURE() << "a PUBLISH with DYNAMIC_GROUPS=2 reached the handler"; };
+  auto pub = client->publish(track("live", "cam"), dynamic_groups_of_two(), nullptr);
+  run();
+  expect_server_closed(SessionError::kProtocolViolation);
+  EXPECT_EQ(sh.reason, "DYNAMIC_GROUPS above 1");
+  expect_bystander_unharmed();
+}
+
+TEST_P(SessionDispatchTest, DynamicGroupsAboveOneInRequestOk) {
+  start_bystander();
+  connect();
+  sh.on_req = [](IncomingRequest& r) { r.accept(dynamic_groups_of_two()); };
+  RecordingRequest rr;
+  auto req = client->track_status(track("live", "v"), &rr);
+  run();
+  expect_client_closed(SessionError::kProtocolViolation);
+  EXPECT_EQ(ch.reason, "DYNAMIC_GROUPS above 1");
+  EXPECT_FALSE(rr.ok);
+  expect_bystander_unharmed();
 }
 
 INSTANTIATE_TEST_SUITE_P(Drafts, SessionDispatchTest, ::testing::Values("moqt-18", "moqt-20"), version_name);

@@ -231,11 +231,22 @@ bool Subscription::update(const SubscribeOptions& options) {
   if (wire::features(s->version_).setup_max_request_updates && limit > 0 && updates_in_flight_ >= limit) return false;
   if (s->impl_->unsendable(options)) return false;
   options_ = options;
+  options_.new_group_request.reset();  // an ask, not a state: later updates do not repeat it
   ++updates_in_flight_;
   auto& impl = *s->impl_;
   const auto rid = impl.take_request_id();
   impl.encoding_stream = stream_->id();
   return impl.send(stream_, wire::RequestUpdate{rid, impl.subscribe_parameters(options, wire::MessageType::kRequestUpdate)});
+}
+
+bool Subscription::request_new_group() {
+  // The draft forbids NEW_GROUP_REQUEST in REQUEST_UPDATE for a track without DYNAMIC_GROUPS.
+  if (!info_.dynamic_groups) return false;
+  auto known = largest_received_;
+  if (info_.largest && (!known || *known < *info_.largest)) known = info_.largest;
+  auto o = options_;
+  o.new_group_request = known ? known->group + 1 : 0;
+  return update(o);
 }
 
 void Subscription::unsubscribe() {

@@ -4,6 +4,7 @@
 
 #include "kinetic/moqt/session_streams.hpp"
 #include "kinetic/wire/byte_writer.hpp"
+#include "kinetic/wire/data_object.hpp"
 #include "kinetic/wire/data_stream_type.hpp"
 #include "kinetic/wire/varint.hpp"
 
@@ -434,6 +435,10 @@ wire::MessageParameters Session::Impl::subscribe_parameters(const SubscribeOptio
   if (o.group_order) p.group_order = static_cast<wire::GroupOrder>(*o.group_order);
   if (!o.forward) p.forward = false;
   if (o.delivery_timeout_ms) p.object_delivery_timeout = *o.delivery_timeout_ms;
+  if (m == wire::MessageType::kSubscribe || m == wire::MessageType::kRequestUpdate ||
+      m == wire::MessageType::kPublishOk || m == wire::MessageType::kSubscribeTracks) {
+    p.new_group_request = o.new_group_request;
+  }
   if (m != wire::MessageType::kRequestOk && m != wire::MessageType::kPublishOk) {
     p.authorization_tokens = encode_tokens(o.tokens);
   }
@@ -489,6 +494,7 @@ SubscribeOptions Session::Impl::subscribe_options(const wire::MessageParameters&
   o.forward = p.forward_or_default();
   if (p.object_delivery_timeout) o.delivery_timeout_ms = p.object_delivery_timeout;
   else if (p.subgroup_delivery_timeout) o.delivery_timeout_ms = p.subgroup_delivery_timeout;
+  o.new_group_request = p.new_group_request;
   o.filter = SubscribeFilter::from({0, 0});  // absent: unfiltered
   if (p.subscription_filter) {
     const auto& sf = *p.subscription_filter;
@@ -624,6 +630,7 @@ wire::KeyValueList Session::Impl::track_properties(const TrackInfo& info) {
   };
   set(0x0E, info.publisher_priority);                              // DEFAULT PUBLISHER PRIORITY
   set(0x22, static_cast<std::uint64_t>(info.group_order));         // DEFAULT PUBLISHER GROUP ORDER
+  if (info.dynamic_groups) set(wire::property::kDynamicGroups, 1);
   return props;
 }
 
@@ -634,9 +641,23 @@ TrackInfo Session::Impl::track_info(const wire::MessageParameters& p, const wire
   for (const auto& kv : props) {
     if (kv.type == 0x0E && kv.value <= 255) info.publisher_priority = static_cast<std::uint8_t>(kv.value);
     else if (kv.type == 0x22 && (kv.value == 1 || kv.value == 2)) info.group_order = static_cast<GroupOrder>(kv.value);
+    else if (kv.type == wire::property::kDynamicGroups)
+      info.dynamic_groups = kv.value == 1;
     else info.track_properties.push_back(kv);
   }
   return info;
+}
+
+bool Session::Impl::read_track_info(const wire::MessageParameters& p, const wire::KeyValueList& props,
+                                    TrackInfo& out) {
+  for (const auto& kv : props) {
+    if (kv.type == wire::property::kDynamicGroups && kv.value > 1) {
+      fail(SessionError::kProtocolViolation, "DYNAMIC_GROUPS above 1");
+      return false;
+    }
+  }
+  out = track_info(p, props);
+  return true;
 }
 
 }  // namespace kinetic::moqt

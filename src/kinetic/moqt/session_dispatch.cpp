@@ -112,7 +112,7 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
     sub->track_alias_ = m->track_alias;
     sub->track_ = m->track;
     sub->publisher_initiated_ = true;
-    sub->info_ = track_info(m->parameters, m->track_properties);
+    if (!read_track_info(m->parameters, m->track_properties, sub->info_)) return;
     sub->options_.tokens = tokens;
     sub->stream_ = stream;
     rs.target = sub;
@@ -257,7 +257,7 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
         return;
       }
       s.track_alias_ = ok->track_alias;
-      s.info_ = track_info(ok->parameters, ok->track_properties);
+      if (!read_track_info(ok->parameters, ok->track_properties, s.info_)) return;
       s.state_ = RequestState::kActive;
       by_alias[ok->track_alias] = *sub;
       auto keep = *sub;
@@ -354,6 +354,10 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
       }
       if (upd->parameters.object_delivery_timeout) s.options_.delivery_timeout_ms = next.delivery_timeout_ms;
       s.refresh_send_orders();
+      if (upd->parameters.new_group_request && s.handler_ != nullptr) {
+        s.handler_->on_new_group_request(s, *upd->parameters.new_group_request);
+        if (session.closed_) return;
+      }
       // Updates read together are answered together, after all of them applied (coalescing):
       // one REQUEST_OK each, and one on_update for the cumulative result.
       if (s.unanswered_updates_++ == 0) {
@@ -415,7 +419,9 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
     if (auto* ok = std::get_if<wire::RequestOk>(&message)) {
       if (r.state_ != RequestState::kPending) return unexpected();
       r.state_ = RequestState::kActive;
-      if (r.handler_ != nullptr) r.handler_->on_ok(r, track_info(ok->parameters, ok->track_properties));
+      TrackInfo info;
+      if (!read_track_info(ok->parameters, ok->track_properties, info)) return;
+      if (r.handler_ != nullptr) r.handler_->on_ok(r, info);
       return;
     }
     if (auto* err = std::get_if<wire::RequestError>(&message)) {

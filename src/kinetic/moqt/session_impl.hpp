@@ -111,6 +111,9 @@ struct Session::Impl {
                                                  std::vector<AuthToken> tokens);
   static wire::KeyValueList track_properties(const TrackInfo& info);
   static TrackInfo track_info(const wire::MessageParameters& p, const wire::KeyValueList& props);
+  // track_info, or false after closing the session for a property the draft makes a
+  // PROTOCOL_VIOLATION (DYNAMIC_GROUPS above 1).
+  bool read_track_info(const wire::MessageParameters& p, const wire::KeyValueList& props, TrackInfo& out);
 };
 
 }  // namespace kinetic::moqt

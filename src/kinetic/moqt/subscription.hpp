@@ -68,6 +68,10 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // REQUEST_UPDATE: new priority, filter, forward state. False when not active, or when the
   // peer's MAX_REQUEST_UPDATES (draft-20) updates are already waiting for an answer.
   bool update(const SubscribeOptions& options);
+  // REQUEST_UPDATE with NEW_GROUP_REQUEST (the largest group known plus one): asks the original
+  // publisher to begin a new group soon, e.g. for a keyframe to start decoding at. False when the
+  // track has no DYNAMIC_GROUPS or the update cannot go out (see update()).
+  bool request_new_group();
   // Ends the subscription: the request stream is reset (CANCELLED) and data that still
   // arrives for it is dropped.
   void unsubscribe();
@@ -105,6 +109,12 @@ class ServedSubscriptionHandler {
   virtual void on_error(ServedSubscription& sub, const RequestErrorInfo& error) { (void)sub; (void)error; }
   // REQUEST_UPDATE changed the subscriber's preferences (already applied to send orders).
   virtual void on_update(ServedSubscription& sub) { (void)sub; }
+  // NEW_GROUP_REQUEST in a REQUEST_UPDATE: `next_group` is the subscriber's largest group plus
+  // one, 0 when it knows none. (One in the SUBSCRIBE is in options().new_group_request.)
+  virtual void on_new_group_request(ServedSubscription& sub, std::uint64_t next_group) {
+    (void)sub;
+    (void)next_group;
+  }
   // The subscriber cancelled or the session ended; stop sending.
   virtual void on_cancelled(ServedSubscription& sub) { (void)sub; }
 };

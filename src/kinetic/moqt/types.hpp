@@ -120,6 +120,10 @@ struct SubscribeOptions {
   bool forward = true;
   std::optional<std::uint64_t> delivery_timeout_ms;  // OBJECT_DELIVERY_TIMEOUT
   std::vector<AuthToken> tokens;
+  // NEW_GROUP_REQUEST in a SUBSCRIBE (PUBLISH_OK in draft-18): the largest group the subscriber
+  // knows plus one, 0 for none. An original publisher with dynamic groups begins a new group
+  // soon after; one without ignores it. Later asks go through Subscription::request_new_group.
+  std::optional<std::uint64_t> new_group_request;
 };
 
 // What the publisher tells about its track in SUBSCRIBE_OK / PUBLISH / FETCH_OK / TRACK_STATUS.
@@ -129,6 +133,8 @@ struct TrackInfo {
   std::uint8_t publisher_priority = kDefaultPriority;
   std::optional<std::uint64_t> expires_ms;
   KeyValueList track_properties;
+  // DYNAMIC_GROUPS: subscribers may ask the original publisher for a new group.
+  bool dynamic_groups = false;
 };
 
 }  // namespace kinetic::moqt
