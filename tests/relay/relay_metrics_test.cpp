@@ -18,6 +18,10 @@ TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
             std::string::npos);
   EXPECT_NE(text.find("kinetic_relay_cache_bytes 42\n"), std::string::npos);
   EXPECT_NE(text.find("kinetic_relay_dropped_groups_total 0\n"), std::string::npos);
+  RelayMetrics::add(m.new_group_requests, 2);
+  EXPECT_NE(render_prometheus(m).find("# TYPE kinetic_relay_new_group_requests_total counter\n"
+                                      "kinetic_relay_new_group_requests_total 2\n"),
+            std::string::npos);
   RelayMetrics::set(m.upstream_link, 2);
   RelayMetrics::set(m.forwarded_interests, 5);
   const auto chained = render_prometheus(m);
@@ -43,7 +47,7 @@ TEST(RelayMetrics, RendersPrometheusTextWithCurrentValues) {
     pos = end + 1;
   }
   EXPECT_EQ(samples + 1, types);
-  EXPECT_EQ(samples, 32u);
+  EXPECT_EQ(samples, 33u);
   EXPECT_EQ(histogram_samples, LatencyHistogram::kBuckets + 2);  // the buckets, _sum, _count
 }
 

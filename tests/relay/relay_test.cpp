@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -884,8 +886,159 @@ TEST_P(RelayTest, FetchRangeFiltersApplyToTheCacheAndGoUpstream) {
   EXPECT_EQ(archive.objects[0].object_id, 1u);
 }
 
+// NEW_GROUP_REQUEST through the relay (draft relay rules): carried by the upstream SUBSCRIBE
+// for a new track, held while that SUBSCRIBE is unanswered, then sent as REQUEST_UPDATE only
+// when it asks beyond the Largest Group of a DYNAMIC_GROUPS track and no request of the relay's
+// as large is outstanding.
+class RelayNewGroupTest : public RelayTest {
+ protected:
+  struct Asks : moqt::ServedSubscriptionHandler {
+    void on_new_group_request(moqt::ServedSubscription&, std::uint64_t next_group) override {
+      values.push_back(next_group);
+    }
+    std::vector<std::uint64_t> values;
+  };
+
+  // `answer_now` false leaves each SUBSCRIBE pending until the test calls accept().
+  Client publisher_with(bool dynamic, bool answer_now = true) {
+    auto p = publisher();
+    p.handler->on_sub = [this, dynamic, answer_now](moqt::ServedSubscription& s) {
+      s.set_handler(&asks);
+      if (answer_now) accept(s, dynamic);
+    };
+    return p;
+  }
+
+  void accept(moqt::ServedSubscription& s, bool dynamic) {
+    moqt::TrackInfo info;
+    info.dynamic_groups = dynamic;
+    if (last_) info.largest = *last_;
+    s.accept(info);
+    upstream.push_back(s.shared_from_this());
+  }
+
+  Viewer watch(std::optional<std::uint64_t> new_group = std::nullopt, bool wait = true) {
+    Viewer v;
+    v.client = connect();
+    moqt::SubscribeOptions options;
+    options.new_group_request = new_group;
+    v.sub = v.client.session->subscribe(track("live", "video"), options, v.rec.get());
+    if (wait) {
+      EXPECT_TRUE(loop.run_until([&] { return v.rec->ok; }, 1s));
+      loop.run_for(100ms);  // a REQUEST_UPDATE the relay sends reaches the publisher
+    }
+    return v;
+  }
+
+  // A first viewer that asked nothing, and groups 0 to `largest` published through it.
+  Viewer established(bool dynamic, std::uint64_t largest = 2) {
+    pub = publisher_with(dynamic);
+    auto v = watch();
+    for (std::uint64_t g = 0; g <= largest; ++g) {
+      publish(g, 0);
+      publish(g, 1);
+    }
+    loop.run_for(100ms);
+    EXPECT_EQ(v.rec->objects.size(), 2 * (largest + 1));
+    return v;
+  }
+
+  Asks asks;
+  Client pub;
+};
+
+TEST_P(RelayNewGroupTest, TheSubscribeForANewTrackCarriesTheRequestAndAnEqualOneWaitingIsNotRepeated) {
+  pub = publisher_with(true, false);
+  auto a = watch(0, false);
+  ASSERT_TRUE(loop.run_until([&] { return pub.handler->served.size() == 1; }, 1s));
+  auto b = watch(0, false);
+  loop.run_for(100ms);
+  ASSERT_EQ(pub.handler->served.size(), 1u);
+  EXPECT_EQ(pub.handler->served[0]->options().new_group_request, std::optional<std::uint64_t>(0));
+  accept(*pub.handler->served[0], true);
+  ASSERT_TRUE(loop.run_until([&] { return a.rec->ok && b.rec->ok; }, 1s));
+  loop.run_for(100ms);
+  EXPECT_TRUE(asks.values.empty()) << "the SUBSCRIBE's request is outstanding and as large";
+  EXPECT_EQ(metrics.new_group_requests.load(), 1u);
+}
+
+TEST_P(RelayNewGroupTest, ASubscribeWithoutARequestCarriesNone) {
+  pub = publisher_with(true);
+  auto a = watch();
+  ASSERT_EQ(pub.handler->served.size(), 1u);
+  EXPECT_FALSE(pub.handler->served[0]->options().new_group_request.has_value());
+  EXPECT_EQ(metrics.new_group_requests.load(), 0u);
+}
+
+TEST_P(RelayNewGroupTest, ARequestWhileTheUpstreamSubscribeIsPendingIsSentOnceItIsAnswered) {
+  pub = publisher_with(true, false);
+  auto a = watch(std::nullopt, false);
+  ASSERT_TRUE(loop.run_until([&] { return pub.handler->served.size() == 1; }, 1s));
+  auto b = watch(5, false);
+  loop.run_for(100ms);
+  EXPECT_FALSE(pub.handler->served[0]->options().new_group_request.has_value());
+  EXPECT_TRUE(asks.values.empty());
+  accept(*pub.handler->served[0], true);
+  ASSERT_TRUE(loop.run_until([&] { return a.rec->ok && b.rec->ok; }, 1s));
+  loop.run_for(100ms);
+  EXPECT_EQ(asks.values, std::vector<std::uint64_t>{5});
+  EXPECT_EQ(metrics.new_group_requests.load(), 1u);
+}
+
+TEST_P(RelayNewGroupTest, OneRequestIsOutstandingUntilAGroupBeyondTheLargestArrives) {
+  auto first = established(true);
+  auto second = watch(0);
+  EXPECT_EQ(asks.values, std::vector<std::uint64_t>{0});
+  auto third = watch(0);
+  EXPECT_EQ(asks.values.size(), 1u) << "still outstanding";
+  publish(2, 2);  // the Largest Group has not grown
+  loop.run_for(100ms);
+  auto fourth = watch(0);
+  EXPECT_EQ(asks.values.size(), 1u) << "an object of the largest group does not answer it";
+  publish(3, 0);
+  loop.run_for(100ms);
+  auto fifth = watch(0);
+  EXPECT_EQ(asks.values, (std::vector<std::uint64_t>{0, 0}));
+  EXPECT_EQ(pub.handler->served.size(), 1u) << "requests go in REQUEST_UPDATEs, not new SUBSCRIBEs";
+  EXPECT_EQ(metrics.new_group_requests.load(), 2u);
+}
+
+TEST_P(RelayNewGroupTest, ARequestForAGroupThatExistsIsNotForwarded) {
+  auto first = established(true);  // largest group 2
+  auto at_largest = watch(2);
+  auto below = watch(1);
+  EXPECT_TRUE(asks.values.empty());
+  auto beyond = watch(3);
+  EXPECT_EQ(asks.values, std::vector<std::uint64_t>{3});
+  EXPECT_EQ(metrics.new_group_requests.load(), 1u);
+}
+
+TEST_P(RelayNewGroupTest, NothingIsForwardedForATrackWithoutDynamicGroups) {
+  auto first = established(false);
+  EXPECT_FALSE(first.rec->info.dynamic_groups);
+  EXPECT_FALSE(first.sub->request_new_group());
+  auto zero = watch(0);
+  auto beyond = watch(7);
+  EXPECT_TRUE(asks.values.empty());
+  EXPECT_EQ(metrics.new_group_requests.load(), 0u);
+}
+
+TEST_P(RelayNewGroupTest, ASubscribersRequestUpdateReachesThePublisherAndIsCounted) {
+  auto first = established(true);  // largest group 2
+  EXPECT_TRUE(first.rec->info.dynamic_groups) << "the relay passes DYNAMIC_GROUPS on";
+  ASSERT_TRUE(first.sub->request_new_group());
+  loop.run_for(100ms);
+  EXPECT_EQ(asks.values, std::vector<std::uint64_t>{3});
+  ASSERT_TRUE(first.sub->request_new_group());
+  loop.run_for(100ms);
+  EXPECT_EQ(asks.values.size(), 1u) << "the first is outstanding";
+  EXPECT_EQ(metrics.new_group_requests.load(), 1u);
+  EXPECT_NE(render_prometheus(metrics).find("kinetic_relay_new_group_requests_total 1\n"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayChurnTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+INSTANTIATE_TEST_SUITE_P(Drafts, RelayNewGroupTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
 
 }  // namespace
 }  // namespace kinetic::relay

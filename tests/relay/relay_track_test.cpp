@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -132,7 +135,121 @@ TEST_P(RelayTrackTest, UpstreamRefusalIsPassedDownstream) {
   EXPECT_TRUE(other.ended());
 }
 
+TEST_P(RelayTrackTest, ARequestHeldBeforeTheUpstreamSubscribeIsTakenOnceAndCounted) {
+  RelayTrack fresh{moqt::testing::track("live", "fresh"), cache, metrics, TrackLimits{}, [](RelayTrack&) {}};
+  fresh.ask_new_group(4);
+  fresh.ask_new_group(2);
+  EXPECT_EQ(fresh.take_new_group_request(), std::optional<std::uint64_t>(4)) << "the larger ask covers both";
+  EXPECT_FALSE(fresh.take_new_group_request().has_value());
+  EXPECT_EQ(metrics.new_group_requests.load(), 1u);
+}
+
+// The same track, its upstream answered as one with DYNAMIC_GROUPS; NEW_GROUP_REQUESTs that
+// reach a publisher are recorded in `asks` (or a second publisher's, after a move).
+class RelayTrackNewGroupTest : public RelayTrackTest {
+ protected:
+  struct Asks : moqt::ServedSubscriptionHandler {
+    void on_new_group_request(moqt::ServedSubscription&, std::uint64_t next_group) override {
+      values.push_back(next_group);
+    }
+    std::vector<std::uint64_t> values;
+  };
+
+  static std::function<void(moqt::ServedSubscription&)> answer_dynamic(Asks& to) {
+    return [&to](moqt::ServedSubscription& s) {
+      s.set_handler(&to);
+      moqt::TrackInfo info;
+      info.dynamic_groups = true;
+      s.accept(info);
+    };
+  }
+
+  void SetUp() override {
+    RelayTrackTest::SetUp();
+    // The base's upstream SUBSCRIBE is not read before the loop runs, so this answers it.
+    up_sh.on_sub = answer_dynamic(asks);
+    ASSERT_TRUE(loop.run_until([&] { return track.upstream_active(); }, 1s));
+  }
+
+  Asks asks;
+};
+
+TEST_P(RelayTrackNewGroupTest, ARequestGoesUpstreamUnlessOneAsLargeIsOutstanding) {
+  track.ask_new_group(0);
+  track.ask_new_group(0);
+  loop.run_for(100ms);
+  EXPECT_EQ(asks.values, std::vector<std::uint64_t>{0});
+  track.ask_new_group(5);  // larger than the outstanding 0
+  track.ask_new_group(5);
+  track.ask_new_group(4);
+  loop.run_for(100ms);
+  EXPECT_EQ(asks.values, (std::vector<std::uint64_t>{0, 5}));
+  EXPECT_EQ(metrics.new_group_requests.load(), 2u);
+}
+
+TEST_P(RelayTrackNewGroupTest, TheFirstObjectAnswersARequestSentBeforeAnyGroup) {
+  track.ask_new_group(0);
+  loop.run_for(100ms);
+  publish(0, 0);
+  loop.run_for(100ms);
+  track.ask_new_group(0);
+  track.ask_new_group(1);
+  loop.run_for(100ms);
+  EXPECT_EQ(asks.values, (std::vector<std::uint64_t>{0, 0, 1}));
+}
+
+TEST_P(RelayTrackNewGroupTest, AfterAMoveTheNewUpstreamIsAskedAgain) {
+  track.ask_new_group(0);
+  loop.run_for(100ms);
+  ASSERT_EQ(asks.values.size(), 1u);
+  RecordingSessionHandler moved_ch, moved_sh;
+  auto [moved_client, moved_server] = pair(moved_ch, moved_sh);
+  Asks moved_asks;
+  moved_sh.on_sub = answer_dynamic(moved_asks);
+  track.move_upstream(moved_client->subscribe(name, {}, &track), 2);
+  ASSERT_TRUE(loop.run_until([&] { return moved_sh.served.size() == 1; }, 1s));
+  loop.run_for(100ms);
+  track.ask_new_group(0);
+  loop.run_for(100ms);
+  EXPECT_EQ(moved_asks.values, std::vector<std::uint64_t>{0})
+      << "the old upstream's request is not outstanding here";
+  EXPECT_EQ(asks.values.size(), 1u);
+}
+
+// The track still serves its subscribers while the new parent has not answered (active from the
+// old upstream): a request then is held for the new SUBSCRIBE_OK, not refused by the pending one.
+TEST_P(RelayTrackNewGroupTest, ARequestWhileTheMovedUpstreamIsPendingIsSentOnceItIsAnswered) {
+  RecordingSessionHandler moved_ch, moved_sh;
+  auto [moved_client, moved_server] = pair(moved_ch, moved_sh);
+  Asks moved_asks;
+  moved_sh.on_sub = [](moqt::ServedSubscription&) {};  // answered below
+  track.move_upstream(moved_client->subscribe(name, {}, &track), 2);
+  ASSERT_TRUE(loop.run_until([&] { return moved_sh.served.size() == 1; }, 1s));
+  track.ask_new_group(0);
+  loop.run_for(100ms);
+  answer_dynamic(moved_asks)(*moved_sh.served[0]);
+  loop.run_for(100ms);
+  EXPECT_EQ(moved_asks.values, std::vector<std::uint64_t>{0});
+  EXPECT_TRUE(asks.values.empty());
+}
+
+TEST_P(RelayTrackNewGroupTest, ASubscribersRequestUpdateReachesTheUpstream) {
+  RecordingSubscription a;
+  auto ha = down_client->subscribe(name, {}, &a);
+  ASSERT_TRUE(loop.run_until([&] { return a.ok; }, 1s));
+  publish(0, 0);
+  publish(1, 0);
+  loop.run_for(100ms);
+  ASSERT_TRUE(a.info.dynamic_groups);
+  ASSERT_TRUE(ha->request_new_group());
+  loop.run_for(100ms);
+  EXPECT_EQ(asks.values, std::vector<std::uint64_t>{2});
+  EXPECT_EQ(metrics.new_group_requests.load(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Drafts, RelayTrackTest, ::testing::Values("moqt-18", "moqt-20"), version_name);
+INSTANTIATE_TEST_SUITE_P(Drafts, RelayTrackNewGroupTest, ::testing::Values("moqt-18", "moqt-20"),
+                         version_name);
 
 }  // namespace
 }  // namespace kinetic::relay

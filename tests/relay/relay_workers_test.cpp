@@ -408,6 +408,53 @@ TEST_F(RelayWorkersTest, TransportCountersOfEveryWorkerAreSummedIntoTheMetrics) 
   EXPECT_LE(metrics_.udp_packets_out.load(), packets);
 }
 
+// The publisher on worker 1 and the subscriber on the hub: the request crosses the link
+// between them both in the SUBSCRIBE and in a later REQUEST_UPDATE.
+TEST_F(RelayWorkersTest, NewGroupRequestsCrossWorkersToThePublisher) {
+  auto placed = place({1, 0});
+  ASSERT_TRUE(placed);
+  struct Asks : moqt::ServedSubscriptionHandler {
+    void on_new_group_request(moqt::ServedSubscription&, std::uint64_t next_group) override {
+      values.push_back(next_group);
+    }
+    std::vector<std::uint64_t> values;
+  } asks;
+  Client& pub = clients_[(*placed)[0]];
+  std::vector<std::shared_ptr<moqt::ServedSubscription>> served;
+  pub.handler->on_sub = [&](moqt::ServedSubscription& s) {
+    s.set_handler(&asks);
+    moqt::TrackInfo info;
+    info.dynamic_groups = true;
+    s.accept(info);
+    served.push_back(s.shared_from_this());
+  };
+  Announced announced;
+  announced.request = pub.session->publish_namespace({{"live"}}, &announced.answer);
+  ASSERT_TRUE(loop_.run_until([&] { return announced.answer.ok; }, 2s));
+
+  RecordingSubscription rec;
+  moqt::SubscribeOptions options;
+  options.new_group_request = 0;
+  auto handle = clients_[(*placed)[1]].session->subscribe(track("live", "cam"), options, &rec);
+  ASSERT_TRUE(loop_.run_until([&] { return rec.ok || rec.error; }, 5s));
+  ASSERT_TRUE(rec.ok);
+  ASSERT_EQ(served.size(), 1u);
+  EXPECT_EQ(served[0]->options().new_group_request, std::optional<std::uint64_t>(0));
+  EXPECT_TRUE(rec.info.dynamic_groups);
+
+  auto* w = served[0]->open_subgroup({0, 0, moqt::kDefaultPriority, true, false});
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->write(0, SharedBytes::copy(std::string_view("key"))));
+  ASSERT_TRUE(loop_.run_until([&] { return rec.objects.size() == 1; }, 5s));
+  ASSERT_TRUE(handle->request_new_group());
+  EXPECT_TRUE(loop_.run_until([&] { return !asks.values.empty(); }, 5s));
+  EXPECT_EQ(asks.values, std::vector<std::uint64_t>{1});
+  // Two requests reached the publisher: the relay counts two, not the hops between its workers too.
+  EXPECT_TRUE(loop_.run_until([&] { return metrics_.new_group_requests.load() >= 2; }, 2s));
+  loop_.run_until([] { return false; }, 200ms);
+  EXPECT_EQ(metrics_.new_group_requests.load(), 2u);
+}
+
 class RelayThreeWorkersTest : public RelayWorkersTest {
  protected:
   RelayThreeWorkersTest() { count_ = 3; }

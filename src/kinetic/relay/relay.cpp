@@ -695,6 +695,8 @@ void Relay::activate(UpstreamLink& link, std::string_view why, std::optional<Ses
     limits.hold_bytes = config_.subscriber_queue_bytes;
     auto fill = std::make_unique<GapFill>(loop_, *track, target->second->session, last, limits);
     moqt::SubscribeOptions options;
+    options.new_group_request =
+        track->take_new_group_request(!target->second->trusted);  // asked while orphaned
     auto sub = target->second->session->subscribe(name, options, fill.get());
     fill->attach(sub);
     gap_fills_[name] = std::move(fill);
@@ -1453,6 +1455,7 @@ void Relay::on_subscribe(Peer& peer, std::shared_ptr<moqt::ServedSubscription> s
   auto& track = make_track(name);
   track.add_downstream(std::move(sub), false, !peer.trusted);
   moqt::SubscribeOptions upstream_options;  // from the newest object on; the cache serves the rest
+  upstream_options.new_group_request = track.take_new_group_request(!publisher->trusted);
   track.set_upstream(publisher->session->subscribe(name, upstream_options, &track), publisher->id,
                      !publisher->trusted);
 }

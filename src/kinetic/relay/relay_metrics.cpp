@@ -49,6 +49,9 @@ std::string render_prometheus(const RelayMetrics& m) {
          m.cache_evicted_groups);
   sample(out, "kinetic_relay_dropped_groups_total", "counter", "Groups dropped on slow subscribers.",
          m.dropped_groups);
+  sample(out, "kinetic_relay_new_group_requests_total", "counter",
+         "NEW_GROUP_REQUESTs the relay sent upstream (subscribers asking for a new group).",
+         m.new_group_requests);
   sample(out, "kinetic_relay_requests_refused_total", "counter", "Requests refused (limits, unknown tracks).",
          m.requests_refused);
   sample(out, "kinetic_relay_upstream_link", "gauge",

@@ -26,6 +26,7 @@ struct RelayMetrics {
   std::atomic<std::int64_t> cache_bytes{0};       // gauge
   std::atomic<std::uint64_t> cache_evicted_groups{0};
   std::atomic<std::uint64_t> dropped_groups{0};   // groups reset on slow subscribers
+  std::atomic<std::uint64_t> new_group_requests{0};  // NEW_GROUP_REQUESTs sent upstream
   std::atomic<std::uint64_t> requests_refused{0};
   // Relay chaining: 0 no upstream, 1 connecting, 2 up, 3 down (waiting to reconnect).
   std::atomic<std::int64_t> upstream_link{0};         // gauge

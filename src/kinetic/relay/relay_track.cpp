@@ -21,6 +21,9 @@ struct RelayTrack::Downstream final : moqt::ServedSubscriptionHandler {
   bool counted = true;  // a real subscriber, not another worker of this relay
 
   void on_cancelled(moqt::ServedSubscription&) override { track->remove(*this); }
+  void on_new_group_request(moqt::ServedSubscription&, std::uint64_t next_group) override {
+    track->ask_new_group(next_group);
+  }
 };
 
 RelayTrack::RelayTrack(moqt::FullTrackName name, RelayCache& cache, RelayMetrics& metrics, TrackLimits limits,
@@ -55,6 +58,8 @@ void RelayTrack::set_upstream(std::shared_ptr<moqt::Subscription> upstream, std:
   upstream_counted_ = counted;
   count_upstream(counted_before);
   publisher_ = publisher;
+  outstanding_new_group_ = std::exchange(subscribe_carries_, std::nullopt);
+  outstanding_since_group_.reset();
   if (upstream_ && upstream_->state() == moqt::RequestState::kActive) {
     active_ = true;
     upstream_info_ = upstream_->info();
@@ -75,6 +80,9 @@ void RelayTrack::move_upstream(std::shared_ptr<moqt::Subscription> upstream, std
   publisher_ = publisher;
   orphaned_ = false;
   ++moves_;
+  // What the old upstream was asked is void; what the new SUBSCRIBE carries is outstanding.
+  outstanding_new_group_ = std::exchange(subscribe_carries_, std::nullopt);
+  outstanding_since_group_.reset();
   // Subscribers already served keep their streams; those still waiting start on the new OK.
 }
 
@@ -113,7 +121,36 @@ void RelayTrack::add_downstream(std::shared_ptr<moqt::ServedSubscription> sub, b
   d->counted = counted;
   if (counted) RelayMetrics::add(metrics_.subscriptions, 1);
   auto& down = *downstream_.emplace_back(std::move(d));
+  const auto asked = down.sub->options().new_group_request;
   if (active_ || accepted) start(down, accepted);
+  if (asked) ask_new_group(*asked);
+}
+
+void RelayTrack::ask_new_group(std::uint64_t next_group) {
+  // Not established: no answer yet, or a move to another parent (or an orphan waiting for one)
+  // whose new subscription has not answered; the track may still serve its subscribers meanwhile.
+  if (!active_ || !upstream_ || upstream_->state() != moqt::RequestState::kActive) {
+    held_new_group_ = std::max(held_new_group_.value_or(0), next_group);
+    return;
+  }
+  const auto largest = current_info().largest;
+  if (next_group != 0 && largest && next_group <= largest->group) return;  // that group exists already
+  if (!upstream_info_.dynamic_groups) return;
+  if (outstanding_new_group_ && *outstanding_new_group_ >= next_group) return;
+  auto options = upstream_->options();
+  options.new_group_request = next_group;
+  if (!upstream_->update(options)) return;
+  outstanding_new_group_ = next_group;
+  outstanding_since_group_ = largest ? std::optional<std::uint64_t>(largest->group) : std::nullopt;
+  // A link between workers of this relay is not upstream of the relay: its hub counts the request.
+  if (upstream_counted_) RelayMetrics::add(metrics_.new_group_requests);
+}
+
+std::optional<std::uint64_t> RelayTrack::take_new_group_request(bool counted) {
+  auto held = std::exchange(held_new_group_, std::nullopt);
+  if (held && counted) RelayMetrics::add(metrics_.new_group_requests);
+  subscribe_carries_ = held;
+  return held;
 }
 
 void RelayTrack::start(Downstream& down, bool accepted) {
@@ -205,6 +242,11 @@ void RelayTrack::on_ok(moqt::Subscription& sub, const moqt::TrackInfo& info) {
   for (auto& d : downstream_) {
     if (!d->gone && d->sub->state() == moqt::RequestState::kPending) start(*d, false);
   }
+  // One our SUBSCRIBE carried is answered once a group beyond the largest at SUBSCRIBE_OK begins.
+  if (outstanding_new_group_ && !outstanding_since_group_ && info.largest)
+    outstanding_since_group_ = info.largest->group;
+  // Asked while the upstream SUBSCRIBE was on its way: now the established rules apply.
+  if (auto held = std::exchange(held_new_group_, std::nullopt)) ask_new_group(*held);
 }
 
 void RelayTrack::on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo& error) {
@@ -234,6 +276,9 @@ void RelayTrack::on_object(moqt::Subscription& sub, const moqt::Object& object) 
   (void)cache_.insert(name_, object);  // a group too big to cache is still forwarded live
   RelayMetrics::set(metrics_.cache_bytes, static_cast<std::int64_t>(cache_.bytes()));
   RelayMetrics::add(metrics_.cache_evicted_groups, cache_.groups_evicted() - evicted_before);
+  if (outstanding_new_group_ && (!outstanding_since_group_ || object.group_id > *outstanding_since_group_)) {
+    outstanding_new_group_.reset();  // the largest group grew: the request is answered
+  }
   const auto arrival = transport::Clock::now();
   for (auto& d : downstream_) forward(*d, object, arrival);
 }

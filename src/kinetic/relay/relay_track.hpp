@@ -65,6 +65,15 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   [[nodiscard]] moqt::TrackInfo info() const { return current_info(); }
   // The publisher is gone or ended the track: every downstream gets PUBLISH_DONE.
   void end(std::uint64_t status, std::string_view reason);
+  // A downstream NEW_GROUP_REQUEST (in its SUBSCRIBE or a REQUEST_UPDATE), handled as the draft's
+  // relay rules say: held for the upstream SUBSCRIBE while there is no established upstream
+  // subscription; otherwise sent upstream in a REQUEST_UPDATE when it is 0 or beyond the largest
+  // group, the track has DYNAMIC_GROUPS and no request of ours at least as large is outstanding
+  // (one is until the largest group grows).
+  void ask_new_group(std::uint64_t next_group);
+  // What a new upstream SUBSCRIBE is to carry: the request held so far, if any, then outstanding.
+  // `counted` as for set_upstream: false over a link between workers of this relay.
+  [[nodiscard]] std::optional<std::uint64_t> take_new_group_request(bool counted = true);
 
   // moqt::SubscriptionHandler (the upstream side)
   void on_ok(moqt::Subscription& sub, const moqt::TrackInfo& info) override;
@@ -99,6 +108,10 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   moqt::TrackInfo upstream_info_;
   bool active_ = false;
   bool ended_ = false;
+  std::optional<std::uint64_t> held_new_group_;         // no established upstream yet
+  std::optional<std::uint64_t> outstanding_new_group_;  // sent upstream, largest group not grown
+  std::optional<std::uint64_t> outstanding_since_group_;
+  std::optional<std::uint64_t> subscribe_carries_;  // taken for the upstream SUBSCRIBE being made
   std::vector<std::unique_ptr<Downstream>> downstream_;
   std::size_t gone_ = 0;  // entries of downstream_ marked gone and not yet pruned
 };

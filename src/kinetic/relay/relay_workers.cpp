@@ -142,6 +142,7 @@ void RelayWorkers::sum_metrics() {
     add_into(sum.cache_bytes, m.cache_bytes);
     add_into(sum.cache_evicted_groups, m.cache_evicted_groups);
     add_into(sum.dropped_groups, m.dropped_groups);
+    add_into(sum.new_group_requests, m.new_group_requests);
     add_into(sum.requests_refused, m.requests_refused);
     add_into(sum.forwarded_interests, m.forwarded_interests);
     add_into(sum.interests_forwarded, m.interests_forwarded);
@@ -176,6 +177,7 @@ void RelayWorkers::sum_metrics() {
   copy_into(out.cache_bytes, sum.cache_bytes);
   copy_into(out.cache_evicted_groups, sum.cache_evicted_groups);
   copy_into(out.dropped_groups, sum.dropped_groups);
+  copy_into(out.new_group_requests, sum.new_group_requests);
   copy_into(out.requests_refused, sum.requests_refused);
   copy_into(out.upstream_link, sum.upstream_link);
   copy_into(out.upstream_connects, sum.upstream_connects);
