@@ -41,6 +41,7 @@ struct SubOptions {
   std::string output;
   app::ClientConnect connect;
   bool stats = false;
+  bool new_group = false;
   double duration = 0;
 };
 
@@ -84,6 +85,15 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
     if (&sub == catalog_sub_.get()) return;
     if (++done_ >= tracks_.size()) loop_.stop();
   }
+  void on_ok(moqt::Subscription& sub, const moqt::TrackInfo& info) override {
+    for (auto& t : tracks_) {
+      if (t.sub.get() != &sub) continue;
+      if (info.largest) t.largest_at_join = info.largest->group;
+      if (opts_.new_group && !info.dynamic_groups) {
+        spdlog::info("sub: {} has no dynamic groups: its publisher cannot begin a group on request", t.name);
+      }
+    }
+  }
   void on_object(moqt::Subscription& sub, const moqt::Object& o) override {
     if (o.status != moqt::ObjectStatus::kNormal || o.payload.empty()) return;
     if (&sub == catalog_sub_.get()) {
@@ -104,6 +114,11 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
     std::optional<std::int64_t> base_pts;
     std::optional<media::Packet> held;  // written once the next frame gives its duration
     std::size_t stats = 0;               // its index in stats_
+    // How long a joiner waits for a group that began after it joined (a fresh keyframe at the
+    // live edge), which is what --new-group shortens.
+    std::int64_t subscribed_us = 0;
+    std::optional<std::uint64_t> largest_at_join;
+    bool fresh_group_seen = false;
   };
 
   void on_catalog(const moqt::Object& o) {
@@ -152,12 +167,20 @@ class Subscriber final : public moqt::SessionHandler, public moqt::SubscriptionH
       // From the start of what the publisher still has: it begins each subscriber at a
       // group start (a keyframe), so the first frame written decodes.
       so.filter = moqt::SubscribeFilter::from({0, 0});
+      // Asks for a fresh group (a keyframe at the live edge) where the publisher can make one.
+      if (opts_.new_group) so.new_group_request = 0;
+      t.subscribed_us = steady_us();
       t.sub = session_->subscribe({ns_, t.name}, so, this);
     }
   }
 
   void on_media(std::size_t index, const moqt::Object& o) {
     Track& t = tracks_[index];
+    if (!t.fresh_group_seen && o.object_id == 0 && (!t.largest_at_join || o.group_id > *t.largest_at_join)) {
+      t.fresh_group_seen = true;
+      spdlog::info("sub: {}: group {}, the first begun since subscribing, {:.0f} ms after the SUBSCRIBE",
+                   t.name, o.group_id, static_cast<double>(steady_us() - t.subscribed_us) / 1000.0);
+    }
     auto frame = media::unpackage_loc(t.stream.kind, o.payload, o.properties, o.object_id == 0);
     if (!frame) {
       spdlog::warn("sub: {} object {}/{} dropped: {}", t.name, o.group_id, o.object_id, frame.error().what);
@@ -250,6 +273,9 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--track", opts->tracks, "only these catalog tracks (repeatable; default: all)");
   sub->add_option("--output", opts->output, "fragmented MP4 file, or - for stdout");
   sub->add_flag("--stats", opts->stats, "print latency and rates once a second (stderr)");
+  sub->add_flag("--new-group", opts->new_group,
+                "ask the original publisher to begin a new group now (NEW_GROUP_REQUEST; publishers with "
+                "DYNAMIC_GROUPS, e.g. the WHIP gateway, ask their sender for a keyframe)");
   sub->add_option("--duration", opts->duration, "stop after this many seconds (0: when the broadcast ends)");
   app::add_client_options(*sub, opts->connect, "relay or publisher");
   sub->footer(

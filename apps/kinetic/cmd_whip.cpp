@@ -30,6 +30,7 @@ struct WhipOptions {
   unsigned latency_ms = 100;
   unsigned idle_timeout_ms = 5000;
   unsigned max_group_ms = 2000;
+  unsigned min_group_ms = 500;
   std::size_t max_sessions = 16;
 };
 
@@ -52,6 +53,7 @@ int run_whip(const WhipOptions& o) {
   g.ingest.latency_ms = o.latency_ms;
   g.idle_timeout = std::chrono::milliseconds(o.idle_timeout_ms);
   g.max_group = std::chrono::milliseconds(o.max_group_ms);
+  g.min_group = std::chrono::milliseconds(o.min_group_ms);
   g.max_sessions = o.max_sessions;
 
   transport::EpollLoop loop;
@@ -86,6 +88,9 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   sub->add_option("--latency-ms", opts->latency_ms, "how long a lost packet is waited for (NACK/RTX) before a keyframe is asked");
   sub->add_option("--idle-timeout-ms", opts->idle_timeout_ms, "a session with no media this long is ended");
   sub->add_option("--max-group-ms", opts->max_group_ms, "ask the sender for a keyframe when a group is this old");
+  sub->add_option(
+      "--min-group-ms", opts->min_group_ms,
+      "a subscriber's NEW_GROUP_REQUEST asks the sender for a keyframe once the group is this old");
   sub->add_option("--max-sessions", opts->max_sessions, "concurrent WHIP sessions");
   app::add_client_options(*sub, opts->connect, "relay", "--relay-token");
   sub->footer(

@@ -73,7 +73,9 @@ class BroadcastSubscriberTest : public ::testing::Test {
 
   // A broadcast under "live" with Opus and its first keyframe, served on the publishing end.
   void publish(const std::string& config = kAvcc) {
-    publisher_.emplace(moqt::TrackNamespace{{"live"}}, LivePublisherOptions{true, 2, 2000ms}, [] {});
+    // No minimum group age: a subscriber's NEW_GROUP_REQUEST asks for a keyframe at once.
+    publisher_.emplace(moqt::TrackNamespace{{"live"}}, LivePublisherOptions{true, 2, 2000ms, 0ms},
+                       [this] { ++keyframes_asked_; });
     publisher_end_.publisher = &*publisher_;
     publisher_->add(video(true, 0, 1, config));
   }
@@ -119,6 +121,7 @@ class BroadcastSubscriberTest : public ::testing::Test {
   std::string why_;
   std::vector<SubscribedFrame> frames_;
   std::vector<std::string> ends_;
+  int keyframes_asked_ = 0;  // by the LivePublisher, of its WebRTC sender
 };
 
 TEST_F(BroadcastSubscriberTest, TheCatalogNamesTheH264TrackWithItsConfigurationAndTheOpusTrack) {
@@ -239,6 +242,23 @@ TEST_F(BroadcastSubscriberTest, AfterStopNothingIsHandedOn) {
   loop_.run_for(500ms);
   EXPECT_TRUE(frames_.empty()) << frames_.size() << " frames after stop()";
   EXPECT_TRUE(ends_.empty()) << ends_.front();
+}
+
+// A WHEP viewer's PLI, as BroadcastSubscriber::request_keyframe, reaches the gateway's own
+// publisher as a NEW_GROUP_REQUEST (its tracks have DYNAMIC_GROUPS), which asks its sender.
+TEST_F(BroadcastSubscriberTest, AViewersKeyframeRequestReachesThePublishersSender) {
+  publish();
+  auto sub = subscriber();
+  sub->start();
+  ASSERT_TRUE(run_until([&] { return catalogs_ > 0; }));
+  EXPECT_FALSE(sub->request_keyframe()) << "no video subscription yet";
+  sub->start_media();
+  loop_.run_for(100ms);
+  ASSERT_FALSE(frames_.empty());
+  const int before = keyframes_asked_;
+  EXPECT_TRUE(sub->request_keyframe());
+  ASSERT_TRUE(run_until([&] { return keyframes_asked_ > before; }));
+  EXPECT_EQ(publisher_->stats().new_group_requests, 1u);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ class GatewayWhep : public InProcessGateway {
   bool broadcast(const std::string& avcc = kAvcc) {
     return on_loop([this, avcc] {
       relay_.publisher = std::make_shared<webrtc::LivePublisher>(
-          moqt::TrackNamespace{{"live"}}, webrtc::LivePublisherOptions{false, 2, 2000ms}, [] {});
+          moqt::TrackNamespace{{"live"}}, webrtc::LivePublisherOptions{false, 2, 2000ms, 500ms}, [] {});
       webrtc::IngestFrame key;
       key.kind = media::StreamKind::kVideo;
       key.data = {0, 0, 0, 2, 0x65, 0x01};

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <thread>
+
 #include "../moqt/moqt_fixture.hpp"
 #include "kinetic/media/catalog.hpp"
 
@@ -29,8 +32,10 @@ TEST(LivePublisher, OpusHeadIsRfc7845) {
 
 TEST(LivePublisher, FramesBeforeTheFirstKeyframeAskForOneAndAreDropped) {
   int asked = 0;
-  LivePublisher pub(moqt::TrackNamespace{{"a"}}, LivePublisherOptions{true, 2, std::chrono::milliseconds(2000)},
-                    [&] { ++asked; });
+  LivePublisher pub(
+      moqt::TrackNamespace{{"a"}},
+      LivePublisherOptions{true, 2, std::chrono::milliseconds(2000), std::chrono::milliseconds(500)},
+      [&] { ++asked; });
   IngestFrame delta;
   delta.kind = media::StreamKind::kVideo;
   delta.data = {0, 0, 0, 1, 0x41};
@@ -59,8 +64,10 @@ TEST(LivePublisher, FramesBeforeTheFirstKeyframeAskForOneAndAreDropped) {
 
 TEST(LivePublisher, AGroupOlderThanTheLimitAsksForAKeyframe) {
   int asked = 0;
-  LivePublisher pub(moqt::TrackNamespace{{"a"}}, LivePublisherOptions{false, 2, std::chrono::milliseconds(0)},
-                    [&] { ++asked; });
+  LivePublisher pub(
+      moqt::TrackNamespace{{"a"}},
+      LivePublisherOptions{false, 2, std::chrono::milliseconds(0), std::chrono::milliseconds(500)},
+      [&] { ++asked; });
   IngestFrame key;
   key.kind = media::StreamKind::kVideo;
   key.data = {0, 0, 0, 1, 0x65};
@@ -88,13 +95,45 @@ TEST(LivePublisher, LatencySummaryPercentiles) {
   EXPECT_EQ(latency_summary({}), "no samples");
 }
 
-class LivePublisherSessionTest : public MoqtTest {};
+class LivePublisherSessionTest : public MoqtTest {
+ protected:
+  // A publisher of namespace "live" behind the server session, counting its asks for a keyframe.
+  void publish(std::chrono::milliseconds min_group) {
+    LivePublisherOptions o;
+    o.min_group = min_group;
+    publisher.emplace(moqt::TrackNamespace{{"live"}}, o, [this] { ++asked; });
+    sh.on_sub = [this](moqt::ServedSubscription&) { EXPECT_TRUE(publisher->on_subscribe(sh.served.back())); };
+    connect();
+  }
+  static IngestFrame video(bool keyframe, std::uint64_t pts_ns) {
+    IngestFrame f;
+    f.kind = media::StreamKind::kVideo;
+    f.data = {0, 0, 0, 1, static_cast<std::uint8_t>(keyframe ? 0x65 : 0x41)};
+    f.keyframe = keyframe;
+    if (keyframe) f.config = std::string("\x01\x42\xe0\x1f\xff\xe1\x00\x00\x01\x00\x00", 11);
+    f.pts_ns = pts_ns;
+    return f;
+  }
+  std::shared_ptr<moqt::Subscription> subscribe_video(RecordingSubscription& rs,
+                                                      std::optional<std::uint64_t> new_group_request) {
+    moqt::SubscribeOptions o;
+    o.filter = moqt::SubscribeFilter::largest();
+    o.new_group_request = new_group_request;
+    auto sub = client->subscribe(track("live", "video0"), o, &rs);
+    run();
+    return sub;
+  }
+
+  std::optional<LivePublisher> publisher;
+  int asked = 0;
+};
 
 // A WHIP sender that changes resolution: the catalog subscription a viewer already holds gets the
 // new catalog (new size, new codec string), not only the subscriptions that come later.
 TEST_P(LivePublisherSessionTest, ANewResolutionReachesTheCatalogSubscriptionsAlreadyOpen) {
-  LivePublisher pub(moqt::TrackNamespace{{"live"}},
-                    LivePublisherOptions{false, 2, std::chrono::milliseconds(2000)}, [] {});
+  LivePublisher pub(
+      moqt::TrackNamespace{{"live"}},
+      LivePublisherOptions{false, 2, std::chrono::milliseconds(2000), std::chrono::milliseconds(500)}, [] {});
   sh.on_sub = [&](moqt::ServedSubscription&) { EXPECT_TRUE(pub.on_subscribe(sh.served.back())); };
   connect();
   IngestFrame key;
@@ -128,6 +167,59 @@ TEST_P(LivePublisherSessionTest, ANewResolutionReachesTheCatalogSubscriptionsAlr
   EXPECT_EQ(second->tracks.at(0).width, 1280u);
   EXPECT_EQ(second->tracks.at(0).height, 720u);
   EXPECT_EQ(second->tracks.at(0).codec, "avc1.640028");
+}
+
+// The subscriber's session runs on simulated time, the publisher's group age on the steady clock:
+// the asks below reach the publisher well within min_group of its keyframe.
+TEST_P(LivePublisherSessionTest, ANewGroupRequestSoonAfterAKeyframeWaitsForMinGroupAndAFrame) {
+  publish(std::chrono::milliseconds(300));
+  publisher->add(video(true, 0));
+  RecordingSubscription rs;
+  auto sub = subscribe_video(rs, 0);
+  ASSERT_TRUE(rs.ok);
+  EXPECT_TRUE(rs.info.dynamic_groups);
+  EXPECT_EQ(publisher->stats().new_group_requests, 1u);
+  EXPECT_EQ(asked, 0);
+  publisher->add(video(false, 33'000'000));
+  EXPECT_EQ(asked, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  EXPECT_EQ(asked, 0);  // the ask waits for a frame to be honoured on
+  publisher->add(video(false, 66'000'000));
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(publisher->stats().keyframe_requests, 1u);
+  publisher->add(video(false, 99'000'000));
+  EXPECT_EQ(asked, 1);
+}
+
+TEST_P(LivePublisherSessionTest, ANewGroupRequestAfterMinGroupAsksForAKeyframeAtOnce) {
+  publish(std::chrono::milliseconds(50));
+  publisher->add(video(true, 0));
+  RecordingSubscription rs;
+  auto sub = subscribe_video(rs, std::nullopt);
+  ASSERT_TRUE(rs.ok);
+  EXPECT_EQ(publisher->stats().new_group_requests, 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  ASSERT_TRUE(sub->request_new_group());
+  run();
+  EXPECT_EQ(publisher->stats().new_group_requests, 1u);
+  EXPECT_EQ(asked, 1);
+  EXPECT_EQ(publisher->stats().keyframe_requests, 1u);
+}
+
+// A keyframe the sender made anyway begins the group the subscriber asked for.
+TEST_P(LivePublisherSessionTest, AKeyframeAnswersAPendingNewGroupRequest) {
+  publish(std::chrono::milliseconds(300));
+  publisher->add(video(true, 0));
+  RecordingSubscription rs;
+  auto sub = subscribe_video(rs, 0);
+  ASSERT_TRUE(rs.ok);
+  EXPECT_EQ(publisher->stats().new_group_requests, 1u);
+  publisher->add(video(true, 33'000'000));
+  EXPECT_EQ(publisher->stats().groups, 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  publisher->add(video(false, 66'000'000));
+  EXPECT_EQ(asked, 0);
+  EXPECT_EQ(publisher->stats().keyframe_requests, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drafts, LivePublisherSessionTest, ::testing::Values("moqt-18", "moqt-20"));

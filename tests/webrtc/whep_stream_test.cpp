@@ -4,6 +4,7 @@
 #include "kinetic/webrtc/whep_stream.hpp"
 
 #include <gst/app/gstappsink.h>
+#include <gst/video/video-event.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -200,6 +201,7 @@ class Viewer {
   }
   ~Viewer() {
     gst_element_set_state(pipeline_, GST_STATE_NULL);
+    if (sink_pad_ != nullptr) gst_object_unref(sink_pad_);
     gst_object_unref(pipeline_);
   }
   Viewer(const Viewer&) = delete;
@@ -207,6 +209,20 @@ class Viewer {
 
   [[nodiscard]] GstElement* webrtc() const { return webrtc_; }
   [[nodiscard]] std::uint64_t packets() const { return packets_.load(); }
+  // What a decoder does after a loss it cannot repair: an upstream force-key-unit event, which
+  // webrtcbin sends to the sender as PLI. False before the video pad exists.
+  bool request_keyframe() {
+    GstPad* pad = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (sink_pad_ != nullptr) pad = GST_PAD(gst_object_ref(sink_pad_));
+    }
+    if (pad == nullptr) return false;
+    const bool sent =
+        gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+    gst_object_unref(pad);
+    return sent;
+  }
 
  private:
   static GstPadProbeReturn count(GstPad*, GstPadProbeInfo*, gpointer data) {
@@ -223,6 +239,11 @@ class Viewer {
     GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, count, data, nullptr);
     gst_pad_link(pad, sink_pad);
+    auto* self = static_cast<Viewer*>(data);
+    {
+      std::lock_guard lock(self->mu_);
+      if (self->sink_pad_ == nullptr) self->sink_pad_ = GST_PAD(gst_object_ref(sink_pad));
+    }
     gst_object_unref(sink_pad);
     gst_object_unref(pipeline);
   }
@@ -230,6 +251,8 @@ class Viewer {
   GstElement* pipeline_;
   GstElement* webrtc_ = nullptr;
   std::atomic<std::uint64_t> packets_{0};
+  std::mutex mu_;
+  GstPad* sink_pad_ = nullptr;
 };
 
 TEST_F(WhepStreamTest, ABroadcastsAccessUnitsReachAViewer) {
@@ -263,6 +286,46 @@ TEST_F(WhepStreamTest, ABroadcastsAccessUnitsReachAViewer) {
   EXPECT_EQ(stream_->frames(), pushed);
   std::lock_guard lock(mu_);
   EXPECT_TRUE(ends_.empty()) << ends_.front();
+}
+
+// The viewer's PLI comes out of the stream as a keyframe request (the gateway turns it into a
+// NEW_GROUP_REQUEST); nothing asks before the viewer does.
+TEST_F(WhepStreamTest, AViewersKeyframeRequestComesOut) {
+  if (!test::have_openh264_encoder()) GTEST_SKIP() << "openh264enc not installed (gstreamer1.0-plugins-bad)";
+  Encoder encoder;
+  ASSERT_TRUE(encoder.ok()) << "the encoder pipeline did not start";
+  SubscribedFrame first;
+  std::string config;
+  ASSERT_TRUE(encoder.next(first, config, 5000ms)) << "no access unit from the encoder in 5 s";
+
+  Viewer viewer;
+  ASSERT_NE(viewer.webrtc(), nullptr);
+  auto offer = check_offer(test::create_offer(viewer.webrtc()), OfferRole::kPlay, true);
+  ASSERT_TRUE(offer) << offer.error().what;
+  std::atomic<int> asked{0};
+  EgressOptions options;
+  options.ice = kLoopback;
+  options.on_keyframe_request = [&asked] { asked.fetch_add(1); };
+  auto stream =
+      WhepStream::create(*offer, BroadcastMedia{"video", config, "", 2}, options, glib_, [](std::string) {});
+  ASSERT_TRUE(stream) << stream.error().what;
+  stream_ = std::move(*stream);
+  ASSERT_TRUE(test::apply_answer(viewer.webrtc(), stream_->answer()));
+
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  bool requested = false;
+  while (asked.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    SubscribedFrame f;
+    if (!encoder.next(f, config, 1000ms)) break;
+    stream_->push(f);
+    if (!requested && viewer.packets() >= 10) {
+      EXPECT_EQ(asked.load(), 0) << "a keyframe was asked for before the viewer asked";
+      requested = viewer.request_keyframe();
+    }
+  }
+  ASSERT_TRUE(requested) << "the viewer got " << viewer.packets() << " RTP packets and could not ask";
+  EXPECT_GE(asked.load(), 1) << "the viewer's PLI did not come out of the stream";
+  EXPECT_EQ(stream_->keyframe_requests(), static_cast<std::uint64_t>(asked.load()));
 }
 
 }  // namespace

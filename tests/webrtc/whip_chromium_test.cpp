@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "gateway_fixture.hpp"
 #include "offers.hpp"
@@ -69,6 +70,38 @@ TEST_F(Chromium, VanishedPublisherIsFreedAndDuplicatesRefused) {
   EXPECT_EQ(status("again_delete"), "200") << logs;
   EXPECT_EQ(read("fd_after.txt"), read("fd_before.txt")) << logs;
   EXPECT_EQ(read("threads_after.txt"), read("threads_before.txt")) << logs;
+}
+
+// A subscriber joining with `--new-group` asks, through the relay, for a new group: the relay
+// already subscribed upstream (for the first subscriber, who did not ask), so it sends a
+// REQUEST_UPDATE with NEW_GROUP_REQUEST, and the gateway asks the browser for a keyframe. With
+// groups allowed to grow for a minute, that request is the only reason for a keyframe request.
+TEST_F(Chromium, ASubscribersNewGroupRequestAsksTheBrowserForAKeyframe) {
+  sh(preamble("--token s3cret --max-group-ms 60000 --min-group-ms 200") +
+     "(cd \"$B\" && timeout 40 node whip_publish.mjs \"$HTTP/whip/live/cam\" s3cret 8 delete) >browser.log "
+     "2>&1 &\n"
+     "BR=$!\n" +
+     shell_wait_for("whip.log", "announced") +
+     "timeout 20 \"$K\" sub \"$RELAY\" --namespace live/cam --insecure --duration 6 >sub1.log 2>&1 & S1=$!\n"
+     "sleep 2\n"
+     "timeout 20 \"$K\" sub \"$RELAY\" --namespace live/cam --insecure --new-group --duration 3 >sub2.log "
+     "2>&1\n"
+     "wait $S1 $BR; sleep 0.5; kill $WHIP_PID $RELAY_PID; wait");
+  const std::string whip = read("whip.log");
+  const std::string logs = "--- browser\n" + read("browser.log") + "--- whip\n" + whip + "--- sub1\n" +
+                           read("sub1.log") + "--- sub2\n" + read("sub2.log");
+  ASSERT_NE(read("browser.log").find("\"status\":201"), std::string::npos) << logs;
+  EXPECT_NE(whip.find("a subscriber asked for a new group: keyframe requested"), std::string::npos) << logs;
+  // "K keyframe requests (N new-group requests from subscribers)" when the namespace is withdrawn.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(whip, m, std::regex(R"((\d+) keyframe requests \((\d+) new-group requests)")))
+      << logs;
+  EXPECT_GE(std::stoi(m[1].str()), 1) << logs;
+  EXPECT_GE(std::stoi(m[2].str()), 1) << logs;
+  // The browser answered with a keyframe: a group began after the first.
+  ASSERT_TRUE(std::regex_search(whip, m, std::regex(R"((\d+) objects in (\d+) groups)"))) << logs;
+  EXPECT_GE(std::stoi(m[2].str()), 2) << logs;
+  EXPECT_NE(read("sub2.log").find("frames received"), std::string::npos) << logs;
 }
 
 }  // namespace

@@ -14,6 +14,12 @@ bool active(const moqt::ServedSubscription& s) {
 
 }  // namespace
 
+BroadcastServer::~BroadcastServer() {
+  for (auto& [track, list] : subs_) {
+    for (auto& sub : list) sub->set_handler(nullptr);
+  }
+}
+
 void BroadcastServer::set_catalog(SharedBytes json) {
   const bool changed =
       catalog_.size() > 0 && (catalog_.size() != json.size() ||
@@ -47,9 +53,28 @@ void BroadcastServer::write_catalog(moqt::ServedSubscription& sub) const {
 void BroadcastServer::serve_track(std::size_t track, const std::shared_ptr<moqt::ServedSubscription>& sub) {
   moqt::TrackInfo info;
   info.largest = largest(track);
+  info.dynamic_groups = static_cast<bool>(ask_new_group_);
+  if (info.dynamic_groups) {
+    auto& listener = listeners_[track];
+    if (!listener) {
+      listener = std::make_unique<TrackListener>();
+      listener->server = this;
+      listener->track = track;
+    }
+    sub->set_handler(listener.get());
+  }
   sub->accept(info);
   subs_[track].push_back(sub);
   for (const auto& obj : current_group_[track]) deliver(*sub, obj);
+  if (info.dynamic_groups && sub->options().new_group_request)
+    new_group_requested(track, *sub->options().new_group_request);
+}
+
+void BroadcastServer::new_group_requested(std::size_t track, std::uint64_t next_group) {
+  // Non-zero: the subscriber's largest group plus one; a group at or past it has begun already.
+  const auto last = largest(track);
+  if (next_group != 0 && last && next_group <= last->group) return;
+  if (ask_new_group_) ask_new_group_(track);
 }
 
 void BroadcastServer::send(const BroadcastObject& obj) {
@@ -58,7 +83,11 @@ void BroadcastServer::send(const BroadcastObject& obj) {
   if (obj.new_group) group.clear();
   group.push_back(obj);
   auto& list = subs_[obj.track];
-  std::erase_if(list, [](const auto& s) { return !active(*s); });
+  std::erase_if(list, [](const auto& s) {
+    if (active(*s)) return false;
+    s->set_handler(nullptr);
+    return true;
+  });
   for (auto& sub : list) deliver(*sub, obj);
 }
 
@@ -81,7 +110,10 @@ void BroadcastServer::end(std::string_view reason) {
     }
   };
   for (auto& [track, list] : subs_) {
-    for (auto& sub : list) finish(sub);
+    for (auto& sub : list) {
+      finish(sub);
+      sub->set_handler(nullptr);
+    }
   }
   for (auto& sub : catalog_subs_) finish(sub);
   catalog_subs_.clear();

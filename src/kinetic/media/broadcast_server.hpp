@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +21,16 @@ namespace kinetic::media {
 
 class BroadcastServer {
  public:
+  BroadcastServer() = default;
+  ~BroadcastServer();
+  BroadcastServer(const BroadcastServer&) = delete;
+  BroadcastServer& operator=(const BroadcastServer&) = delete;
+
+  // For a publisher that can begin a group on demand (a WebRTC sender asked for a keyframe):
+  // media tracks then carry DYNAMIC_GROUPS, and `ask(track)` runs for a subscriber's
+  // NEW_GROUP_REQUEST (in its SUBSCRIBE or a REQUEST_UPDATE) unless it names a group that has
+  // begun already. Set before serving any track.
+  void set_new_group_handler(std::function<void(std::size_t track)> ask) { ask_new_group_ = std::move(ask); }
   // The catalog JSON every later catalog subscriber gets. One that differs from the last is also
   // sent to the catalog subscriptions still open, as the next group (MSF: each group an
   // independent catalog), so a viewer already watching learns of a new resolution.
@@ -39,6 +50,15 @@ class BroadcastServer {
   [[nodiscard]] std::size_t subscriptions(std::size_t track) const;
 
  private:
+  // Hears REQUEST_UPDATEs of one media track's subscriptions.
+  struct TrackListener final : moqt::ServedSubscriptionHandler {
+    BroadcastServer* server = nullptr;
+    std::size_t track = 0;
+    void on_new_group_request(moqt::ServedSubscription&, std::uint64_t next_group) override {
+      server->new_group_requested(track, next_group);
+    }
+  };
+  void new_group_requested(std::size_t track, std::uint64_t next_group);
   static void deliver(moqt::ServedSubscription& sub, const BroadcastObject& obj);
   void write_catalog(moqt::ServedSubscription& sub) const;
 
@@ -48,6 +68,8 @@ class BroadcastServer {
   std::map<std::size_t, std::vector<std::shared_ptr<moqt::ServedSubscription>>> subs_;
   std::map<std::size_t, moqt::Location> largest_;
   std::map<std::size_t, std::vector<BroadcastObject>> current_group_;
+  std::function<void(std::size_t)> ask_new_group_;
+  std::map<std::size_t, std::unique_ptr<TrackListener>> listeners_;
 };
 
 }  // namespace kinetic::media

@@ -64,6 +64,14 @@ void BroadcastSubscriber::start_media() {
   if (!media_->audio_track.empty()) audio_sub_ = session_->subscribe({ns_, media_->audio_track}, from_newest_group(1), this);
 }
 
+bool BroadcastSubscriber::request_keyframe() {
+  if (stopped_ || !video_sub_ || video_sub_->state() != moqt::RequestState::kActive) return false;
+  const bool asked = video_sub_->request_new_group();
+  spdlog::debug("whep: keyframe wanted by a viewer: {}",
+                asked ? "new group requested" : "the track has no dynamic groups");
+  return asked;
+}
+
 void BroadcastSubscriber::stop() {
   if (stopped_) return;
   stopped_ = true;

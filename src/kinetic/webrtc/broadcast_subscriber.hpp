@@ -46,6 +46,9 @@ class BroadcastSubscriber final : public moqt::SubscriptionHandler {
   void start();        // subscribes to the catalog
   void start_media();  // subscribes to the tracks the catalog named
   void stop();         // unsubscribes everything; no callback after this
+  // The viewer lost what it could not repair: asks the original publisher for a new group
+  // (NEW_GROUP_REQUEST) if the video track has DYNAMIC_GROUPS; false when it cannot be asked.
+  bool request_keyframe();
 
   // moqt::SubscriptionHandler
   void on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo& error) override;

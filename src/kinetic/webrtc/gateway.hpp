@@ -48,6 +48,7 @@ struct GatewayOptions {
   IngestOptions ingest;
   std::chrono::milliseconds idle_timeout{5000};
   std::chrono::milliseconds max_group{2000};
+  std::chrono::milliseconds min_group{500};  // a subscriber's NEW_GROUP_REQUEST waits this long at most
   std::size_t max_sessions = 16;      // WHIP sessions
   std::size_t max_viewers = 64;       // WHEP sessions
   // A WHIP POST waits this long for the relay to accept the namespace, a WHEP POST for the catalog.

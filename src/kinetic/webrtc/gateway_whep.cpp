@@ -55,8 +55,16 @@ HttpResponse Gateway::post_viewer(const std::string& ns_text, const HttpRequest&
     end_viewer(viewer->id, why);
     return text(404, "no playable broadcast at " + ns_text + ": " + why);
   }
-  auto stream = WhepStream::create(*offer, *media, EgressOptions{options_.ingest.ice, options_.ingest.answer_timeout_ms},
-                                   *glib_, [this, id = viewer->id](std::string reason) { end_viewer(id, reason); });
+  // A viewer's PLI/FIR becomes a NEW_GROUP_REQUEST: through the relay it reaches the original
+  // publisher (a WHIP sender asked for a keyframe in turn, when the broadcast is one of ours).
+  auto keyframe = [this, id = viewer->id] {
+    post_to_loop([this, id] {
+      if (auto it = subscribers_.find(id); it != subscribers_.end()) it->second->request_keyframe();
+    });
+  };
+  auto stream = WhepStream::create(
+      *offer, *media, EgressOptions{options_.ingest.ice, options_.ingest.answer_timeout_ms, keyframe}, *glib_,
+      [this, id = viewer->id](std::string reason) { end_viewer(id, reason); });
   if (!stream) {
     end_viewer(viewer->id, "no answer: " + stream.error().what);
     return text(stream.error().client_fault ? 400 : 500, "cannot answer the offer: " + stream.error().what);
@@ -111,8 +119,10 @@ void Gateway::end_viewer(const std::string& id, const std::string& reason) {
     viewer->slot->stream.reset();
   }
   const std::uint64_t frames = viewer->stream ? viewer->stream->frames() : 0;
+  const std::uint64_t keyframes = viewer->stream ? viewer->stream->keyframe_requests() : 0;
   viewer->stream.reset();  // the pipeline stops here, on the GLib thread
-  spdlog::info("whep: viewer {} of {} ended ({}) after {} frames", id, viewer->ns_text, reason, frames);
+  spdlog::info("whep: viewer {} of {} ended ({}) after {} frames, {} keyframe requests", id, viewer->ns_text,
+               reason, frames, keyframes);
 }
 
 }  // namespace kinetic::webrtc

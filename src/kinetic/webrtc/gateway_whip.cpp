@@ -26,6 +26,7 @@ HttpResponse Gateway::post(const std::string& ns_text, const HttpRequest& r) {
   popts.audio = offer->opus.has_value();
   popts.audio_channels = offer->opus ? std::max(1u, offer->opus->channels) : 2u;
   popts.max_group = options_.max_group;
+  popts.min_group = options_.min_group;
   entry->publisher = std::make_shared<LivePublisher>(entry->ns, popts, [keyframes] { keyframes->request(); });
   auto verdict = std::make_shared<AnnounceVerdict>();
   {
@@ -123,10 +124,12 @@ void Gateway::end_session(const std::string& id, const std::string& reason) {
       it2->second->publisher->end(reason);
       if (it2->second->announce) it2->second->announce->cancel();
       const auto& s = it2->second->publisher->stats();
-      spdlog::info("whip: namespace {} withdrawn: {} objects in {} groups, {} frames dropped, {} keyframe requests; "
-                   "in the gateway {} (after the jitter buffer {})",
-                   it2->second->ns_text, s.objects, s.groups, s.dropped, s.keyframe_requests,
-                   latency_summary(s.gateway_us), latency_summary(s.after_jitter_us));
+      spdlog::info(
+          "whip: namespace {} withdrawn: {} objects in {} groups, {} frames dropped, {} keyframe requests "
+          "({} "
+          "new-group requests from subscribers); in the gateway {} (after the jitter buffer {})",
+          it2->second->ns_text, s.objects, s.groups, s.dropped, s.keyframe_requests, s.new_group_requests,
+          latency_summary(s.gateway_us), latency_summary(s.after_jitter_us));
       retired_.push_back(std::move(it2->second));
       published_.erase(it2);
     });

@@ -61,8 +61,34 @@ std::string latency_summary(std::vector<std::int64_t> samples_us) {
   return buf;
 }
 
-LivePublisher::LivePublisher(moqt::TrackNamespace ns, LivePublisherOptions options, std::function<void()> want_keyframe)
-    : ns_(std::move(ns)), options_(options), want_keyframe_(std::move(want_keyframe)) {}
+LivePublisher::LivePublisher(moqt::TrackNamespace ns, LivePublisherOptions options,
+                             std::function<void()> want_keyframe)
+    : ns_(std::move(ns)), options_(options), want_keyframe_(std::move(want_keyframe)) {
+  // Audio groups follow video's, so a request on any media track is one for a keyframe.
+  server_.set_new_group_handler([this](std::size_t) { new_group_requested(); });
+}
+
+void LivePublisher::new_group_requested() {
+  ++stats_.new_group_requests;
+  new_group_wanted_ = true;
+  request_wanted_group(std::chrono::steady_clock::now());
+}
+
+void LivePublisher::request_wanted_group(std::chrono::steady_clock::time_point now) {
+  if (!new_group_wanted_ || ended_ || !broadcast_ || now - group_started_ < options_.min_group) return;
+  // A keyframe asked for moments ago answers this request too (one subscriber asks once per
+  // track); if it never comes, the request stands and is repeated.
+  if (now - last_keyframe_request_ < options_.min_group) return;
+  new_group_wanted_ = false;
+  spdlog::info("whip: a subscriber asked for a new group: keyframe requested");
+  request_keyframe(now);
+}
+
+void LivePublisher::request_keyframe(std::chrono::steady_clock::time_point now) {
+  ++stats_.keyframe_requests;
+  last_keyframe_request_ = now;
+  want_keyframe_();
+}
 
 bool LivePublisher::start(const IngestFrame& keyframe) {
   std::vector<media::StreamInfo> streams;
@@ -141,9 +167,11 @@ void LivePublisher::add(IngestFrame&& frame) {
   if (video && obj.new_group) {
     ++stats_.groups;
     group_started_ = now;
+    new_group_wanted_ = false;  // a group began: what subscribers asked for
   } else if (video && now - group_started_ > options_.max_group) {
-    ++stats_.keyframe_requests;
-    want_keyframe_();
+    request_keyframe(now);
+  } else if (video) {
+    request_wanted_group(now);
   }
   send(obj);
   if (video && frame.wire_us > 0 && stats_.gateway_us.size() < 100'000) {

@@ -28,6 +28,10 @@ struct LivePublisherOptions {
   // A group older than this asks the sender for a keyframe (WebRTC senders make keyframes only
   // when asked), so subscribers can join and recover at group boundaries.
   std::chrono::milliseconds max_group{2000};
+  // Media tracks carry DYNAMIC_GROUPS: a subscriber's NEW_GROUP_REQUEST asks the sender for a
+  // keyframe, though no sooner than this after the current group began (each keyframe costs
+  // bitrate, and a viewer joining has the current group's start from the cache meanwhile).
+  std::chrono::milliseconds min_group{500};
 };
 
 struct LivePublisherStats {
@@ -35,6 +39,7 @@ struct LivePublisherStats {
   std::uint64_t groups = 0;          // video groups started
   std::uint64_t dropped = 0;         // frames before the first keyframe, or refused by the broadcast
   std::uint64_t keyframe_requests = 0;
+  std::uint64_t new_group_requests = 0;  // subscribers' NEW_GROUP_REQUESTs heard
   // Video frames' time in the gateway, from their last RTP packet reaching it (decrypted) to
   // the object going to the MoQT subscriptions, in microseconds (the newest 100000).
   std::vector<std::int64_t> gateway_us;
@@ -62,6 +67,10 @@ class LivePublisher {
   bool start(const IngestFrame& keyframe);
   void accept(const std::shared_ptr<moqt::ServedSubscription>& sub);
   void send(media::BroadcastObject& obj);
+  void new_group_requested();
+  // Asks the sender for a keyframe if a subscriber wants a new group and the current one is old enough.
+  void request_wanted_group(std::chrono::steady_clock::time_point now);
+  void request_keyframe(std::chrono::steady_clock::time_point now);
 
   moqt::TrackNamespace ns_;
   LivePublisherOptions options_;
@@ -70,6 +79,8 @@ class LivePublisher {
   media::BroadcastServer server_;
   std::vector<std::shared_ptr<moqt::ServedSubscription>> waiting_;  // before the first keyframe
   std::chrono::steady_clock::time_point group_started_{};
+  bool new_group_wanted_ = false;
+  std::chrono::steady_clock::time_point last_keyframe_request_{};
   std::string config_;
   bool ended_ = false;
   LivePublisherStats stats_;

@@ -1,6 +1,7 @@
 #include "kinetic/webrtc/whep_stream.hpp"
 
 #include <gst/app/gstappsrc.h>
+#include <gst/video/video-event.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -83,6 +84,24 @@ Done link_branch(GstElement* webrtc, unsigned mline, GstElement* src, GstElement
   return Ok{};
 }
 
+// What the probe on the video source needs; freed with the probe.
+struct KeyframeWatch {
+  std::function<void()> call;
+  std::shared_ptr<std::atomic<std::uint64_t>> count;
+};
+
+// rtpsession turns the viewer's PLI/FIR into an upstream force-key-unit event; rtph264pay passes it
+// on to the source, where the broadcast is asked for a new group (it has no encoder to ask).
+GstPadProbeReturn on_upstream_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (event != nullptr && gst_video_event_is_force_key_unit(event)) {
+    auto* watch = static_cast<KeyframeWatch*>(data);
+    watch->count->fetch_add(1);
+    if (watch->call) watch->call();
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 GstElement* live_source(GstCaps* caps) {
   GstElement* src = make("appsrc");
   // Stamped on push with the pipeline's clock; a backlog before the viewer connects is dropped
@@ -125,6 +144,12 @@ Outcome<std::unique_ptr<WhepStream>> WhepStream::create(const CheckedOffer& offe
                                          G_TYPE_STRING, "au", "codec_data", GST_TYPE_BUFFER, codec_data, nullptr);
     gst_buffer_unref(codec_data);
     raw->video_src_ = live_source(vcaps);
+    if (GstPad* pad = gst_element_get_static_pad(raw->video_src_, "src")) {
+      auto* watch = new KeyframeWatch{options.on_keyframe_request, raw->keyframe_requests_};
+      gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, watch,
+                        [](gpointer d) { delete static_cast<KeyframeWatch*>(d); });
+      gst_object_unref(pad);
+    }
     vpay = make("rtph264pay");
     // SPS/PPS before every IDR; each access unit sent as soon as it is packetized.
     g_object_set(vpay, "pt", h264.payload, "config-interval", -1, "aggregate-mode", 1, nullptr);

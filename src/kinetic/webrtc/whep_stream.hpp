@@ -23,6 +23,9 @@ namespace kinetic::webrtc {
 struct EgressOptions {
   IceScope ice;
   unsigned answer_timeout_ms = 5000;
+  // The viewer asked for a keyframe (PLI or FIR, after a loss it could not repair). Called on a
+  // GStreamer streaming thread.
+  std::function<void()> on_keyframe_request;
 };
 
 class WhepStream {
@@ -41,6 +44,7 @@ class WhepStream {
   // Wall time (Unix µs) of the viewer's latest RTCP; when its answer was made before any.
   [[nodiscard]] std::int64_t last_heard_us() const noexcept { return last_heard_us_->load(); }
   [[nodiscard]] std::uint64_t frames() const noexcept { return frames_.load(); }
+  [[nodiscard]] std::uint64_t keyframe_requests() const noexcept { return keyframe_requests_->load(); }
 
  private:
   WhepStream() = default;
@@ -50,6 +54,8 @@ class WhepStream {
   std::unique_ptr<PipelineWatch> watch_;
   std::shared_ptr<std::atomic<std::int64_t>> last_heard_us_ = std::make_shared<std::atomic<std::int64_t>>(0);
   std::atomic<std::uint64_t> frames_{0};
+  std::shared_ptr<std::atomic<std::uint64_t>> keyframe_requests_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
   std::string answer_;
 };
 
