@@ -40,6 +40,7 @@ struct PlayOptions {
   int budget_ms = 0;
   int lead_ms = 0;
   int delivery_timeout_ms = -1;
+  bool new_group = false;
   bool no_gpu = false;
   bool headless = false;
   bool no_overlay = false;
@@ -117,6 +118,7 @@ int run_play(const PlayOptions& o) {
   app::PlaySubscriberOptions so;
   so.ns = o.ns;
   so.tracks = o.tracks;
+  so.new_group = o.new_group;
   // What can no longer be shown need not be sent: the relay drops objects older than this. A
   // frame past its own deadline is still the reference the rest of its group decodes from (and
   // what a conjecture is reconciled with), so the timeout spans a few budgets, not one.
@@ -249,6 +251,9 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
   cmd->add_option("--delivery-timeout-ms", opts->delivery_timeout_ms,
                   "DELIVERY_TIMEOUT asked of the relay (default: 3 budgets, at least 500; 2000 when adaptive; 0: none)")
       ->check(CLI::Range(0, 600000));
+  cmd->add_flag("--new-group", opts->new_group,
+                "ask the original publisher for a new group on joining (NEW_GROUP_REQUEST; publishers with "
+                "DYNAMIC_GROUPS, e.g. the WHIP gateway, ask their sender for a keyframe)");
   cmd->add_flag("--no-gpu", opts->no_gpu, "conjecture on the CPU even when CUDA is available");
   cmd->add_flag("--headless", opts->headless, "no window: play, measure and log only");
   cmd->add_flag("--no-overlay", opts->no_overlay, "start the window with the overlay hidden (o toggles it)");

@@ -127,6 +127,7 @@ void PlaySubscriber::on_catalog(const moqt::Object& o) {
     // From the start of the newest group the publisher holds: a keyframe to decode from.
     so.filter = moqt::SubscribeFilter::from({0, 0});
     so.delivery_timeout_ms = options_.delivery_timeout_ms;
+    if (options_.new_group) so.new_group_request = 0;
     // Audio first when the path is short of capacity: a gap in sound is noticed sooner.
     so.subscriber_priority = t.kind == media::StreamKind::kAudio ? 1 : 2;
     t.sub = session_->subscribe({ns, t.name}, so, this);

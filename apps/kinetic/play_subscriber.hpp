@@ -21,6 +21,7 @@ struct PlaySubscriberOptions {
   std::string ns;                       // namespace, fields separated by '/'
   std::vector<std::string> tracks;      // only these catalog tracks (empty: every video and audio track)
   std::optional<std::uint64_t> delivery_timeout_ms;
+  bool new_group = false;  // NEW_GROUP_REQUEST in the media SUBSCRIBEs: start at a fresh group
 };
 
 class PlaySubscriber final : public moqt::SessionHandler, public moqt::SubscriptionHandler {

@@ -66,9 +66,10 @@ class PlaySubscriberTest : public moqt::testing::MoqtTest {
       }
     };
   }
-  void start() {
+  void start(bool new_group = false) {
     connect();
-    subscriber = std::make_unique<PlaySubscriber>([this] { ++finished; }, PlaySubscriberOptions{"live", {}, 500}, feed);
+    subscriber = std::make_unique<PlaySubscriber>([this] { ++finished; },
+                                                  PlaySubscriberOptions{"live", {}, 500, new_group}, feed);
     subscriber->attach(client);
     run(1s);
   }
@@ -97,6 +98,28 @@ TEST_P(PlaySubscriberTest, BadTracksAndGarbageLeaveTheGoodTrackPlaying) {
       EXPECT_EQ(s->options().delivery_timeout_ms, std::optional<std::uint64_t>(500));
     }
   }
+}
+
+// `kinetic play --new-group`: each media SUBSCRIBE asks for a fresh group; the catalog's does not.
+TEST_P(PlaySubscriberTest, NewGroupAsksOnEveryMediaSubscribe) {
+  serve(good_catalog());
+  start(true);
+  std::size_t media = 0;
+  for (const auto& s : sh.served) {
+    if (s->track().name == media::kCatalogTrackName) {
+      EXPECT_FALSE(s->options().new_group_request);
+    } else {
+      ++media;
+      EXPECT_EQ(s->options().new_group_request, std::optional<std::uint64_t>(0)) << s->track().name;
+    }
+  }
+  EXPECT_EQ(media, 2u);
+}
+
+TEST_P(PlaySubscriberTest, WithoutNewGroupNoSubscribeAsks) {
+  serve(good_catalog());
+  start();
+  for (const auto& s : sh.served) EXPECT_FALSE(s->options().new_group_request) << s->track().name;
 }
 
 TEST_P(PlaySubscriberTest, ACatalogThatIsNotJsonFails) {

@@ -244,21 +244,23 @@ TEST_F(BroadcastSubscriberTest, AfterStopNothingIsHandedOn) {
   EXPECT_TRUE(ends_.empty()) << ends_.front();
 }
 
-// A WHEP viewer's PLI, as BroadcastSubscriber::request_keyframe, reaches the gateway's own
-// publisher as a NEW_GROUP_REQUEST (its tracks have DYNAMIC_GROUPS), which asks its sender.
+// A WHEP viewer joining, and its PLI later (BroadcastSubscriber::request_keyframe), reach the
+// gateway's own publisher as NEW_GROUP_REQUESTs (its tracks have DYNAMIC_GROUPS), which ask its sender.
 TEST_F(BroadcastSubscriberTest, AViewersKeyframeRequestReachesThePublishersSender) {
   publish();
   auto sub = subscriber();
   sub->start();
   ASSERT_TRUE(run_until([&] { return catalogs_ > 0; }));
   EXPECT_FALSE(sub->request_keyframe()) << "no video subscription yet";
+  const int at_start = keyframes_asked_;
   sub->start_media();
   loop_.run_for(100ms);
   ASSERT_FALSE(frames_.empty());
-  const int before = keyframes_asked_;
+  EXPECT_EQ(publisher_->stats().new_group_requests, 1u) << "the video SUBSCRIBE asks for a fresh group";
+  EXPECT_EQ(keyframes_asked_, at_start + 1);
   EXPECT_TRUE(sub->request_keyframe());
-  ASSERT_TRUE(run_until([&] { return keyframes_asked_ > before; }));
-  EXPECT_EQ(publisher_->stats().new_group_requests, 1u);
+  ASSERT_TRUE(run_until([&] { return keyframes_asked_ > at_start + 1; }));
+  EXPECT_EQ(publisher_->stats().new_group_requests, 2u);
 }
 
 }  // namespace

@@ -60,7 +60,11 @@ void BroadcastSubscriber::start() {
 void BroadcastSubscriber::start_media() {
   if (stopped_ || !media_ || session_->closed()) return;
   // Audio before video when the path is short: a gap in sound is noticed sooner.
-  video_sub_ = session_->subscribe({ns_, media_->video_track}, from_newest_group(2), this);
+  // A new viewer asks for a fresh group, as an SFU asks the publisher for a keyframe: the cached
+  // group starts it at once, the fresh one soon puts it at the live edge.
+  auto video = from_newest_group(2);
+  video.new_group_request = 0;
+  video_sub_ = session_->subscribe({ns_, media_->video_track}, video, this);
   if (!media_->audio_track.empty()) audio_sub_ = session_->subscribe({ns_, media_->audio_track}, from_newest_group(1), this);
 }
 

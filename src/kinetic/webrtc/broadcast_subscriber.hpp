@@ -1,7 +1,7 @@
 // The MoQT side of a WHEP viewer: subscribes to a broadcast's MSF catalog on the gateway's
 // relay session, says what it carries (H.264 with its avcC, Opus), and once the WebRTC side is
-// ready subscribes to those tracks from the newest group (a keyframe) and hands each frame on
-// with its LOC metadata. Loop thread only.
+// ready subscribes to those tracks from the newest group (a keyframe; on video it asks for a fresh
+// group too) and hands each frame on with its LOC metadata. Loop thread only.
 #pragma once
 
 #include <functional>
