@@ -82,6 +82,17 @@ struct RecordingSessionHandler : moqt::SessionHandler {
   std::vector<std::shared_ptr<IncomingRequest>> requests;
 };
 
+// A publisher's side of a subscription that records the NEW_GROUP_REQUESTs (in REQUEST_UPDATEs)
+// and the updates it hears.
+struct NewGroupAsks : ServedSubscriptionHandler {
+  void on_update(ServedSubscription&) override { ++updates; }
+  void on_new_group_request(ServedSubscription&, std::uint64_t next_group) override {
+    values.push_back(next_group);
+  }
+  int updates = 0;
+  std::vector<std::uint64_t> values;
+};
+
 struct RecordingSubscription : SubscriptionHandler {
   void on_ok(Subscription&, const TrackInfo& i) override { ok = true; info = i; }
   void on_error(Subscription&, const RequestErrorInfo& e) override { error = e; }

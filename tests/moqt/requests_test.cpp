@@ -24,14 +24,6 @@ class RequestsTest : public MoqtTest {
     }
   }
   // What the publisher hears of a subscription's REQUEST_UPDATEs.
-  struct NewGroupAsks : ServedSubscriptionHandler {
-    void on_update(ServedSubscription&) override { ++updates; }
-    void on_new_group_request(ServedSubscription&, std::uint64_t next_group) override {
-      asked.push_back(next_group);
-    }
-    int updates = 0;
-    std::vector<std::uint64_t> asked;
-  };
   static TrackInfo dynamic_track(std::optional<Location> largest) {
     TrackInfo info;
     info.largest = largest;
@@ -228,7 +220,7 @@ TEST_P(RequestsTest, RequestNewGroupIsRefusedWithoutDynamicGroups) {
   EXPECT_FALSE(sub->request_new_group());
   run();
   EXPECT_EQ(asks.updates, 0);
-  EXPECT_TRUE(asks.asked.empty());
+  EXPECT_TRUE(asks.values.empty());
   EXPECT_FALSE(sh.closed);
 }
 
@@ -248,21 +240,21 @@ TEST_P(RequestsTest, RequestNewGroupNamesTheGroupAfterTheLargestKnown) {
   ASSERT_TRUE(sub->request_new_group());
   EXPECT_EQ(sub->options().new_group_request, std::nullopt);
   run();
-  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{5}));
+  EXPECT_EQ(asks.values, (std::vector<std::uint64_t>{5}));
   ASSERT_EQ(sh.served.size(), 1u);
   publish_groups(*sh.served[0], 5, 3, 1);
   run();
   ASSERT_EQ(sub->largest_received(), (Location{7, 0}));
   ASSERT_TRUE(sub->request_new_group());
   run();
-  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{5, 8}));
+  EXPECT_EQ(asks.values, (std::vector<std::uint64_t>{5, 8}));
   auto o = sub->options();
   o.subscriber_priority = 9;
   ASSERT_TRUE(sub->update(o));
   run();
   EXPECT_EQ(asks.updates, 3);
   EXPECT_EQ(sh.served[0]->options().subscriber_priority, 9);
-  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{5, 8}));
+  EXPECT_EQ(asks.values, (std::vector<std::uint64_t>{5, 8}));
 }
 
 TEST_P(RequestsTest, RequestNewGroupKnowingNoGroupAsksForZero) {
@@ -279,7 +271,7 @@ TEST_P(RequestsTest, RequestNewGroupKnowingNoGroupAsksForZero) {
   ASSERT_FALSE(rs.info.largest.has_value());
   ASSERT_TRUE(sub->request_new_group());
   run();
-  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{0}));
+  EXPECT_EQ(asks.values, (std::vector<std::uint64_t>{0}));
 }
 
 TEST_P(RequestsTest, TooManyUnansweredUpdatesCloseTheSession) {
@@ -449,7 +441,7 @@ TEST_P(RequestsTest, PublishedTrackWithDynamicGroupsTakesNewGroupRequests) {
             GetParam() == "moqt-18" ? std::optional<std::uint64_t>(3) : std::nullopt);
   ASSERT_TRUE(sub.request_new_group());
   run();
-  EXPECT_EQ(asks.asked, (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(asks.values, (std::vector<std::uint64_t>{3}));
   EXPECT_FALSE(ch.closed);
 }
 

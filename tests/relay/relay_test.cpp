@@ -892,12 +892,7 @@ TEST_P(RelayTest, FetchRangeFiltersApplyToTheCacheAndGoUpstream) {
 // as large is outstanding.
 class RelayNewGroupTest : public RelayTest {
  protected:
-  struct Asks : moqt::ServedSubscriptionHandler {
-    void on_new_group_request(moqt::ServedSubscription&, std::uint64_t next_group) override {
-      values.push_back(next_group);
-    }
-    std::vector<std::uint64_t> values;
-  };
+  using Asks = moqt::testing::NewGroupAsks;
 
   // `answer_now` false leaves each SUBSCRIBE pending until the test calls accept().
   Client publisher_with(bool dynamic, bool answer_now = true) {

@@ -148,12 +148,7 @@ TEST_P(RelayTrackTest, ARequestHeldBeforeTheUpstreamSubscribeIsTakenOnceAndCount
 // reach a publisher are recorded in `asks` (or a second publisher's, after a move).
 class RelayTrackNewGroupTest : public RelayTrackTest {
  protected:
-  struct Asks : moqt::ServedSubscriptionHandler {
-    void on_new_group_request(moqt::ServedSubscription&, std::uint64_t next_group) override {
-      values.push_back(next_group);
-    }
-    std::vector<std::uint64_t> values;
-  };
+  using Asks = moqt::testing::NewGroupAsks;
 
   static std::function<void(moqt::ServedSubscription&)> answer_dynamic(Asks& to) {
     return [&to](moqt::ServedSubscription& s) {

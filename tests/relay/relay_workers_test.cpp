@@ -413,12 +413,7 @@ TEST_F(RelayWorkersTest, TransportCountersOfEveryWorkerAreSummedIntoTheMetrics) 
 TEST_F(RelayWorkersTest, NewGroupRequestsCrossWorkersToThePublisher) {
   auto placed = place({1, 0});
   ASSERT_TRUE(placed);
-  struct Asks : moqt::ServedSubscriptionHandler {
-    void on_new_group_request(moqt::ServedSubscription&, std::uint64_t next_group) override {
-      values.push_back(next_group);
-    }
-    std::vector<std::uint64_t> values;
-  } asks;
+  moqt::testing::NewGroupAsks asks;
   Client& pub = clients_[(*placed)[0]];
   std::vector<std::shared_ptr<moqt::ServedSubscription>> served;
   pub.handler->on_sub = [&](moqt::ServedSubscription& s) {

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -77,15 +78,37 @@ class WhepStreamTest : public ::testing::Test {
     if (stream_) glib_.run_sync([this] { stream_.reset(); });
   }
 
-  ::testing::AssertionResult create(const CheckedOffer& offer, const BroadcastMedia& media) {
+  ::testing::AssertionResult create(const CheckedOffer& offer, const BroadcastMedia& media,
+                                    const std::function<void(EgressOptions&)>& tune = {}) {
     EgressOptions options;
     options.ice = kLoopback;
+    if (tune) tune(options);
     auto stream = WhepStream::create(offer, media, options, glib_, [this](std::string why) {
       std::lock_guard lock(mu_);
       ends_.push_back(std::move(why));
     });
     if (!stream) return ::testing::AssertionFailure() << "no stream: " << stream.error().what;
     stream_ = std::move(*stream);
+    return ::testing::AssertionSuccess();
+  }
+
+  // For the tests with media (Encoder and Viewer below): the encoder's first access unit gives
+  // the avcC, the viewer offers, the stream answers and the viewer applies the answer.
+  template <class Encoder, class Viewer>
+  ::testing::AssertionResult connect(Encoder& encoder, Viewer& viewer, std::string& config,
+                                     const std::function<void(EgressOptions&)>& tune = {}) {
+    if (!encoder.ok()) return ::testing::AssertionFailure() << "the encoder pipeline did not start";
+    SubscribedFrame first;
+    if (!encoder.next(first, config, std::chrono::milliseconds(5000)))
+      return ::testing::AssertionFailure() << "no access unit from the encoder in 5 s";
+    if (config.size() < 7) return ::testing::AssertionFailure() << "no avcC from the encoder";
+    if (viewer.webrtc() == nullptr) return ::testing::AssertionFailure() << "no viewer webrtcbin";
+    const std::string sdp = test::create_offer(viewer.webrtc());
+    auto offer = check_offer(sdp, OfferRole::kPlay, true);
+    if (!offer) return ::testing::AssertionFailure() << offer.error().what << "\n" << sdp;
+    if (auto made = create(*offer, BroadcastMedia{"video", config, "", 2}, tune); !made) return made;
+    if (!test::apply_answer(viewer.webrtc(), stream_->answer()))
+      return ::testing::AssertionFailure() << "the viewer refused the answer";
     return ::testing::AssertionSuccess();
   }
 
@@ -258,19 +281,9 @@ class Viewer {
 TEST_F(WhepStreamTest, ABroadcastsAccessUnitsReachAViewer) {
   if (!test::have_openh264_encoder()) GTEST_SKIP() << "openh264enc not installed (gstreamer1.0-plugins-bad)";
   Encoder encoder;
-  ASSERT_TRUE(encoder.ok()) << "the encoder pipeline did not start";
-  SubscribedFrame first;
-  std::string config;
-  ASSERT_TRUE(encoder.next(first, config, 5000ms)) << "no access unit from the encoder in 5 s";
-  ASSERT_GE(config.size(), 7u) << "no avcC from the encoder";
-
   Viewer viewer;
-  ASSERT_NE(viewer.webrtc(), nullptr);
-  const std::string sdp = test::create_offer(viewer.webrtc());
-  auto offer = check_offer(sdp, OfferRole::kPlay, true);
-  ASSERT_TRUE(offer) << offer.error().what << "\n" << sdp;
-  ASSERT_TRUE(create(*offer, BroadcastMedia{"video", config, "", 2}));
-  ASSERT_TRUE(test::apply_answer(viewer.webrtc(), stream_->answer()));
+  std::string config;
+  ASSERT_TRUE(connect(encoder, viewer, config));
 
   // The broadcast runs in real time, as frames come from the relay, until the viewer has a second's worth.
   const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -293,24 +306,12 @@ TEST_F(WhepStreamTest, ABroadcastsAccessUnitsReachAViewer) {
 TEST_F(WhepStreamTest, AViewersKeyframeRequestComesOut) {
   if (!test::have_openh264_encoder()) GTEST_SKIP() << "openh264enc not installed (gstreamer1.0-plugins-bad)";
   Encoder encoder;
-  ASSERT_TRUE(encoder.ok()) << "the encoder pipeline did not start";
-  SubscribedFrame first;
-  std::string config;
-  ASSERT_TRUE(encoder.next(first, config, 5000ms)) << "no access unit from the encoder in 5 s";
-
   Viewer viewer;
-  ASSERT_NE(viewer.webrtc(), nullptr);
-  auto offer = check_offer(test::create_offer(viewer.webrtc()), OfferRole::kPlay, true);
-  ASSERT_TRUE(offer) << offer.error().what;
+  std::string config;
   std::atomic<int> asked{0};
-  EgressOptions options;
-  options.ice = kLoopback;
-  options.on_keyframe_request = [&asked] { asked.fetch_add(1); };
-  auto stream =
-      WhepStream::create(*offer, BroadcastMedia{"video", config, "", 2}, options, glib_, [](std::string) {});
-  ASSERT_TRUE(stream) << stream.error().what;
-  stream_ = std::move(*stream);
-  ASSERT_TRUE(test::apply_answer(viewer.webrtc(), stream_->answer()));
+  ASSERT_TRUE(connect(encoder, viewer, config, [&asked](EgressOptions& o) {
+    o.on_keyframe_request = [&asked] { asked.fetch_add(1); };
+  }));
 
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   bool requested = false;
