@@ -122,6 +122,20 @@ TEST_P(SessionDispatchTest, SecondSetup) {
   EXPECT_EQ(raw.closed, code(SessionError::kProtocolViolation));
 }
 
+// The message that closes the session comes with the control stream's FIN: the stream is released
+// with the session inside the dispatch, and nothing of it may be read after (ASan build).
+TEST_P(SessionDispatchTest, SecondSetupWithTheControlStreamsFin) {
+  RawPeer raw;
+  auto peer = serve_raw(raw);
+  auto setup = encoded(server->version(), wire::Setup{});
+  auto twice = setup;
+  twice.insert(twice.end(), setup.begin(), setup.end());
+  peer->open_uni()->write(std::span<const std::uint8_t>(twice), true);
+  run();
+  EXPECT_TRUE(sh.closed);
+  EXPECT_EQ(sh.code, code(SessionError::kProtocolViolation));
+}
+
 TEST_P(SessionDispatchTest, SecondControlStream) {
   connect();
   auto setup = encoded(client->version(), wire::Setup{});

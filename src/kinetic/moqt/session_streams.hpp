@@ -40,29 +40,32 @@ class RequestStream final : public transport::StreamHandler {
       hold(data, fin);
       return;
     }
-    // The session can close (and release this stream) while a message is dispatched.
-    std::weak_ptr<Session> alive = impl_.session.weak_from_this();
-    while (!data.empty() && !alive.expired() && !impl_.session.closed()) {
+    // The session can close (and release this stream) while a message is dispatched: after a
+    // dispatch only locals are read until the session is known to be open (a message that
+    // closes it may come with the stream's FIN).
+    Session::Impl& impl = impl_;
+    std::weak_ptr<Session> alive = impl.session.weak_from_this();
+    while (!data.empty() && !alive.expired() && !impl.session.closed()) {
       auto msg = parser_.next(data);
       if (!msg) {
         if (msg.error().need_more()) break;
-        impl_.fail(close_code_for(msg.error()), msg.error().what);
+        impl.fail(close_code_for(msg.error()), msg.error().what);
         return;
       }
       if (!first_seen_ && incoming_) {
         first_seen_ = true;
-        impl_.on_first_request_message(*this, std::move(*msg));
+        impl.on_first_request_message(*this, std::move(*msg));
       } else {
-        impl_.on_request_message(*this, std::move(*msg));
+        impl.on_request_message(*this, std::move(*msg));
       }
     }
-    if (fin && !alive.expired() && !impl_.session.closed()) {
+    if (fin && !alive.expired() && !impl.session.closed()) {
       if (parser_.mid_message()) {
-        impl_.fail(SessionError::kProtocolViolation, "request stream ended inside a message");
+        impl.fail(SessionError::kProtocolViolation, "request stream ended inside a message");
         return;
       }
       peer_finished_ = true;
-      impl_.on_request_ended(*this, false);
+      impl.on_request_ended(*this, false);
     }
   }
   void on_reset(transport::Stream& stream, transport::ErrorCode code) override {
@@ -254,18 +257,20 @@ class IncomingUniStream final : public transport::StreamHandler {
  private:
   void feed(std::span<const std::uint8_t> data, bool fin) {
     if (mode_ == Mode::kControl) {
-      std::weak_ptr<Session> alive = impl_.session.weak_from_this();
-      while (!data.empty() && !alive.expired() && !impl_.session.closed()) {
+      // As for request streams: a message that closes the session releases this stream too.
+      Session::Impl& impl = impl_;
+      std::weak_ptr<Session> alive = impl.session.weak_from_this();
+      while (!data.empty() && !alive.expired() && !impl.session.closed()) {
         auto msg = parser_->next(data);
         if (!msg) {
           if (msg.error().need_more()) break;
-          impl_.fail(close_code_for(msg.error()), msg.error().what);
+          impl.fail(close_code_for(msg.error()), msg.error().what);
           return;
         }
-        impl_.on_control_message(std::move(*msg));
+        impl.on_control_message(std::move(*msg));
       }
-      if (fin && !alive.expired() && !impl_.session.closed()) {
-        impl_.fail(SessionError::kProtocolViolation, "control stream closed");
+      if (fin && !alive.expired() && !impl.session.closed()) {
+        impl.fail(SessionError::kProtocolViolation, "control stream closed");
       }
       return;
     }
