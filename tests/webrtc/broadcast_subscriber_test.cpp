@@ -259,8 +259,11 @@ TEST_F(BroadcastSubscriberTest, AViewersKeyframeRequestReachesThePublishersSende
   EXPECT_EQ(publisher_->stats().new_group_requests, 1u) << "the video SUBSCRIBE asks for a fresh group";
   EXPECT_EQ(keyframes_asked_, at_start + 1);
   EXPECT_TRUE(sub->request_keyframe());
+  EXPECT_FALSE(sub->request_keyframe()) << "a repeated PLI within the interval asks nothing more";
   ASSERT_TRUE(run_until([&] { return keyframes_asked_ > at_start + 1; }));
   EXPECT_EQ(publisher_->stats().new_group_requests, 2u);
+  loop_.run_for(BroadcastSubscriber::kKeyframeRequestInterval);
+  EXPECT_TRUE(sub->request_keyframe()) << "one after the interval asks again";
 }
 
 }  // namespace

@@ -70,7 +70,10 @@ void BroadcastSubscriber::start_media() {
 
 bool BroadcastSubscriber::request_keyframe() {
   if (stopped_ || !video_sub_ || video_sub_->state() != moqt::RequestState::kActive) return false;
+  const auto now = session_->loop().now();
+  if (last_keyframe_request_ && now - *last_keyframe_request_ < kKeyframeRequestInterval) return false;
   const bool asked = video_sub_->request_new_group();
+  if (asked) last_keyframe_request_ = now;
   spdlog::debug("whep: keyframe wanted by a viewer: {}",
                 asked ? "new group requested" : "the track has no dynamic groups");
   return asked;

@@ -47,8 +47,11 @@ class BroadcastSubscriber final : public moqt::SubscriptionHandler {
   void start_media();  // subscribes to the tracks the catalog named
   void stop();         // unsubscribes everything; no callback after this
   // The viewer lost what it could not repair: asks the original publisher for a new group
-  // (NEW_GROUP_REQUEST) if the video track has DYNAMIC_GROUPS; false when it cannot be asked.
+  // (NEW_GROUP_REQUEST) if the video track has DYNAMIC_GROUPS; false when it cannot be asked, or
+  // was asked less than kKeyframeRequestInterval ago (a viewer repeats its PLI until a keyframe
+  // comes, and one request answers them all).
   bool request_keyframe();
+  static constexpr transport::Duration kKeyframeRequestInterval = std::chrono::milliseconds(250);
 
   // moqt::SubscriptionHandler
   void on_error(moqt::Subscription& sub, const moqt::RequestErrorInfo& error) override;
@@ -69,6 +72,7 @@ class BroadcastSubscriber final : public moqt::SubscriptionHandler {
   bool catalog_answered_ = false;
   bool stopped_ = false;
   bool video_started_ = false;  // a keyframe has gone out: frames after it decode
+  std::optional<transport::TimePoint> last_keyframe_request_;
 };
 
 }  // namespace kinetic::webrtc
