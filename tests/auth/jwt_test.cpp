@@ -158,4 +158,17 @@ TEST(Jwt, IssuerAndAudienceOfTheWrongTypeAreMalformed) {
 }
 
 }  // namespace
+TEST(Jwt, ASubjectThatIsNotAStringIsMalformed) {
+  const std::string header = base64url_encode(std::string_view(R"({"alg":"HS256"})"));
+  for (const std::string_view payload : {R"({"sub":5})", R"({"sub":["alice"]})", R"({"sub":null})"}) {
+    auto d = decode_jwt(header + "." + base64url_encode(payload) + ".AAAA");
+    ASSERT_FALSE(d) << payload;
+    EXPECT_EQ(d.error().code, TokenErrc::kMalformed) << payload;
+    EXPECT_NE(d.error().what.find("sub"), std::string::npos) << payload << ": " << d.error().what;
+  }
+  auto named = decode_jwt(header + "." + base64url_encode(std::string_view(R"({"sub":"alice"})")) + ".AAAA");
+  ASSERT_TRUE(named) << named.error().what;
+  EXPECT_EQ(named->claims.sub, "alice");
+}
+
 }  // namespace kinetic::auth

@@ -105,7 +105,11 @@ TokenResult<DecodedJwt> decode_jwt(std::string_view token) {
   if (!numeric_date(*payload, "exp", c.exp) || !numeric_date(*payload, "nbf", c.nbf) ||
       !numeric_date(*payload, "iat", c.iat))
     return bad("exp / nbf / iat is not a NumericDate");
-  if (auto sub = payload->find("sub"); sub != payload->end() && sub->is_string()) c.sub = sub->get<std::string>();
+  // RFC 7519: a StringOrURI; a subject of another type is a token nobody meant, not one without it.
+  if (auto sub = payload->find("sub"); sub != payload->end()) {
+    if (!sub->is_string()) return bad("\"sub\" is not a string");
+    c.sub = sub->get<std::string>();
+  }
   if (auto iss = payload->find("iss"); iss != payload->end()) {
     // A verifier may be told which issuers it accepts, so a wrong type must not read as "none".
     if (!iss->is_string()) return bad("\"iss\" is not a string");
