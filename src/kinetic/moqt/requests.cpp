@@ -53,14 +53,11 @@ std::shared_ptr<Fetch> Session::fetch(const FetchRange& range, FetchHandler* han
     if (handler != nullptr) handler->on_error(*f, going_away());
     return f;
   }
-  if (auto error = impl_->unsendable(range_filters)) {
+  std::vector<wire::RangeFilter> filters;
+  if (auto error = impl_->unsendable(range_filters, &filters)) {
     f->state_ = RequestState::kFailed;
     if (handler != nullptr) handler->on_error(*f, *error);
     return f;
-  }
-  std::vector<wire::RangeFilter> filters;
-  for (const auto& rf : range_filters) {
-    if (auto w = Impl::to_wire(rf)) filters.push_back(std::move(*w));
   }
   impl_->start_request(f, [=, this](std::uint64_t rid) -> wire::ControlMessage {
     wire::Fetch m;

@@ -554,7 +554,8 @@ std::optional<RequestErrorInfo> Session::Impl::unsendable(const SubscribeOptions
   return unsendable(o.range_filters);
 }
 
-std::optional<RequestErrorInfo> Session::Impl::unsendable(const std::vector<RangeFilter>& filters) const {
+std::optional<RequestErrorInfo> Session::Impl::unsendable(const std::vector<RangeFilter>& filters,
+                                                          std::vector<wire::RangeFilter>* wire_out) const {
   auto error = [](wire::RequestErrorCode c, const char* what) {
     return RequestErrorInfo{static_cast<std::uint64_t>(c), what, 0, {}};
   };
@@ -573,6 +574,7 @@ std::optional<RequestErrorInfo> Session::Impl::unsendable(const std::vector<Rang
   if (auto st = wire::check_range_filters(wire_filters, max); !st) {
     return error(wire::RequestErrorCode::kInvalidFilter, st.error().what);
   }
+  if (wire_out != nullptr) *wire_out = std::move(wire_filters);
   return std::nullopt;
 }
 
@@ -634,29 +636,27 @@ wire::KeyValueList Session::Impl::track_properties(const TrackInfo& info) {
   return props;
 }
 
-TrackInfo Session::Impl::track_info(const wire::MessageParameters& p, const wire::KeyValueList& props) {
+bool Session::Impl::read_track_info(const wire::MessageParameters& p, const wire::KeyValueList& props,
+                                    TrackInfo& out) {
   TrackInfo info;
   if (p.largest_object) info.largest = Location{p.largest_object->group, p.largest_object->object};
   info.expires_ms = p.expires;
   for (const auto& kv : props) {
-    if (kv.type == 0x0E && kv.value <= 255) info.publisher_priority = static_cast<std::uint8_t>(kv.value);
-    else if (kv.type == 0x22 && (kv.value == 1 || kv.value == 2)) info.group_order = static_cast<GroupOrder>(kv.value);
-    else if (kv.type == wire::property::kDynamicGroups)
+    if (kv.type == 0x0E && kv.value <= 255) {
+      info.publisher_priority = static_cast<std::uint8_t>(kv.value);
+    } else if (kv.type == 0x22 && (kv.value == 1 || kv.value == 2)) {
+      info.group_order = static_cast<GroupOrder>(kv.value);
+    } else if (kv.type == wire::property::kDynamicGroups) {
+      if (kv.value > 1) {
+        fail(SessionError::kProtocolViolation, "DYNAMIC_GROUPS above 1");
+        return false;
+      }
       info.dynamic_groups = kv.value == 1;
-    else info.track_properties.push_back(kv);
-  }
-  return info;
-}
-
-bool Session::Impl::read_track_info(const wire::MessageParameters& p, const wire::KeyValueList& props,
-                                    TrackInfo& out) {
-  for (const auto& kv : props) {
-    if (kv.type == wire::property::kDynamicGroups && kv.value > 1) {
-      fail(SessionError::kProtocolViolation, "DYNAMIC_GROUPS above 1");
-      return false;
+    } else {
+      info.track_properties.push_back(kv);
     }
   }
-  out = track_info(p, props);
+  out = std::move(info);
   return true;
 }
 

@@ -100,8 +100,9 @@ struct Session::Impl {
   // groups back, nor an end object, nor Range Filters; the peer's MAX_FILTER_RANGES bounds them).
   std::optional<RequestErrorInfo> unsendable(const SubscribeOptions& o) const;
   // Range Filters a SUBSCRIBE or FETCH may carry to this peer: draft-20, ascending ranges, within
-  // the peer's MAX_FILTER_RANGES.
-  std::optional<RequestErrorInfo> unsendable(const std::vector<RangeFilter>& filters) const;
+  // the peer's MAX_FILTER_RANGES. When they may, `wire_out` (if given) gets their wire form.
+  std::optional<RequestErrorInfo> unsendable(const std::vector<RangeFilter>& filters,
+                                             std::vector<wire::RangeFilter>* wire_out = nullptr) const;
   bool filter_expressible(const SubscribeFilter& f) const;
   std::shared_ptr<OutgoingRequest> make_request(RequestKind kind, RequestHandler* handler);
   // SUBSCRIBE_NAMESPACE, SUBSCRIBE_TRACKS, TRACK_STATUS and PUBLISH_NAMESPACE carry a name and
@@ -110,9 +111,8 @@ struct Session::Impl {
   std::shared_ptr<OutgoingRequest> named_request(RequestKind kind, const Name& name, RequestHandler* handler,
                                                  std::vector<AuthToken> tokens);
   static wire::KeyValueList track_properties(const TrackInfo& info);
-  static TrackInfo track_info(const wire::MessageParameters& p, const wire::KeyValueList& props);
-  // track_info, or false after closing the session for a property the draft makes a
-  // PROTOCOL_VIOLATION (DYNAMIC_GROUPS above 1).
+  // What SUBSCRIBE_OK / PUBLISH / REQUEST_OK say of a track, or false after closing the session for
+  // a property the draft makes a PROTOCOL_VIOLATION (DYNAMIC_GROUPS above 1).
   bool read_track_info(const wire::MessageParameters& p, const wire::KeyValueList& props, TrackInfo& out);
 };
 
