@@ -58,8 +58,7 @@ void RelayTrack::set_upstream(std::shared_ptr<moqt::Subscription> upstream, std:
   upstream_counted_ = counted;
   count_upstream(counted_before);
   publisher_ = publisher;
-  outstanding_new_group_ = std::exchange(subscribe_carries_, std::nullopt);
-  outstanding_since_group_.reset();
+  restart_outstanding();
   if (upstream_ && upstream_->state() == moqt::RequestState::kActive) {
     active_ = true;
     upstream_info_ = upstream_->info();
@@ -80,9 +79,7 @@ void RelayTrack::move_upstream(std::shared_ptr<moqt::Subscription> upstream, std
   publisher_ = publisher;
   orphaned_ = false;
   ++moves_;
-  // What the old upstream was asked is void; what the new SUBSCRIBE carries is outstanding.
-  outstanding_new_group_ = std::exchange(subscribe_carries_, std::nullopt);
-  outstanding_since_group_.reset();
+  restart_outstanding();
   // Subscribers already served keep their streams; those still waiting start on the new OK.
 }
 
@@ -149,8 +146,13 @@ void RelayTrack::ask_new_group(std::uint64_t next_group) {
 std::optional<std::uint64_t> RelayTrack::take_new_group_request(bool counted) {
   auto held = std::exchange(held_new_group_, std::nullopt);
   if (held && counted) RelayMetrics::add(metrics_.new_group_requests);
-  subscribe_carries_ = held;
   return held;
+}
+
+void RelayTrack::restart_outstanding() {
+  // What an old upstream was asked is void; what the new SUBSCRIBE carried is outstanding.
+  outstanding_new_group_ = upstream_ ? upstream_->options().new_group_request : std::nullopt;
+  outstanding_since_group_.reset();
 }
 
 void RelayTrack::start(Downstream& down, bool accepted) {

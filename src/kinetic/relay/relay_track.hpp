@@ -71,7 +71,8 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   // group, the track has DYNAMIC_GROUPS and no request of ours at least as large is outstanding
   // (one is until the largest group grows).
   void ask_new_group(std::uint64_t next_group);
-  // What a new upstream SUBSCRIBE is to carry: the request held so far, if any, then outstanding.
+  // What a new upstream SUBSCRIBE is to carry: the request held so far, if any (outstanding once
+  // that subscription is set or moved to, as what its SUBSCRIBE carried).
   // `counted` as for set_upstream: false over a link between workers of this relay.
   [[nodiscard]] std::optional<std::uint64_t> take_new_group_request(bool counted = true);
 
@@ -93,6 +94,8 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   // The upstream_subscriptions gauge follows a counted upstream being set or replaced.
   void count_upstream(bool counted_before);
   [[nodiscard]] moqt::TrackInfo current_info() const;
+  // A new upstream subscription: only the NEW_GROUP_REQUEST its SUBSCRIBE carried is outstanding.
+  void restart_outstanding();
 
   moqt::FullTrackName name_;
   RelayCache& cache_;
@@ -111,7 +114,6 @@ class RelayTrack final : public moqt::SubscriptionHandler {
   std::optional<std::uint64_t> held_new_group_;         // no established upstream yet
   std::optional<std::uint64_t> outstanding_new_group_;  // sent upstream, largest group not grown
   std::optional<std::uint64_t> outstanding_since_group_;
-  std::optional<std::uint64_t> subscribe_carries_;  // taken for the upstream SUBSCRIBE being made
   std::vector<std::unique_ptr<Downstream>> downstream_;
   std::size_t gone_ = 0;  // entries of downstream_ marked gone and not yet pruned
 };
