@@ -125,9 +125,9 @@ void Gateway::end_session(const std::string& id, const std::string& reason) {
       if (it2->second->announce) it2->second->announce->cancel();
       const auto& s = it2->second->publisher->stats();
       spdlog::info(
-          "whip: namespace {} withdrawn: {} objects in {} groups, {} frames dropped, {} keyframe requests "
-          "({} "
-          "new-group requests from subscribers); in the gateway {} (after the jitter buffer {})",
+          "whip: namespace {} withdrawn: {} objects in {} groups, {} frames dropped, "
+          "{} keyframe requests ({} new-group requests from subscribers); "
+          "in the gateway {} (after the jitter buffer {})",
           it2->second->ns_text, s.objects, s.groups, s.dropped, s.keyframe_requests, s.new_group_requests,
           latency_summary(s.gateway_us), latency_summary(s.after_jitter_us));
       retired_.push_back(std::move(it2->second));
