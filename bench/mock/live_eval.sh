@@ -21,11 +21,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ -x "$K" ] || { echo "build first: $K is missing" >&2; exit 1; }
-out="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+KEEP_OUT=1  # the table points at the logs and JSON lines
+. "$PWD/bench/process_harness.sh"
 
 limit=$((seconds * 4 + 60))
 timeout "$limit" "$K" relay --listen "127.0.0.1:$port" >"$out/relay.log" 2>&1 & pids+=($!)

@@ -19,12 +19,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ -x "$K" ] || { echo "build first: $K is missing" >&2; exit 1; }
-out="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$out"; }
-trap cleanup EXIT
-wait_for() { for _ in $(seq 150); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "timed out waiting for '$2' in $1" >&2; return 1; }
+. "$ROOT/bench/process_harness.sh"
 port=$((40000 + RANDOM % 20000))
 seconds=$((joins * 8 + 10))
 timeout $((seconds + 30)) "$K" relay --listen "127.0.0.1:$port" >"$out/relay.log" 2>&1 & pids+=($!)

@@ -21,16 +21,11 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ -x "$K" ] || { echo "build first: $K is missing" >&2; exit 1; }
-out="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$out"; }
-trap cleanup EXIT
+. "$ROOT/bench/process_harness.sh"
 limit=$((seconds + 40))
 tick=$(getconf CLK_TCK)
 # CPU ticks (user + system) of the process `timeout` PID runs.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$(pgrep -P "$1" | head -1)/stat"; }
-wait_for() { for _ in $(seq 150); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; echo "timed out waiting for '$2' in $1" >&2; return 1; }
 
 ffmpeg -v error -i "$clip" -pix_fmt yuv420p "$out/clip.y4m"
 ffmpeg -v error -i "$clip" -f lavfi -i "sine=frequency=440:beep_factor=4:duration=10" -map 0:v -map 1:a -c:v copy \
