@@ -32,6 +32,14 @@ class SessionDispatchTest : public MoqtTest {
     run();
     ASSERT_TRUE(bystander.ok);
   }
+  // A control stream from `peer` that carries SETUP twice (FIN with the second when `fin`).
+  void send_setup_twice(transport::Session& peer, bool fin) {
+    auto setup = encoded(server->version(), wire::Setup{});
+    auto twice = setup;
+    twice.insert(twice.end(), setup.begin(), setup.end());
+    peer.open_uni()->write(std::span<const std::uint8_t>(twice), fin);
+    run();
+  }
   void expect_bystander_unharmed() {
     ASSERT_EQ(bystander_server_handler.served.size(), 1u);
     auto* w = bystander_server_handler.served[0]->open_subgroup({0, 0});
@@ -112,11 +120,7 @@ TEST_P(SessionDispatchTest, StreamEndingInsideAMessage) {
 TEST_P(SessionDispatchTest, SecondSetup) {
   RawPeer raw;
   auto peer = serve_raw(raw);
-  auto setup = encoded(server->version(), wire::Setup{});
-  auto twice = setup;
-  twice.insert(twice.end(), setup.begin(), setup.end());
-  peer->open_uni()->write(std::span<const std::uint8_t>(twice));
-  run();
+  send_setup_twice(*peer, false);
   EXPECT_TRUE(sh.closed);
   EXPECT_EQ(sh.code, code(SessionError::kProtocolViolation));
   EXPECT_EQ(raw.closed, code(SessionError::kProtocolViolation));
@@ -127,11 +131,7 @@ TEST_P(SessionDispatchTest, SecondSetup) {
 TEST_P(SessionDispatchTest, SecondSetupWithTheControlStreamsFin) {
   RawPeer raw;
   auto peer = serve_raw(raw);
-  auto setup = encoded(server->version(), wire::Setup{});
-  auto twice = setup;
-  twice.insert(twice.end(), setup.begin(), setup.end());
-  peer->open_uni()->write(std::span<const std::uint8_t>(twice), true);
-  run();
+  send_setup_twice(*peer, true);
   EXPECT_TRUE(sh.closed);
   EXPECT_EQ(sh.code, code(SessionError::kProtocolViolation));
 }
