@@ -276,6 +276,63 @@ TEST(EpollLoopTest, PostFromTheLoopThreadRunsWithoutAWake) {
   EXPECT_LT(loop.now() - t, 500ms);
 }
 
+TEST(EpollLoopTest, PostsToALoopThatIsNotWaitingWakeNothing) {
+  EpollLoop loop;
+  loop.run_once(0ms);  // this thread's, and not blocked in epoll_wait
+  int runs = 0;
+  std::thread t([&] {
+    for (int i = 0; i < 100; ++i) loop.post([&] { ++runs; });
+  });
+  t.join();
+  EXPECT_EQ(loop.wakes(), 0U);
+  loop.run_once(1s);  // does not block: posts are waiting
+  EXPECT_EQ(runs, 100);
+}
+
+TEST(EpollLoopTest, PostToASleepingLoopWakesItWithOneWrite) {
+  EpollLoop loop;
+  bool ran = false;
+  std::thread t([&] {
+    std::this_thread::sleep_for(50ms);  // the loop below is blocked by then
+    loop.post([&] { ran = true; });
+  });
+  const auto start = loop.now();
+  loop.run_once(10s);  // a single round: returns when the post wakes it
+  t.join();
+  EXPECT_TRUE(ran);
+  EXPECT_LT(loop.now() - start, 5s);
+  EXPECT_EQ(loop.wakes(), 1U);
+}
+
+// A post that lands while the loop decides to sleep must still wake it: the loop runs with no
+// timeout at all, so one lost wake-up would leave it blocked until the watchdog below.
+TEST(EpollLoopTest, NoPostIsLeftBehindWhileTheLoopGoesToSleep) {
+  EpollLoop loop;
+  constexpr int kPosts = 20'000;
+  std::atomic<int> runs{0};
+  std::atomic<bool> finished{false};
+  std::thread runner([&] {
+    loop.run();
+    finished = true;
+  });
+  std::thread poster([&] {
+    for (int i = 0; i < kPosts; ++i) {
+      if (i % 64 == 0) std::this_thread::sleep_for(20us);  // lets the loop fall asleep now and then
+      loop.post([&] {
+        if (runs.fetch_add(1) + 1 == kPosts) loop.stop();
+      });
+    }
+  });
+  poster.join();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!finished.load() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  const bool stopped_by_itself = finished.load();
+  loop.stop();  // the watchdog's, if a wake-up was lost
+  runner.join();
+  EXPECT_TRUE(stopped_by_itself) << runs.load() << " of " << kPosts << " ran";
+  EXPECT_EQ(runs.load(), kPosts);
+}
+
 TEST(EpollLoopTest, RunUntilTimesOut) {
   EpollLoop loop;
   auto t = loop.now();

@@ -143,19 +143,21 @@ void EpollLoop::cancel(TimerId id) {
 }
 
 void EpollLoop::post(std::function<void()> fn) {
-  // The loop's own thread needs no wake: the round it is in runs what was posted, or the next
-  // one does, and that one does not block while anything is posted.
-  const bool own_thread = std::this_thread::get_id() == owner_.load(std::memory_order_relaxed);
+  // Only a loop blocked in epoll_wait needs the eventfd: one that is running (this thread's
+  // own, or another's between waits) runs what was posted this round or the next, and that
+  // one does not block while anything is posted. A busy hub and its workers post to each
+  // other every turn, so this saves the write, the wake-up and the read on most of them.
   bool wake = false;
   {
     std::lock_guard lock(post_mu_);
     posted_.push_back(std::move(fn));
-    if (!own_thread && !wake_pending_) {
+    if (sleeping_ && !wake_pending_) {
       wake_pending_ = true;
       wake = true;
     }
   }
   if (wake) {
+    wakes_.fetch_add(1, std::memory_order_relaxed);
     std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(eventfd_, &one, sizeof one);
   }
@@ -230,16 +232,21 @@ void EpollLoop::run_posted() {
 }
 
 Duration EpollLoop::wait_timeout(Duration max_wait) {
-  {
-    std::lock_guard lock(post_mu_);
-    if (!posted_.empty()) return Duration::zero();
-  }
   if (!tasks_.empty()) return Duration::zero();
   // A cancelled or re-armed timer never wakes the loop.
   while (!timers_.empty() && !live(timers_.top())) timers_.pop();
-  if (timers_.empty()) return max_wait;
-  const Duration until = timers_.top().when - now();
-  return until <= Duration::zero() ? Duration::zero() : std::min(until, max_wait);
+  Duration timeout = max_wait;
+  if (!timers_.empty()) {
+    const Duration until = timers_.top().when - now();
+    if (until <= Duration::zero()) return Duration::zero();
+    timeout = std::min(until, max_wait);
+  }
+  // Checked last and under the lock that posts take, so a post either is seen here or finds
+  // the loop sleeping and wakes it.
+  std::lock_guard lock(post_mu_);
+  if (!posted_.empty()) return Duration::zero();
+  sleeping_ = timeout > Duration::zero();
+  return timeout;
 }
 
 int EpollLoop::wait(epoll_event* events, int max_events, Duration timeout) {
@@ -259,6 +266,10 @@ void EpollLoop::run_once(Duration max_wait) {
   owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   std::array<epoll_event, 128> events{};
   int n = wait(events.data(), static_cast<int>(events.size()), wait_timeout(max_wait));
+  if (sleeping_) {  // only this thread writes it, so reading it unlocked here is no race
+    std::lock_guard lock(post_mu_);
+    sleeping_ = false;
+  }
   for (int i = 0; i < n; ++i) {
     auto tag = events[i].data.u64;
     if (tag == kEventTag) {

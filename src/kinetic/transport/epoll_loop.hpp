@@ -101,6 +101,8 @@ class EpollLoop final : public EventLoop {
   [[nodiscard]] std::size_t pending_timers() const;
   // Entries in the timer heap, stale ones included (tests bound it).
   [[nodiscard]] std::size_t heap_entries() const { return timers_.size(); }
+  // Times post() woke the loop from epoll_wait (an eventfd write each), from any thread.
+  [[nodiscard]] std::uint64_t wakes() const { return wakes_.load(std::memory_order_relaxed); }
 
  private:
   struct Watcher {
@@ -169,6 +171,11 @@ class EpollLoop final : public EventLoop {
   std::vector<std::function<void()>> posted_;
   std::vector<std::function<void()>> running_posted_;  // swapped with posted_, keeps its capacity
   bool wake_pending_ = false;  // guarded by post_mu_: an eventfd write is outstanding
+  // Guarded by post_mu_: the loop found nothing posted and is blocking (or about to) in
+  // epoll_wait. Only then does a post from another thread need the eventfd's write, and the
+  // loop its read; a busy loop picks posts up at its next round's run_posted().
+  bool sleeping_ = false;
+  std::atomic<std::uint64_t> wakes_{0};
 };
 
 }  // namespace kinetic::transport
