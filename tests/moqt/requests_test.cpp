@@ -541,6 +541,25 @@ TEST_P(RequestsTest, TrackStatusReportsTheLargestLocation) {
   EXPECT_EQ(rr.info.group_order, GroupOrder::kDescending);
 }
 
+TEST_P(RequestsTest, AnAnsweredRequestHearsItsEndOnceNotAgainWhenTheSessionCloses) {
+  connect();
+  sh.on_req = [](IncomingRequest& r) { r.accept({}); };
+  struct CountingRequest : RecordingRequest {
+    void on_closed(OutgoingRequest& r) override {
+      ++closes;
+      RecordingRequest::on_closed(r);
+    }
+    int closes = 0;
+  } rr;
+  auto req = client->track_status(track("live", "v"), &rr);
+  run();
+  ASSERT_TRUE(rr.ok);
+  EXPECT_EQ(rr.closes, 1) << "the answer came with the end of the publisher's side";
+  client->close(0, "done");
+  run();
+  EXPECT_EQ(rr.closes, 1);
+}
+
 TEST_P(RequestsTest, NamespaceDiscovery) {
   connect();
   std::shared_ptr<IncomingRequest> nsub;

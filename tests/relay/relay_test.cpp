@@ -386,6 +386,40 @@ std::size_t requests_of(const Client& c, moqt::RequestKind kind) {
   return n;
 }
 
+TEST_P(RelayTest, TrackStatusAskedOfAPublisherLeavesNothingBehindForItsSessionsEnd) {
+  // Each TRACK_STATUS the relay cannot answer itself goes to the publisher through a proxy. The
+  // answers, the asker leaving and a later TRACK_STATUS all let the relay free answered proxies;
+  // the publisher's session ending afterwards must not call back into any of them (under ASan
+  // this was a use-after-free, found by fuzz_relay_session).
+  auto pub = publisher();
+  pub.handler->on_req = [](moqt::IncomingRequest& r) {
+    r.accept({moqt::Location{4, 2}, {}, {}, {}, {}, false});
+  };
+  auto asker = connect();
+  RecordingRequest first;
+  auto a = asker.session->track_status(track("live", "audio"), &first);
+  ASSERT_TRUE(loop.run_until([&] { return first.ok; }, 1s));
+  EXPECT_EQ(first.info.largest, (moqt::Location{4, 2}));
+  RecordingRequest second;
+  auto b = asker.session->track_status(track("live", "captions"), &second);
+  ASSERT_TRUE(loop.run_until([&] { return second.ok; }, 1s));
+  EXPECT_EQ(requests_of(pub, moqt::RequestKind::kTrackStatus), 2u);
+  asker.session->close(0, "done");
+  loop.run_for(100ms);
+  pub.session->close(0, "done");
+  loop.run_for(100ms);
+  EXPECT_EQ(metrics.sessions.load(), 0);
+
+  // The relay carries on: a new publisher's answers reach a new asker.
+  auto pub2 = publisher();
+  pub2.handler->on_req = [](moqt::IncomingRequest& r) { r.reject({404, "no such track", 0, {}}); };
+  auto asker2 = connect();
+  RecordingRequest third;
+  auto c = asker2.session->track_status(track("live", "audio"), &third);
+  ASSERT_TRUE(loop.run_until([&] { return third.error.has_value(); }, 1s));
+  EXPECT_EQ(third.error->code, 404u);
+}
+
 TEST_P(RelayTest, NamespaceInterestIsPassedOnceToEachOverlappingPublisherAndCancelledWithTheLast) {
   auto live = connect();
   auto other = connect();

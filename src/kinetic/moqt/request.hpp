@@ -31,7 +31,8 @@ class RequestHandler {
   virtual void on_namespace_done(OutgoingRequest& req, const TrackNamespace& suffix) { (void)req; (void)suffix; }
   // SUBSCRIBE_TRACKS: PUBLISH_BLOCKED (18) / PUBLISH_SKIPPED (20) for a track not published.
   virtual void on_publish_skipped(OutgoingRequest& req, const FullTrackName& track) { (void)req; (void)track; }
-  // The peer ended the request (FIN or reset of its side).
+  // The peer ended the request (FIN or reset of its side), or the session ended first: once per
+  // request, and the last call its handler hears, so the handler may go after it.
   virtual void on_closed(OutgoingRequest& req) { (void)req; }
 };
 

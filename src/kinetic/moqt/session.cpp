@@ -329,7 +329,8 @@ void Session::Impl::teardown(std::uint64_t code, std::string_view reason, bool n
         if (notify && t->on_cancel_) t->on_cancel_();
       } else if constexpr (std::is_same_v<T, std::shared_ptr<OutgoingRequest>>) {
         t->state_ = RequestState::kDone;
-        if (notify && t->handler_) t->handler_->on_closed(*t);
+        // A request the peer already ended heard on_closed then; its handler may be gone since.
+        if (notify && !rs->ended && t->handler_) t->handler_->on_closed(*t);
       } else if constexpr (std::is_same_v<T, std::shared_ptr<IncomingRequest>>) {
         t->state_ = RequestState::kDone;
         if (notify && t->on_cancel_) t->on_cancel_();

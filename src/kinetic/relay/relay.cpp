@@ -175,7 +175,9 @@ struct Relay::FetchProxy final : moqt::FetchHandler {
   }
 };
 
-// A TRACK_STATUS for a track not carried here, asked of its route.
+// A TRACK_STATUS for a track not carried here, asked of its route. Kept until the upstream
+// session's last call for it (on_closed, at the latest when that session ends), not just until
+// the answer: the end of the upstream's side may come after it, from a peer that sends them apart.
 struct Relay::StatusProxy final : moqt::RequestHandler {
   SessionId asker = 0;
   SessionId target = 0;
@@ -183,12 +185,13 @@ struct Relay::StatusProxy final : moqt::RequestHandler {
   std::shared_ptr<moqt::OutgoingRequest> up;
   bool over = false;
 
-  void on_ok(moqt::OutgoingRequest&, const moqt::TrackInfo& info) override {
-    down->accept(info);
-    over = true;
-  }
-  void on_error(moqt::OutgoingRequest&, const moqt::RequestErrorInfo& e) override {
-    down->reject(e);
+  void on_ok(moqt::OutgoingRequest&, const moqt::TrackInfo& info) override { down->accept(info); }
+  void on_error(moqt::OutgoingRequest&, const moqt::RequestErrorInfo& e) override { down->reject(e); }
+  void on_closed(moqt::OutgoingRequest&) override {
+    if (down->state() == moqt::RequestState::kPending) {
+      down->reject(
+          request_error(wire::RequestErrorCode::kInternalError, "upstream ended the request unanswered"));
+    }
     over = true;
   }
 };
