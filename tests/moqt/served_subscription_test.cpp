@@ -100,6 +100,28 @@ TEST_P(ServedSubscriptionTest, DeliveryTimeoutResetsLateSubgroups) {
   EXPECT_EQ(sh.served[0]->queued_bytes(), 0u);
 }
 
+// The draft's 0 means no timeout. Taken as a timeout of 0 ms, the check re-armed itself at
+// once for as long as the subgroup stayed open (found by fuzz_relay_session): simulated time
+// never moved on, and a real loop would spin a core per subgroup.
+TEST_P(ServedSubscriptionTest, DeliveryTimeoutOfZeroIsNoTimeout) {
+  slow_link(200'000);
+  Arrivals arr(loop);
+  SubscribeOptions o;
+  o.delivery_timeout_ms = 0;
+  auto sub = client->subscribe(track("live", "v"), o, &arr);
+  run();
+  ASSERT_EQ(sh.served.size(), 1u);
+  EXPECT_FALSE(sh.served[0]->options().delivery_timeout_ms.has_value());
+  auto* w = sh.served[0]->open_subgroup({0, 0, 128});
+  ASSERT_NE(w, nullptr);
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(w->write(static_cast<std::uint64_t>(i), bytes(std::string(2000, 'z'))));
+  run(3s);  // 40 kB at 200 kbit/s: 1.6 s, far beyond any timeout
+  EXPECT_TRUE(arr.resets.empty());
+  EXPECT_EQ(arr.count, 20);
+  w->finish();
+}
+
 // A live subgroup on a link with room for it always has its newest object in flight; that is
 // not lateness, and the timeout must not cut the stream for it.
 TEST_P(ServedSubscriptionTest, DeliveryTimeoutSparesAStreamThatKeepsUp) {

@@ -109,7 +109,7 @@ SubgroupWriter* ServedSubscription::open_subgroup(const SubgroupSpec& spec) {
   auto* raw = writer.get();
   writers_[key] = std::move(writer);
   ++streams_opened_;
-  if (options_.delivery_timeout_ms) schedule_timeout(spec.group_id, spec.subgroup_id, 0);
+  if (options_.delivery_timeout_ms.value_or(0) > 0) schedule_timeout(spec.group_id, spec.subgroup_id, 0);
   return raw;
 }
 

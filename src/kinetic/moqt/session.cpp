@@ -300,7 +300,8 @@ void Session::Impl::teardown(std::uint64_t code, std::string_view reason, bool n
   auto reqs = std::move(requests);
   requests.clear();
   std::string why(reason);
-  for (auto& [id, rs] : reqs) {
+  for (auto& entry : reqs) {
+    auto& rs = entry.second;  // named, not a structured binding: the visitor below captures it
     rs->detach();
     std::visit([&](auto& t) {
       using T = std::decay_t<decltype(t)>;
@@ -493,8 +494,11 @@ SubscribeOptions Session::Impl::subscribe_options(const wire::MessageParameters&
   o.subscriber_priority = p.subscriber_priority_or_default();
   if (p.group_order) o.group_order = static_cast<GroupOrder>(*p.group_order);
   o.forward = p.forward_or_default();
-  if (p.object_delivery_timeout) o.delivery_timeout_ms = p.object_delivery_timeout;
-  else if (p.subgroup_delivery_timeout) o.delivery_timeout_ms = p.subgroup_delivery_timeout;
+  // A timeout of 0 is none at all (draft §Delivery Timeouts), not one that expires at once.
+  if (p.object_delivery_timeout.value_or(0) > 0)
+    o.delivery_timeout_ms = p.object_delivery_timeout;
+  else if (p.subgroup_delivery_timeout.value_or(0) > 0)
+    o.delivery_timeout_ms = p.subgroup_delivery_timeout;
   o.new_group_request = p.new_group_request;
   o.filter = SubscribeFilter::from({0, 0});  // absent: unfiltered
   if (p.subscription_filter) {
