@@ -13,7 +13,8 @@ for target in build-fuzz/fuzz/fuzz_*; do
   mkdir -p "$work"
   seeds="fuzz/corpus/${name#fuzz_}"
   echo "--- $name (${seconds}s)"
-  if ! "$target" -max_total_time="$seconds" -print_final_stats=0 -artifact_prefix=build-fuzz/crashes/"$name"- \
+  # -timeout: an input that runs longer than 30 s is a hang, reported as one (not after libFuzzer's 20 minutes).
+  if ! "$target" -max_total_time="$seconds" -timeout=30 -print_final_stats=0 -artifact_prefix=build-fuzz/crashes/"$name"- \
       "$work" $( [ -d "$seeds" ] && echo "$seeds" ) >"build-fuzz/$name.log" 2>&1; then
     echo "FAIL $name"; tail -40 "build-fuzz/$name.log"; status=1
   else
