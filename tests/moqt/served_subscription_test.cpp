@@ -24,6 +24,16 @@ class ServedSubscriptionTest : public MoqtTest {
     std::vector<std::uint64_t> resets;
     int count = 0;
   };
+  // Over a link of `bps`, subscribes `arr` to live/v with OBJECT_DELIVERY_TIMEOUT `timeout_ms`.
+  std::shared_ptr<Subscription> subscribe_with_timeout(std::uint64_t bps, std::uint64_t timeout_ms,
+                                                       Arrivals& arr) {
+    slow_link(bps);
+    SubscribeOptions o;
+    o.delivery_timeout_ms = timeout_ms;
+    auto sub = client->subscribe(track("live", "v"), o, &arr);
+    run();
+    return sub;
+  }
   static void write_group(ServedSubscription& s, std::uint64_t group, int objects, std::size_t size,
                           std::uint8_t priority = 128) {
     auto* w = s.open_subgroup({group, 0, priority});
@@ -85,12 +95,8 @@ TEST_P(ServedSubscriptionTest, DescendingGroupOrderSendsNewerGroupsFirst) {
 }
 
 TEST_P(ServedSubscriptionTest, DeliveryTimeoutResetsLateSubgroups) {
-  slow_link(200'000);
   Arrivals arr(loop);
-  SubscribeOptions o;
-  o.delivery_timeout_ms = 100;
-  auto sub = client->subscribe(track("live", "v"), o, &arr);
-  run();
+  auto sub = subscribe_with_timeout(200'000, 100, arr);
   EXPECT_EQ(sh.served[0]->options().delivery_timeout_ms, std::optional<std::uint64_t>(100));
   // 100 kB at 200 kbit/s needs four seconds; the timeout abandons it.
   write_group(*sh.served[0], 0, 50, 2000);
@@ -104,12 +110,8 @@ TEST_P(ServedSubscriptionTest, DeliveryTimeoutResetsLateSubgroups) {
 // once for as long as the subgroup stayed open (found by fuzz_relay_session): simulated time
 // never moved on, and a real loop would spin a core per subgroup.
 TEST_P(ServedSubscriptionTest, DeliveryTimeoutOfZeroIsNoTimeout) {
-  slow_link(200'000);
   Arrivals arr(loop);
-  SubscribeOptions o;
-  o.delivery_timeout_ms = 0;
-  auto sub = client->subscribe(track("live", "v"), o, &arr);
-  run();
+  auto sub = subscribe_with_timeout(200'000, 0, arr);
   ASSERT_EQ(sh.served.size(), 1u);
   EXPECT_FALSE(sh.served[0]->options().delivery_timeout_ms.has_value());
   auto* w = sh.served[0]->open_subgroup({0, 0, 128});
@@ -125,12 +127,8 @@ TEST_P(ServedSubscriptionTest, DeliveryTimeoutOfZeroIsNoTimeout) {
 // A live subgroup on a link with room for it always has its newest object in flight; that is
 // not lateness, and the timeout must not cut the stream for it.
 TEST_P(ServedSubscriptionTest, DeliveryTimeoutSparesAStreamThatKeepsUp) {
-  slow_link(1'000'000);
   Arrivals arr(loop);
-  SubscribeOptions o;
-  o.delivery_timeout_ms = 100;
-  auto sub = client->subscribe(track("live", "v"), o, &arr);
-  run();
+  auto sub = subscribe_with_timeout(1'000'000, 100, arr);
   auto* w = sh.served[0]->open_subgroup({0, 0, 128});
   ASSERT_NE(w, nullptr);
   // 2000 bytes every 30 ms is half the link: each object spends ~16 ms queued behind the wire.
