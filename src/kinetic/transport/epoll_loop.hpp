@@ -136,7 +136,7 @@ class EpollLoop final : public EventLoop {
 
   int epfd_ = -1;
   int eventfd_ = -1;
-  // Written by the thread that runs the loop, read by post() from any thread.
+  // Written by the thread that runs the loop, read by in_loop_thread() from any thread.
   std::atomic<std::thread::id> owner_;
   std::atomic<bool> stopped_{false};
 
