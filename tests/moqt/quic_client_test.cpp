@@ -27,12 +27,42 @@ TEST(MoqtUrlTest, ParsesHostPortAndPath) {
   EXPECT_FALSE(parse_moqt_url("moqt://h:12x").ok());
 }
 
-TEST(QuicClientTest, SubscribesAndReceivesObjectsOverLoopback) {
+// A MoQT server on a loopback QUIC port and one client session of it, on one EpollLoop.
+class QuicClientTest : public ::testing::Test {
+ protected:
+  void start(transport::quic::QuicSettings server_settings = {}) {
+    auto cert = transport::CertificateKeyPair::generate();
+    ASSERT_TRUE(cert.ok());
+    transport::quic::QuicServerConfig sc;
+    sc.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
+    sc.certificate = *cert;
+    sc.settings = std::move(server_settings);
+    auto server = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr t) {
+      SessionOptions o;
+      o.perspective = Perspective::kServer;
+      server_sessions.push_back(Session::create(std::move(t), o, &server_handler));
+    });
+    ASSERT_TRUE(server.ok()) << server.error().what;
+    server_ = std::move(*server);
+    transport::quic::QuicClientConfig cc;
+    cc.pinned_sha256.push_back(*cert->sha256());
+    cc.server_name = "localhost";
+    MoqtUrl url{"127.0.0.1", server_->local_address().port(), "/moq"};
+    auto c = connect_quic(loop, url, cc, {}, &client_handler);
+    ASSERT_TRUE(c.ok()) << c.error().what;
+    client = std::move(*c);
+    ASSERT_TRUE(loop.run_until([&] { return client_handler.ready || client_handler.closed; }, 10s));
+    ASSERT_TRUE(client_handler.ready);
+  }
+
   transport::EpollLoop loop;
-  auto cert = transport::CertificateKeyPair::generate();
-  ASSERT_TRUE(cert.ok());
-  RecordingSessionHandler server_handler;
+  RecordingSessionHandler server_handler, client_handler;
   std::vector<std::shared_ptr<Session>> server_sessions;
+  std::unique_ptr<transport::quic::QuicServer> server_;
+  std::shared_ptr<Session> client;  // last: closed before the server goes
+};
+
+TEST_F(QuicClientTest, SubscribesAndReceivesObjectsOverLoopback) {
   server_handler.on_sub = [](ServedSubscription& s) {
     s.accept({Location{0, 0}, GroupOrder::kAscending, 128, {}, {}, false});
     for (std::uint64_t g = 1; g <= 3; ++g) {
@@ -42,30 +72,12 @@ TEST(QuicClientTest, SubscribesAndReceivesObjectsOverLoopback) {
       w->finish();
     }
   };
-  transport::quic::QuicServerConfig sc;
-  sc.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
-  sc.certificate = *cert;
-  auto server = transport::quic::QuicServer::start(loop, sc, [&](transport::SessionPtr t) {
-    SessionOptions o;
-    o.perspective = Perspective::kServer;
-    server_sessions.push_back(Session::create(std::move(t), o, &server_handler));
-  });
-  ASSERT_TRUE(server.ok()) << server.error().what;
-
-  transport::quic::QuicClientConfig cc;
-  cc.pinned_sha256.push_back(*cert->sha256());
-  cc.server_name = "localhost";
-  MoqtUrl url{"127.0.0.1", (*server)->local_address().port(), "/moq"};
-  RecordingSessionHandler client_handler;
-  auto client = connect_quic(loop, url, cc, {}, &client_handler);
-  ASSERT_TRUE(client.ok()) << client.error().what;
-  ASSERT_TRUE(loop.run_until([&] { return client_handler.ready || client_handler.closed; }, 10s));
-  ASSERT_TRUE(client_handler.ready);
+  start();
   // Both ends offer every draft; the newest wins (moqt-22, wire-identical to 20).
-  EXPECT_EQ((*client)->version(), wire::kSupportedVersions.front());
+  EXPECT_EQ(client->version(), wire::kSupportedVersions.front());
 
   RecordingSubscription rs;
-  auto sub = (*client)->subscribe(track("clock", "seconds"), {}, &rs);
+  auto sub = client->subscribe(track("clock", "seconds"), {}, &rs);
   ASSERT_TRUE(loop.run_until([&] { return rs.objects.size() == 15 || rs.error.has_value(); }, 10s));
   ASSERT_EQ(rs.objects.size(), 15u);
   std::map<std::uint64_t, std::uint64_t> next;
@@ -75,9 +87,27 @@ TEST(QuicClientTest, SubscribesAndReceivesObjectsOverLoopback) {
   }
   ASSERT_EQ(server_sessions.size(), 1u);
   EXPECT_EQ(server_sessions[0]->peer_setup().path, "/moq");
-  (*client)->close(0, "done");
+  client->close(0, "done");
   loop.run_until([&] { return server_handler.closed; }, 5s);
   EXPECT_TRUE(server_handler.closed);
+}
+
+TEST_F(QuicClientTest, AnsweredRequestsReturnTheirQuicStreamCredit) {
+  // Over real QUIC a request stream is released only when both sides have ended theirs: a
+  // session that asks more questions than the server's stream limit gets every answer.
+  server_handler.on_req = [](IncomingRequest& r) { r.accept({Location{7, 1}, {}, {}, {}, {}, false}); };
+  transport::quic::QuicSettings settings;
+  settings.max_streams_bidi = 8;
+  start(settings);
+  constexpr int kAsks = 40;
+  int answered = 0;
+  for (int i = 0; i < kAsks; ++i) {
+    RecordingRequest status;
+    auto r = client->track_status(track("clock", "seconds"), &status);
+    if (!loop.run_until([&] { return status.ok || status.error.has_value(); }, 2s)) break;
+    answered += status.ok ? 1 : 0;
+  }
+  EXPECT_EQ(answered, kAsks);
 }
 
 }  // namespace

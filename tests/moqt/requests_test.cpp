@@ -560,6 +560,57 @@ TEST_P(RequestsTest, AnAnsweredRequestHearsItsEndOnceNotAgainWhenTheSessionClose
   EXPECT_EQ(rr.closes, 1);
 }
 
+TEST_P(RequestsTest, EveryEndedRequestGivesItsStreamBack) {
+  // The answerer ends its side of a request stream with its last message; the asker must end
+  // its own, or every request keeps a bidi stream open and the session runs out of stream
+  // credit (and of the answerer's count of open requests) after so many of them.
+  connect();
+  static const RequestErrorInfo kNoSuchTrack{
+      static_cast<std::uint64_t>(RequestErrorCode::kDoesNotExist), "no", 0, {}};
+  sh.on_req = [](IncomingRequest& r) {
+    if (r.track().name == "v")
+      r.accept({});
+    else
+      r.reject(kNoSuchTrack);
+  };
+  sh.on_sub = [](ServedSubscription& s) {
+    if (s.track().name == "gone") return s.reject(kNoSuchTrack);
+    s.accept({Location{1, 0}, GroupOrder::kAscending, 128, {}, {}, false});
+    s.done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), "end");
+  };
+  sh.on_fetch_fn = [](ServedFetch& f) {
+    f.accept({false, {1, 0}, GroupOrder::kAscending});
+    Object obj;
+    obj.group_id = 1;
+    obj.payload = bytes("f");
+    EXPECT_TRUE(f.write(obj));
+    f.finish();
+  };
+  constexpr int kRounds = 60;  // five requests a round, beyond the memory link's 100 bidi streams
+  int status_ok = 0, status_error = 0, subscribe_error = 0, subscribe_done = 0, fetched = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    RecordingRequest ok_status, bad_status;
+    RecordingSubscription ended, refused;
+    RecordingFetch fetch;
+    auto r1 = client->track_status(track("live", "v"), &ok_status);
+    auto r2 = client->track_status(track("live", "nope"), &bad_status);
+    auto r3 = client->subscribe(track("live", "ends"), {}, &ended);
+    auto r4 = client->subscribe(track("live", "gone"), {}, &refused);
+    auto r5 = client->fetch({track("live", "v"), {1, 0}, 1, 0}, &fetch);
+    run(100ms);
+    status_ok += ok_status.ok ? 1 : 0;
+    status_error += bad_status.error ? 1 : 0;
+    subscribe_done += ended.done ? 1 : 0;
+    subscribe_error += refused.error ? 1 : 0;
+    fetched += fetch.complete.value_or(false) ? 1 : 0;
+  }
+  EXPECT_EQ(status_ok, kRounds);
+  EXPECT_EQ(status_error, kRounds);
+  EXPECT_EQ(subscribe_done, kRounds);
+  EXPECT_EQ(subscribe_error, kRounds);
+  EXPECT_EQ(fetched, kRounds);
+}
+
 TEST_P(RequestsTest, NamespaceDiscovery) {
   connect();
   std::shared_ptr<IncomingRequest> nsub;

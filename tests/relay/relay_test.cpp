@@ -420,6 +420,47 @@ TEST_P(RelayTest, TrackStatusAskedOfAPublisherLeavesNothingBehindForItsSessionsE
   EXPECT_EQ(third.error->code, 404u);
 }
 
+TEST_P(RelayTest, ManyTrackStatusRequestsLeaveThePublishersSessionOpenToSubscriptions) {
+  // Each proxied TRACK_STATUS is a request stream from the relay to the publisher. The relay
+  // ends its side once answered; otherwise, after the link's 100 bidi streams, the relay could
+  // send the publisher nothing more, not even the SUBSCRIBE of a new audience.
+  auto pub = publisher();
+  pub.handler->on_req = [](moqt::IncomingRequest& r) {
+    r.accept({moqt::Location{4, 2}, {}, {}, {}, {}, false});
+  };
+  auto asker = connect();
+  constexpr int kAsks = 150;
+  int answered = 0;
+  for (int i = 0; i < kAsks; ++i) {
+    RecordingRequest status;
+    auto r = asker.session->track_status(track("live", "audio"), &status);
+    if (loop.run_until([&] { return status.ok; }, 1s)) ++answered;
+  }
+  EXPECT_EQ(answered, kAsks);
+  EXPECT_EQ(requests_of(pub, moqt::RequestKind::kTrackStatus), static_cast<std::size_t>(kAsks));
+  RecordingSubscription rec;
+  auto h = asker.session->subscribe(track("live", "video"), {}, &rec);
+  ASSERT_TRUE(loop.run_until([&] { return rec.ok; }, 1s));
+}
+
+TEST_P(RelayTest, TracksThePublisherEndsLeaveItsSessionOpenToMoreTracks) {
+  // A live publisher ends tracks as it goes (PUBLISH_DONE and the end of its side of the
+  // request stream). The relay ends its side too, so the ended tracks hold no stream credit
+  // of the publisher's session: the 101st track reaches its audience like the first.
+  auto pub = publisher();
+  auto sub = connect();
+  constexpr int kTracks = 150;
+  int ended = 0;
+  for (int i = 0; i < kTracks; ++i) {
+    RecordingSubscription rec;
+    auto h = sub.session->subscribe(track("live", "t" + std::to_string(i)), {}, &rec);
+    if (!loop.run_until([&] { return rec.ok; }, 1s)) break;
+    upstream.back()->done(static_cast<std::uint64_t>(wire::PublishDoneCode::kTrackEnded), "over");
+    if (loop.run_until([&] { return rec.done.has_value(); }, 1s)) ++ended;
+  }
+  EXPECT_EQ(ended, kTracks);
+}
+
 TEST_P(RelayTest, NamespaceInterestIsPassedOnceToEachOverlappingPublisherAndCancelledWithTheLast) {
   auto live = connect();
   auto other = connect();

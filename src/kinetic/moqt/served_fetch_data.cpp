@@ -76,12 +76,14 @@ void ServedFetch::finish() {
   if (state_ != RequestState::kActive) return;
   state_ = RequestState::kDone;
   if (data_stream_ != nullptr) data_stream_->finish();
+  if (stream_ != nullptr) stream_->finish();  // nothing more on the request stream either
 }
 
 void ServedFetch::reset(std::uint64_t code) {
   if (state_ != RequestState::kActive) return;
   state_ = RequestState::kDone;
   if (data_stream_ != nullptr) data_stream_->reset(code);
+  if (stream_ != nullptr) stream_->finish();
 }
 
 std::size_t ServedFetch::queued_bytes() const noexcept {

@@ -479,6 +479,9 @@ void Session::Impl::on_request_ended(RequestStream& rs, bool reset) {
   rs.ended = true;
   std::visit([&](auto& t) {
     using T = std::decay_t<decltype(t)>;
+    // The peer's side is over, so is the request: ending ours too closes the stream and
+    // gives its credit back (QUIC stream credit, and the peer's count of open requests).
+    if (auto* s = rs.stream(); s != nullptr) s->finish();
     if constexpr (std::is_same_v<T, std::shared_ptr<Subscription>>) {
       auto keep = t;
       if (t->done_status_) return;  // PUBLISH_DONE came first; its streams may still be arriving
@@ -495,14 +498,12 @@ void Session::Impl::on_request_ended(RequestStream& rs, bool reset) {
         t->writers_.clear();
         if (t->handler_) t->handler_->on_cancelled(*t);
       }
-      if (auto* s = rs.stream(); s != nullptr) s->finish();
     } else if constexpr (std::is_same_v<T, std::shared_ptr<Fetch>>) {
       (void)t;
     } else if constexpr (std::is_same_v<T, std::shared_ptr<ServedFetch>>) {
       auto keep = t;
       if (reset && t->state_ == RequestState::kActive) t->reset(static_cast<std::uint64_t>(wire::StreamResetCode::kCancelled));
       if (reset && t->on_cancel_) t->on_cancel_();
-      if (auto* s = rs.stream(); s != nullptr) s->finish();
     } else if constexpr (std::is_same_v<T, std::shared_ptr<OutgoingRequest>>) {
       auto keep = t;
       t->state_ = RequestState::kDone;
@@ -511,7 +512,6 @@ void Session::Impl::on_request_ended(RequestStream& rs, bool reset) {
       auto keep = t;
       t->state_ = RequestState::kDone;
       if (t->on_cancel_) t->on_cancel_();
-      if (auto* s = rs.stream(); s != nullptr) s->finish();
     }
   }, rs.target);
 }
@@ -590,6 +590,7 @@ void Session::Impl::on_data_ready(IncomingUniStream& us) {
     }
     if ((us.finished || us.reset_) && f->state_ == RequestState::kActive) {
       f->state_ = RequestState::kDone;
+      if (f->stream_ != nullptr) f->stream_->finish();  // the fetch is over: its request stream too
       if (f->handler_ != nullptr) f->handler_->on_complete(*f, !us.reset_);
     }
   }
