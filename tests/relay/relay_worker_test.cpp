@@ -73,6 +73,23 @@ class RelayWorkerTest : public ::testing::Test {
     return c;
   }
 
+  Client& connect_webtransport() {
+    auto& c = clients_.emplace_back();
+    transport::webtransport::WebTransportClientConfig wt;
+    wt.url = "https://127.0.0.1:" + std::to_string(port()) + "/moq";
+    wt.pinned_sha256.push_back(pin_);
+    auto transport = transport::webtransport::connect_webtransport(loop_, wt);
+    EXPECT_TRUE(transport) << transport.error().what;
+    if (!transport) return c;
+    moqt::SessionOptions options;
+    options.perspective = moqt::Perspective::kClient;
+    c.session = moqt::Session::create(std::move(*transport), options, c.handler.get());
+    EXPECT_NE(c.session, nullptr);
+    EXPECT_TRUE(pump_until([&] { return c.handler->ready || c.handler->closed; }));
+    EXPECT_TRUE(c.handler->ready) << c.handler->reason;
+    return c;
+  }
+
   RelayWorkerSetup setup_;
   RelayMetrics metrics_;
   transport::Sha256 pin_{};
@@ -98,22 +115,31 @@ TEST_F(RelayWorkerTest, RawQuicMoqtSessionIsServedByTheWorkersRelay) {
 
 TEST_F(RelayWorkerTest, WebTransportSessionReachesTheRelayThroughHttp3) {
   ASSERT_NE(start(), nullptr);
-  transport::webtransport::WebTransportClientConfig wt;
-  wt.url = "https://127.0.0.1:" + std::to_string(port()) + "/moq";
-  wt.pinned_sha256.push_back(pin_);
-  auto transport = transport::webtransport::connect_webtransport(loop_, wt);
-  ASSERT_TRUE(transport) << transport.error().what;
-  Client& c = clients_.emplace_back();
-  moqt::SessionOptions options;
-  options.perspective = moqt::Perspective::kClient;
-  c.session = moqt::Session::create(std::move(*transport), options, c.handler.get());
-  ASSERT_NE(c.session, nullptr);
-  ASSERT_TRUE(pump_until([&] { return c.handler->ready || c.handler->closed; }));
-  EXPECT_TRUE(c.handler->ready) << c.handler->reason;
+  Client& c = connect_webtransport();
+  ASSERT_TRUE(c.handler->ready);
   EXPECT_TRUE(pump_until([&] { return metrics_.sessions.load() == 1; }));
   // The client's HTTP/3 connection lives until its QUIC connection has closed.
   c.session->close(0, "done");
   EXPECT_TRUE(pump_until([&] { return workers_.front()->server().connection_count() == 0; }));
+}
+
+TEST_F(RelayWorkerTest, AWebTransportSessionMakesMoreRequestsThanItsStreamLimit) {
+  // Each request is a bidi stream; one that has ended on both sides gives its credit back, so
+  // a browser's session is not limited to as many requests as the relay's stream limit.
+  setup_.server.settings.max_streams_bidi = 12;  // the CONNECT stream is one of them
+  ASSERT_NE(start(), nullptr);
+  Client& c = connect_webtransport();
+  ASSERT_TRUE(c.handler->ready);
+  constexpr int kRequests = 40;
+  int refused = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    RecordingSubscription rec;
+    auto sub = c.session->subscribe(track("nobody", "t" + std::to_string(i)), {}, &rec);
+    if (!pump_until([&] { return rec.ok || rec.error.has_value(); }, 2s)) break;
+    refused += rec.error.has_value() ? 1 : 0;
+  }
+  EXPECT_EQ(refused, kRequests);
+  EXPECT_FALSE(c.handler->closed);
 }
 
 TEST_F(RelayWorkerTest, Http3GetIsAnsweredFromTheStaticContent) {
