@@ -609,6 +609,9 @@ TEST_P(RequestsTest, EveryEndedRequestGivesItsStreamBack) {
   EXPECT_EQ(subscribe_done, kRounds);
   EXPECT_EQ(subscribe_error, kRounds);
   EXPECT_EQ(fetched, kRounds);
+  run();
+  EXPECT_EQ(client->tracked_requests(), 0u);
+  EXPECT_EQ(server->tracked_requests(), 0u);
 }
 
 TEST_P(RequestsTest, NamespaceDiscovery) {

@@ -398,6 +398,10 @@ void Session::Impl::start_request(RequestTarget target, std::function<wire::Cont
   session.blocked_.push_back(std::move(opener));
 }
 
+std::size_t Session::tracked_requests() const noexcept {
+  return impl_->requests.size() + impl_->fetches.size();
+}
+
 void Session::Impl::release_request(transport::StreamId id) {
   // Deferred: the transport is still inside this stream's callback.
   session.loop().post([w = session.weak_from_this(), this, id] {
@@ -414,6 +418,11 @@ void Session::Impl::release_request(transport::StreamId id) {
     requests.erase(it);
     std::erase_if(served, [](const auto& kv) { return kv.second.expired(); });
     std::erase_if(served_fetches, [](const auto& fetch) { return fetch.expired(); });
+    // A refused or dropped FETCH has no data stream to come: nothing will look it up again.
+    std::erase_if(fetches, [](const auto& kv) {
+      auto f = kv.second.lock();
+      return !f || f->state_ == RequestState::kDone || f->state_ == RequestState::kFailed;
+    });
   });
 }
 

@@ -115,6 +115,9 @@ class Session final : public transport::SessionHandler, public std::enable_share
   [[nodiscard]] transport::EventLoop& loop() noexcept { return transport_->loop(); }
   // Requests waiting for the peer to allow another stream (REQUESTS_BLOCKED state).
   [[nodiscard]] std::size_t blocked_requests() const noexcept { return blocked_.size(); }
+  // Requests this session still keeps state for (open request streams, FETCHes whose data may
+  // still come), both directions: what a long-lived session holds returns to 0 when idle.
+  [[nodiscard]] std::size_t tracked_requests() const noexcept;
   [[nodiscard]] bool goaway_received() const noexcept { return goaway_received_; }
   // The peer's SETUP has been read (its options are in peer_setup()).
   [[nodiscard]] bool setup_received_by_now() const noexcept;

@@ -591,6 +591,7 @@ void Session::Impl::on_data_ready(IncomingUniStream& us) {
     if ((us.finished || us.reset_) && f->state_ == RequestState::kActive) {
       f->state_ = RequestState::kDone;
       if (f->stream_ != nullptr) f->stream_->finish();  // the fetch is over: its request stream too
+      fetches.erase(*rid);
       if (f->handler_ != nullptr) f->handler_->on_complete(*f, !us.reset_);
     }
   }
