@@ -6,7 +6,8 @@
 // are still being answered), where use-after-free bugs were found by hand before.
 //
 // The property checked after every input: the attack left the relay sound. An honest publisher
-// of fuzz/t keeps its session, and a fresh subscriber gets fuzz/t's objects in time.
+// of fuzz/t keeps its session, a fresh subscriber gets fuzz/t's objects in time, and once that
+// subscriber and the attackers have closed, the relay holds no request open at the publisher.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <spdlog/spdlog.h>
 
@@ -617,6 +618,22 @@ void run_one(FuzzedDataProvider& in) {
     unhealthy(w, "a new subscriber got no object of the honest track within 2 s");
   }
   if (w.publisher.closed) unhealthy(w, "the honest publisher's session closed");
+
+  // With everyone but the publisher gone, every request the relay made of it has ended (the
+  // track's subscription after its linger, proxied TRACK_STATUS and FETCH, passed-on interest):
+  // its session holds its own announcement and nothing else. Peers that vanished without a
+  // close are only noticed at their idle timeout, so the check waits for closed ones only.
+  if ((shape & 0x20) == 0) {
+    w.subscription->unsubscribe();
+    w.subscriber_session->close(0, "done");
+    w.loop.run_for(500ms);
+    if (w.publisher.closed) unhealthy(w, "the honest publisher's session closed once alone");
+    if (w.publisher_session->tracked_requests() > 1) {
+      std::fprintf(stderr, "publisher's session still tracks %zu requests\n",
+                   w.publisher_session->tracked_requests());
+      unhealthy(w, "the relay left requests open at the publisher after everyone else left");
+    }
+  }
 
   // Sessions first (their destructors schedule closes on the loop), then the relay, then the loop.
   w.subscription.reset();
