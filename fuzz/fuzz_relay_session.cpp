@@ -7,7 +7,8 @@
 //
 // The property checked after every input: the attack left the relay sound. An honest publisher
 // of fuzz/t keeps its session, a fresh subscriber gets fuzz/t's objects in time, and once that
-// subscriber and the attackers have closed, the relay holds no request open at the publisher.
+// subscriber and the attackers have closed, the relay holds no request open at the publisher and
+// no session, track or passed-on interest of theirs.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <spdlog/spdlog.h>
 
@@ -632,6 +633,12 @@ void run_one(FuzzedDataProvider& in) {
       std::fprintf(stderr, "publisher's session still tracks %zu requests\n",
                    w.publisher_session->tracked_requests());
       unhealthy(w, "the relay left requests open at the publisher after everyone else left");
+    }
+    if (w.relay->session_count() != 1 || w.relay->track_count() != 0 ||
+        w.relay->forwarded_interest_count() != 0) {
+      std::fprintf(stderr, "relay holds %zu sessions, %zu tracks, %zu forwarded interests\n",
+                   w.relay->session_count(), w.relay->track_count(), w.relay->forwarded_interest_count());
+      unhealthy(w, "the relay kept state of peers that left");
     }
   }
 
