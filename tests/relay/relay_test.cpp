@@ -461,6 +461,26 @@ TEST_P(RelayTest, TracksThePublisherEndsLeaveItsSessionOpenToMoreTracks) {
   EXPECT_EQ(ended, kTracks);
 }
 
+TEST_P(RelayTest, ASubscribeWithAnInvalidRangeLeavesNothingBehindAtTheTrack) {
+  // Refused as INVALID_RANGE before the relay holds it: a refused subscription the track kept
+  // as a subscriber would keep the track, and its upstream subscription, forever.
+  if (GetParam() == "moqt-18") GTEST_SKIP() << "draft-18 cannot say an end object before the start";
+  auto pub = publisher();
+  auto sub = connect();
+  RecordingSubscription good, bad;
+  auto h = sub.session->subscribe(track("live", "video"), {}, &good);
+  ASSERT_TRUE(loop.run_until([&] { return good.ok; }, 1s));
+  moqt::SubscribeOptions o;
+  o.filter = moqt::SubscribeFilter::range({5, 3}, 5, 1);
+  auto hb = sub.session->subscribe(track("live", "video"), o, &bad);
+  ASSERT_TRUE(loop.run_until([&] { return bad.error.has_value(); }, 1s));
+  EXPECT_EQ(bad.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidRange));
+  h->unsubscribe();
+  loop.run_for(200ms);
+  EXPECT_EQ(relay.track_count(), 0u) << "the track went with its last subscriber";
+  EXPECT_EQ(metrics.subscriptions.load(), 0);
+}
+
 TEST_P(RelayTest, NamespaceInterestIsPassedOnceToEachOverlappingPublisherAndCancelledWithTheLast) {
   auto live = connect();
   auto other = connect();

@@ -32,13 +32,6 @@ void ServedSubscription::accept(const TrackInfo& info) {
   auto s = session_.lock();
   if (!s || publisher_initiated_ || state_ != RequestState::kPending) return;
   auto& impl = *s->impl_;
-  const auto& f = options_.filter;
-  if (f.type == FilterType::kAbsoluteRange &&
-      (f.end_group < f.start.group ||
-       (f.end_group == f.start.group && f.end_object && *f.end_object < f.start.object))) {
-    reject({static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidRange), "end before start", 0, {}});
-    return;
-  }
   info_ = info;
   state_ = RequestState::kActive;
   resolve_filter();

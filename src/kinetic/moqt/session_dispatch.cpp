@@ -97,6 +97,12 @@ void Session::Impl::on_first_request_message(RequestStream& rs, wire::ControlMes
       sub->reject(*error);
       return;
     }
+    // Refused here, before the application holds it: one it had accepted would otherwise fail
+    // inside accept() and leave it holding a subscription that never ends.
+    if (sub->options_.filter.ends_before_start()) {
+      sub->reject(request_error(wire::RequestErrorCode::kInvalidRange, "end before start"));
+      return;
+    }
     handler->on_subscribe(session, sub);
     return;
   }
@@ -322,9 +328,7 @@ void Session::Impl::on_request_message(RequestStream& rs, wire::ControlMessage&&
       auto error = range_filters_of(upd->parameters, filters);
       const auto& nf = next.filter;
       const bool filter_given = upd->parameters.subscription_filter || upd->parameters.location_filter;
-      if (!error && filter_given && nf.type == FilterType::kAbsoluteRange &&
-          (nf.end_group < nf.start.group ||
-           (nf.end_group == nf.start.group && nf.end_object && *nf.end_object < nf.start.object))) {
+      if (!error && filter_given && nf.ends_before_start()) {
         error = request_error(wire::RequestErrorCode::kInvalidRange, "end before start");
       }
       if (error) {

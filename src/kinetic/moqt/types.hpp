@@ -75,6 +75,12 @@ struct SubscribeFilter {
     return {FilterType::kAbsoluteRange, s, end, end_object, 0};
   }
   static SubscribeFilter recent_groups(std::uint64_t n) { return {FilterType::kRecentGroups, {}, 0, {}, n}; }
+  // An absolute range whose end comes before its start: INVALID_RANGE.
+  [[nodiscard]] bool ends_before_start() const noexcept {
+    return type == FilterType::kAbsoluteRange &&
+           (end_group < start.group ||
+            (end_group == start.group && end_object && *end_object < start.object));
+  }
   friend bool operator==(const SubscribeFilter&, const SubscribeFilter&) = default;
 };
 
