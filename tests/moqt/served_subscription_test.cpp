@@ -124,6 +124,22 @@ TEST_P(ServedSubscriptionTest, DeliveryTimeoutOfZeroIsNoTimeout) {
   w->finish();
 }
 
+TEST_P(ServedSubscriptionTest, TheLongestDeliveryTimeoutAPeerCanSendIsNoSpin) {
+  // 2^62 - 1 ms does not fit the clock's nanoseconds: the check must wait, not fire at once
+  // and re-arm for ever (one SUBSCRIBE spun a relay so).
+  Arrivals arr(loop);
+  auto sub = subscribe_with_timeout(200'000, (std::uint64_t{1} << 62) - 1, arr);
+  ASSERT_EQ(sh.served.size(), 1u);
+  auto* w = sh.served[0]->open_subgroup({0, 0, 128});
+  ASSERT_NE(w, nullptr);
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(w->write(static_cast<std::uint64_t>(i), bytes(std::string(2000, 'z'))));
+  EXPECT_LT(loop.run_for(3s), 10'000u) << "events in 3 s of a 200 kbit/s link";
+  EXPECT_TRUE(arr.resets.empty());
+  EXPECT_EQ(arr.count, 20);
+  w->finish();
+}
+
 // A live subgroup on a link with room for it always has its newest object in flight; that is
 // not lateness, and the timeout must not cut the stream for it.
 TEST_P(ServedSubscriptionTest, DeliveryTimeoutSparesAStreamThatKeepsUp) {
@@ -263,6 +279,7 @@ TEST_P(ServedSubscriptionTest, RangesEndingBeforeTheyStartAreInvalid) {
     run();
     ASSERT_TRUE(b.error);
     EXPECT_EQ(b.error->code, static_cast<std::uint64_t>(wire::RequestErrorCode::kInvalidRange));
+    EXPECT_TRUE(sh.served.empty()) << "refused before the application held it";
   }
   EXPECT_FALSE(sh.closed);
 }

@@ -21,7 +21,17 @@ class EventLoop {
   [[nodiscard]] virtual TimePoint now() const = 0;
   // Runs `fn` once at `when` (or soon after); cancel before then to skip it.
   virtual TimerId schedule_at(TimePoint when, std::function<void()> fn) = 0;
-  TimerId schedule_after(Duration d, std::function<void()> fn) { return schedule_at(now() + d, std::move(fn)); }
+  // A delay too far off for the clock (a peer's timeout near 2^62 ms, a token valid for ages)
+  // waits for ever instead of overflowing into the past, where it would fire at once. Taken in
+  // the caller's unit: converting 2^62 ms to the clock's nanoseconds is itself the overflow.
+  template <class Rep, class Period>
+  TimerId schedule_after(std::chrono::duration<Rep, Period> d, std::function<void()> fn) {
+    using Given = std::chrono::duration<Rep, Period>;
+    const TimePoint from = now();
+    if (d > std::chrono::duration_cast<Given>(TimePoint::max() - from))
+      return schedule_at(TimePoint::max(), std::move(fn));
+    return schedule_at(from + std::chrono::duration_cast<Duration>(d), std::move(fn));
+  }
   virtual void cancel(TimerId id) = 0;
   // Runs `fn` on the loop's thread soon; the only call that is safe from another thread.
   virtual void post(std::function<void()> fn) = 0;
