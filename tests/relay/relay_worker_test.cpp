@@ -140,6 +140,9 @@ TEST_F(RelayWorkerTest, AWebTransportSessionMakesMoreRequestsThanItsStreamLimit)
   }
   EXPECT_EQ(refused, kRequests);
   EXPECT_FALSE(c.handler->closed);
+  // The client's HTTP/3 connection lives until its QUIC connection has closed.
+  c.session->close(0, "done");
+  EXPECT_TRUE(pump_until([&] { return workers_.front()->server().connection_count() == 0; }));
 }
 
 TEST_F(RelayWorkerTest, Http3GetIsAnsweredFromTheStaticContent) {
