@@ -341,7 +341,11 @@ void Session::Impl::teardown(std::uint64_t code, std::string_view reason, bool n
   for (auto& [rid, weak] : served) {
     if (auto sub = weak.lock()) {
       sub->writers_.clear();
-      if (sub->state_ == RequestState::kActive || sub->state_ == RequestState::kPending) sub->state_ = RequestState::kDone;
+      // Its request stream already gone: its handler has not heard of the end yet.
+      if (sub->state_ == RequestState::kActive || sub->state_ == RequestState::kPending) {
+        sub->state_ = RequestState::kDone;
+        if (notify && sub->handler_ != nullptr) sub->handler_->on_cancelled(*sub);
+      }
     }
   }
   for (auto& weak : served_fetches) {
