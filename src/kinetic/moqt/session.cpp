@@ -300,6 +300,14 @@ void Session::Impl::teardown(std::uint64_t code, std::string_view reason, bool n
   auto reqs = std::move(requests);
   requests.clear();
   std::string why(reason);
+  // A served subscription ends here once, whether it is still on its request stream or only in
+  // `served` (its request stream already gone, its handler not yet told).
+  auto end_served = [notify](ServedSubscription& sub) {
+    sub.writers_.clear();
+    if (sub.state_ != RequestState::kActive && sub.state_ != RequestState::kPending) return;
+    sub.state_ = RequestState::kDone;
+    if (notify && sub.handler_ != nullptr) sub.handler_->on_cancelled(sub);
+  };
   for (auto& entry : reqs) {
     auto& rs = entry.second;  // named, not a structured binding: the visitor below captures it
     rs->detach();
@@ -311,11 +319,7 @@ void Session::Impl::teardown(std::uint64_t code, std::string_view reason, bool n
           if (notify && t->handler_) t->handler_->on_done(*t, static_cast<std::uint64_t>(wire::PublishDoneCode::kInternalError), why);
         }
       } else if constexpr (std::is_same_v<T, std::shared_ptr<ServedSubscription>>) {
-        t->writers_.clear();
-        if (t->state_ != RequestState::kDone && t->state_ != RequestState::kFailed) {
-          t->state_ = RequestState::kDone;
-          if (notify && t->handler_) t->handler_->on_cancelled(*t);
-        }
+        end_served(*t);
       } else if constexpr (std::is_same_v<T, std::shared_ptr<Fetch>>) {
         if (t->state_ == RequestState::kPending || t->state_ == RequestState::kActive) {
           t->state_ = RequestState::kDone;
@@ -339,14 +343,7 @@ void Session::Impl::teardown(std::uint64_t code, std::string_view reason, bool n
     }, rs->target);
   }
   for (auto& [rid, weak] : served) {
-    if (auto sub = weak.lock()) {
-      sub->writers_.clear();
-      // Its request stream already gone: its handler has not heard of the end yet.
-      if (sub->state_ == RequestState::kActive || sub->state_ == RequestState::kPending) {
-        sub->state_ = RequestState::kDone;
-        if (notify && sub->handler_ != nullptr) sub->handler_->on_cancelled(*sub);
-      }
-    }
+    if (auto sub = weak.lock()) end_served(*sub);
   }
   for (auto& weak : served_fetches) {
     if (auto f = weak.lock(); f && f->data_stream_ != nullptr) {
