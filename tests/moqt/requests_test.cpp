@@ -614,6 +614,24 @@ TEST_P(RequestsTest, EveryEndedRequestGivesItsStreamBack) {
   EXPECT_EQ(server->tracked_requests(), 0u);
 }
 
+TEST_P(RequestsTest, ARequestCancelledBeforeItArrivesIsNeverServed) {
+  // STOP_SENDING can overtake the request's own bytes: the request is cancelled before the
+  // server reads it, so it must not be handed to the application as pending, where nothing
+  // would ever end it (its stream is gone by then, so no later cancel can reach it).
+  connect();
+  sh.on_sub = [](ServedSubscription&) {};  // would answer later
+  const auto v = client->version();
+  auto* s = client->transport().open_bidi();
+  s->stop_sending(static_cast<transport::ErrorCode>(wire::StreamResetCode::kCancelled));
+  run(10ms);
+  const auto msg = encoded(v, wire::Subscribe{0, track("live", "v"), {}});
+  s->write(std::span<const std::uint8_t>(msg), true);
+  run();
+  for (const auto& sub : sh.served) EXPECT_NE(sub->state(), RequestState::kPending);
+  EXPECT_EQ(server->tracked_requests(), 0u);
+  EXPECT_FALSE(sh.closed);
+}
+
 TEST_P(RequestsTest, NamespaceDiscovery) {
   connect();
   std::shared_ptr<IncomingRequest> nsub;

@@ -36,6 +36,9 @@ class RequestStream final : public transport::StreamHandler {
 
   void on_data(transport::Stream& stream, std::span<const std::uint8_t> data, bool fin) override {
     (void)stream;
+    // Cancelled already (the peer's STOP_SENDING can overtake the request's own bytes): what
+    // follows would start a request nothing could end, its stream being gone by then.
+    if (ended) return;
     if (incoming_ && !first_seen_ && !impl_.session.ready_) {
       hold(data, fin);
       return;
