@@ -16,6 +16,11 @@ endif()
 # optimising the test files' gtest/fmt template code was over half of a clean build's compile time.
 set(KINETIC_TEST_OPTIONS ${KINETIC_WARNINGS} -O0)
 
+# One precompiled header per library, and one per test directory shared by its programs (they
+# are compiled with the same flags): see cmake/pch/kinetic_pch.hpp.
+option(KINETIC_PCH "Precompile the standard, spdlog and GoogleTest headers" ON)
+set(KINETIC_PCH_HEADER ${CMAKE_CURRENT_LIST_DIR}/pch/kinetic_pch.hpp)
+
 # kinetic_layer(<layer> SOURCES ... [DEPS ...]) makes target kinetic_<layer>.
 function(kinetic_layer layer)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
@@ -29,6 +34,9 @@ function(kinetic_layer layer)
     target_include_directories(kinetic_${layer} PUBLIC ${PROJECT_SOURCE_DIR}/src)
     target_compile_options(kinetic_${layer} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${KINETIC_WARNINGS}>)
     target_link_libraries(kinetic_${layer} PUBLIC ${ARG_DEPS})
+    if(KINETIC_PCH)
+      target_precompile_headers(kinetic_${layer} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${KINETIC_PCH_HEADER}>)
+    endif()
   endif()
   add_library(kinetic::${layer} ALIAS kinetic_${layer})
 endfunction()
@@ -39,6 +47,7 @@ endfunction()
 function(kinetic_tests layer)
   cmake_parse_arguments(ARG "" "" "DEPS;BROWSER" ${ARGN})
   file(GLOB_RECURSE test_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cpp)
+  set(pch_owner "")
   foreach(src IN LISTS test_sources)
     # Target name from the path below tests/<layer>/, so quic/session_test.cpp and
     # memory/session_test.cpp do not collide.
@@ -53,6 +62,12 @@ function(kinetic_tests layer)
       KINETIC_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared"
       KINETIC_BINARY_DIR="${PROJECT_BINARY_DIR}")
     target_link_libraries(${target} PRIVATE kinetic::${layer} ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+    if(KINETIC_PCH AND pch_owner)
+      target_precompile_headers(${target} REUSE_FROM ${pch_owner})
+    elseif(KINETIC_PCH)
+      target_precompile_headers(${target} PRIVATE ${KINETIC_PCH_HEADER})
+      set(pch_owner ${target})
+    endif()
     if(rel IN_LIST ARG_BROWSER)
       gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 30
         PROPERTIES LABELS ${layer} RESOURCE_LOCK browser)

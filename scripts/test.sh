@@ -4,20 +4,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# 13 targets: 12 s each keeps the whole script inside its 40-minute budget on 2 cores; longer
+# 17 targets: 12 s each keeps the whole script inside its 40-minute budget on 2 cores; longer
 # runs by hand with scripts/fuzz.sh N.
 FUZZ_SECONDS="${KINETIC_FUZZ_SECONDS:-12}"
 JOBS="${KINETIC_JOBS:-2}"
 failed_steps=()
 passed_steps=0
 
-step() {  # step NAME COMMAND...: runs one step, records pass/fail, keeps going.
+timings=()
+step() {  # step NAME COMMAND...: runs one step, records pass/fail and its time, keeps going.
   local name="$1"; shift
   echo "=== $name"
-  if "$@"; then passed_steps=$((passed_steps + 1)); else failed_steps+=("$name"); fi
+  local start=$SECONDS verdict=ok
+  if "$@"; then passed_steps=$((passed_steps + 1)); else failed_steps+=("$name"); verdict=FAILED; fi
+  timings+=("$(printf '%5d s  %-6s %s' $((SECONDS - start)) "$verdict" "$name")")
 }
 
+deps_start=$SECONDS
 scripts/install-deps.sh
+timings+=("$(printf '%5d s  %-6s %s' $((SECONDS - deps_start)) ok "install dependencies")")
 
 step "build (RelWithDebInfo)" scripts/build.sh default
 step "ctest" ctest --test-dir build -j "$JOBS" --output-on-failure --timeout 300
@@ -40,5 +45,8 @@ for s in "${failed_steps[@]}"; do
     "ctest (ASan+UBSan)") scripts/failed_test_logs.sh build-asan 40 ;;
   esac
 done
+# Each step's wall time: the whole script has a 40-minute budget on 2 cores.
+printf '%s\n' "${timings[@]}"
+printf '%5d s  total\n' "$SECONDS"
 echo "summary: ${passed_steps} steps ok, ${#failed_steps[@]} steps failed"
 [ "${#failed_steps[@]}" -eq 0 ]
