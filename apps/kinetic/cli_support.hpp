@@ -4,8 +4,6 @@
 // value, so a typo is a message rather than an exception out of std::stoi.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,6 +18,12 @@
 #include "kinetic/transport/quic/quic_config.hpp"
 #include "kinetic/transport/quic/quic_server.hpp"
 #include "kinetic/base/result.hpp"
+
+// Only declared: CLI11 is heavy to compile, and what uses this header without adding options
+// (the player's subscriber) need not pay for it.
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace kinetic::app {
 

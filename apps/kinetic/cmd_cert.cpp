@@ -7,6 +7,8 @@
 #include "command.hpp"
 #include "kinetic/transport/certificate.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_cert {
 namespace {
 
 struct CertOptions {
@@ -49,3 +51,4 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_cert

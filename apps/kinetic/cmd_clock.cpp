@@ -19,6 +19,8 @@
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_clock {
 namespace {
 
 using kinetic::app::format_utc_ms;
@@ -215,3 +217,4 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_clock

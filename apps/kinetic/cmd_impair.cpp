@@ -17,6 +17,8 @@
 #include "udp_impair_proxy.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_impair {
 namespace {
 
 using namespace kinetic;
@@ -158,3 +160,4 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_impair

@@ -24,6 +24,8 @@
 #include "kinetic/wire/error_codes.hpp"
 #include "kinetic/wire/version.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_interop {
 namespace {
 
 using namespace std::chrono_literals;
@@ -598,3 +600,4 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_interop

@@ -20,6 +20,8 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_mock_eval {
 namespace {
 
 struct Options {
@@ -229,3 +231,4 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_mock_eval

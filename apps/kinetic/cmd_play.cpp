@@ -27,6 +27,8 @@
 #include "wall_clock.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_play {
 namespace {
 
 using namespace kinetic;
@@ -272,3 +274,4 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_play

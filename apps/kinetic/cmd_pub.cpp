@@ -25,6 +25,8 @@
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_pub {
 namespace {
 
 using kinetic::app::split_namespace;
@@ -251,3 +253,4 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_pub

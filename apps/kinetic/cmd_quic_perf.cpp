@@ -23,6 +23,8 @@
 #include "kinetic/transport/webtransport/h3_connection.hpp"
 #include "kinetic/transport/webtransport/webtransport_client.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_quic_perf {
 namespace {
 
 using namespace kinetic::transport;
@@ -229,3 +231,4 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_quic_perf

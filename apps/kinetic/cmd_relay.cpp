@@ -29,6 +29,8 @@
 #include "kinetic/relay/upstream_connector.hpp"
 #include "kinetic/transport/certificate.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_relay {
 namespace {
 
 using namespace kinetic;
@@ -181,3 +183,4 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_relay

@@ -26,6 +26,8 @@
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_sub {
 namespace {
 
 using kinetic::app::split_namespace;
@@ -293,3 +295,4 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_sub

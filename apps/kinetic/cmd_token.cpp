@@ -26,6 +26,8 @@
 #include "kinetic/auth/token_verifier.hpp"
 #include "kinetic/relay/relay_auth.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_token {
 namespace {
 
 using namespace kinetic;
@@ -258,3 +260,4 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_token

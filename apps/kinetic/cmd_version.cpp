@@ -4,6 +4,8 @@
 #include "command.hpp"
 #include "kinetic/wire/version.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_version {
 namespace {
 
 const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
@@ -15,3 +17,4 @@ const kinetic::app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_version

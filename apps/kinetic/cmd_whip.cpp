@@ -17,6 +17,8 @@
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/webrtc/gateway.hpp"
 
+// Named, so the subcommands compile together as one file (a unity build) without clashes.
+namespace kinetic::app::cmd_whip {
 namespace {
 
 using namespace kinetic;
@@ -102,5 +104,6 @@ const app::RegisterCommand kRegister([](CLI::App& app) {
 });
 
 }  // namespace
+}  // namespace kinetic::app::cmd_whip
 
 #endif  // KINETIC_HAVE_WEBRTC

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 
 #include "kinetic/moqt/quic_client.hpp"
