@@ -110,7 +110,7 @@ class LoopThread {
  public:
   LoopThread() {
     std::promise<EpollLoop*> started;
-    thread_ = std::thread([this, &started] {
+    thread_ = std::thread([&started] {
       EpollLoop loop;
       started.set_value(&loop);
       loop.run();

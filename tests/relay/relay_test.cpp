@@ -893,7 +893,8 @@ TEST_P(RelayTest, SubscribeTracksAtTheEdgeGetsTracksPublishedAtTheOrigin) {
 }
 
 TEST_P(RelayTest, ALostUpstreamLinkIsReconnectedAndLocalNamespacesAnnouncedAgain) {
-  RelayMetrics origin_m, edge_m;
+  // The restarted origin's metrics outlive it too (declared before the relay that counts into them).
+  RelayMetrics origin_m, edge_m, fresh_m;
   auto origin = std::make_unique<Relay>(loop, config, origin_m);
   Relay edge{loop, config, edge_m};
   Relay* current = origin.get();
@@ -915,7 +916,6 @@ TEST_P(RelayTest, ALostUpstreamLinkIsReconnectedAndLocalNamespacesAnnouncedAgain
   ASSERT_TRUE(loop.run_until([&] { return edge.upstream_state() == UpstreamState::kDown; }, 1s));
   EXPECT_EQ(edge_m.upstream_link.load(), 3);
   origin.reset();
-  RelayMetrics fresh_m;
   origin = std::make_unique<Relay>(loop, config, fresh_m);
   current = origin.get();
   ASSERT_TRUE(loop.run_until([&] { return edge.upstream_state() == UpstreamState::kUp; }, 2s));

@@ -507,8 +507,11 @@ struct CreditApp : ClientApp {
 };
 
 struct SessionDetach {
-  Session& session;
+  explicit SessionDetach(Session& s) : session(s) {}
+  SessionDetach(const SessionDetach&) = delete;
+  SessionDetach& operator=(const SessionDetach&) = delete;
   ~SessionDetach() { session.set_handler(nullptr); }
+  Session& session;
 };
 
 // A client session whose server side counts what arrives into `sink`, until `detach` goes (first).
