@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of Kinetic: installs dependencies, builds, runs the GoogleTest suites under
-# CTest, the sanitizer build of the parsers and layers, and a short libFuzzer run per parser.
+# CTest, the sanitizer build of the parsers and layers, and a short libFuzzer run per parser
+# (the fuzzers are built in the sanitizer tree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,11 +28,11 @@ timings+=("$(printf '%5d s  %-6s %s' $((SECONDS - deps_start)) ok "install depen
 step "build (RelWithDebInfo)" scripts/build.sh default
 step "ctest" ctest --test-dir build -j "$JOBS" --output-on-failure --timeout 300
 
-step "build (ASan+UBSan)" scripts/build.sh asan
+# One clang tree for the sanitizers and the fuzzers: the layers are built once for both.
+step "build (ASan+UBSan, libFuzzer)" scripts/build.sh asan
 # The browser test already ran above; under ASan it only slows our server down for Chromium.
 step "ctest (ASan+UBSan)" ctest --test-dir build-asan -j "$JOBS" --output-on-failure --timeout 600 -E '^Chromium\.' 
 
-step "build (libFuzzer)" scripts/build.sh fuzz
 step "fuzz (${FUZZ_SECONDS}s per target)" scripts/fuzz.sh "$FUZZ_SECONDS"
 
 echo "=== summary"
