@@ -7,7 +7,6 @@
 #include "command.hpp"
 #include "kinetic/transport/certificate.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_cert {
 namespace {
 

@@ -17,7 +17,6 @@
 #include "udp_impair_proxy.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_impair {
 namespace {
 

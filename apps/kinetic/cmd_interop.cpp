@@ -24,7 +24,6 @@
 #include "kinetic/wire/error_codes.hpp"
 #include "kinetic/wire/version.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_interop {
 namespace {
 

@@ -20,7 +20,6 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_mock_eval {
 namespace {
 

@@ -27,7 +27,6 @@
 #include "wall_clock.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_play {
 namespace {
 

@@ -25,7 +25,6 @@
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/wire/error_codes.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_pub {
 namespace {
 

@@ -23,7 +23,6 @@
 #include "kinetic/transport/webtransport/h3_connection.hpp"
 #include "kinetic/transport/webtransport/webtransport_client.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_quic_perf {
 namespace {
 

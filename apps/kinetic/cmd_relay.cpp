@@ -29,7 +29,6 @@
 #include "kinetic/relay/upstream_connector.hpp"
 #include "kinetic/transport/certificate.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_relay {
 namespace {
 

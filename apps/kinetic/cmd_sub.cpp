@@ -26,7 +26,6 @@
 #include "kinetic/transport/certificate.hpp"
 #include "kinetic/transport/epoll_loop.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_sub {
 namespace {
 

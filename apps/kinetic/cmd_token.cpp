@@ -26,7 +26,6 @@
 #include "kinetic/auth/token_verifier.hpp"
 #include "kinetic/relay/relay_auth.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_token {
 namespace {
 

@@ -4,7 +4,6 @@
 #include "command.hpp"
 #include "kinetic/wire/version.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_version {
 namespace {
 

@@ -17,7 +17,6 @@
 #include "kinetic/transport/epoll_loop.hpp"
 #include "kinetic/webrtc/gateway.hpp"
 
-// Named, so the subcommands compile together as one file (a unity build) without clashes.
 namespace kinetic::app::cmd_whip {
 namespace {
 
