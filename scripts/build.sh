@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds one preset (default, or asan: the sanitizer tree that holds the fuzzers too) with two jobs, the machine's size.
+# Configures and builds one preset (default, or asan: the sanitizer tree, which holds the fuzzers
+# too) with two jobs, the machine's size.
 # Extra arguments go to the configure step (e.g. -DKINETIC_LAYERS="wire;mock").
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -13,17 +13,20 @@ failed_steps=()
 passed_steps=0
 
 timings=()
+timed() {  # timed START VERDICT NAME: keeps one line of the summary's time table.
+  timings+=("$(printf '%5d s  %-6s %s' $((SECONDS - $1)) "$2" "$3")")
+}
 step() {  # step NAME COMMAND...: runs one step, records pass/fail and its time, keeps going.
   local name="$1"; shift
   echo "=== $name"
   local start=$SECONDS verdict=ok
   if "$@"; then passed_steps=$((passed_steps + 1)); else failed_steps+=("$name"); verdict=FAILED; fi
-  timings+=("$(printf '%5d s  %-6s %s' $((SECONDS - start)) "$verdict" "$name")")
+  timed "$start" "$verdict" "$name"
 }
 
 deps_start=$SECONDS
 scripts/install-deps.sh
-timings+=("$(printf '%5d s  %-6s %s' $((SECONDS - deps_start)) ok "install dependencies")")
+timed "$deps_start" ok "install dependencies"
 
 step "build (RelWithDebInfo)" scripts/build.sh default
 step "ctest" ctest --test-dir build -j "$JOBS" --output-on-failure --timeout 300
