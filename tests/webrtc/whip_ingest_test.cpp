@@ -107,7 +107,9 @@ TEST_F(WhipIngestTest, AnswersReceivingOnlyTheH264AndOpusItCarries) {
 // on 127.0.0.1, as a WHIP client would.
 class Publisher {
  public:
-  explicit Publisher(int gop) : pipeline_(gst_pipeline_new(nullptr)) {
+  // `drop_probability`: the share of RTP packets lost between the payloader and webrtcbin, so
+  // neither NACK nor RTX can bring them back (the sender never stored them).
+  explicit Publisher(int gop, double drop_probability = 0) : pipeline_(gst_pipeline_new(nullptr)) {
     GError* err = nullptr;
     const std::string description =
         "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! "
@@ -115,6 +117,9 @@ class Publisher {
         std::to_string(gop) +
         " ! h264parse ! "
         "rtph264pay config-interval=-1 pt=102 aggregate-mode=zero-latency ! "
+        "identity drop-probability=" +
+        std::to_string(drop_probability) +
+        " ! "
         "capsfilter caps=\"application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000\"";
     GstElement* source = gst_parse_bin_from_description(description.c_str(), TRUE, &err);
     if (source == nullptr) {
@@ -193,6 +198,49 @@ TEST_F(WhipIngestTest, AKeyframeRequestReachesThePublisher) {
   ASSERT_TRUE(keyframes_within(1, 10s)) << "no first keyframe in 10 s";
   ingest_->request_keyframe();
   EXPECT_TRUE(keyframes_within(2, 5s)) << "the publisher sent no keyframe in 5 s after the request";
+}
+
+// Packets lost for good on the way in: the ingest hands on no frame that refers to what was
+// lost (after a gap in the frames, the next one is a keyframe) and asks for keyframes, so the
+// video goes on, here with keyframes only where it asked for them. Its times are the sender's:
+// every frame a whole number of frame intervals after the one before (the jitter buffer's own
+// times bunch the first second's frames and leave some with none).
+TEST_F(WhipIngestTest, AfterPacketsAreLostTheVideoResumesAtAKeyframeItAskedFor) {
+  if (!test::have_openh264_encoder()) GTEST_SKIP() << "openh264enc not installed (gstreamer1.0-plugins-bad)";
+  Publisher publisher(100000, 0.03);
+  ASSERT_EQ(publisher.error(), "");
+  auto offer = check_offer(test::create_offer(publisher.webrtc()), OfferRole::kPublish, true);
+  ASSERT_TRUE(offer) << offer.error().what;
+  ASSERT_TRUE(create(*offer));
+  ASSERT_TRUE(test::apply_answer(publisher.webrtc(), ingest_->answer()));
+  ASSERT_TRUE(keyframes_within(4, 20s))
+      << "fewer than 4 keyframes in 20 s under 3% loss; " << ingest_->frames() << " frames";
+  std::lock_guard lock(mu_);
+  constexpr std::uint64_t kFrameNs = 1'000'000'000 / 30;
+  std::size_t gaps = 0;
+  const IngestFrame* previous = nullptr;
+  for (const auto& f : frames_) {
+    if (f.kind != media::StreamKind::kVideo) continue;
+    EXPECT_TRUE(is_length_prefixed(f.data)) << "a frame of " << f.data.size() << " bytes is not AVC";
+    if (previous == nullptr) {
+      EXPECT_TRUE(f.keyframe) << "the first frame handed on is no keyframe";
+      previous = &f;
+      continue;
+    }
+    ASSERT_GT(f.pts_ns, previous->pts_ns) << "frame times do not increase";
+    const std::uint64_t step = f.pts_ns - previous->pts_ns;
+    const std::uint64_t frames = (step + kFrameNs / 2) / kFrameNs;
+    EXPECT_LT(step > frames * kFrameNs ? step - frames * kFrameNs : frames * kFrameNs - step, 1'000'000u)
+        << "a frame " << step << " ns after the one before it: not the sender's 30 fps";
+    if (frames > 1) {
+      ++gaps;
+      EXPECT_TRUE(f.keyframe) << "a frame " << step / 1'000'000
+                              << " ms after the one before it is no keyframe: it refers to what was lost";
+    }
+    previous = &f;
+  }
+  EXPECT_GE(gaps, 1u) << "no frame was lost: the test saw no loss to recover from";
+  EXPECT_TRUE(ends_.empty()) << ends_.front();
 }
 
 }  // namespace

@@ -5,10 +5,13 @@
 #include <gst/video/video-event.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstring>
+
+#include "kinetic/webrtc/rtp_media_clock.hpp"
 
 namespace kinetic::webrtc {
 
@@ -24,6 +27,7 @@ struct RtpStamp {
   std::int64_t wire_us = 0;
   std::int64_t received_us = 0;
   std::optional<std::int64_t> capture_us;
+  std::optional<std::uint64_t> media_ns;  // from the packet's RTP timestamp (rtp_media_clock.hpp)
 };
 thread_local RtpStamp t_stamp;
 
@@ -52,11 +56,12 @@ class WireArrivals {
   std::array<Slot, kSlots> slots_{};
 };
 
-bool rtp_ids(GstBuffer* buf, std::uint32_t& ssrc, std::uint16_t& seq) {
+bool rtp_ids(GstBuffer* buf, std::uint32_t& ssrc, std::uint16_t& seq, std::uint32_t* timestamp = nullptr) {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return false;
   ssrc = gst_rtp_buffer_get_ssrc(&rtp);
   seq = gst_rtp_buffer_get_seq(&rtp);
+  if (timestamp != nullptr) *timestamp = gst_rtp_buffer_get_timestamp(&rtp);
   gst_rtp_buffer_unmap(&rtp);
   return true;
 }
@@ -82,15 +87,29 @@ struct WhipIngest::Shared {
 
 namespace {
 
+// One received stream's probe state: its media clock, touched only on its streaming thread.
+struct StreamStamps {
+  WhipIngest::Shared* shared;
+  RtpMediaClock clock;
+};
+
 GstPadProbeReturn stamp_rtp(GstPad*, GstPadProbeInfo* info, gpointer data) {
-  auto* shared = static_cast<WhipIngest::Shared*>(data);
+  auto* stream = static_cast<StreamStamps*>(data);
+  auto* shared = stream->shared;
   GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
   t_stamp.received_us = wall_us();
   t_stamp.capture_us.reset();
+  t_stamp.media_ns.reset();
   t_stamp.wire_us = 0;
   std::uint32_t ssrc = 0;
   std::uint16_t seq = 0;
-  if (rtp_ids(buf, ssrc, seq)) t_stamp.wire_us = shared->arrivals.find(ssrc, seq);
+  std::uint32_t timestamp = 0;
+  if (rtp_ids(buf, ssrc, seq, &timestamp)) {
+    t_stamp.wire_us = shared->arrivals.find(ssrc, seq);
+    const auto session_ns =
+        GST_BUFFER_PTS_IS_VALID(buf) ? std::optional<std::uint64_t>(GST_BUFFER_PTS(buf)) : std::nullopt;
+    t_stamp.media_ns = stream->clock.media_ns(ssrc, timestamp, session_ns);
+  }
   if (GstReferenceTimestampMeta* meta = gst_buffer_get_reference_timestamp_meta(buf, shared->ntp_caps)) {
     t_stamp.capture_us = static_cast<std::int64_t>(meta->timestamp / 1000) - kNtpToUnixUs;
   }
@@ -156,7 +175,11 @@ GstFlowReturn on_sample(GstAppSink* sink, gpointer data) {
     f.data.assign(map.data, map.data + map.size);
     gst_buffer_unmap(buf, &map);
   }
-  f.pts_ns = GST_BUFFER_PTS_IS_VALID(buf) ? GST_BUFFER_PTS(buf) : 0;
+  if (t_stamp.media_ns) {
+    f.pts_ns = *t_stamp.media_ns;
+  } else {
+    f.pts_ns = GST_BUFFER_PTS_IS_VALID(buf) ? GST_BUFFER_PTS(buf) : 0;
+  }
   f.keyframe = f.kind == media::StreamKind::kAudio || !GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
   if (f.kind == media::StreamKind::kVideo) {
     if (const GValue* v = gst_structure_get_value(s, "codec_data"); v != nullptr && GST_VALUE_HOLDS_BUFFER(v)) {
@@ -194,6 +217,8 @@ void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer data) {
   if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
   const GstStructure* s = gst_caps_get_structure(caps, 0);
   const gchar* encoding = s != nullptr ? gst_structure_get_string(s, "encoding-name") : nullptr;
+  gint clock_rate = 0;
+  if (s != nullptr) gst_structure_get_int(s, "clock-rate", &clock_rate);
   std::vector<GstElement*> chain;
   bool video = false;
   if (encoding != nullptr && g_ascii_strcasecmp(encoding, "H264") == 0) {
@@ -220,7 +245,10 @@ void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer data) {
     GstAppSinkCallbacks callbacks{};
     callbacks.new_sample = on_sample;
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, shared, nullptr);
-    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, stamp_rtp, shared, nullptr);
+    auto* stamps =
+        new StreamStamps{shared, RtpMediaClock(static_cast<std::uint32_t>(std::max(clock_rate, 0)))};
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, stamp_rtp, stamps,
+                      [](gpointer p) { delete static_cast<StreamStamps*>(p); });
   }
   chain.push_back(sink);
   for (GstElement* e : chain) gst_bin_add(GST_BIN(pipeline), e);

@@ -28,7 +28,9 @@ namespace kinetic::webrtc {
 struct IngestFrame {
   media::StreamKind kind = media::StreamKind::kVideo;
   std::vector<std::uint8_t> data;  // one AVC access unit (length-prefixed NAL units) or one Opus packet
-  std::uint64_t pts_ns = 0;        // on the session's clock, shared by its video and audio
+  // The sender's media time (its RTP timestamps) from the stream's first packet's time on the
+  // session's clock, which its video and audio share.
+  std::uint64_t pts_ns = 0;
   bool keyframe = false;
   std::string config;              // video: the avcC record in force
   int width = 0;
