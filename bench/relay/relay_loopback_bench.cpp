@@ -36,6 +36,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -232,6 +233,11 @@ struct ProcSample {
   double wait_s = 0;  // time its threads were runnable but waited for a CPU
   long rss_kb = 0;    // VmRSS
   long hwm_kb = 0;    // VmHWM: the peak RSS over the process's life
+  // Per thread: seconds run, and times it went to sleep (voluntary context switches). Across
+  // two samples they say how many threads a flow kept busy and how often they slept and had
+  // to be woken, which is what a hop between relay workers costs beyond its own work.
+  std::map<std::string, double> thread_run_s;
+  std::uint64_t sleeps = 0;
 };
 
 // Seconds every thread of `pid` has run and has waited, runnable, for a CPU, from the
@@ -240,6 +246,8 @@ struct ProcSample {
 struct SchedTimes {
   double run_s = 0;
   double wait_s = 0;
+  std::map<std::string, double> thread_run_s;
+  std::uint64_t sleeps = 0;
 };
 
 std::optional<SchedTimes> schedstat_of(pid_t pid) {
@@ -253,7 +261,12 @@ std::optional<SchedTimes> schedstat_of(pid_t pid) {
     if (f >> run_ns >> wait_ns) {
       t.run_s += run_ns / 1e9;
       t.wait_s += wait_ns / 1e9;
+      t.thread_run_s[task.path().filename().string()] = run_ns / 1e9;
       any = true;
+    }
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) t.sleeps += std::stoull(line.substr(24));
     }
   }
   if (ec || !any) return std::nullopt;
@@ -277,9 +290,11 @@ ProcSample sample_process(pid_t pid) {
       s.cpu_s = (std::stod(f[11]) + std::stod(f[12])) / ticks;
     }
   }
-  if (const auto sched = schedstat_of(pid)) {
+  if (auto sched = schedstat_of(pid)) {
     s.cpu_s = sched->run_s;
     s.wait_s = sched->wait_s;
+    s.thread_run_s = std::move(sched->thread_run_s);
+    s.sleeps = sched->sleeps;
   }
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   while (std::getline(status, line)) {
@@ -720,6 +735,8 @@ struct GoodputRow {
   transport::SessionStats publisher_link;  // unpaced: the publisher's connection at the end
   double bench_cpu_pct = 0;                // unpaced: publisher and subscriber threads
   double relay_cpu_pct = 0;
+  int relay_busy_threads = 0;      // unpaced: relay threads that ran > 5% of the window
+  double relay_sleeps_per_mb = 0;  // unpaced: relay threads' voluntary switches per MB delivered
 };
 
 struct Run {
@@ -1070,6 +1087,13 @@ GoodputRow run_unpaced(const Run& run, bool via_relay) {
   row.cpu_s_per_gb = bytes > 0 ? (r1.cpu_s - r0.cpu_s) / (static_cast<double>(bytes) / 1e9) : 0;
   row.relay_cpu_pct = (r1.cpu_s - r0.cpu_s) / window * 100;
   row.bench_cpu_pct = (b1 - b0) / window * 100;
+  for (const auto& [tid, run_s] : r1.thread_run_s) {
+    const auto before = r0.thread_run_s.find(tid);
+    if (run_s - (before == r0.thread_run_s.end() ? 0 : before->second) > 0.05 * window)
+      ++row.relay_busy_threads;
+  }
+  if (bytes > 0)
+    row.relay_sleeps_per_mb = static_cast<double>(r1.sleeps - r0.sleeps) / (static_cast<double>(bytes) / 1e6);
   row.ok = bytes > 0;
   if (!row.ok) row.error = "nothing delivered";
   return row;
@@ -1167,7 +1191,9 @@ nlohmann::json to_json(const GoodputRow& r) {
           {"publisher_link_cwnd", r.publisher_link.congestion_window},
           {"publisher_link_packets_lost", r.publisher_link.packets_lost},
           {"publisher_sent_mbps", r.sent_mbps},
-          {"relay_cpu_percent", r.relay_cpu_pct}};
+          {"relay_cpu_percent", r.relay_cpu_pct},
+          {"relay_busy_threads", r.relay_busy_threads},
+          {"relay_sleeps_per_mb", r.relay_sleeps_per_mb}};
 }
 
 // The 1-minute load average: how much else wanted the CPUs while this ran.
@@ -1301,9 +1327,10 @@ int run_all(Options& o) {
     if (unpaced.ok) {
       fmt::print(
           "| relay 1 pub → 1 sub, unpaced publisher | {:.0f} | {:.2f} | relay process (receives and sends); "
-          "publisher sent {:.0f} Mbit/s, relay CPU {:.0f}%, bench CPU {:.0f}% |\n",
+          "publisher sent {:.0f} Mbit/s, relay CPU {:.0f}% on {} thread(s), {:.1f} sleeps per MB, bench CPU "
+          "{:.0f}% |\n",
           unpaced.mbps, unpaced.cpu_s_per_gb, unpaced.sent_mbps, unpaced.relay_cpu_pct,
-          unpaced.bench_cpu_pct);
+          unpaced.relay_busy_threads, unpaced.relay_sleeps_per_mb, unpaced.bench_cpu_pct);
     } else {
       fmt::print("| relay unpaced | failed: {} | | |\n", unpaced.error);
     }
