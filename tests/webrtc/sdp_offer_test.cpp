@@ -24,6 +24,21 @@ TEST(SdpOffer, PicksH264AndOpusFromAPublisherOffer) {
   EXPECT_EQ(offer->h264_all.size(), 1u);
 }
 
+TEST(SdpOffer, KeepsTheFeedbackOfferedForEachPayloadAndForAll) {
+  const std::string codecs =
+      "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 goog-remb\r\n"
+      "a=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack\r\na=rtcp-fb:102 nack pli\r\n"
+      "a=rtcp-fb:* ccm fir\r\n"
+      "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f\r\n";
+  auto offer = check_offer(make_offer(codecs), OfferRole::kPublish, true);
+  ASSERT_TRUE(offer) << offer.error().what;
+  EXPECT_EQ(offer->h264.feedback, (std::vector<std::string>{"nack", "nack pli", "ccm fir"}));
+  ASSERT_EQ(offer->h264_all.size(), 1u);
+  EXPECT_EQ(offer->h264_all[0].feedback, offer->h264.feedback);
+  ASSERT_TRUE(offer->opus.has_value());
+  EXPECT_TRUE(offer->opus->feedback.empty());
+}
+
 TEST(SdpOffer, PrefersPacketizationMode1) {
   const std::string codecs =
       "a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=0;profile-level-id=42e01f\r\n"

@@ -4,6 +4,7 @@
 #include "kinetic/webrtc/whep_stream.hpp"
 
 #include <gst/app/gstappsink.h>
+#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video-event.h>
 #include <gtest/gtest.h>
 
@@ -13,6 +14,8 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -146,6 +149,51 @@ TEST_F(WhepStreamTest, AnswersSendingTheBroadcastsProfileAndItsOpus) {
   EXPECT_EQ(stream_->frames(), 0u);
 }
 
+// A browser asks for lost packets (NACK) and keyframes (PLI, FIR) only where the answer agreed to
+// them: the stream answers with the feedback the viewer offered for the payload it sends, and
+// with nothing the viewer did not offer.
+TEST_F(WhepStreamTest, AnswersWithTheFeedbackTheViewerOffered) {
+  const CheckedOffer offer = viewer_offer(
+      "a=rtpmap:96 H264/90000\r\na=rtcp-fb:96 ccm fir\r\na=fmtp:96 "
+      "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640032\r\n"
+      "a=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack\r\na=rtcp-fb:102 nack pli\r\na=fmtp:102 "
+      "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n");
+  ASSERT_TRUE(create(offer, BroadcastMedia{"video", avcc(0x42), "", 2}));
+  const std::string video = test::lower(test::sdp_section(stream_->answer(), "video"));
+  EXPECT_NE(video.find("a=rtcp-fb:102 nack\r\n"), std::string::npos) << video;
+  EXPECT_NE(video.find("a=rtcp-fb:102 nack pli"), std::string::npos) << video;
+  EXPECT_EQ(video.find("ccm fir"), std::string::npos) << "feedback the viewer did not offer for 102:\n"
+                                                      << video;
+}
+
+// With RTX agreed, the answer names the media's SSRC beside the retransmissions' (FID group):
+// named 0, before the payloader is linked, a browser tied the track to the retransmissions and
+// left its <video> empty while it decoded the media on a stream of its own.
+TEST_F(WhepStreamTest, AnswersRtxWithTheSsrcTheMediaIsSentWith) {
+  const CheckedOffer offer = viewer_offer(
+      "a=rtpmap:102 H264/90000\r\na=rtcp-fb:102 nack\r\na=rtcp-fb:102 nack pli\r\na=fmtp:102 "
+      "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+      "a=rtpmap:96 rtx/90000\r\na=fmtp:96 apt=102\r\n");
+  ASSERT_TRUE(create(offer, BroadcastMedia{"video", avcc(0x42), "", 2}));
+  const std::string video = test::lower(test::sdp_section(stream_->answer(), "video"));
+  ASSERT_NE(video.find("a=rtpmap:96 rtx/90000"), std::string::npos) << video;
+  const auto fid = video.find("a=ssrc-group:fid ");
+  ASSERT_NE(fid, std::string::npos) << video;
+  std::istringstream group(video.substr(fid + 17));
+  unsigned long media = 0;
+  unsigned long rtx = 0;
+  ASSERT_TRUE(group >> media >> rtx) << video;
+  EXPECT_NE(media, 0u) << video;
+  EXPECT_NE(media, rtx) << video;
+  EXPECT_NE(video.find("a=ssrc:" + std::to_string(media) + " msid:"), std::string::npos) << video;
+}
+
+TEST_F(WhepStreamTest, AnswersWithNoFeedbackWhereTheViewerOfferedNone) {
+  ASSERT_TRUE(create(viewer_offer(kHighAndBaseline), BroadcastMedia{"video", avcc(0x42), "", 2}));
+  const std::string video = test::lower(test::sdp_section(stream_->answer(), "video"));
+  EXPECT_EQ(video.find("a=rtcp-fb"), std::string::npos) << video;
+}
+
 // H.264 access units from an encoder in this process, as a broadcast's LOC objects carry them.
 class Encoder {
  public:
@@ -206,13 +254,23 @@ class Encoder {
 };
 
 // A viewer in this process: webrtcbin receiving H.264 on 127.0.0.1, counting the RTP packets
-// it decrypts.
+// it decrypts. A lossy one (`drops` > 0) loses every `drop_every`th H.264 packet as it comes off
+// the wire, `drops` of them, and waits up to `latency_ms` for them to be sent again.
 class Viewer {
  public:
-  Viewer() : pipeline_(gst_pipeline_new(nullptr)) {
-    auto added = add_webrtcbin(pipeline_, kLoopback, 0);
+  Viewer() : Viewer(0, 0, 0) {}
+  Viewer(unsigned latency_ms, unsigned drop_every, unsigned drops)
+      : pipeline_(gst_pipeline_new(nullptr)), drop_every_(drop_every), drops_left_(drops) {
+    auto added = add_webrtcbin(pipeline_, kLoopback, latency_ms);
     if (!added) return;
     webrtc_ = *added;
+    if (drops > 0) {
+      // The RTP session's inputs: SRTP already removed, before NACK and RTX could repair a loss.
+      if (GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin")) {
+        g_signal_connect(rtpbin, "pad-added", G_CALLBACK(on_rtpbin_pad), this);
+        gst_object_unref(rtpbin);
+      }
+    }
     GstWebRTCRTPTransceiver* t =
         add_transceiver(webrtc_, GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY,
                         "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
@@ -232,6 +290,15 @@ class Viewer {
 
   [[nodiscard]] GstElement* webrtc() const { return webrtc_; }
   [[nodiscard]] std::uint64_t packets() const { return packets_.load(); }
+  // The sequence numbers lost on the wire, and those of them that came out of the jitter buffer.
+  [[nodiscard]] std::pair<std::set<std::uint16_t>, std::set<std::uint16_t>> lost_and_repaired() {
+    std::lock_guard lock(mu_);
+    std::set<std::uint16_t> repaired;
+    for (auto seq : dropped_) {
+      if (delivered_.count(seq) != 0) repaired.insert(seq);
+    }
+    return {dropped_, repaired};
+  }
   // What a decoder does after a loss it cannot repair: an upstream force-key-unit event, which
   // webrtcbin sends to the sender as PLI. False before the video pad exists.
   bool request_keyframe() {
@@ -248,9 +315,41 @@ class Viewer {
   }
 
  private:
-  static GstPadProbeReturn count(GstPad*, GstPadProbeInfo*, gpointer data) {
-    static_cast<Viewer*>(data)->packets_.fetch_add(1);
+  static bool rtp_header(GstBuffer* buf, std::uint8_t& pt, std::uint16_t& seq) {
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map(buf, GST_MAP_READ, &rtp)) return false;
+    pt = gst_rtp_buffer_get_payload_type(&rtp);
+    seq = gst_rtp_buffer_get_seq(&rtp);
+    gst_rtp_buffer_unmap(&rtp);
+    return true;
+  }
+  static GstPadProbeReturn count(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* self = static_cast<Viewer*>(data);
+    self->packets_.fetch_add(1);
+    std::uint8_t pt = 0;
+    std::uint16_t seq = 0;
+    if (self->drop_every_ > 0 && rtp_header(GST_PAD_PROBE_INFO_BUFFER(info), pt, seq)) {
+      std::lock_guard lock(self->mu_);
+      self->delivered_.insert(seq);
+    }
     return GST_PAD_PROBE_OK;
+  }
+  static GstPadProbeReturn drop(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* self = static_cast<Viewer*>(data);
+    if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) == 0) return GST_PAD_PROBE_OK;
+    std::uint8_t pt = 0;
+    std::uint16_t seq = 0;
+    if (!rtp_header(GST_PAD_PROBE_INFO_BUFFER(info), pt, seq) || pt != 102) return GST_PAD_PROBE_OK;
+    std::lock_guard lock(self->mu_);
+    if (self->drops_left_ == 0 || ++self->seen_ % self->drop_every_ != 0) return GST_PAD_PROBE_OK;
+    --self->drops_left_;
+    self->dropped_.insert(seq);
+    return GST_PAD_PROBE_DROP;
+  }
+  static void on_rtpbin_pad(GstElement*, GstPad* pad, gpointer data) {
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SINK || !g_str_has_prefix(GST_PAD_NAME(pad), "recv_rtp_sink_"))
+      return;
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, drop, data, nullptr);
   }
   static void on_pad_added(GstElement* webrtc, GstPad* pad, gpointer data) {
     if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
@@ -276,6 +375,10 @@ class Viewer {
   std::atomic<std::uint64_t> packets_{0};
   std::mutex mu_;
   GstPad* sink_pad_ = nullptr;
+  const unsigned drop_every_;
+  unsigned drops_left_;                          // guarded by mu_
+  std::uint64_t seen_ = 0;                       // H.264 packets off the wire, guarded by mu_
+  std::set<std::uint16_t> dropped_, delivered_;  // guarded by mu_
 };
 
 TEST_F(WhepStreamTest, ABroadcastsAccessUnitsReachAViewer) {
@@ -297,6 +400,38 @@ TEST_F(WhepStreamTest, ABroadcastsAccessUnitsReachAViewer) {
   EXPECT_GE(viewer.packets(), 30u) << "the viewer got " << viewer.packets() << " RTP packets of " << pushed
                                    << " access units pushed";
   EXPECT_EQ(stream_->frames(), pushed);
+  std::lock_guard lock(mu_);
+  EXPECT_TRUE(ends_.empty()) << ends_.front();
+}
+
+// A viewer that loses packets on the way asks for them again (NACK) and the stream sends them
+// (RTX, which the viewer offered): every lost packet comes out of the viewer's jitter buffer, so
+// no keyframe is needed to get past it.
+TEST_F(WhepStreamTest, PacketsAViewerLosesAreSentAgain) {
+  if (!test::have_openh264_encoder()) GTEST_SKIP() << "openh264enc not installed (gstreamer1.0-plugins-bad)";
+  Encoder encoder;
+  // A second of jitter buffer: webrtcbin's viewer sends an early NACK at most once per RTCP
+  // interval, the next one only with its next regular report.
+  Viewer viewer(1000, 30, 6);
+  std::string config;
+  ASSERT_TRUE(connect(encoder, viewer, config));
+  ASSERT_NE(test::lower(stream_->answer()).find(" rtx/90000"), std::string::npos) << stream_->answer();
+
+  // Real time, until the six losses happened and a second and a half more went by for their repair.
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  std::optional<std::chrono::steady_clock::time_point> settle;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (!settle || std::chrono::steady_clock::now() < *settle)) {
+    SubscribedFrame f;
+    if (!encoder.next(f, config, 1000ms)) break;
+    stream_->push(f);
+    if (!settle && viewer.lost_and_repaired().first.size() == 6)
+      settle = std::chrono::steady_clock::now() + 1500ms;
+  }
+  const auto [lost, repaired] = viewer.lost_and_repaired();
+  ASSERT_EQ(lost.size(), 6u) << "the viewer lost " << lost.size() << " of 6 packets in 15 s; "
+                             << viewer.packets() << " packets";
+  EXPECT_EQ(repaired, lost) << repaired.size() << " of " << lost.size() << " lost packets were sent again";
   std::lock_guard lock(mu_);
   EXPECT_TRUE(ends_.empty()) << ends_.front();
 }

@@ -63,6 +63,24 @@ std::string fmtp_of(const GstSDPMedia* media, unsigned pt) {
   }
 }
 
+// The feedback the client offers for payload `pt` (its "a=rtcp-fb:<pt> ..." lines and the "*" ones).
+std::vector<std::string> feedback_of(const GstSDPMedia* media, unsigned pt) {
+  std::vector<std::string> out;
+  for (guint i = 0;; ++i) {
+    const char* v = gst_sdp_media_get_attribute_val_n(media, "rtcp-fb", i);
+    if (v == nullptr) return out;
+    char* end = nullptr;
+    const unsigned long p = std::strtoul(v, &end, 10);
+    const bool any = v[0] == '*';
+    if (any) end = const_cast<char*>(v) + 1;
+    if ((any || (end != v && p == pt)) && *end == ' ') out.emplace_back(end + 1);
+  }
+}
+
+OfferCodec codec_at(const GstSDPMedia* media, unsigned pt, unsigned channels) {
+  return {pt, fmtp_of(media, pt), channels, feedback_of(media, pt)};
+}
+
 // The first payload of `codec` in the client's order, those `prefer` accepts first.
 std::optional<OfferCodec> pick(const GstSDPMedia* media, std::string_view codec, bool (*prefer)(const std::string&)) {
   std::optional<OfferCodec> fallback;
@@ -76,7 +94,7 @@ std::optional<OfferCodec> pick(const GstSDPMedia* media, std::string_view codec,
     unsigned channels = 1;
     if (!rtpmap_of(media, static_cast<unsigned>(pt), name, rate, channels)) continue;
     if (!starts_with_ci(name, codec) || name.size() != codec.size()) continue;
-    OfferCodec c{static_cast<unsigned>(pt), fmtp_of(media, static_cast<unsigned>(pt)), channels};
+    OfferCodec c = codec_at(media, static_cast<unsigned>(pt), channels);
     if (prefer == nullptr || prefer(c.fmtp)) return c;
     if (!fallback) fallback = c;
   }
@@ -95,7 +113,7 @@ std::vector<OfferCodec> all_of(const GstSDPMedia* media, std::string_view codec)
     unsigned channels = 1;
     if (!rtpmap_of(media, static_cast<unsigned>(pt), name, rate, channels)) continue;
     if (starts_with_ci(name, codec) && name.size() == codec.size()) {
-      out.push_back({static_cast<unsigned>(pt), fmtp_of(media, static_cast<unsigned>(pt)), channels});
+      out.push_back(codec_at(media, static_cast<unsigned>(pt), channels));
     }
   }
   return out;

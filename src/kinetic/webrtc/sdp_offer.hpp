@@ -20,6 +20,7 @@ struct OfferCodec {
   unsigned payload = 0;   // RTP payload type the client chose
   std::string fmtp;       // its format parameters as offered (empty when none)
   unsigned channels = 1;  // audio channels of the rtpmap (Opus: 2)
+  std::vector<std::string> feedback;  // its RTCP feedback as offered ("nack", "nack pli", "ccm fir", ...)
 };
 
 struct CheckedOffer {

@@ -4,7 +4,10 @@
 #include <gst/video/video-event.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <string_view>
+#include <utility>
 
 namespace kinetic::webrtc {
 
@@ -34,9 +37,30 @@ void make_offer_transceivers(GstElement* webrtc) {
   gst_promise_unref(p);
 }
 
-// appsrc → payloader → the transceiver of m-line `mline`, now send-only with `preferences`.
+// The caps fields by which webrtcbin answers with RTCP feedback: those the client offered for
+// `codec` and webrtcbin acts on (NACK answered by retransmission where the client offered RTX,
+// PLI and FIR turned into keyframe requests), none it did not offer.
+std::string feedback_fields(const OfferCodec& codec) {
+  constexpr std::pair<std::string_view, std::string_view> kFields[] = {
+      {"nack", ",rtcp-fb-nack=(boolean)true"},
+      {"nack pli", ",rtcp-fb-nack-pli=(boolean)true"},
+      {"ccm fir", ",rtcp-fb-ccm-fir=(boolean)true"},
+  };
+  std::string out;
+  for (const auto& [fb, field] : kFields) {
+    if (std::find(codec.feedback.begin(), codec.feedback.end(), fb) != codec.feedback.end()) out += field;
+  }
+  return out;
+}
+
+bool offers_nack(const OfferCodec& codec) {
+  return std::find(codec.feedback.begin(), codec.feedback.end(), "nack") != codec.feedback.end();
+}
+
+// appsrc → payloader → the transceiver of m-line `mline`, now send-only with `preferences`; with
+// `nack`, the transceiver keeps what it sent to resend what the client reports lost.
 Done add_branch(GstElement* pipeline, GstElement* webrtc, unsigned mline, GstElement* src, GstElement* pay,
-                const std::string& preferences) {
+                const std::string& preferences, bool nack) {
   GArray* all = nullptr;
   g_signal_emit_by_name(webrtc, "get-transceivers", &all);
   GstWebRTCRTPTransceiver* t = nullptr;
@@ -53,7 +77,8 @@ Done add_branch(GstElement* pipeline, GstElement* webrtc, unsigned mline, GstEle
     return internal("no transceiver for m-line " + std::to_string(mline));
   }
   GstCaps* caps = gst_caps_from_string(preferences.c_str());
-  g_object_set(t, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps, nullptr);
+  g_object_set(t, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", caps,
+               "do-nack", nack ? TRUE : FALSE, nullptr);
   gst_caps_unref(caps);
   gst_bin_add_many(GST_BIN(pipeline), src, pay, nullptr);
   // sink_N is the pad of the transceiver at m-line N.
@@ -152,11 +177,18 @@ Outcome<std::unique_ptr<WhepStream>> WhepStream::create(const CheckedOffer& offe
     }
     vpay = make("rtph264pay");
     // SPS/PPS before every IDR; each access unit sent as soon as it is packetized.
-    g_object_set(vpay, "pt", h264.payload, "config-interval", -1, "aggregate-mode", 1, nullptr);
+    // Chosen here, not by the payloader once linked: the answer names it (and, with RTX, pairs
+    // it with the retransmissions' SSRC) before the payloader is linked.
+    const guint ssrc = g_random_int();
+    g_object_set(vpay, "pt", h264.payload, "config-interval", -1, "aggregate-mode", 1, "ssrc", ssrc, nullptr);
     const std::string vprefs = "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=" +
-                               std::to_string(h264.payload);
+                               std::to_string(h264.payload) + ",ssrc=(uint)" + std::to_string(ssrc) +
+                               feedback_fields(h264);
     make_offer_transceivers(webrtc);
-    if (auto v = add_branch(raw->pipeline_, webrtc, offer.video_mline, raw->video_src_, vpay, vprefs); !v) return v;
+    if (auto v = add_branch(raw->pipeline_, webrtc, offer.video_mline, raw->video_src_, vpay, vprefs,
+                            offers_nack(h264));
+        !v)
+      return v;
     if (!offer.opus || media.audio_track.empty()) return Ok{};
     GstCaps* acaps = gst_caps_new_simple("audio/x-opus", "channel-mapping-family", G_TYPE_INT, 0, "channels", G_TYPE_INT,
                                          static_cast<int>(media.audio_channels), "rate", G_TYPE_INT, 48000, nullptr);
@@ -165,7 +197,7 @@ Outcome<std::unique_ptr<WhepStream>> WhepStream::create(const CheckedOffer& offe
     g_object_set(apay, "pt", offer.opus->payload, nullptr);
     const std::string aprefs = "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=" +
                                std::to_string(offer.opus->payload);
-    return add_branch(raw->pipeline_, webrtc, offer.audio_mline, raw->audio_src_, apay, aprefs);
+    return add_branch(raw->pipeline_, webrtc, offer.audio_mline, raw->audio_src_, apay, aprefs, false);
   };
   self->watch_ = std::make_unique<PipelineWatch>(self->pipeline_, webrtc, glib, std::move(on_end));
   if (gst_element_set_state(self->pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
