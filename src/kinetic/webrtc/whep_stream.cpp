@@ -37,6 +37,10 @@ void make_offer_transceivers(GstElement* webrtc) {
   gst_promise_unref(p);
 }
 
+bool offered(const OfferCodec& codec, std::string_view feedback) {
+  return std::find(codec.feedback.begin(), codec.feedback.end(), feedback) != codec.feedback.end();
+}
+
 // The caps fields by which webrtcbin answers with RTCP feedback: those the client offered for
 // `codec` and webrtcbin acts on (NACK answered by retransmission where the client offered RTX,
 // PLI and FIR turned into keyframe requests), none it did not offer.
@@ -48,13 +52,9 @@ std::string feedback_fields(const OfferCodec& codec) {
   };
   std::string out;
   for (const auto& [fb, field] : kFields) {
-    if (std::find(codec.feedback.begin(), codec.feedback.end(), fb) != codec.feedback.end()) out += field;
+    if (offered(codec, fb)) out += field;
   }
   return out;
-}
-
-bool offers_nack(const OfferCodec& codec) {
-  return std::find(codec.feedback.begin(), codec.feedback.end(), "nack") != codec.feedback.end();
 }
 
 // appsrc → payloader → the transceiver of m-line `mline`, now send-only with `preferences`; with
@@ -186,7 +186,7 @@ Outcome<std::unique_ptr<WhepStream>> WhepStream::create(const CheckedOffer& offe
                                feedback_fields(h264);
     make_offer_transceivers(webrtc);
     if (auto v = add_branch(raw->pipeline_, webrtc, offer.video_mline, raw->video_src_, vpay, vprefs,
-                            offers_nack(h264));
+                            offered(h264, "nack"));
         !v)
       return v;
     if (!offer.opus || media.audio_track.empty()) return Ok{};
