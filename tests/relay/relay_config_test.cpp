@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -251,6 +252,27 @@ TEST(RelayConfig, UpstreamTrustAndLingerFromTomlAndFlags) {
   apply_flags(flags, f);
   EXPECT_EQ(f.track_linger_ms, 0u);
   EXPECT_TRUE(f.upstream_insecure);
+}
+
+TEST(RelayConfig, HeapTrimFromTomlAndFlagsNeverOrOneSecondToAnHour) {
+  RelayConfig c = valid();
+  EXPECT_EQ(c.heap_trim_ms, 30'000u);
+  ASSERT_EQ(apply_toml("heap_trim_ms = 0\n", c), "");
+  EXPECT_EQ(c.heap_trim_ms, 0u);
+  EXPECT_EQ(validate(c), "") << "0 turns it off";
+  for (std::uint64_t bad : {999ull, 3'600'001ull}) {
+    c.heap_trim_ms = bad;
+    EXPECT_NE(validate(c).find("heap_trim_ms"), std::string::npos) << bad;
+  }
+  CLI::App app;
+  RelayFlags flags;
+  add_relay_flags(app, flags);
+  std::vector<const char*> argv{"relay", "--heap-trim-ms", "5000"};
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  RelayConfig from_flags = valid();
+  apply_flags(flags, from_flags);
+  EXPECT_EQ(from_flags.heap_trim_ms, 5'000u);
+  EXPECT_EQ(validate(from_flags), "");
 }
 
 TEST(RelayConfig, WorkersFromTomlAndFlagsWithinOneTo255) {

@@ -42,6 +42,7 @@
 
 #include "kinetic/moqt/quic_client.hpp"
 #include "kinetic/moqt/session.hpp"
+#include "kinetic/relay/heap_trimmer.hpp"
 #include "kinetic/relay/relay.hpp"
 #include "kinetic/relay/upstream_connector.hpp"
 #include "kinetic/transport/certificate.hpp"
@@ -69,6 +70,7 @@ struct Options {
   std::uint64_t gap_grace_ms = 2'000;
   // Objects sent this long before a cut may still be in flight on the link it closes.
   std::uint64_t in_flight_ms = 1'000;
+  double heap_trim_s = 30.0;  // as `kinetic relay --heap-trim-ms`' default; 0: never
 };
 
 std::int64_t now_ns() {
@@ -453,10 +455,11 @@ double slope_per_min(const std::vector<Row>& rows, double from_s, double Row::*f
 }
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: relay_soak [--minutes M] [--seconds S] [--join-rate N] [--steady N] [--churn-publishers N]\n"
-               "                  [--drop-every S] [--sample-seconds S] [--warmup-seconds S] [--object-bytes N]\n"
-               "                  [--in-flight-ms N] [--gap-grace-ms N]\n");
+  std::fprintf(
+      stderr,
+      "usage: relay_soak [--minutes M] [--seconds S] [--join-rate N] [--steady N] [--churn-publishers N]\n"
+      "                  [--drop-every S] [--sample-seconds S] [--warmup-seconds S] [--object-bytes N]\n"
+      "                  [--in-flight-ms N] [--gap-grace-ms N] [--heap-trim-seconds S]\n");
 }
 
 bool parse(int argc, char** argv, Options& o) {
@@ -480,6 +483,7 @@ bool parse(int argc, char** argv, Options& o) {
     else if (a == "--object-bytes") o.object_bytes = static_cast<std::size_t>(v);
     else if (a == "--in-flight-ms") o.in_flight_ms = static_cast<std::uint64_t>(v);
     else if (a == "--gap-grace-ms") o.gap_grace_ms = static_cast<std::uint64_t>(v);
+    else if (a == "--heap-trim-seconds") o.heap_trim_s = v;
     else return false;
   }
   return o.minutes > 0;
@@ -505,6 +509,13 @@ int main(int argc, char** argv) {
     auto origin = std::make_unique<RelayNode>(*cert, "origin");
     auto edge = std::make_unique<RelayNode>(*cert, "edge");
     edge->thread.call([&] { edge->chain_to(origin->port, transport::to_hex(pin)); });
+    // One per process, as `kinetic relay` keeps it (relay_workers.cpp).
+    std::unique_ptr<relay::HeapTrimmer> trimmer;
+    origin->thread.call([&] {
+      trimmer = std::make_unique<relay::HeapTrimmer>(
+          origin->thread.loop(),
+          std::chrono::milliseconds(static_cast<std::int64_t>(o.heap_trim_s * 1000.0)));
+    });
     const moqt::MoqtUrl origin_url{"127.0.0.1", origin->port, "/"};
     const moqt::MoqtUrl edge_url{"127.0.0.1", edge->port, "/"};
 
@@ -725,6 +736,15 @@ int main(int argc, char** argv) {
       churn_pubs.clear();
       steady_pubs.clear();
     });
+    std::uint64_t trims = 0;
+    double longest_ms = 0;
+    origin->thread.call([&] {
+      trims = trimmer->trims();
+      longest_ms = std::chrono::duration<double, std::milli>(trimmer->longest()).count();
+      trimmer.reset();
+    });
+    fmt::print("heap trimmed every {:.0f} s: {} times, the longest {:.2f} ms\n", o.heap_trim_s, trims,
+               longest_ms);
     edge.reset();
     origin.reset();
   }

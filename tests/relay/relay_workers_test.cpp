@@ -40,6 +40,7 @@ class RelayWorkersTest : public ::testing::Test {
     setup.server.listen = *transport::quic::SocketAddress::parse("127.0.0.1", 0);
     setup.server.certificate = *cert;
     setup.relay_id = "test";
+    setup.config.heap_trim_ms = heap_trim_ms_;
     auto made = RelayWorkers::make(count_, setup, metrics_, 50ms);
     ASSERT_TRUE(made) << made.error().what;
     workers_ = std::move(*made);
@@ -163,6 +164,7 @@ class RelayWorkersTest : public ::testing::Test {
   }
 
   std::size_t count_ = 2;
+  std::uint64_t heap_trim_ms_ = 30'000;
   transport::EpollLoop loop_;  // the clients'
   RelayMetrics metrics_;
   std::unique_ptr<RelayWorkers> workers_;
@@ -448,6 +450,18 @@ TEST_F(RelayWorkersTest, NewGroupRequestsCrossWorkersToThePublisher) {
   EXPECT_TRUE(loop_.run_until([&] { return metrics_.new_group_requests.load() >= 2; }, 2s));
   loop_.run_until([] { return false; }, 200ms);
   EXPECT_EQ(metrics_.new_group_requests.load(), 2u);
+}
+
+class RelayWorkersHeapTrimTest : public RelayWorkersTest {
+ protected:
+  RelayWorkersHeapTrimTest() { heap_trim_ms_ = 1'000; }
+};
+
+// `kinetic relay` trims its heap once per process, on the hub's loop, every --heap-trim-ms.
+TEST_F(RelayWorkersHeapTrimTest, TheHubTrimsTheProcessHeapEveryInterval) {
+  EXPECT_EQ(workers_->heap_trimmer().trims(), 0u);
+  EXPECT_TRUE(loop_.run_until([&] { return workers_->heap_trimmer().trims() >= 2; }, 4s))
+      << workers_->heap_trimmer().trims();
 }
 
 class RelayThreeWorkersTest : public RelayWorkersTest {

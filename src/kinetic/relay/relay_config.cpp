@@ -154,6 +154,7 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
                                            "upstream_pin",
                                            "upstream_insecure",
                                            "track_linger_ms",
+                                           "heap_trim_ms",
                                            "auth_keys",
                                            "auth_issuers",
                                            "auth_audiences",
@@ -188,6 +189,7 @@ std::string apply_table(const toml::table& root, RelayConfig& c) {
   if (!(err = read_key(*t, "upstream_pin", c.upstream_pin)).empty()) return err;
   if (!(err = read_key(*t, "upstream_insecure", c.upstream_insecure)).empty()) return err;
   if (!(err = read_key(*t, "track_linger_ms", c.track_linger_ms)).empty()) return err;
+  if (!(err = read_key(*t, "heap_trim_ms", c.heap_trim_ms)).empty()) return err;
   if (!(err = read_key(*t, "log_level", c.log_level)).empty()) return err;
   if (!(err = read_key(*t, "web_root", c.web_root)).empty()) return err;
   if (!(err = read_key(*t, "public", c.public_access)).empty()) return err;
@@ -268,6 +270,8 @@ std::string validate(const RelayConfig& c) {
   if (!c.upstream_pin.empty() && !parse_sha256_hex(c.upstream_pin))
     return "upstream_pin: expected 64 hex digits (a certificate's SHA-256)";
   if (c.track_linger_ms > 3'600'000) return "track_linger_ms must be at most one hour";
+  if (c.heap_trim_ms != 0 && (c.heap_trim_ms < 1'000 || c.heap_trim_ms > 3'600'000))
+    return "heap_trim_ms must be 0 (never) or between 1000 and 3600000";
   if (c.cache_bytes == 0) return "cache_bytes must be positive";
   if (c.track_cache_bytes == 0 || c.track_cache_bytes > c.cache_bytes)
     return "track_cache_bytes must be positive and at most cache_bytes";
@@ -316,6 +320,8 @@ void add_relay_flags(CLI::App& app, RelayFlags& f) {
   app.add_flag("--upstream-insecure", f.upstream_insecure, "Do not verify the upstream relay's certificate");
   app.add_option("--track-linger-ms", f.track_linger_ms,
                  "Keep an unwatched track's upstream subscription and cache this long, ms");
+  app.add_option("--heap-trim-ms", f.heap_trim_ms,
+                 "Hand the heap's free pages back to the kernel this often, ms (0: never; default 30000)");
   app.add_option("--log-level", f.log_level, "trace, debug, info, warn, error, critical or off");
   app.add_option("--web-root", f.web_root, "Directory served over HTTP/3 GET (the web player)");
   app.add_option("--auth-key", f.auth_keys,
@@ -351,6 +357,7 @@ void apply_flags(const RelayFlags& f, RelayConfig& c) {
   if (f.upstream_insecure) c.upstream_insecure = true;
   set(f.track_linger_ms, c.track_linger_ms);
   set(f.upstream_timeout_ms, c.upstream_timeout_ms);
+  set(f.heap_trim_ms, c.heap_trim_ms);
   set(f.relay_id, c.relay_id);
   set(f.log_level, c.log_level);
   set(f.web_root, c.web_root);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 #include <string>
 #include <utility>
@@ -68,6 +69,9 @@ Result<std::unique_ptr<RelayWorkers>> RelayWorkers::make(std::size_t count, cons
     if (i == 0) shared.server.listen = worker->server().local_address();
     set->workers_.push_back(std::move(worker));
   }
+  // One per process: malloc_trim walks every thread's arena.
+  set->trimmer_ =
+      std::make_unique<HeapTrimmer>(set->hub().loop(), std::chrono::milliseconds(setup.config.heap_trim_ms));
   if (count == 1) return set;
   UpstreamPolicy internal;
   internal.initial_backoff = std::chrono::milliseconds(50);
@@ -85,6 +89,7 @@ Result<std::unique_ptr<RelayWorkers>> RelayWorkers::make(std::size_t count, cons
 RelayWorkers::~RelayWorkers() {
   stop();
   join();
+  trimmer_.reset();  // its timer is on the hub's loop
   // Every thread is gone: the workers go in reverse, so the hub's loop outlives every other
   // worker's half of its link to the hub.
   while (!workers_.empty()) workers_.pop_back();

@@ -14,7 +14,8 @@
 // worker whose own publisher holds only a shorter prefix of a track's namespace than another
 // worker's asks the hub, as one relay's longest-prefix match would.
 //
-// With one worker nothing of this exists: the relay is the single-threaded one.
+// With one worker nothing of this exists: the relay is the single-threaded one. Either way the
+// process trims its heap on the hub's loop (heap_trimmer.hpp).
 #pragma once
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "kinetic/base/result.hpp"
+#include "kinetic/relay/heap_trimmer.hpp"
 #include "kinetic/relay/relay_metrics.hpp"
 #include "kinetic/relay/relay_worker.hpp"
 #include "kinetic/transport/event_loop.hpp"
@@ -52,6 +54,9 @@ class RelayWorkers {
     return own_metrics_.empty() ? *reported_ : *own_metrics_[i];
   }
 
+  // The process's heap trimming (RelayConfig::heap_trim_ms), on the hub's loop.
+  [[nodiscard]] const HeapTrimmer& heap_trimmer() const { return *trimmer_; }
+
   // Starts workers 1..N-1 on threads of their own and runs the hub's loop on this thread until
   // the hub's loop is stopped (stop(), or a signal watched on it); then stops and joins the rest.
   void run();
@@ -64,6 +69,7 @@ class RelayWorkers {
   void join();
 
   std::vector<std::unique_ptr<RelayWorker>> workers_;
+  std::unique_ptr<HeapTrimmer> trimmer_;                    // on the hub's loop
   std::vector<std::unique_ptr<RelayMetrics>> own_metrics_;  // per worker, when there are several
   RelayMetrics* reported_ = nullptr;
   transport::Duration metrics_interval_{};
