@@ -1,13 +1,11 @@
 #include "kinetic/relay/heap_trimmer.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <vector>
 
 #include "kinetic/transport/memory/simulated_loop.hpp"
@@ -38,13 +36,6 @@ TEST(HeapTrimmerTest, LeavesNothingOnTheLoopWhenDestroyed) {
   EXPECT_EQ(loop.pending(), 0u);
 }
 
-std::size_t resident_bytes() {
-  std::ifstream statm("/proc/self/statm");
-  std::size_t size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-}
-
 // What fragments a relay's heap, in small: blocks below the mmap threshold, most freed, some
 // (and the newest) kept, so that no free run reaches the arena's top and glibc keeps it all.
 TEST(HeapTrimmerTest, GivesBackFreePagesBetweenLiveBlocks) {
@@ -63,9 +54,9 @@ TEST(HeapTrimmerTest, GivesBackFreePagesBetweenLiveBlocks) {
       blocks[i] = nullptr;
     }
   }
-  const std::size_t before = resident_bytes();
+  const std::size_t before = HeapTrimmer::resident_bytes();
   HeapTrimmer::trim();
-  const std::size_t after = resident_bytes();
+  const std::size_t after = HeapTrimmer::resident_bytes();
   for (void* b : blocks) std::free(b);
   // 60 of the 64 MiB are free, in 240-KiB runs between kept blocks.
   EXPECT_GT(before, after + (40u << 20))

@@ -77,15 +77,7 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now().time_since_epoch()).count();
 }
 
-double rss_mb() {
-  long pages = 0;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    long size = 0;
-    if (std::fscanf(f, "%ld %ld", &size, &pages) != 2) pages = 0;
-    std::fclose(f);
-  }
-  return static_cast<double>(pages) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1048576.0;
-}
+double rss_mb() { return static_cast<double>(relay::HeapTrimmer::resident_bytes()) / 1048576.0; }
 
 #if defined(__SANITIZE_ADDRESS__)
 // From the AddressSanitizer runtime (its header is not installed with GCC's libasan).

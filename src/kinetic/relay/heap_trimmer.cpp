@@ -27,13 +27,6 @@ constexpr bool kSanitizedHeap =
     false;
 #endif
 
-double resident_mb() {
-  std::ifstream statm("/proc/self/statm");
-  double size = 0, resident = 0;
-  statm >> size >> resident;
-  return resident * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1048576.0;
-}
-
 }  // namespace
 
 HeapTrimmer::HeapTrimmer(transport::EventLoop& loop, transport::Duration interval)
@@ -43,6 +36,13 @@ HeapTrimmer::HeapTrimmer(transport::EventLoop& loop, transport::Duration interva
 
 HeapTrimmer::~HeapTrimmer() {
   if (timer_) loop_.cancel(*timer_);
+}
+
+std::size_t HeapTrimmer::resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
 }
 
 bool HeapTrimmer::effective() {
@@ -64,14 +64,16 @@ void HeapTrimmer::arm() {
   timer_ = loop_.schedule_after(interval_, [this] {
     timer_.reset();
     const bool log = spdlog::should_log(spdlog::level::debug);
-    const double rss_before = log ? resident_mb() : 0.0;
+    const std::size_t rss_before = log ? resident_bytes() : 0;
     const auto start = std::chrono::steady_clock::now();
     trim();
     const auto took = std::chrono::steady_clock::now() - start;
     longest_ = std::max(longest_, std::chrono::duration_cast<std::chrono::nanoseconds>(took));
     trims_.fetch_add(1, std::memory_order_relaxed);
     if (log)
-      spdlog::debug("heap trim: RSS {:.1f} -> {:.1f} MB in {:.2f} ms", rss_before, resident_mb(),
+      spdlog::debug("heap trim: RSS {:.1f} -> {:.1f} MB in {:.2f} ms",
+                    static_cast<double>(rss_before) / 1048576.0,
+                    static_cast<double>(resident_bytes()) / 1048576.0,
                     std::chrono::duration<double, std::milli>(took).count());
     arm();
   });

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -31,6 +32,8 @@ class HeapTrimmer {
   [[nodiscard]] static bool effective();
   // One trim now, on the calling thread: what the timer runs.
   static void trim();
+  // This process's resident set (/proc/self/statm), in bytes; 0 where it cannot be read.
+  [[nodiscard]] static std::size_t resident_bytes();
 
  private:
   void arm();
